@@ -1,0 +1,27 @@
+//! socklab: a teaching lab for socket programming.
+//!
+//! Module map (data flows top to bottom for the capture tool):
+//!
+//! | module      | what it holds                                                        | pure? |
+//! |-------------|----------------------------------------------------------------------|-------|
+//! | [`cli`]     | options shared by every binary: `--color`, sizes like `64K`, exit codes | yes   |
+//! | [`net`]     | name resolution, line framing, socket errors with a hint for students | I/O   |
+//! | [`narrate`] | one line per socket call, as the lab programs print it               | I/O   |
+//! | [`events`]  | the datagram a lab program sends to `capture` for every call          | I/O   |
+//! | [`wire`]    | bytes to `Segment` / `Datagram`: link, IP and transport decoding     | yes   |
+//! | [`track`]   | connections, TCP state per endpoint, handshake and teardown           | yes   |
+//! | [`render`]  | text, JSON, tables, ladder and SVG: everything a person sees          | yes   |
+//! | [`capture`] | the libpcap source and pcap writer, privileges                        | I/O   |
+//! | [`sys`]     | the few libc calls no safe crate offers (the only `unsafe`)           | I/O   |
+#![deny(unsafe_code)]
+
+pub mod capture;
+pub mod cli;
+pub mod events;
+pub mod narrate;
+pub mod net;
+pub mod render;
+#[allow(unsafe_code)]
+pub mod sys;
+pub mod track;
+pub mod wire;
