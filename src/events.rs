@@ -297,7 +297,10 @@ impl Listener {
             } else {
                 return Err(io::Error::new(
                     io::ErrorKind::AlreadyExists,
-                    format!("{} exists and is not a socket; remove it or set {ENV_VAR}", path.display()),
+                    format!(
+                        "{} exists and is not a socket; remove it or set {ENV_VAR}",
+                        path.display()
+                    ),
                 ));
             }
         }
@@ -331,6 +334,12 @@ impl Listener {
             }
         }
         out
+    }
+
+    /// The descriptor to poll for incoming events.
+    pub fn fd(&self) -> std::os::fd::RawFd {
+        use std::os::fd::AsRawFd;
+        self.sock.as_raw_fd()
     }
 
     /// The socket's path.
@@ -370,14 +379,23 @@ mod tests {
 
     #[test]
     fn garbage_and_oversize_are_rejected() {
-        assert_eq!(CallEvent::parse(b"\xff\x00garbage"), Err(EventError::NotJson));
+        assert_eq!(
+            CallEvent::parse(b"\xff\x00garbage"),
+            Err(EventError::NotJson)
+        );
         assert_eq!(CallEvent::parse(b"[1,2]"), Err(EventError::NotJson));
         let big = vec![b' '; MAX_EVENT_BYTES + 1];
-        assert_eq!(CallEvent::parse(&big), Err(EventError::Oversize(MAX_EVENT_BYTES + 1)));
+        assert_eq!(
+            CallEvent::parse(&big),
+            Err(EventError::Oversize(MAX_EVENT_BYTES + 1))
+        );
         let bad_prog = String::from_utf8(sample().to_bytes())
             .unwrap()
             .replace("tcp_client", "tcp client; rm");
-        assert_eq!(CallEvent::parse(bad_prog.as_bytes()), Err(EventError::Field("prog")));
+        assert_eq!(
+            CallEvent::parse(bad_prog.as_bytes()),
+            Err(EventError::Field("prog"))
+        );
     }
 
     #[test]
@@ -395,14 +413,27 @@ mod tests {
         let em = Emitter::with_path("tcp_server", path.clone());
         em.emit("socket", Phase::Return, None, None, "ok"); // nobody listens: ignored
         let mut l = Listener::bind(&path).unwrap();
-        em.emit("bind", Phase::Return, Some("127.0.0.1:5000".parse().unwrap()), None, "ok");
+        em.emit(
+            "bind",
+            Phase::Return,
+            Some("127.0.0.1:5000".parse().unwrap()),
+            None,
+            "ok",
+        );
         let raw = UnixDatagram::unbound().unwrap();
         raw.send_to(b"not json", &path).unwrap();
-        raw.send_to(&vec![b'x'; MAX_EVENT_BYTES + 10], &path).unwrap();
+        raw.send_to(&vec![b'x'; MAX_EVENT_BYTES + 10], &path)
+            .unwrap();
         let evs = l.drain();
         assert_eq!(evs.len(), 1);
         assert_eq!(evs[0].call, "bind");
-        assert_eq!(l.stats, ListenerStats { accepted: 1, rejected: 2 });
+        assert_eq!(
+            l.stats,
+            ListenerStats {
+                accepted: 1,
+                rejected: 2
+            }
+        );
         drop(l);
         assert!(!path.exists(), "listener removes its socket file");
         let _ = std::fs::remove_dir_all(&dir);

@@ -1,2 +1,207 @@
-//! capture: being written.
-fn main() {}
+//! capture: sniff the loopback interface and explain every TCP segment.
+//!
+//! A thin binary over the library: it parses the command line, opens the
+//! source, then loops: packets and socket-call events in, rendered items out.
+//! See `src/capture/`, `src/wire/`, `src/track/` and `src/render/`.
+#![forbid(unsafe_code)]
+
+use std::io;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand};
+
+use socklab::capture::children::Children;
+use socklab::capture::run::{self, Options};
+use socklab::capture::{self, demo, CaptureError};
+use socklab::cli::ColorChoice;
+use socklab::render::Style;
+
+const EXAMPLES: &str = "\
+Examples:
+  sudo capture demo                       # the whole lesson in one command
+  capture demo --from-file                # the same from a shipped recording, no root needed
+  sudo capture --port 5000                # watch tcp_server/tcp_client live
+  sudo capture --ladder tcp port 5000     # draw the conversation as a ladder diagram
+  sudo capture -w lab3.pcap --port 5000   # also save the packets for Wireshark
+  capture -r lab3.pcap --svg lab3.svg     # read a saved capture, export the diagram
+  sudo capture --json -- tcp_client --message hi   # run a program under capture";
+
+/// Sniff loopback and annotate each TCP segment: handshake, data, teardown,
+/// each side's TCP state, and the socket call that caused it.
+#[derive(Parser, Debug)]
+#[command(
+    name = "capture",
+    version,
+    after_help = EXAMPLES,
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    opts: Opts,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run tcp_server and tcp_client (then udp_server and udp_client) under capture and explain everything.
+    Demo(DemoArgs),
+}
+
+#[derive(Args, Debug)]
+struct DemoArgs {
+    /// Replay the shipped recording instead of capturing live (no privileges needed).
+    #[arg(long)]
+    from_file: bool,
+    /// Colour: auto (only on a terminal, honours NO_COLOR), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    /// Also write the demo's packets to this pcap file (and its events beside it).
+    #[arg(short = 'w', value_name = "FILE")]
+    write: Option<PathBuf>,
+    /// One JSON object per line instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Also write the ladder diagram as SVG.
+    #[arg(long, value_name = "FILE")]
+    svg: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct Opts {
+    /// Interface to capture on (the loopback by default).
+    #[arg(short = 'i', value_name = "IFACE")]
+    interface: Option<String>,
+    /// Read packets from a pcap file instead of capturing (no privileges needed).
+    #[arg(short = 'r', value_name = "FILE", conflicts_with = "interface")]
+    read: Option<PathBuf>,
+    /// Also write the raw packets to a pcap file (tcpdump, tshark and Wireshark open it).
+    #[arg(short = 'w', value_name = "FILE")]
+    write: Option<PathBuf>,
+    /// Stop after N packets.
+    #[arg(short = 'c', value_name = "N")]
+    count: Option<u64>,
+    /// Shorthand for the filter `tcp port P or udp port P`.
+    #[arg(long, value_name = "P")]
+    port: Option<u16>,
+    /// One JSON object per line instead of text.
+    #[arg(long, conflicts_with = "ladder")]
+    json: bool,
+    /// Draw the conversation as a ladder (time-sequence) diagram.
+    #[arg(long)]
+    ladder: bool,
+    /// Write the ladder diagram as a standalone SVG file at the end.
+    #[arg(long, value_name = "FILE")]
+    svg: Option<PathBuf>,
+    /// Only this connection in the SVG (numbers as shown in the summary).
+    #[arg(long, value_name = "N", requires = "svg")]
+    conn: Option<u64>,
+    /// With `-- PROGRAM`: keep capturing this long after it exits, for the teardown.
+    #[arg(long, value_name = "MS", default_value_t = 500)]
+    grace: u64,
+    /// Colour: auto (only on a terminal, honours NO_COLOR), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    /// A BPF filter in tcpdump's syntax, e.g. `tcp port 5000`.
+    #[arg(value_name = "FILTER")]
+    filter: Vec<String>,
+    /// A program to run under capture: capture until it exits (plus --grace).
+    #[arg(last = true, value_name = "PROGRAM")]
+    program: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            let usage = e
+                .downcast_ref::<CaptureError>()
+                .is_some_and(CaptureError::is_usage);
+            eprintln!("capture: error: {}", socklab::cli::error_line(&e));
+            if usage {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Some(Command::Demo(d)) => {
+            let opts = Options {
+                interface: capture::default_interface().to_string(),
+                write: d.write,
+                json: d.json,
+                svg: d.svg,
+                style: style(d.color),
+                width: terminal_width(),
+                ..Options::default()
+            };
+            demo::run(opts, d.from_file)
+        }
+        None => {
+            let o = cli.opts;
+            let children = (!o.program.is_empty()).then(|| Children::program(o.program.clone()));
+            let opts = Options {
+                interface: o
+                    .interface
+                    .clone()
+                    .unwrap_or_else(|| capture::default_interface().to_string()),
+                read: o.read.clone(),
+                write: o.write.clone(),
+                count: o.count,
+                filter: filter_text(&o),
+                json: o.json,
+                ladder: o.ladder,
+                svg: o.svg.clone(),
+                svg_conn: o.conn,
+                grace: Duration::from_millis(o.grace),
+                style: style(o.color),
+                width: terminal_width(),
+            };
+            run::run(&opts, children).map(|_| ())
+        }
+    }
+}
+
+fn style(choice: ColorChoice) -> Style {
+    Style {
+        color: choice.apply(),
+    }
+}
+
+fn terminal_width() -> usize {
+    use std::os::fd::AsRawFd;
+    if let Some(w) = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()) {
+        return w;
+    }
+    socklab::sys::terminal_width(io::stdout().as_raw_fd()).unwrap_or(100)
+}
+
+/// The BPF filter: the FILTER words, `--port`, or both joined by `and`.
+fn filter_text(opts: &Opts) -> Option<String> {
+    let words = opts.filter.join(" ");
+    let port = opts.port.map(|p| format!("tcp port {p} or udp port {p}"));
+    match (words.trim().is_empty(), port) {
+        (true, None) => None,
+        (true, Some(p)) => Some(p),
+        (false, None) => Some(words),
+        (false, Some(p)) => Some(format!("({words}) and ({p})")),
+    }
+}

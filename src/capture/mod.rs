@@ -1,1 +1,297 @@
-//! (being written)
+//! The edges of the capture tool: the libpcap source (live interface or
+//! file, one code path over `pcap::Activated`), the pcap writer, and
+//! privilege handling.
+
+use std::os::fd::RawFd;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use pcap::{Activated, Capture};
+
+use crate::wire::LinkType;
+
+pub mod children;
+pub mod demo;
+pub mod run;
+pub mod session;
+
+/// How many bytes of each packet to keep (tcpdump's default).
+pub const SNAPLEN: i32 = 262_144;
+/// Kernel buffer for a live capture: big enough that a loopback flood of
+/// 100,000 packets a second is not dropped while we print.
+pub const BUFFER_BYTES: i32 = 32 * 1024 * 1024;
+
+/// The loopback interface's name on this system.
+pub fn default_interface() -> &'static str {
+    if cfg!(any(
+        target_os = "macos",
+        target_os = "freebsd",
+        target_os = "openbsd"
+    )) {
+        "lo0"
+    } else {
+        "lo"
+    }
+}
+
+/// Why the capture could not start or go on.
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureError {
+    #[error("permission denied capturing on {iface}: capture needs CAP_NET_RAW; run it with sudo, or once: sudo setcap cap_net_raw,cap_net_admin=eip {exe}")]
+    Permission { iface: String, exe: String },
+    #[error("no interface named {iface}: list them with `ip link` (the loopback is {default})", default = default_interface())]
+    NoSuchInterface { iface: String },
+    #[error("cannot capture on {iface}: {message}")]
+    Open { iface: String, message: String },
+    #[error("cannot read {path}: no such file; check the path given to -r")]
+    FileMissing { path: PathBuf },
+    #[error("cannot read {path}: {message}; -r needs a pcap file as written by tcpdump -w or capture -w")]
+    File { path: PathBuf, message: String },
+    #[error(
+        "bad filter {filter:?}: {message}; filters use tcpdump's syntax, e.g. 'tcp port 5000'"
+    )]
+    Filter { filter: String, message: String },
+    #[error("cannot write {path}: {message}")]
+    Write { path: PathBuf, message: String },
+    #[error("reading packets failed: {0}")]
+    Read(String),
+}
+
+impl CaptureError {
+    /// Bad filters are usage errors (exit 2); the rest are runtime failures.
+    pub fn is_usage(&self) -> bool {
+        matches!(self, CaptureError::Filter { .. })
+    }
+}
+
+/// One packet as read: when, the bytes captured, and its length on the wire.
+#[derive(Debug)]
+pub struct RawPacket<'a> {
+    /// Realtime timestamp, since the Unix epoch.
+    pub t: Duration,
+    pub data: &'a [u8],
+    pub wire_len: u32,
+}
+
+/// What [`Source::next`] found.
+#[derive(Debug)]
+pub enum Next<'a> {
+    Packet(RawPacket<'a>, &'a pcap::PacketHeader),
+    /// Nothing to read right now (live capture only).
+    Idle,
+    /// End of the file.
+    End,
+}
+
+/// Kernel counters of a live capture.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub received: u32,
+    pub dropped: u32,
+    pub if_dropped: u32,
+}
+
+/// A packet source: a live interface or a pcap file.
+pub struct Source {
+    cap: Capture<dyn Activated>,
+    /// The descriptor to poll (live captures only).
+    fd: Option<RawFd>,
+    live: bool,
+    name: String,
+}
+
+impl Source {
+    /// Open `iface` for a live capture in immediate mode (each packet is
+    /// delivered as it arrives, not when a buffer fills), non-blocking so the
+    /// caller can also wait on other descriptors.
+    pub fn live(iface: &str, filter: Option<&str>) -> Result<Source, CaptureError> {
+        let open_err = |e: pcap::Error| classify_open_error(iface, e);
+        let inactive = Capture::from_device(iface).map_err(open_err)?;
+        let active = inactive
+            .snaplen(SNAPLEN)
+            .immediate_mode(true)
+            .buffer_size(BUFFER_BYTES)
+            .timeout(100)
+            .open()
+            .map_err(open_err)?
+            .setnonblock()
+            .map_err(open_err)?;
+        use std::os::fd::AsRawFd;
+        let fd = active.as_raw_fd();
+        let mut src = Source {
+            cap: active.into(),
+            fd: Some(fd),
+            live: true,
+            name: iface.to_string(),
+        };
+        src.apply_filter(filter)?;
+        Ok(src)
+    }
+
+    /// Open a pcap (or pcapng) file.
+    pub fn file(path: &Path, filter: Option<&str>) -> Result<Source, CaptureError> {
+        if !path.exists() {
+            return Err(CaptureError::FileMissing {
+                path: path.to_path_buf(),
+            });
+        }
+        let cap = Capture::from_file(path).map_err(|e| CaptureError::File {
+            path: path.to_path_buf(),
+            message: pcap_message(&e),
+        })?;
+        let mut src = Source {
+            cap: cap.into(),
+            fd: None,
+            live: false,
+            name: path.display().to_string(),
+        };
+        src.apply_filter(filter)?;
+        Ok(src)
+    }
+
+    fn apply_filter(&mut self, filter: Option<&str>) -> Result<(), CaptureError> {
+        if let Some(f) = filter {
+            self.cap.filter(f, true).map_err(|e| CaptureError::Filter {
+                filter: f.to_string(),
+                message: pcap_message(&e),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// True for an interface, false for a file.
+    pub fn is_live(&self) -> bool {
+        self.live
+    }
+
+    /// The interface name or the file path.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The link-layer type of every packet from this source.
+    pub fn link_type(&self) -> LinkType {
+        LinkType::from_dlt(self.cap.get_datalink().0)
+    }
+
+    /// The descriptor to poll for a live capture.
+    pub fn fd(&self) -> Option<RawFd> {
+        self.fd
+    }
+
+    /// The next packet, `Idle` when a live capture has nothing, `End` at the
+    /// end of a file.
+    pub fn next(&mut self) -> Result<Next<'_>, CaptureError> {
+        match self.cap.next_packet() {
+            Ok(p) => {
+                let h: &pcap::PacketHeader = p.header;
+                let t = Duration::new(
+                    h.ts.tv_sec.max(0) as u64,
+                    (h.ts.tv_usec.max(0) as u32).min(999_999) * 1000,
+                );
+                Ok(Next::Packet(
+                    RawPacket {
+                        t,
+                        data: p.data,
+                        wire_len: h.len,
+                    },
+                    h,
+                ))
+            }
+            Err(pcap::Error::TimeoutExpired) => Ok(Next::Idle),
+            Err(pcap::Error::NoMorePackets) => Ok(Next::End),
+            Err(e) => {
+                let msg = pcap_message(&e);
+                // A truncated last record in a file: treat as the end, as tcpdump does,
+                // but say so.
+                if !self.live && msg.contains("truncated") {
+                    return Err(CaptureError::File {
+                        path: PathBuf::from(&self.name),
+                        message: msg,
+                    });
+                }
+                Err(CaptureError::Read(msg))
+            }
+        }
+    }
+
+    /// Kernel counters (live captures only).
+    pub fn stats(&mut self) -> Option<Stats> {
+        if !self.live {
+            return None;
+        }
+        self.cap.stats().ok().map(|s| Stats {
+            received: s.received,
+            dropped: s.dropped,
+            if_dropped: s.if_dropped,
+        })
+    }
+
+    /// A pcap writer with this source's link type.
+    pub fn writer(&self, path: &Path) -> Result<Writer, CaptureError> {
+        let save = self.cap.savefile(path).map_err(|e| CaptureError::Write {
+            path: path.to_path_buf(),
+            message: pcap_message(&e),
+        })?;
+        Ok(Writer { save })
+    }
+}
+
+/// Writes raw packets to a pcap file that tcpdump, tshark and Wireshark open.
+pub struct Writer {
+    save: pcap::Savefile,
+}
+
+impl Writer {
+    /// Append one packet exactly as captured.
+    pub fn write(&mut self, header: &pcap::PacketHeader, data: &[u8]) {
+        self.save.write(&pcap::Packet::new(header, data));
+    }
+
+    /// Push buffered packets to the file.
+    pub fn flush(&mut self) -> Result<(), CaptureError> {
+        self.save
+            .flush()
+            .map_err(|e| CaptureError::Read(pcap_message(&e)))
+    }
+}
+
+fn pcap_message(e: &pcap::Error) -> String {
+    match e {
+        pcap::Error::PcapError(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn classify_open_error(iface: &str, e: pcap::Error) -> CaptureError {
+    let msg = pcap_message(&e);
+    let lower = msg.to_lowercase();
+    if lower.contains("permission") || lower.contains("operation not permitted") {
+        let exe = std::env::current_exe()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| "target/release/capture".into());
+        CaptureError::Permission {
+            iface: iface.to_string(),
+            exe,
+        }
+    } else if lower.contains("no such device") || lower.contains("doesn't exist") {
+        CaptureError::NoSuchInterface {
+            iface: iface.to_string(),
+        }
+    } else {
+        CaptureError::Open {
+            iface: iface.to_string(),
+            message: msg,
+        }
+    }
+}
+
+/// When started as root through sudo, become the invoking user again now
+/// that the capture is open (as tcpdump's `-Z` does). Returns the user id we
+/// dropped to, so the caller can say so.
+pub fn drop_sudo_privileges() -> std::io::Result<Option<u32>> {
+    match crate::sys::sudo_invoker() {
+        Some((uid, gid)) => crate::sys::drop_privileges(uid, gid).map(|()| Some(uid)),
+        None => Ok(None),
+    }
+}

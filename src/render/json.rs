@@ -1,0 +1,265 @@
+//! `--json`: one JSON object per line, for scripts and tests.
+//!
+//! Objects (other fields may be added later):
+//! - `{"type":"segment","t":..,"conn":..,"src":..,"dst":..,"dir":"c2s","flags":["SYN"],"seq":..,"ack":..,
+//!    "rel_seq":..,"rel_ack":..,"len":..,"win":..,"step":"handshake-1","note":..,"client_state":..,"server_state":..}`
+//! - `{"type":"datagram","t":..,"src":..,"dst":..,"len":..,"note":..}`
+//! - `{"type":"call","t":..,"prog":..,"pid":..,"call":..,"phase":"enter","local":..,"peer":..,"result":..,"conn":..}`
+//! - `{"type":"connection","conn":..,"client":..,"server":..,"handshake":..,"teardown":..,"closed_by":..,"segments":..,"bytes_c2s":..,"bytes_s2c":..}`
+//! - `{"type":"other",..}`, `{"type":"malformed",..}` and a final `{"type":"totals",..}`.
+//!
+//! Written by hand rather than through `serde_json::Value`: it runs for every
+//! packet of a million-packet file.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use super::{epoch_secs, End, Item, Render};
+use crate::events::Phase;
+use crate::narrate::escape_max;
+use crate::track::{ConnSummary, Dir, Side};
+use crate::wire::DecodeError;
+
+/// Payload characters in the `preview` field.
+const PREVIEW_CHARS: usize = 64;
+
+/// The JSON-lines renderer.
+pub struct JsonRender<W: Write> {
+    out: W,
+    line: String,
+}
+
+impl<W: Write> JsonRender<W> {
+    /// A renderer writing to `out`.
+    pub fn new(out: W) -> Self {
+        JsonRender {
+            out,
+            line: String::with_capacity(512),
+        }
+    }
+}
+
+/// Append `s` as a JSON string literal.
+pub fn push_str(buf: &mut String, s: &str) {
+    buf.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => buf.push_str("\\\""),
+            '\\' => buf.push_str("\\\\"),
+            '\n' => buf.push_str("\\n"),
+            '\r' => buf.push_str("\\r"),
+            '\t' => buf.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(buf, "\\u{:04x}", c as u32);
+            }
+            c => buf.push(c),
+        }
+    }
+    buf.push('"');
+}
+
+fn push_opt_addr(buf: &mut String, a: Option<std::net::SocketAddr>) {
+    match a {
+        Some(a) => {
+            let _ = write!(buf, "\"{a}\"");
+        }
+        None => buf.push_str("null"),
+    }
+}
+
+fn push_opt_u64(buf: &mut String, v: Option<u64>) {
+    match v {
+        Some(v) => {
+            let _ = write!(buf, "{v}");
+        }
+        None => buf.push_str("null"),
+    }
+}
+
+/// The `connection` object of one summary.
+pub fn connection(buf: &mut String, s: &ConnSummary) {
+    let _ = write!(
+        buf,
+        "{{\"type\":\"connection\",\"conn\":{},\"client\":\"{}\",\"server\":\"{}\",\"handshake\":\"{}\",\"teardown\":\"{}\",\"closed_by\":",
+        s.conn,
+        s.client,
+        s.server,
+        s.handshake.as_str(),
+        s.teardown.as_str()
+    );
+    match s.closed_by {
+        Some(Side::Client) => buf.push_str("\"client\""),
+        Some(Side::Server) => buf.push_str("\"server\""),
+        None => buf.push_str("null"),
+    }
+    let _ = write!(
+        buf,
+        ",\"half_close\":{},\"segments\":{},\"segments_c2s\":{},\"segments_s2c\":{},\"bytes_c2s\":{},\"bytes_s2c\":{},\"retransmissions\":{},\"duration_s\":{:.6},\"handshake_rtt_s\":",
+        s.half_close,
+        s.segments,
+        s.segments_c2s,
+        s.segments_s2c,
+        s.bytes_c2s,
+        s.bytes_s2c,
+        s.retransmissions,
+        s.last.saturating_sub(s.first).as_secs_f64()
+    );
+    match s.handshake_rtt {
+        Some(d) => {
+            let _ = write!(buf, "{:.6}", d.as_secs_f64());
+        }
+        None => buf.push_str("null"),
+    }
+    buf.push('}');
+}
+
+fn bad(buf: &mut String, t: f64, err: &DecodeError) {
+    let kind = match err {
+        DecodeError::Truncated { .. } => "truncated",
+        DecodeError::Malformed { .. } => "malformed",
+    };
+    let _ = write!(buf, "{{\"type\":\"{kind}\",\"t\":{t:.6},\"error\":");
+    push_str(buf, &err.to_string());
+    buf.push('}');
+}
+
+impl<W: Write> Render for JsonRender<W> {
+    fn item(&mut self, item: &Item) -> io::Result<()> {
+        let b = &mut self.line;
+        b.clear();
+        let t = epoch_secs(item.t());
+        match item {
+            Item::Segment { seg, ann, .. } => {
+                let _ = write!(b, "{{\"type\":\"segment\",\"t\":{t:.6},\"conn\":");
+                push_opt_u64(b, ann.conn);
+                let _ = write!(
+                    b,
+                    ",\"src\":\"{}\",\"dst\":\"{}\",\"dir\":\"{}\",\"flags\":[",
+                    seg.src,
+                    seg.dst,
+                    match ann.dir {
+                        Dir::C2S => "c2s",
+                        Dir::S2C => "s2c",
+                    }
+                );
+                for (i, f) in seg.flags.names().iter().enumerate() {
+                    if i > 0 {
+                        b.push(',');
+                    }
+                    let _ = write!(b, "\"{f}\"");
+                }
+                let _ = write!(
+                    b,
+                    "],\"seq\":{},\"ack\":{},\"rel_seq\":{},\"rel_ack\":{},\"len\":{},\"win\":{},\"step\":\"{}\",\"labels\":[",
+                    seg.seq.0,
+                    seg.ack.0,
+                    ann.rel_seq,
+                    ann.rel_ack,
+                    seg.payload_len,
+                    seg.window,
+                    ann.step.as_str()
+                );
+                for (i, l) in ann.labels.iter().enumerate() {
+                    if i > 0 {
+                        b.push(',');
+                    }
+                    push_str(b, &l.to_string());
+                }
+                b.push_str("],\"note\":");
+                push_str(b, &ann.note);
+                let _ = write!(
+                    b,
+                    ",\"client_state\":\"{}\",\"server_state\":\"{}\"",
+                    ann.client_state, ann.server_state
+                );
+                if seg.payload_len > 0 {
+                    b.push_str(",\"preview\":");
+                    push_str(b, &escape_max(&seg.preview, PREVIEW_CHARS));
+                }
+                b.push('}');
+            }
+            Item::Datagram { d, note, .. } => {
+                let _ = write!(
+                    b,
+                    "{{\"type\":\"datagram\",\"t\":{t:.6},\"flow\":{},\"src\":\"{}\",\"dst\":\"{}\",\"len\":{},\"preview\":",
+                    note.flow, d.src, d.dst, d.payload_len
+                );
+                push_str(b, &escape_max(&d.preview, PREVIEW_CHARS));
+                b.push_str(",\"note\":");
+                push_str(b, &note.note);
+                b.push('}');
+            }
+            Item::Other { what, .. } => {
+                let _ = write!(b, "{{\"type\":\"other\",\"t\":{t:.6},\"what\":");
+                push_str(b, what);
+                b.push('}');
+            }
+            Item::Bad { err, .. } => bad(b, t, err),
+            Item::Call(c) => {
+                let _ = write!(b, "{{\"type\":\"call\",\"t\":{t:.6},\"prog\":");
+                push_str(b, &c.ev.prog);
+                let _ = write!(b, ",\"pid\":{},\"call\":", c.ev.pid);
+                push_str(b, &c.ev.call);
+                let _ = write!(
+                    b,
+                    ",\"phase\":\"{}\",\"local\":",
+                    match c.ev.phase {
+                        Phase::Enter => "enter",
+                        Phase::Return => "return",
+                    }
+                );
+                push_opt_addr(b, c.ev.local);
+                b.push_str(",\"peer\":");
+                push_opt_addr(b, c.ev.peer);
+                b.push_str(",\"result\":");
+                push_str(b, &c.ev.result);
+                b.push_str(",\"conn\":");
+                push_opt_u64(b, c.conn);
+                b.push_str(",\"relation\":");
+                push_str(b, &c.relation);
+                b.push('}');
+            }
+            Item::Connection(s) => connection(b, s),
+        }
+        b.push('\n');
+        self.out.write_all(b.as_bytes())
+    }
+
+    fn end(&mut self, end: &End) -> io::Result<()> {
+        let t = &end.totals;
+        let mut b = String::new();
+        let _ = write!(
+            b,
+            "{{\"type\":\"totals\",\"packets\":{},\"tcp\":{},\"udp\":{},\"other\":{},\"truncated\":{},\"malformed\":{},\"untracked\":{},\"events\":{},\"events_rejected\":{}",
+            t.packets, t.tcp, t.udp, t.other, t.truncated, t.malformed, t.untracked, t.events, t.events_rejected
+        );
+        if let Some(k) = t.kernel {
+            let _ = write!(
+                b,
+                ",\"kernel_received\":{},\"kernel_dropped\":{},\"if_dropped\":{}",
+                k.received, k.dropped, k.if_dropped
+            );
+        }
+        b.push_str("}\n");
+        self.out.write_all(b.as_bytes())?;
+        self.out.flush()
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_escaped_as_json() {
+        let mut b = String::new();
+        push_str(&mut b, "a\"b\\c\nd\u{1}");
+        assert_eq!(b, r#""a\"b\\c\nd\u0001""#);
+        let v: serde_json::Value = serde_json::from_str(&b).unwrap();
+        assert_eq!(v, "a\"b\\c\nd\u{1}");
+    }
+}

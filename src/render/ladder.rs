@@ -1,0 +1,586 @@
+//! The ladder (time-sequence) diagram: the client's column on the left, the
+//! server's on the right, one slanted arrow per segment, the socket calls in
+//! their program's column and each side's TCP state as it changes.
+//!
+//! ```text
+//!  #1  client 127.0.0.1:53312                          server 127.0.0.1:5000
+//!             CLOSED │                                        │ LISTEN
+//!  connect() ...     │                                        │
+//!           SYN-SENT │── SYN seq=0 ──────────┐                │
+//!                    │                       └───────────────▶│ SYN-RECEIVED
+//! ```
+//!
+//! [`Ladder`] is the model (shared with the SVG export); [`LadderRender`]
+//! draws it in a terminal, live as segments arrive or all at the end.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::net::SocketAddr;
+
+use colored::Color;
+
+use super::{table, End, Item, Render, Style};
+use crate::events::Phase;
+use crate::track::{Dir, Side, Step, TcpState};
+use crate::wire::TcpFlags;
+
+/// Below this many columns the diagram becomes one line per segment.
+pub const MIN_WIDTH: usize = 60;
+/// Rungs kept per connection for a diagram drawn at the end.
+pub const MAX_RUNGS: usize = 2000;
+
+/// What kind of segment an arrow is (its colour).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Handshake,
+    Data,
+    Ack,
+    Teardown,
+    Reset,
+    Retransmission,
+    Datagram,
+    Other,
+}
+
+impl Kind {
+    fn of(step: Step) -> Kind {
+        match step {
+            Step::Handshake1 | Step::Handshake2 | Step::Handshake3 => Kind::Handshake,
+            Step::Data => Kind::Data,
+            Step::Ack => Kind::Ack,
+            Step::Teardown1 | Step::Teardown2 | Step::Teardown3 | Step::Teardown4 => Kind::Teardown,
+            Step::Reset => Kind::Reset,
+            Step::Retransmission => Kind::Retransmission,
+            Step::Other => Kind::Other,
+        }
+    }
+
+    /// Terminal colour.
+    pub fn color(self) -> Color {
+        match self {
+            Kind::Handshake => Color::Green,
+            Kind::Teardown => Color::Yellow,
+            Kind::Reset => Color::Red,
+            Kind::Retransmission => Color::Magenta,
+            Kind::Datagram => Color::Cyan,
+            Kind::Data | Kind::Ack | Kind::Other => Color::White,
+        }
+    }
+
+    /// CSS class name in the SVG.
+    pub fn class(self) -> &'static str {
+        match self {
+            Kind::Handshake => "handshake",
+            Kind::Data => "data",
+            Kind::Ack => "ack",
+            Kind::Teardown => "teardown",
+            Kind::Reset => "reset",
+            Kind::Retransmission => "retransmission",
+            Kind::Datagram => "datagram",
+            Kind::Other => "other",
+        }
+    }
+}
+
+/// One rung of the ladder.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Rung {
+    /// A segment (or datagram) crossing from one column to the other.
+    Arrow {
+        /// Left to right (client to server) or back.
+        dir: Dir,
+        label: String,
+        kind: Kind,
+        /// New state of the sender / receiver, when it changed.
+        sender_state: Option<TcpState>,
+        receiver_state: Option<TcpState>,
+    },
+    /// A socket call written in its program's column.
+    Call { side: Side, text: String },
+}
+
+/// One connection's (or UDP flow's) diagram.
+#[derive(Clone, Debug)]
+pub struct Diagram {
+    /// `#3` for a TCP connection, `u2` for a UDP flow.
+    pub tag: String,
+    pub left: SocketAddr,
+    pub right: SocketAddr,
+    pub left_title: &'static str,
+    pub right_title: &'static str,
+    /// States before the first rung (TCP only).
+    pub initial: Option<(TcpState, TcpState)>,
+    pub rungs: Vec<Rung>,
+    /// Rungs not kept (over [`MAX_RUNGS`]).
+    pub dropped: u64,
+    /// The last known states, to show only changes.
+    last: (TcpState, TcpState),
+}
+
+/// Which diagram an item belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Key {
+    Tcp(u64),
+    Udp(u64),
+}
+
+/// The ladder model: diagrams in order of first appearance.
+#[derive(Debug, Default)]
+pub struct Ladder {
+    order: Vec<Key>,
+    diagrams: HashMap<Key, Diagram>,
+    /// Keep rungs (for drawing at the end / SVG) or only the latest.
+    keep: bool,
+}
+
+/// What [`Ladder::add`] did, for a live renderer.
+pub enum Added<'a> {
+    Nothing,
+    /// A rung was added; `new` when it opened a new diagram.
+    Rung {
+        diagram: &'a Diagram,
+        rung: Rung,
+        new: bool,
+    },
+}
+
+impl Ladder {
+    /// A model that keeps every rung (`keep`) or only tracks state.
+    pub fn new(keep: bool) -> Ladder {
+        Ladder {
+            keep,
+            ..Ladder::default()
+        }
+    }
+
+    /// Diagrams in order of first appearance.
+    pub fn diagrams(&self) -> impl Iterator<Item = &Diagram> {
+        self.order.iter().filter_map(|k| self.diagrams.get(k))
+    }
+
+    /// The diagram of TCP connection `conn`.
+    pub fn connection(&self, conn: u64) -> Option<&Diagram> {
+        self.diagrams.get(&Key::Tcp(conn))
+    }
+
+    /// Add what an item contributes to the diagrams.
+    pub fn add(&mut self, item: &Item) -> Added<'_> {
+        let key = match item {
+            Item::Segment { ann, .. } => ann.conn.map(Key::Tcp),
+            Item::Datagram { note, .. } => Some(Key::Udp(note.flow)),
+            Item::Call(c) => c.side.and(c.conn).map(Key::Tcp),
+            _ => None,
+        };
+        let Some(key) = key else {
+            return Added::Nothing;
+        };
+        let new = !self.diagrams.contains_key(&key);
+        if new {
+            let Some(d) = opener(item) else {
+                return Added::Nothing;
+            };
+            self.diagrams.insert(key, d);
+            self.order.push(key);
+        }
+        let Some(d) = self.diagrams.get_mut(&key) else {
+            return Added::Nothing;
+        };
+        let Some(rung) = rung(d, item) else {
+            return Added::Nothing;
+        };
+        if !self.keep {
+            // Live drawing needs only the states: the model does not grow.
+        } else if d.rungs.len() < MAX_RUNGS {
+            d.rungs.push(rung.clone());
+        } else {
+            d.dropped += 1;
+        }
+        Added::Rung {
+            diagram: &self.diagrams[&key],
+            rung,
+            new,
+        }
+    }
+}
+
+/// A new, empty diagram for the first item of a connection or flow.
+fn opener(item: &Item) -> Option<Diagram> {
+    let (tag, left, right, titles, initial) = match item {
+        Item::Segment { ann, .. } => (
+            format!("#{}", ann.conn?),
+            ann.client,
+            ann.server,
+            ("client", "server"),
+            Some(initial_states(ann.step)),
+        ),
+        Item::Datagram { d, note, .. } => (
+            format!("u{}", note.flow),
+            d.src,
+            d.dst,
+            ("sender", "receiver"),
+            None,
+        ),
+        // A call before the connection's first segment (connect() before
+        // its SYN): open the diagram from the call's own addresses.
+        Item::Call(c) => {
+            let (local, peer) = (c.ev.local?, c.ev.peer?);
+            let (left, right) = match c.side? {
+                Side::Client => (local, peer),
+                Side::Server => (peer, local),
+            };
+            let states = (TcpState::Closed, TcpState::Listen);
+            (
+                format!("#{}", c.conn?),
+                left,
+                right,
+                ("client", "server"),
+                Some(states),
+            )
+        }
+        _ => return None,
+    };
+    Some(Diagram {
+        tag,
+        left,
+        right,
+        left_title: titles.0,
+        right_title: titles.1,
+        initial,
+        rungs: Vec::new(),
+        dropped: 0,
+        last: initial.unwrap_or((TcpState::Closed, TcpState::Closed)),
+    })
+}
+
+/// The rung an item adds to its diagram (updating the diagram's states).
+fn rung(d: &mut Diagram, item: &Item) -> Option<Rung> {
+    match item {
+        Item::Segment { seg, ann, .. } => {
+            let mut label = seg.flags.label();
+            label.push_str(&format!(" seq={}", ann.rel_seq));
+            if seg.flags.has(TcpFlags::ACK) {
+                label.push_str(&format!(" ack={}", ann.rel_ack));
+            }
+            if seg.payload_len > 0 {
+                label.push_str(&format!(" len={}", seg.payload_len));
+            }
+            let (old_c, old_s) = d.last;
+            d.last = (ann.client_state, ann.server_state);
+            let changed_c = (old_c != ann.client_state).then_some(ann.client_state);
+            let changed_s = (old_s != ann.server_state).then_some(ann.server_state);
+            let (sender_state, receiver_state) = match ann.dir {
+                Dir::C2S => (changed_c, changed_s),
+                Dir::S2C => (changed_s, changed_c),
+            };
+            Some(Rung::Arrow {
+                dir: ann.dir,
+                label,
+                kind: Kind::of(ann.step),
+                sender_state,
+                receiver_state,
+            })
+        }
+        Item::Datagram { d: dg, .. } => Some(Rung::Arrow {
+            dir: if dg.src == d.left { Dir::C2S } else { Dir::S2C },
+            label: format!("UDP len={}", dg.payload_len),
+            kind: Kind::Datagram,
+            sender_state: None,
+            receiver_state: None,
+        }),
+        Item::Call(c) => Some(Rung::Call {
+            side: c.side?,
+            text: call_text(c),
+        }),
+        _ => None,
+    }
+}
+
+/// States before the first segment seen: CLOSED/LISTEN when the capture saw
+/// the SYN; unknown mid-stream starts are shown as ESTABLISHED.
+fn initial_states(first: Step) -> (TcpState, TcpState) {
+    match first {
+        Step::Handshake1 => (TcpState::Closed, TcpState::Listen),
+        _ => (TcpState::Established, TcpState::Established),
+    }
+}
+
+/// `connect() ...`, `accept() -> new socket`, `recv() -> 6 bytes`.
+fn call_text(c: &super::Call) -> String {
+    match c.ev.phase {
+        Phase::Enter => format!("{}() ...", c.ev.call),
+        Phase::Return => {
+            let short: String = c.ev.result.chars().take(18).collect();
+            if short.is_empty() {
+                format!("{}() returned", c.ev.call)
+            } else {
+                format!("{}() -> {short}", c.ev.call)
+            }
+        }
+    }
+}
+
+/// Column widths of a terminal diagram.
+#[derive(Clone, Copy, Debug)]
+struct Cols {
+    side: usize,
+    middle: usize,
+}
+
+impl Cols {
+    fn for_width(width: usize) -> Cols {
+        let side = (width / 4).clamp(14, 24);
+        let middle = width.saturating_sub(2 * side + 2 + 4).max(20);
+        Cols { side, middle }
+    }
+}
+
+fn fit(s: &str, width: usize) -> String {
+    let n = s.chars().count();
+    if n <= width {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(width.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+fn pad_left(s: &str, width: usize) -> String {
+    let s = fit(s, width);
+    format!("{}{s}", " ".repeat(width - s.chars().count()))
+}
+
+fn pad_right(s: &str, width: usize) -> String {
+    let s = fit(s, width);
+    format!("{s}{}", " ".repeat(width - s.chars().count()))
+}
+
+/// The header lines of one diagram.
+pub fn header_lines(d: &Diagram, width: usize) -> Vec<String> {
+    if width < MIN_WIDTH {
+        return vec![format!(
+            "{} {} {} ↔ {} {}",
+            d.tag, d.left_title, d.left, d.right_title, d.right
+        )];
+    }
+    let c = Cols::for_width(width);
+    let left = format!("{} {}", d.left_title, d.left);
+    let right = format!("{} {}", d.right_title, d.right);
+    let total = 2 * c.side + c.middle + 2;
+    let gap = total.saturating_sub(left.chars().count() + right.chars().count());
+    let mut lines = vec![format!(
+        "{:<4}{left}{}{right}",
+        d.tag,
+        " ".repeat(gap.max(1))
+    )];
+    if let Some((l, r)) = d.initial {
+        lines.push(format!(
+            "    {}│{}│ {}",
+            pad_left(&format!("{l} "), c.side),
+            " ".repeat(c.middle),
+            r
+        ));
+    }
+    lines
+}
+
+/// The text lines of one rung (uncoloured, plus the colour of the arrow).
+pub fn rung_lines(d: &Diagram, rung: &Rung, width: usize) -> (Vec<String>, Option<Kind>) {
+    let tag = format!("{:<4}", d.tag);
+    if width < MIN_WIDTH {
+        let line = match rung {
+            Rung::Arrow {
+                dir, label, kind, ..
+            } => {
+                let a = match dir {
+                    Dir::C2S => "──▶",
+                    Dir::S2C => "◀──",
+                };
+                return (vec![format!("{tag}{a} {label}")], Some(*kind));
+            }
+            Rung::Call { side, text } => match side {
+                Side::Client => format!("{tag}{text}"),
+                Side::Server => format!("{tag}{:>w$}", text, w = width.saturating_sub(4)),
+            },
+        };
+        return (vec![line], None);
+    }
+    let c = Cols::for_width(width);
+    let m = c.middle;
+    match rung {
+        Rung::Call { side, text } => {
+            let line = match side {
+                Side::Client => format!(
+                    "{tag}{}│{}│",
+                    pad_left(&format!("{text} "), c.side),
+                    " ".repeat(m)
+                ),
+                Side::Server => format!(
+                    "{tag}{}│{}│ {}",
+                    " ".repeat(c.side),
+                    " ".repeat(m),
+                    fit(text, c.side)
+                ),
+            };
+            (vec![line], None)
+        }
+        Rung::Arrow {
+            dir,
+            label,
+            kind,
+            sender_state,
+            receiver_state,
+        } => {
+            let label = fit(label, m.saturating_sub(6));
+            let llen = label.chars().count();
+            // The bend sits at the middle, or after a long label.
+            let bend = (m / 2).max(llen + 4).min(m - 2);
+            let st = |s: &Option<TcpState>| s.map(|s| s.to_string()).unwrap_or_default();
+            match dir {
+                Dir::C2S => {
+                    let top = format!(
+                        "── {label} {}┐{}",
+                        "─".repeat(bend - llen - 4),
+                        " ".repeat(m - bend - 1)
+                    );
+                    let bottom = format!("{}└{}▶", " ".repeat(bend), "─".repeat(m - bend - 2));
+                    (
+                        vec![
+                            format!(
+                                "{tag}{}│{top}│",
+                                pad_left(&format!("{} ", st(sender_state)), c.side)
+                            ),
+                            format!(
+                                "{tag}{}│{bottom}│ {}",
+                                " ".repeat(c.side),
+                                fit(&st(receiver_state), c.side)
+                            ),
+                        ],
+                        Some(*kind),
+                    )
+                }
+                Dir::S2C => {
+                    let b = m - bend - 1;
+                    let top = format!(
+                        "{}┌{} {label} ──",
+                        " ".repeat(b.saturating_sub(0)),
+                        "─".repeat(m - b - llen - 5)
+                    );
+                    let bottom = format!("◀{}┘{}", "─".repeat(b - 1), " ".repeat(m - b - 1));
+                    (
+                        vec![
+                            format!(
+                                "{tag}{}│{top}│ {}",
+                                " ".repeat(c.side),
+                                fit(&st(sender_state), c.side)
+                            ),
+                            format!(
+                                "{tag}{}│{bottom}│",
+                                pad_left(&format!("{} ", st(receiver_state)), c.side)
+                            ),
+                        ],
+                        Some(*kind),
+                    )
+                }
+            }
+        }
+    }
+}
+
+/// Draws the ladder in a terminal.
+pub struct LadderRender<W: Write> {
+    out: W,
+    style: Style,
+    width: usize,
+    live: bool,
+    model: Ladder,
+    /// The diagram drawn last (live mode), to repeat its header on a switch.
+    current: Option<String>,
+    /// Print the summary table at the end (off when another renderer does).
+    pub summary_table: bool,
+}
+
+impl<W: Write> LadderRender<W> {
+    /// `live`: draw each rung as it comes; otherwise all diagrams at the end.
+    pub fn new(out: W, style: Style, width: usize, live: bool) -> Self {
+        LadderRender {
+            out,
+            style,
+            width,
+            live,
+            model: Ladder::new(!live),
+            current: None,
+            summary_table: true,
+        }
+    }
+
+    fn draw_lines(&mut self, lines: &[String], kind: Option<Kind>) -> io::Result<()> {
+        for l in lines {
+            match kind {
+                Some(k) => writeln!(self.out, "{}", self.style.paint(l, k.color()))?,
+                None => writeln!(self.out, "{}", self.style.paint(l, Color::Blue))?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Draw one whole diagram (non-live mode, and tests).
+    pub fn draw_diagram(&mut self, d: &Diagram) -> io::Result<()> {
+        let head = header_lines(d, self.width);
+        writeln!(self.out)?;
+        for h in &head {
+            writeln!(self.out, "{}", self.style.strong(h, Color::Cyan))?;
+        }
+        for r in &d.rungs {
+            let (lines, kind) = rung_lines(d, r, self.width);
+            self.draw_lines(&lines, kind)?;
+        }
+        if d.dropped > 0 {
+            writeln!(self.out, "    ... {} more rungs not drawn", d.dropped)?;
+        }
+        Ok(())
+    }
+}
+
+impl<W: Write> Render for LadderRender<W> {
+    fn item(&mut self, item: &Item) -> io::Result<()> {
+        let width = self.width;
+        let Added::Rung { diagram, rung, new } = self.model.add(item) else {
+            return Ok(());
+        };
+        if !self.live {
+            return Ok(());
+        }
+        let head = (new || self.current.as_deref() != Some(diagram.tag.as_str()))
+            .then(|| header_lines(diagram, width));
+        let tag = diagram.tag.clone();
+        let (lines, kind) = rung_lines(diagram, &rung, width);
+        if let Some(head) = head {
+            writeln!(self.out)?;
+            for h in &head {
+                writeln!(self.out, "{}", self.style.strong(h, Color::Cyan))?;
+            }
+        }
+        self.current = Some(tag);
+        self.draw_lines(&lines, kind)
+    }
+
+    fn end(&mut self, end: &End) -> io::Result<()> {
+        if !self.live {
+            let diagrams: Vec<Diagram> = self.model.diagrams().cloned().collect();
+            for d in &diagrams {
+                self.draw_diagram(d)?;
+            }
+        }
+        if self.summary_table {
+            writeln!(self.out)?;
+            table::write_summary(&mut self.out, end, self.style)?;
+            table::write_totals(&mut self.out, &end.totals)?;
+        }
+        self.out.flush()
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}

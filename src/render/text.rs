@@ -1,0 +1,276 @@
+//! The annotated text view: one line per packet, one line of explanation.
+//!
+//! ```text
+//!   0.000000 #1 127.0.0.1:53312 ───SYN────────▶ 127.0.0.1:5000  seq 0 [3476521]  win 65495  [mss 65495,sackOK,TS,wscale 7]
+//!            handshake-1  The client asks to open a connection...   client SYN-SENT · server SYN-RECEIVED
+//! ```
+//! The client (the side that sent the SYN) is always on the left.
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use colored::Color;
+
+use super::{since, table, Call, End, Item, Render, Style};
+use crate::events::Phase;
+use crate::narrate::escape_max;
+use crate::track::{Annotation, Dir, Step};
+use crate::wire::{Segment, TcpOptions};
+
+/// How many payload characters the preview shows.
+const PREVIEW_CHARS: usize = 24;
+/// Width of the arrow between the two addresses (flags written inside).
+const ARROW: usize = 15;
+/// Indentation of the explanation line (under the addresses).
+const INDENT: &str = "           ";
+
+/// The annotated text renderer.
+pub struct TextRender<W: Write> {
+    out: W,
+    style: Style,
+    start: Option<Duration>,
+    /// Print the end-of-capture table (off for `--ladder`, which prints its own).
+    pub summary_table: bool,
+}
+
+impl<W: Write> TextRender<W> {
+    /// A renderer writing to `out`.
+    pub fn new(out: W, style: Style) -> Self {
+        TextRender {
+            out,
+            style,
+            start: None,
+            summary_table: true,
+        }
+    }
+
+    fn time(&mut self, t: Duration) -> String {
+        let start = *self.start.get_or_insert(t);
+        format!("{:>10}", since(start, t))
+    }
+
+    fn segment(&mut self, t: Duration, seg: &Segment, ann: &Annotation) -> io::Result<()> {
+        let time = self.time(t);
+        let s = self.style;
+        let label = seg.flags.label();
+        let arrow = arrow(&label, ann.dir);
+        let flag_color = flag_color(ann);
+        let conn = match ann.conn {
+            Some(c) => format!("#{c}"),
+            None => "#-".to_string(),
+        };
+        let mut line = String::with_capacity(160);
+        use std::fmt::Write as _;
+        let _ = write!(
+            line,
+            "{time} {} {} {} {}  seq {} [{}]",
+            s.paint(&conn, Color::Cyan),
+            ann.client,
+            s.strong(&arrow, flag_color),
+            ann.server,
+            ann.rel_seq,
+            seg.seq.0,
+        );
+        if seg.flags.has(crate::wire::TcpFlags::ACK) {
+            let _ = write!(line, "  ack {} [{}]", ann.rel_ack, seg.ack.0);
+        }
+        let _ = write!(line, "  win {}", seg.window);
+        if seg.payload_len > 0 {
+            let _ = write!(
+                line,
+                "  len {} {}",
+                seg.payload_len,
+                s.paint(
+                    &format!("\"{}\"", escape_max(&seg.preview, PREVIEW_CHARS)),
+                    Color::Yellow
+                )
+            );
+        }
+        if seg.flags.has(crate::wire::TcpFlags::SYN) {
+            let _ = write!(line, "  [{}]", options_text(&seg.options));
+        }
+        writeln!(self.out, "{line}")?;
+
+        let mut note = String::with_capacity(160);
+        let _ = write!(note, "{INDENT}{}", s.strong(ann.step.as_str(), flag_color));
+        for l in &ann.labels {
+            let _ = write!(note, " {}", s.paint(&format!("[{l}]"), Color::Magenta));
+        }
+        let _ = write!(
+            note,
+            "  {}  {}",
+            ann.note,
+            s.dim(&format!(
+                "client {} · server {}",
+                ann.client_state, ann.server_state
+            ))
+        );
+        writeln!(self.out, "{note}")
+    }
+
+    fn call(&mut self, c: &Call) -> io::Result<()> {
+        let time = self.time(c.ev.t);
+        let s = self.style;
+        let who = format!("{}[{}]", c.ev.prog, c.ev.pid);
+        let mut text = format!("{}()", c.ev.call);
+        match c.ev.phase {
+            Phase::Enter => text.push_str(" ..."),
+            Phase::Return if !c.ev.result.is_empty() => {
+                text.push_str(" -> ");
+                text.push_str(&c.ev.result);
+            }
+            Phase::Return => text.push_str(" returned"),
+        }
+        if !c.relation.is_empty() {
+            text.push_str("  ");
+            text.push_str(&c.relation);
+        }
+        let conn = c.conn.map(|n| format!(" #{n}")).unwrap_or_default();
+        writeln!(
+            self.out,
+            "{time}{} {} {}",
+            s.paint(&conn, Color::Cyan),
+            s.strong(&format!("{who}:"), Color::Blue),
+            s.paint(&text, Color::Blue)
+        )
+    }
+}
+
+/// `───SYN────────▶` or `◀──SYN-ACK─────`, [`ARROW`] characters wide.
+pub fn arrow(label: &str, dir: Dir) -> String {
+    let inner = ARROW.saturating_sub(label.chars().count() + 4);
+    match dir {
+        Dir::C2S => format!("──{label}{}─▶", "─".repeat(inner + 1)),
+        Dir::S2C => format!("◀─{}{label}──", "─".repeat(inner + 1)),
+    }
+}
+
+fn flag_color(ann: &Annotation) -> Color {
+    match ann.step {
+        Step::Handshake1 | Step::Handshake2 | Step::Handshake3 => Color::Green,
+        Step::Teardown1 | Step::Teardown2 | Step::Teardown3 | Step::Teardown4 => Color::Yellow,
+        Step::Reset => Color::Red,
+        Step::Retransmission => Color::Magenta,
+        _ => Color::White,
+    }
+}
+
+/// `mss 65495,sackOK,TS,wscale 7`
+pub fn options_text(o: &TcpOptions) -> String {
+    let mut parts = Vec::new();
+    if let Some(m) = o.mss {
+        parts.push(format!("mss {m}"));
+    }
+    if o.sack_permitted {
+        parts.push("sackOK".into());
+    }
+    if o.timestamps.is_some() {
+        parts.push("TS".into());
+    }
+    if let Some(w) = o.wscale {
+        parts.push(format!("wscale {w}"));
+    }
+    if parts.is_empty() {
+        "no options".into()
+    } else {
+        parts.join(",")
+    }
+}
+
+impl<W: Write> Render for TextRender<W> {
+    fn item(&mut self, item: &Item) -> io::Result<()> {
+        let s = self.style;
+        match item {
+            Item::Segment { t, seg, ann } => self.segment(*t, seg, ann),
+            Item::Datagram { t, d, note } => {
+                let time = self.time(*t);
+                let mut line = format!(
+                    "{time} {} {} {} {}  len {}",
+                    s.paint(&format!("u{}", note.flow), Color::Cyan),
+                    d.src,
+                    s.strong(&arrow("UDP", Dir::C2S), Color::Cyan),
+                    d.dst,
+                    d.payload_len
+                );
+                if d.payload_len > 0 {
+                    line.push(' ');
+                    line.push_str(&s.paint(
+                        &format!("\"{}\"", escape_max(&d.preview, PREVIEW_CHARS)),
+                        Color::Yellow,
+                    ));
+                }
+                writeln!(self.out, "{line}")?;
+                writeln!(
+                    self.out,
+                    "{INDENT}{}  {}",
+                    s.strong("udp", Color::Cyan),
+                    note.note
+                )
+            }
+            Item::Other { t, what } => {
+                let time = self.time(*t);
+                writeln!(self.out, "{time} {} {what}", s.dim("other"))
+            }
+            Item::Bad { t, err } => {
+                let time = self.time(*t);
+                writeln!(self.out, "{time} {}", s.paint(&err.to_string(), Color::Red))
+            }
+            Item::Call(c) => self.call(c),
+            Item::Connection(sum) => {
+                let closed = match sum.closed_by {
+                    Some(side) => format!(", closed by the {side}"),
+                    None => String::new(),
+                };
+                writeln!(
+                    self.out,
+                    "{INDENT}{} connection #{} {} ↔ {}: handshake {}, teardown {}{closed}, {} segments",
+                    s.strong("end", Color::Cyan),
+                    sum.conn,
+                    sum.client,
+                    sum.server,
+                    sum.handshake.as_str(),
+                    sum.teardown.as_str(),
+                    sum.segments
+                )
+            }
+        }
+    }
+
+    fn end(&mut self, end: &End) -> io::Result<()> {
+        if self.summary_table {
+            writeln!(self.out)?;
+            table::write_summary(&mut self.out, end, self.style)?;
+        }
+        table::write_totals(&mut self.out, &end.totals)?;
+        self.out.flush()
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arrows_point_from_sender_and_keep_their_width() {
+        assert_eq!(arrow("SYN", Dir::C2S), "──SYN─────────▶");
+        assert_eq!(arrow("SYN-ACK", Dir::S2C), "◀─────SYN-ACK──");
+        assert_eq!(arrow("SYN", Dir::C2S).chars().count(), ARROW);
+        assert_eq!(arrow("SYN-ACK", Dir::S2C).chars().count(), ARROW);
+    }
+
+    #[test]
+    fn syn_options_read_like_tcpdump() {
+        let o = TcpOptions {
+            mss: Some(65495),
+            wscale: Some(7),
+            sack_permitted: true,
+            timestamps: Some((1, 0)),
+        };
+        assert_eq!(options_text(&o), "mss 65495,sackOK,TS,wscale 7");
+        assert_eq!(options_text(&TcpOptions::default()), "no options");
+    }
+}
