@@ -1,1 +1,608 @@
-//! (being written)
+//! One line per socket call, as the lab programs print it, and the matching
+//! events for `capture`.
+//!
+//! A lab program narrates each call right beside it:
+//!
+//! ```text
+//! socket(AF_INET, SOCK_STREAM) -> ok
+//! bind(127.0.0.1:5000) -> ok
+//! listen(backlog=5) -> ok
+//! accept() -> new socket for 127.0.0.1:53312
+//! recv() -> 6 bytes "hello\n"
+//! recv() -> 0 bytes: peer closed its side (FIN received)
+//! close()
+//! ```
+//!
+//! Calls that return at once go through [`Narrator::call`]. Calls that can
+//! wait or put a segment on the wire are bracketed: [`Narrator::enter`] just
+//! before the call, then [`Narrator::done`] (or [`Narrator::failed`]...) just
+//! after, so `capture` can show that `close()` came before the FIN or that
+//! `accept()` returned after the handshake:
+//!
+//! ```no_run
+//! # use socklab::narrate::{Ends, Narrator};
+//! # fn demo(n: &Narrator, listener: &socket2::Socket) -> std::io::Result<()> {
+//! let call = n.enter("accept", "", Ends::of(listener));
+//! let (conn, peer) = listener.accept()?;
+//! n.done(call, Ends::of(&conn), format!("new socket for {:?}", peer.as_socket()));
+//! # Ok(()) }
+//! ```
+//!
+//! Every narrated call also becomes an [`events`](crate::events) datagram,
+//! even with `--quiet`, which only hides the printing. Narration goes to
+//! stdout, one whole line per write so that threads never interleave within a
+//! line; the program's own output ([`Narrator::output`]) goes there too and is
+//! printed even with `--quiet`.
+
+use std::fmt::{self, Display, Write as _};
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use colored::Colorize;
+use socket2::Socket;
+
+use crate::events::{Emitter, Phase};
+use crate::net::{self, NetError};
+
+/// How many characters of data a narration line shows before `…`.
+pub const PREVIEW_CHARS: usize = 100;
+/// How many characters of data an event's result carries before `…`.
+pub const EVENT_PREVIEW_CHARS: usize = 40;
+
+/// The two ends of a socket, as far as they are known.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Ends {
+    /// Our address (after `bind()`, `connect()` or the first `sendto()`).
+    pub local: Option<SocketAddr>,
+    /// The other side's address.
+    pub peer: Option<SocketAddr>,
+}
+
+impl Ends {
+    /// Neither end known (a fresh socket).
+    pub const NONE: Ends = Ends {
+        local: None,
+        peer: None,
+    };
+
+    /// Only our end is known.
+    pub fn local(addr: SocketAddr) -> Ends {
+        Ends {
+            local: Some(addr),
+            peer: None,
+        }
+    }
+
+    /// Only the other end is known (e.g. just before `connect()`).
+    pub fn peer(addr: SocketAddr) -> Ends {
+        Ends {
+            local: None,
+            peer: Some(addr),
+        }
+    }
+
+    /// Both ends known.
+    pub fn new(local: SocketAddr, peer: SocketAddr) -> Ends {
+        Ends {
+            local: Some(local),
+            peer: Some(peer),
+        }
+    }
+
+    /// Ask the kernel: getsockname() and getpeername() on `sock`.
+    pub fn of(sock: &Socket) -> Ends {
+        Ends {
+            local: sock.local_addr().ok().and_then(|a| a.as_socket()),
+            peer: sock.peer_addr().ok().and_then(|a| a.as_socket()),
+        }
+    }
+}
+
+/// A call that has been entered and not yet returned. Finish it with
+/// [`Narrator::done`], [`Narrator::done_data`], [`Narrator::done_repeated`],
+/// [`Narrator::finish`] or [`Narrator::failed`].
+#[must_use = "narrate how the call returned"]
+#[derive(Debug)]
+pub struct Call {
+    name: &'static str,
+    args: String,
+    ends: Ends,
+}
+
+/// Prints one line per socket call and emits the matching events.
+/// Cloning is cheap; clones share the event socket.
+#[derive(Clone, Debug)]
+pub struct Narrator {
+    shared: Arc<Shared>,
+    /// Printed before every line, e.g. `[client 3] `.
+    tag: Option<Arc<str>>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    prog: String,
+    quiet: bool,
+    color: bool,
+    emitter: Emitter,
+}
+
+impl Narrator {
+    /// A narrator for program `prog` that emits events to the default event socket.
+    /// `color` should come from [`crate::cli::ColorChoice::apply`].
+    pub fn new(prog: &str, quiet: bool, color: bool) -> Narrator {
+        Narrator::with_emitter(prog, quiet, color, Emitter::new(prog))
+    }
+
+    /// A narrator that emits through `emitter` (tests pass their own).
+    pub fn with_emitter(prog: &str, quiet: bool, color: bool, emitter: Emitter) -> Narrator {
+        Narrator {
+            shared: Arc::new(Shared {
+                prog: prog.to_string(),
+                quiet,
+                color,
+                emitter,
+            }),
+            tag: None,
+        }
+    }
+
+    /// The same narrator, printing `[tag] ` before each line (one per client).
+    pub fn tagged(&self, tag: impl Display) -> Narrator {
+        Narrator {
+            shared: Arc::clone(&self.shared),
+            tag: Some(format!("[{tag}] ").into()),
+        }
+    }
+
+    /// The program's name.
+    pub fn prog(&self) -> &str {
+        &self.shared.prog
+    }
+
+    /// True with `--quiet`: narration is not printed (events still are sent).
+    pub fn is_quiet(&self) -> bool {
+        self.shared.quiet
+    }
+
+    // ---- calls that return at once ------------------------------------
+
+    /// Narrate a call that does not wait (`socket`, `bind`, `listen`,
+    /// `setsockopt`): `name(args) -> ok` or `-> error: ...`, one `Return`
+    /// event. Hands `result` back so the caller can use `?`.
+    pub fn call<T>(
+        &self,
+        name: &'static str,
+        args: impl Display,
+        ends: Ends,
+        result: io::Result<T>,
+    ) -> io::Result<T> {
+        let call = Call {
+            name,
+            args: args.to_string(),
+            ends,
+        };
+        self.finish(call, ends, result)
+    }
+
+    /// getaddrinfo(): resolve `host` with [`net::resolve`] and narrate the
+    /// addresses found. A library call, not a socket call: no event.
+    pub fn resolve(&self, host: &str, port: u16) -> Result<Vec<SocketAddr>, NetError> {
+        let resolved = net::resolve(host, port);
+        if !self.shared.quiet {
+            let sig = format!("getaddrinfo(\"{}\", {port})", escape(host.as_bytes()));
+            match &resolved {
+                Ok(addrs) => {
+                    let list: Vec<String> = addrs.iter().map(ToString::to_string).collect();
+                    self.print_call(&sig, &self.ok_text(&list.join(", ")));
+                }
+                Err(e) => {
+                    let why = e
+                        .io_error()
+                        .map_or_else(|| e.to_string(), ToString::to_string);
+                    self.print_call(&sig, &self.error_text(&format!("error: {why}")));
+                }
+            }
+        }
+        resolved
+    }
+
+    // ---- calls that may wait ------------------------------------------
+
+    /// Just before a call that may wait or put a segment on the wire
+    /// (`connect`, `accept`, `send`, `recv`, `sendto`, `recvfrom`,
+    /// `shutdown`, `close`): emits the `Enter` event, stamped now.
+    pub fn enter(&self, name: &'static str, args: impl Display, ends: Ends) -> Call {
+        self.shared
+            .emitter
+            .emit(name, Phase::Enter, ends.local, ends.peer, "");
+        Call {
+            name,
+            args: args.to_string(),
+            ends,
+        }
+    }
+
+    /// The call returned: `name(args) -> result` (or `name(args)` when
+    /// `result` is empty) and a `Return` event with the ends known now.
+    pub fn done(&self, call: Call, ends: Ends, result: impl Display) {
+        let result = result.to_string();
+        self.emit_return(&call, ends, if result.is_empty() { "ok" } else { &result });
+        if !self.shared.quiet {
+            let sig = self.signature(&call);
+            if result.is_empty() {
+                self.print_line(&sig);
+            } else {
+                self.print_call(&sig, &self.ok_text(&result));
+            }
+        }
+    }
+
+    /// The call returned data: `name(args) -> {what} "escaped data"`.
+    pub fn done_data(&self, call: Call, ends: Ends, what: impl Display, data: &[u8]) {
+        let what = what.to_string();
+        let short = format!("{what} \"{}\"", escape_max(data, EVENT_PREVIEW_CHARS));
+        self.emit_return(&call, ends, &short);
+        if !self.shared.quiet {
+            let result = format!("{} {}", self.ok_text(&what), self.quote(data));
+            self.print_call(&self.signature(&call), &result);
+        }
+    }
+
+    /// A call repeated `times` times without a line each (that would slow a
+    /// bulk transfer to a crawl): `send(...) x 4096 calls -> 1073741824 bytes`.
+    /// `call` was entered before the first; this is the `Return` of the last.
+    pub fn done_repeated(&self, call: Call, times: u64, ends: Ends, result: impl Display) {
+        let result = result.to_string();
+        self.emit_return(&call, ends, &format!("{times} calls: {result}"));
+        if !self.shared.quiet {
+            let sig = format!("{} x {times} calls", self.signature(&call));
+            self.print_call(&sig, &self.ok_text(&result));
+        }
+    }
+
+    /// The call failed: `name(args) -> error: connection reset by peer (RST received)`.
+    pub fn failed(&self, call: Call, error: &io::Error) {
+        let text = format!("error: {}", net::describe(error));
+        self.emit_return(&call, call.ends, &text);
+        if !self.shared.quiet {
+            self.print_call(&self.signature(&call), &self.error_text(&text));
+        }
+    }
+
+    /// Finish a call whose only news is success or failure: `-> ok` or
+    /// `-> error: ...`. Hands `result` back so the caller can use `?`.
+    pub fn finish<T>(&self, call: Call, ends: Ends, result: io::Result<T>) -> io::Result<T> {
+        match &result {
+            Ok(_) => self.done(call, ends, "ok"),
+            Err(e) => self.failed(call, e),
+        }
+        result
+    }
+
+    // ---- words around the calls ---------------------------------------
+
+    /// Why something happened: a dimmed, indented line under the call.
+    pub fn explain(&self, text: impl Display) {
+        if !self.shared.quiet {
+            let text = format!("    {text}");
+            if self.shared.color {
+                self.print_line(&text.dimmed().to_string());
+            } else {
+                self.print_line(&text);
+            }
+        }
+    }
+
+    /// A narration line that is not a call (`client 3 connected`).
+    pub fn say(&self, text: impl Display) {
+        if !self.shared.quiet {
+            self.print_line(&text.to_string());
+        }
+    }
+
+    /// The program's real output (messages, replies, reports): printed even with `--quiet`.
+    pub fn output(&self, text: impl Display) {
+        self.print_line(&text.to_string());
+    }
+
+    /// A problem the program survives, on stderr: `prog: warning: text`.
+    pub fn warn(&self, text: impl Display) {
+        let mut line = String::new();
+        let _ = write!(line, "{}: {}{text}", self.shared.prog, self.tag_text());
+        let line = if self.shared.color {
+            line.yellow().to_string()
+        } else {
+            line
+        };
+        let _ = writeln!(io::stderr().lock(), "{line}");
+    }
+
+    /// `data` escaped, cut to [`PREVIEW_CHARS`], in quotes, coloured as data.
+    pub fn quote(&self, data: &[u8]) -> String {
+        let quoted = format!("\"{}\"", escape_max(data, PREVIEW_CHARS));
+        if self.shared.color {
+            quoted.yellow().to_string()
+        } else {
+            quoted
+        }
+    }
+
+    // ---- printing -------------------------------------------------------
+
+    fn signature(&self, call: &Call) -> String {
+        let sig = format!("{}({})", call.name, call.args);
+        if self.shared.color {
+            sig.bold().to_string()
+        } else {
+            sig
+        }
+    }
+
+    fn ok_text(&self, text: &str) -> String {
+        if self.shared.color {
+            text.green().to_string()
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn error_text(&self, text: &str) -> String {
+        if self.shared.color {
+            text.red().to_string()
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn tag_text(&self) -> &str {
+        self.tag.as_deref().unwrap_or("")
+    }
+
+    fn emit_return(&self, call: &Call, ends: Ends, result: &str) {
+        self.shared
+            .emitter
+            .emit(call.name, Phase::Return, ends.local, ends.peer, result);
+    }
+
+    fn print_call(&self, signature: &str, result: &str) {
+        self.print_line(&format!("{signature} -> {result}"));
+    }
+
+    /// One whole line in one write, so that lines from several threads never mix.
+    fn print_line(&self, text: &str) {
+        let tag = self.tag_text();
+        let mut line = String::with_capacity(tag.len() + text.len() + 1);
+        if self.shared.color && !tag.is_empty() {
+            line.push_str(&tag.dimmed().to_string());
+        } else {
+            line.push_str(tag);
+        }
+        line.push_str(text);
+        line.push('\n');
+        let mut out = io::stdout().lock();
+        if let Err(e) = out.write_all(line.as_bytes()).and_then(|()| out.flush()) {
+            if e.kind() == io::ErrorKind::BrokenPipe {
+                // Whoever read our output has gone (`tcp_server | head`): like
+                // `cat`, stop quietly, and call it success.
+                std::process::exit(0);
+            }
+        }
+    }
+}
+
+/// Bytes as readable text: printable UTF-8 as is; `\n`, `\r`, `\t`, `\\`,
+/// `\"` escaped; other control characters and bytes that are not UTF-8 as
+/// `\xNN` (`\u{85}` for the C1 controls). Nothing is lost.
+pub fn escape(bytes: &[u8]) -> String {
+    escape_max(bytes, usize::MAX)
+}
+
+/// [`escape`], cut to at most `max_chars` characters (never inside an
+/// escape), followed by `…` when something was cut.
+pub fn escape_max(bytes: &[u8], max_chars: usize) -> String {
+    let mut out = String::with_capacity(bytes.len().min(max_chars).saturating_add(8));
+    let mut used = 0usize;
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            let width = match c {
+                '\n' | '\r' | '\t' | '\\' | '"' => 2,
+                c if c.is_ascii_control() => 4,
+                c if c.is_control() => 6,
+                _ => 1,
+            };
+            if used + width > max_chars {
+                out.push('…');
+                return out;
+            }
+            used += width;
+            match c {
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                '\\' => out.push_str("\\\\"),
+                '"' => out.push_str("\\\""),
+                c if c.is_ascii_control() => {
+                    let _ = write!(out, "\\x{:02x}", c as u32);
+                }
+                c if c.is_control() => {
+                    let _ = write!(out, "\\u{{{:x}}}", c as u32);
+                }
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            if used + 4 > max_chars {
+                out.push('…');
+                return out;
+            }
+            used += 4;
+            let _ = write!(out, "\\x{b:02x}");
+        }
+    }
+    out
+}
+
+/// A byte count in words: `512 bytes`, `64 KiB`, `1.5 MiB`, `1 GiB`.
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} bytes");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if value.fract() == 0.0 {
+        format!("{value:.0} {}", UNITS[unit])
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// A throughput as people quote it: decimal gigabits per second, like iperf3.
+pub fn gbit_per_s(bytes: u64, seconds: f64) -> f64 {
+    if seconds <= 0.0 {
+        return 0.0;
+    }
+    bytes as f64 * 8.0 / seconds / 1e9
+}
+
+/// Display helper: several addresses as `127.0.0.1:5000, [::1]:5000`.
+pub struct AddrList<'a>(pub &'a [SocketAddr]);
+
+impl Display for AddrList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, addr) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            Display::fmt(addr, f)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::{CallEvent, Listener};
+
+    #[test]
+    fn escape_shows_every_byte() {
+        assert_eq!(escape(b"hello\n"), "hello\\n");
+        assert_eq!(escape(b"a\tb\r\n"), "a\\tb\\r\\n");
+        assert_eq!(escape(b"say \"hi\" \\o/"), "say \\\"hi\\\" \\\\o/");
+        assert_eq!(escape(b"caf\xc3\xa9"), "café", "valid UTF-8 stays as is");
+        assert_eq!(
+            escape(b"caf\xe9"),
+            "caf\\xe9",
+            "invalid UTF-8 is escaped, not lost"
+        );
+        assert_eq!(
+            escape(b"\x00\x1b[2J\x7f"),
+            "\\x00\\x1b[2J\\x7f",
+            "no terminal escapes get through"
+        );
+        assert_eq!(escape("\u{9b}".as_bytes()), "\\u{9b}", "nor C1 controls");
+        assert_eq!(escape(b""), "");
+    }
+
+    #[test]
+    fn escape_max_cuts_between_escapes() {
+        assert_eq!(escape_max(b"hello world", 5), "hello…");
+        assert_eq!(
+            escape_max(b"hello", 5),
+            "hello",
+            "exactly full: nothing cut"
+        );
+        assert_eq!(
+            escape_max(b"ab\ncd", 3),
+            "ab…",
+            "an escape is never cut in half"
+        );
+        assert_eq!(escape_max(b"\xff\xfe", 4), "\\xff…");
+        assert_eq!(
+            escape_max("ééé".as_bytes(), 2),
+            "éé…",
+            "counts characters, not bytes"
+        );
+        assert_eq!(escape_max(b"anything", 0), "…");
+    }
+
+    #[test]
+    fn human_sizes_and_rates() {
+        assert_eq!(human_bytes(6), "6 bytes");
+        assert_eq!(human_bytes(64 * 1024), "64 KiB");
+        assert_eq!(human_bytes(1536 * 1024), "1.5 MiB");
+        assert_eq!(human_bytes(1 << 30), "1 GiB");
+        assert!((gbit_per_s(1_000_000_000, 8.0) - 1.0).abs() < 1e-9);
+        assert_eq!(gbit_per_s(10, 0.0), 0.0);
+        let addrs: Vec<SocketAddr> =
+            vec!["127.0.0.1:1".parse().unwrap(), "[::1]:2".parse().unwrap()];
+        assert_eq!(AddrList(&addrs).to_string(), "127.0.0.1:1, [::1]:2");
+    }
+
+    #[test]
+    fn every_call_emits_events_even_when_quiet() {
+        let dir = std::env::temp_dir().join(format!("socklab-narrate-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("ev.sock");
+        let mut listener = Listener::bind(&path).unwrap();
+        let n = Narrator::with_emitter(
+            "tcp_client",
+            true,
+            false,
+            Emitter::with_path("tcp_client", path.clone()),
+        );
+        let server: SocketAddr = "127.0.0.1:5000".parse().unwrap();
+        let local: SocketAddr = "127.0.0.1:40000".parse().unwrap();
+
+        n.call("socket", "AF_INET, SOCK_STREAM", Ends::NONE, Ok(()))
+            .unwrap();
+        let call = n.enter("connect", server, Ends::peer(server));
+        n.done(call, Ends::new(local, server), "ok");
+        let call = n.enter("recv", "", Ends::new(local, server));
+        n.done_data(call, Ends::new(local, server), "6 bytes", b"hello\n");
+        let call = n.enter("recv", "", Ends::new(local, server));
+        n.failed(call, &io::Error::from(io::ErrorKind::ConnectionReset));
+
+        let events: Vec<CallEvent> = listener.drain();
+        let summary: Vec<(String, &str, Option<SocketAddr>, String)> = events
+            .iter()
+            .map(|e| (e.call.clone(), e.phase.as_str(), e.local, e.result.clone()))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                ("socket".into(), "return", None, "ok".into()),
+                ("connect".into(), "enter", None, "".into()),
+                ("connect".into(), "return", Some(local), "ok".into()),
+                ("recv".into(), "enter", Some(local), "".into()),
+                (
+                    "recv".into(),
+                    "return",
+                    Some(local),
+                    "6 bytes \"hello\\n\"".into()
+                ),
+                ("recv".into(), "enter", Some(local), "".into()),
+                (
+                    "recv".into(),
+                    "return",
+                    Some(local),
+                    "error: connection reset by peer (RST received)".into()
+                ),
+            ]
+        );
+        assert!(events[1].t <= events[2].t, "enter is stamped before return");
+        assert_eq!(
+            events[1].peer,
+            Some(server),
+            "connect enter names its target"
+        );
+        drop(listener);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

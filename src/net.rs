@@ -1,1 +1,533 @@
-//! (being written)
+//! Name resolution, line framing for TCP, and socket errors that tell a
+//! student what happened and what to try next.
+//!
+//! The lab programs make the socket calls themselves (that is the lesson);
+//! this module holds what surrounds them: turning `--host` into addresses,
+//! cutting a TCP byte stream into lines, and one-line error messages.
+
+use std::collections::VecDeque;
+use std::io::{self, ErrorKind, Read};
+use std::net::{SocketAddr, ToSocketAddrs};
+
+/// Longest line a lab server accepts, without its `\n`.
+pub const MAX_LINE: usize = 64 * 1024;
+/// Port the TCP lab programs use unless `--port` says otherwise.
+pub const DEFAULT_TCP_PORT: u16 = 5000;
+/// Port the UDP lab programs use unless `--port` says otherwise.
+pub const DEFAULT_UDP_PORT: u16 = 5001;
+/// Largest UDP payload over IPv4: 65535 (IP total length) - 20 (IP header) - 8 (UDP header).
+pub const MAX_DATAGRAM_V4: usize = 65_535 - 20 - 8;
+/// Largest UDP payload over IPv6: 65535 (IPv6 payload length) - 8 (UDP header).
+pub const MAX_DATAGRAM_V6: usize = 65_535 - 8;
+
+/// What went wrong with a socket, with enough context to say what to do.
+/// Each variant displays as one line: what happened, then what to try.
+#[derive(Debug, thiserror::Error)]
+pub enum NetError {
+    /// getaddrinfo() could not turn the host name into an address.
+    #[error("cannot resolve host `{host}`: {error}: check the spelling, or use an address such as 127.0.0.1 or ::1")]
+    Resolve { host: String, error: io::Error },
+    /// getaddrinfo() answered, but with no address.
+    #[error("host `{host}` has no address: use an address such as 127.0.0.1 or ::1")]
+    NoAddress { host: String },
+    /// socket() failed.
+    #[error("socket({what}): {}", socket_hint(.error))]
+    Socket { what: String, error: io::Error },
+    /// bind() failed.
+    #[error("bind {addr}: {}", bind_hint(*.addr, .error))]
+    Bind { addr: SocketAddr, error: io::Error },
+    /// listen() failed.
+    #[error("listen on {addr}: {}", describe(.error))]
+    Listen { addr: SocketAddr, error: io::Error },
+    /// connect() failed.
+    #[error("connect {addr}: {}", connect_hint(*.addr, .error))]
+    Connect { addr: SocketAddr, error: io::Error },
+    /// A call on an open socket failed (`send`, `recv`, `sendto`, `shutdown`...).
+    #[error("{call} with {peer}: {}", transfer_hint(.error))]
+    Transfer {
+        call: &'static str,
+        peer: SocketAddr,
+        error: io::Error,
+    },
+    /// A UDP message that no datagram can carry; found before sending.
+    #[error("a message of {len} bytes is larger than a UDP datagram can carry ({max} bytes over {family}): send less, or use TCP, which cuts a byte stream into segments for you")]
+    DatagramTooLarge {
+        len: usize,
+        max: usize,
+        family: &'static str,
+    },
+}
+
+impl NetError {
+    /// The operating system's error, when there is one.
+    pub fn io_error(&self) -> Option<&io::Error> {
+        match self {
+            NetError::Resolve { error, .. }
+            | NetError::Socket { error, .. }
+            | NetError::Bind { error, .. }
+            | NetError::Listen { error, .. }
+            | NetError::Connect { error, .. }
+            | NetError::Transfer { error, .. } => Some(error),
+            NetError::NoAddress { .. } | NetError::DatagramTooLarge { .. } => None,
+        }
+    }
+}
+
+/// Resolve `host` (a name, an IPv4 address, or an IPv6 address with or
+/// without brackets) and `port` with getaddrinfo(), in the order it returns
+/// them, without duplicates.
+pub fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, NetError> {
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    let found = (bare, port)
+        .to_socket_addrs()
+        .map_err(|error| NetError::Resolve {
+            host: host.to_string(),
+            error,
+        })?;
+    let mut addrs: Vec<SocketAddr> = Vec::new();
+    for addr in found {
+        if !addrs.contains(&addr) {
+            addrs.push(addr);
+        }
+    }
+    if addrs.is_empty() {
+        return Err(NetError::NoAddress {
+            host: host.to_string(),
+        });
+    }
+    Ok(addrs)
+}
+
+/// The address family's C name: `AF_INET` or `AF_INET6`.
+pub fn family_name(addr: &SocketAddr) -> &'static str {
+    match addr {
+        SocketAddr::V4(_) => "AF_INET",
+        SocketAddr::V6(_) => "AF_INET6",
+    }
+}
+
+/// The largest UDP payload one datagram to `addr` can carry.
+pub fn max_datagram(addr: &SocketAddr) -> usize {
+    match addr {
+        SocketAddr::V4(_) => MAX_DATAGRAM_V4,
+        SocketAddr::V6(_) => MAX_DATAGRAM_V6,
+    }
+}
+
+/// `Ok` if `len` bytes fit in one UDP datagram to `addr`, else a clear error.
+pub fn check_datagram(len: usize, addr: &SocketAddr) -> Result<(), NetError> {
+    let max = max_datagram(addr);
+    if len > max {
+        return Err(NetError::DatagramTooLarge {
+            len,
+            max,
+            family: match addr {
+                SocketAddr::V4(_) => "IPv4",
+                SocketAddr::V6(_) => "IPv6",
+            },
+        });
+    }
+    Ok(())
+}
+
+/// A socket error in the course's words, short enough for a narration line:
+/// `connection reset by peer (RST received)`.
+pub fn describe(error: &io::Error) -> String {
+    let text = match error.kind() {
+        ErrorKind::ConnectionRefused => "connection refused (RST received: nothing listens there)",
+        ErrorKind::ConnectionReset => "connection reset by peer (RST received)",
+        ErrorKind::ConnectionAborted => "connection aborted",
+        ErrorKind::BrokenPipe => "broken pipe: the connection is already closed",
+        ErrorKind::AddrInUse => "address already in use",
+        ErrorKind::AddrNotAvailable => "address not available on this machine",
+        ErrorKind::PermissionDenied => "permission denied",
+        ErrorKind::TimedOut | ErrorKind::WouldBlock => "timed out",
+        ErrorKind::NotConnected => "not connected",
+        _ => match error.raw_os_error() {
+            Some(libc::ENETUNREACH) => "network unreachable",
+            Some(libc::EHOSTUNREACH) => "host unreachable",
+            Some(libc::EMSGSIZE) => "message too long for one datagram",
+            Some(libc::EAFNOSUPPORT) => "address family not supported",
+            _ => return error.to_string(),
+        },
+    };
+    text.to_string()
+}
+
+fn socket_hint(error: &io::Error) -> String {
+    match error.raw_os_error() {
+        Some(libc::EAFNOSUPPORT) => format!(
+            "{}: IPv6 may be disabled here; use 127.0.0.1",
+            describe(error)
+        ),
+        Some(libc::EMFILE | libc::ENFILE) => format!(
+            "{}: too many open files; close some connections or raise `ulimit -n`",
+            describe(error)
+        ),
+        _ => describe(error),
+    }
+}
+
+fn bind_hint(addr: SocketAddr, error: &io::Error) -> String {
+    let port = addr.port();
+    let what = describe(error);
+    match error.kind() {
+        ErrorKind::AddrInUse => {
+            format!("{what}: another program listens on port {port}; stop it or choose another --port")
+        }
+        ErrorKind::PermissionDenied if port < 1024 => format!(
+            "{what}: ports below 1024 are reserved for root; choose --port 1024 or above (e.g. {DEFAULT_TCP_PORT})"
+        ),
+        ErrorKind::AddrNotAvailable => format!(
+            "{what}: {} is not an address of this machine; use 127.0.0.1 or ::1",
+            addr.ip()
+        ),
+        _ => what,
+    }
+}
+
+fn connect_hint(addr: SocketAddr, error: &io::Error) -> String {
+    match error.kind() {
+        ErrorKind::ConnectionRefused => format!(
+            "connection refused: nothing is listening on {addr}; start the server first or check --host and --port"
+        ),
+        ErrorKind::TimedOut => format!(
+            "timed out: {addr} never answered our SYN; check the address (the lab runs on 127.0.0.1 or ::1)"
+        ),
+        _ => match error.raw_os_error() {
+            Some(libc::ENETUNREACH | libc::EHOSTUNREACH) => format!(
+                "{}: this machine has no route to {}; the lab runs on loopback: use 127.0.0.1 or ::1",
+                describe(error),
+                addr.ip()
+            ),
+            _ => describe(error),
+        },
+    }
+}
+
+fn transfer_hint(error: &io::Error) -> String {
+    match error.kind() {
+        ErrorKind::ConnectionReset => {
+            format!("{}: the other side aborted the connection", describe(error))
+        }
+        ErrorKind::BrokenPipe => format!("{}: the other side has closed it", describe(error)),
+        _ => describe(error),
+    }
+}
+
+/// One outcome of reading a line from a TCP byte stream.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LineRead {
+    /// A complete line, without its `\n` (nor a `\r` before it, as telnet sends).
+    Line(Vec<u8>),
+    /// A line longer than [`MAX_LINE`]: its bytes are skipped up to the next `\n`.
+    TooLong,
+    /// The peer closed its side (FIN) at a line boundary.
+    Eof,
+    /// The peer closed its side in the middle of a line: here is the partial line.
+    EofMidLine(Vec<u8>),
+}
+
+/// Cuts a byte stream into lines. Pure: feed it what `recv()` returned.
+///
+/// TCP carries a stream of bytes, not messages: one `recv()` may return half
+/// a line, or three lines and the start of a fourth. The lab programs agree
+/// that a message ends with `\n` (framing), and this is the code that finds
+/// those ends. A line longer than [`MAX_LINE`] is reported once as
+/// [`LineRead::TooLong`] and skipped, so a client cannot make us buffer
+/// without end.
+#[derive(Debug, Default)]
+pub struct LineFramer {
+    /// The start of a line whose `\n` has not arrived yet.
+    partial: Vec<u8>,
+    /// True while skipping the rest of an over-long line.
+    skipping: bool,
+}
+
+impl LineFramer {
+    /// A framer with nothing buffered.
+    pub fn new() -> LineFramer {
+        LineFramer::default()
+    }
+
+    /// Feed bytes just received; returns the lines they complete, in order
+    /// (only [`LineRead::Line`] and [`LineRead::TooLong`]).
+    pub fn push(&mut self, mut bytes: &[u8]) -> Vec<LineRead> {
+        let mut out = Vec::new();
+        while let Some(end) = bytes.iter().position(|&b| b == b'\n') {
+            let piece = &bytes[..end];
+            bytes = &bytes[end + 1..];
+            if self.skipping {
+                // The newline that ends the over-long line: back in step.
+                self.skipping = false;
+            } else if self.partial.len() + piece.len() > MAX_LINE {
+                self.partial.clear();
+                out.push(LineRead::TooLong);
+            } else {
+                self.partial.extend_from_slice(piece);
+                let mut line = std::mem::take(&mut self.partial);
+                if line.last() == Some(&b'\r') {
+                    line.pop();
+                }
+                out.push(LineRead::Line(line));
+            }
+        }
+        // What is left has no newline: the start of the next line.
+        if !self.skipping {
+            if self.partial.len() + bytes.len() > MAX_LINE {
+                self.partial = Vec::new();
+                self.skipping = true;
+                out.push(LineRead::TooLong);
+            } else {
+                self.partial.extend_from_slice(bytes);
+            }
+        }
+        out
+    }
+
+    /// The stream has ended (`recv()` returned 0): [`LineRead::Eof`], or
+    /// [`LineRead::EofMidLine`] with the bytes of an unfinished line.
+    pub fn finish(&mut self) -> LineRead {
+        self.skipping = false;
+        if self.partial.is_empty() {
+            LineRead::Eof
+        } else {
+            LineRead::EofMidLine(std::mem::take(&mut self.partial))
+        }
+    }
+
+    /// Bytes of an unfinished line held so far.
+    pub fn pending(&self) -> usize {
+        self.partial.len()
+    }
+}
+
+/// Size of [`LineReader`]'s read buffer.
+const READ_BUFFER: usize = 64 * 1024;
+
+/// Reads lines from any byte stream (a socket, a pipe), buffered, with the
+/// same outcomes as [`LineFramer`]. Errors (a reset) are returned as errors.
+#[derive(Debug)]
+pub struct LineReader<R> {
+    inner: R,
+    framer: LineFramer,
+    ready: VecDeque<LineRead>,
+    buf: Box<[u8]>,
+    ended: bool,
+}
+
+impl<R: Read> LineReader<R> {
+    /// A line reader over `inner`.
+    pub fn new(inner: R) -> LineReader<R> {
+        LineReader {
+            inner,
+            framer: LineFramer::new(),
+            ready: VecDeque::new(),
+            buf: vec![0; READ_BUFFER].into_boxed_slice(),
+            ended: false,
+        }
+    }
+
+    /// The next line; after the end of the stream, [`LineRead::Eof`] again and again.
+    pub fn read_line(&mut self) -> io::Result<LineRead> {
+        loop {
+            if let Some(line) = self.ready.pop_front() {
+                return Ok(line);
+            }
+            if self.ended {
+                return Ok(self.framer.finish());
+            }
+            let got = match self.inner.read(&mut self.buf) {
+                Ok(got) => got,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if got == 0 {
+                self.ended = true;
+            } else {
+                self.ready.extend(self.framer.push(&self.buf[..got]));
+            }
+        }
+    }
+
+    /// The stream underneath.
+    pub fn get_ref(&self) -> &R {
+        &self.inner
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(framer: &mut LineFramer, bytes: &[u8]) -> Vec<LineRead> {
+        framer.push(bytes)
+    }
+
+    #[test]
+    fn a_line_may_arrive_in_pieces_or_several_at_once() {
+        let mut f = LineFramer::new();
+        assert_eq!(lines(&mut f, b"hel"), vec![]);
+        assert_eq!(
+            lines(&mut f, b"lo\nwor"),
+            vec![LineRead::Line(b"hello".to_vec())]
+        );
+        assert_eq!(
+            lines(&mut f, b"ld\r\n\nbye\npar"),
+            vec![
+                LineRead::Line(b"world".to_vec()),
+                LineRead::Line(b"".to_vec()),
+                LineRead::Line(b"bye".to_vec()),
+            ]
+        );
+        assert_eq!(f.pending(), 3);
+        assert_eq!(f.finish(), LineRead::EofMidLine(b"par".to_vec()));
+        assert_eq!(f.finish(), LineRead::Eof);
+    }
+
+    #[test]
+    fn a_line_of_exactly_max_line_bytes_is_accepted() {
+        let mut f = LineFramer::new();
+        let mut line = vec![b'a'; MAX_LINE];
+        line.push(b'\n');
+        assert_eq!(f.push(&line), vec![LineRead::Line(vec![b'a'; MAX_LINE])]);
+    }
+
+    #[test]
+    fn an_over_long_line_is_reported_once_and_skipped() {
+        let mut f = LineFramer::new();
+        let chunk = vec![b'x'; 40 * 1024];
+        assert_eq!(f.push(&chunk), vec![]);
+        assert_eq!(
+            f.push(&chunk),
+            vec![LineRead::TooLong],
+            "80 KiB without a newline"
+        );
+        assert_eq!(f.push(&chunk), vec![], "still skipping, reported only once");
+        assert_eq!(f.pending(), 0, "nothing is buffered while skipping");
+        assert_eq!(
+            f.push(b"xx\nnext\n"),
+            vec![LineRead::Line(b"next".to_vec())]
+        );
+    }
+
+    #[test]
+    fn an_over_long_line_ending_in_the_same_chunk() {
+        let mut f = LineFramer::new();
+        let mut bytes = vec![b'x'; MAX_LINE + 1];
+        bytes.extend_from_slice(b"\nok\n");
+        assert_eq!(
+            f.push(&bytes),
+            vec![LineRead::TooLong, LineRead::Line(b"ok".to_vec())]
+        );
+    }
+
+    #[test]
+    fn non_utf8_bytes_pass_through_untouched() {
+        let mut f = LineFramer::new();
+        assert_eq!(
+            f.push(b"caf\xe9\xff\n"),
+            vec![LineRead::Line(b"caf\xe9\xff".to_vec())]
+        );
+    }
+
+    #[test]
+    fn line_reader_reads_a_stream_to_its_end() {
+        let mut r = LineReader::new(&b"one\ntwo\nthr"[..]);
+        assert_eq!(r.read_line().unwrap(), LineRead::Line(b"one".to_vec()));
+        assert_eq!(r.read_line().unwrap(), LineRead::Line(b"two".to_vec()));
+        assert_eq!(
+            r.read_line().unwrap(),
+            LineRead::EofMidLine(b"thr".to_vec())
+        );
+        assert_eq!(r.read_line().unwrap(), LineRead::Eof);
+    }
+
+    #[test]
+    fn resolve_numeric_and_bracketed_addresses() {
+        assert_eq!(
+            resolve("127.0.0.1", 5000).unwrap(),
+            vec!["127.0.0.1:5000".parse().unwrap()]
+        );
+        assert_eq!(
+            resolve("::1", 80).unwrap(),
+            vec!["[::1]:80".parse().unwrap()]
+        );
+        assert_eq!(
+            resolve("[::1]", 80).unwrap(),
+            vec!["[::1]:80".parse().unwrap()]
+        );
+    }
+
+    #[test]
+    fn errors_say_what_happened_and_what_to_do() {
+        let addr: SocketAddr = "127.0.0.1:5000".parse().unwrap();
+        let e = NetError::Bind {
+            addr,
+            error: io::Error::from(ErrorKind::AddrInUse),
+        };
+        assert_eq!(
+            e.to_string(),
+            "bind 127.0.0.1:5000: address already in use: another program listens on port 5000; stop it or choose another --port"
+        );
+        let low: SocketAddr = "127.0.0.1:80".parse().unwrap();
+        let e = NetError::Bind {
+            addr: low,
+            error: io::Error::from(ErrorKind::PermissionDenied),
+        };
+        assert!(e.to_string().contains("choose --port 1024 or above"), "{e}");
+        let e = NetError::Connect {
+            addr,
+            error: io::Error::from(ErrorKind::ConnectionRefused),
+        };
+        assert_eq!(
+            e.to_string(),
+            "connect 127.0.0.1:5000: connection refused: nothing is listening on 127.0.0.1:5000; start the server first or check --host and --port"
+        );
+        let e = NetError::Connect {
+            addr,
+            error: io::Error::from_raw_os_error(libc::ENETUNREACH),
+        };
+        assert!(
+            e.to_string()
+                .contains("network unreachable: this machine has no route"),
+            "{e}"
+        );
+        let e = NetError::Resolve {
+            host: "nosuch".into(),
+            error: io::Error::other(
+                "failed to lookup address information: Name or service not known",
+            ),
+        };
+        assert!(
+            e.to_string()
+                .starts_with("cannot resolve host `nosuch`: failed to lookup"),
+            "{e}"
+        );
+        assert!(
+            e.to_string()
+                .ends_with("use an address such as 127.0.0.1 or ::1"),
+            "{e}"
+        );
+        assert!(!e.to_string().contains('\n'));
+    }
+
+    #[test]
+    fn datagram_limits_depend_on_the_family() {
+        let v4: SocketAddr = "127.0.0.1:5001".parse().unwrap();
+        let v6: SocketAddr = "[::1]:5001".parse().unwrap();
+        assert!(check_datagram(65_507, &v4).is_ok());
+        let e = check_datagram(65_508, &v4).unwrap_err();
+        assert!(
+            e.to_string().contains(
+                "65508 bytes is larger than a UDP datagram can carry (65507 bytes over IPv4)"
+            ),
+            "{e}"
+        );
+        assert!(check_datagram(65_527, &v6).is_ok());
+        assert!(check_datagram(65_528, &v6).is_err());
+    }
+}
