@@ -32,6 +32,9 @@ mod seq;
 mod state;
 mod udp;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::Duration;
