@@ -248,7 +248,8 @@ impl Tracker {
     /// Summaries of the connections that ended (teardown complete, reset,
     /// refused) since the last call, in the order they ended. Each is
     /// taken when the connection ends; segments arriving during the linger
-    /// are annotated but not added to it.
+    /// are annotated but not added to it. Summaries wait here until taken:
+    /// call this after every segment (or regularly) to keep memory bounded.
     pub fn take_finished(&mut self) -> Vec<ConnSummary> {
         std::mem::take(&mut self.finished)
     }
