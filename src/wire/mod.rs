@@ -10,6 +10,17 @@
 use std::fmt;
 use std::net::SocketAddr;
 
+pub mod build;
+mod icmp;
+mod ip;
+mod link;
+mod tcp;
+#[cfg(test)]
+mod testdata;
+mod udp;
+
+pub use link::{AF_INET, AF_INET6_BSD, AF_INET6_DARWIN, AF_INET6_FREEBSD, AF_INET6_LINUX};
+
 /// A TCP sequence or acknowledgement number (wraps at 2^32).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub struct SeqNum(pub u32);
@@ -129,6 +140,33 @@ impl LinkType {
             other => LinkType::Unknown(other),
         }
     }
+
+    /// The LINKTYPE number to write in a pcap file header (`Raw` is 101).
+    pub fn to_dlt(self) -> i32 {
+        match self {
+            LinkType::Null => 0,
+            LinkType::Ethernet => 1,
+            LinkType::Raw => 101,
+            LinkType::Loop => 108,
+            LinkType::LinuxSll => 113,
+            LinkType::Ipv4 => 228,
+            LinkType::Ipv6 => 229,
+            LinkType::LinuxSll2 => 276,
+            LinkType::Unknown(other) => other,
+        }
+    }
+
+    /// Every link type the decoder understands (for tests and `--help`).
+    pub const KNOWN: [LinkType; 8] = [
+        LinkType::Ethernet,
+        LinkType::Null,
+        LinkType::Loop,
+        LinkType::Raw,
+        LinkType::Ipv4,
+        LinkType::Ipv6,
+        LinkType::LinuxSll,
+        LinkType::LinuxSll2,
+    ];
 }
 
 /// Why a frame could not be decoded. The capture labels it and goes on.
@@ -150,4 +188,86 @@ impl fmt::Display for SeqNum {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)
     }
+}
+
+/// Decode one captured frame: link layer, then IPv4/IPv6, then TCP/UDP.
+///
+/// Pure and panic-free whatever the bytes. A frame that is fine but not
+/// TCP or UDP (ARP, ICMP, a fragment, another protocol) is `Packet::Other`;
+/// a frame cut short by the snaplen is `DecodeError::Truncated` when a
+/// header is cut, and a `Segment`/`Datagram` with `payload_truncated` when
+/// only payload is missing.
+pub fn decode(link: LinkType, data: &[u8]) -> Result<Packet, DecodeError> {
+    let parsed = match link::strip(link, data)? {
+        link::Network::Ipv4(bytes) => ip::parse_v4(bytes)?,
+        link::Network::Ipv6(bytes) => ip::parse_v6(bytes)?,
+        link::Network::Other(what) => return Ok(Packet::Other(what)),
+    };
+    let packet = match parsed {
+        ip::Parsed::Packet(packet) => packet,
+        ip::Parsed::Other(what) => return Ok(Packet::Other(what)),
+    };
+    match packet.proto {
+        ip::PROTO_TCP => tcp::parse(&packet).map(Packet::Tcp),
+        ip::PROTO_UDP => udp::parse(&packet).map(Packet::Udp),
+        ip::PROTO_ICMP if packet.src.is_ipv4() => icmp::describe_v4(&packet).map(Packet::Other),
+        ip::PROTO_ICMPV6 if packet.src.is_ipv6() => icmp::describe_v6(&packet).map(Packet::Other),
+        other => Ok(Packet::Other(format!("ip proto {other}"))),
+    }
+}
+
+/// A socket address the way tcpdump prints it: `127.0.0.1.5000`, `::1.5000`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Endpoint(pub SocketAddr);
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.0.ip(), self.0.port())
+    }
+}
+
+impl fmt::Display for Packet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Packet::Tcp(segment) => segment.fmt(f),
+            Packet::Udp(datagram) => datagram.fmt(f),
+            Packet::Other(what) => f.write_str(what),
+        }
+    }
+}
+
+/// Check that a header of `need` bytes fits both in what the enclosing
+/// header says (`stated`, else `Malformed`) and in what was captured
+/// (`have`, else `Truncated`).
+fn check_len(
+    layer: &'static str,
+    need: usize,
+    stated: usize,
+    have: usize,
+) -> Result<(), DecodeError> {
+    if stated < need {
+        return Err(DecodeError::Malformed {
+            layer,
+            what: format!("needs {need} bytes but the enclosing header allows only {stated}"),
+        });
+    }
+    if have < need {
+        return Err(DecodeError::Truncated { layer, need, have });
+    }
+    Ok(())
+}
+
+/// The first [`PREVIEW_BYTES`] of a captured payload (no allocation when empty).
+fn preview(payload: &[u8]) -> Vec<u8> {
+    payload[..payload.len().min(PREVIEW_BYTES)].to_vec()
+}
+
+/// A big-endian u16 from a 2-byte slice the caller has length-checked.
+fn be16(bytes: &[u8]) -> u16 {
+    u16::from_be_bytes([bytes[0], bytes[1]])
+}
+
+/// A big-endian u32 from a 4-byte slice the caller has length-checked.
+fn be32(bytes: &[u8]) -> u32 {
+    u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])
 }
