@@ -516,3 +516,254 @@ fn udp_checksum_on_wire(sum: u16) -> u16 {
 fn put16(buf: &mut [u8], offset: usize, value: u16) {
     buf[offset..offset + 2].copy_from_slice(&value.to_be_bytes());
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::tcp::parse_options;
+    use crate::wire::{decode, Packet, TcpFlags};
+
+    /// One's-complement sum of 16-bit big-endian words (odd byte padded).
+    fn ones_complement_sum(chunks: &[&[u8]]) -> u16 {
+        let bytes: Vec<u8> = chunks.concat();
+        let mut sum: u32 = bytes
+            .chunks(2)
+            .map(|pair| u32::from(u16::from_be_bytes([pair[0], *pair.get(1).unwrap_or(&0)])))
+            .sum();
+        while sum > 0xffff {
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+        sum as u16
+    }
+
+    /// A received packet's checksums verify when every sum is 0xffff.
+    fn assert_checksums_verify(ip: &[u8]) {
+        let (pseudo, transport, proto) = if ip[0] >> 4 == 4 {
+            assert_eq!(ones_complement_sum(&[&ip[..20]]), 0xffff, "IPv4 header");
+            let len = (ip.len() - 20) as u16;
+            let pseudo = [&ip[12..20], &[0, ip[9]], &len.to_be_bytes()].concat();
+            (pseudo, &ip[20..], ip[9])
+        } else {
+            let len = (ip.len() - 40) as u32;
+            let pseudo = [&ip[8..40], &len.to_be_bytes(), &[0, 0, 0, ip[6]]].concat();
+            (pseudo, &ip[40..], ip[6])
+        };
+        if proto == PROTO_ICMP {
+            assert_eq!(ones_complement_sum(&[transport]), 0xffff, "ICMP");
+        } else {
+            assert_eq!(
+                ones_complement_sum(&[&pseudo, transport]),
+                0xffff,
+                "proto {proto}"
+            );
+        }
+    }
+
+    fn sample_packets() -> Vec<Vec<u8>> {
+        let syn_options = tcp_options(&TcpOptions {
+            mss: Some(65495),
+            wscale: Some(7),
+            sack_permitted: true,
+            timestamps: Some((1, 0)),
+        });
+        let v4a: SocketAddrV4 = "127.0.0.1:53312".parse().unwrap();
+        let v4b: SocketAddrV4 = "127.0.0.1:5000".parse().unwrap();
+        let v6a: SocketAddrV6 = "[::1]:53312".parse().unwrap();
+        let v6b: SocketAddrV6 = "[::1]:5000".parse().unwrap();
+        let udp4 = udp_v4(v4a, v4b, b"hello\n");
+        let udp6 = udp_v6(v6a, v6b, b"odd");
+        vec![
+            tcp_v4(v4a, v4b, 1, 0, TcpFlags::SYN, 65495, &syn_options, b""),
+            tcp_v4(
+                v4a,
+                v4b,
+                2,
+                9,
+                TcpFlags::PSH | TcpFlags::ACK,
+                512,
+                &[],
+                b"odd",
+            ),
+            tcp_v6(v6a, v6b, 1, 0, TcpFlags::SYN, 65476, &syn_options, b""),
+            tcp_v6(
+                v6a,
+                v6b,
+                2,
+                9,
+                TcpFlags::PSH | TcpFlags::ACK,
+                512,
+                &[],
+                b"hello",
+            ),
+            port_unreachable(&udp4),
+            port_unreachable(&udp6),
+            udp4,
+            udp6,
+        ]
+    }
+
+    #[test]
+    fn checksums_verify() {
+        for ip in sample_packets() {
+            assert_checksums_verify(&ip);
+        }
+    }
+
+    #[test]
+    fn every_link_type_round_trips() {
+        let ip = tcp(
+            "[::1]:53312".parse().unwrap(),
+            "[::1]:5000".parse().unwrap(),
+            7,
+            9,
+            TcpFlags::PSH | TcpFlags::ACK,
+            512,
+            &[],
+            b"hello",
+        );
+        for link in LinkType::KNOWN.into_iter().filter(|l| *l != LinkType::Ipv4) {
+            let Ok(Packet::Tcp(segment)) = decode(link, &frame(link, &ip)) else {
+                panic!("{link:?}: expected TCP");
+            };
+            assert_eq!(
+                segment.to_string(),
+                "::1.53312 > ::1.5000: Flags [P.], seq 7:12, ack 9, win 512, length 5",
+                "{link:?}"
+            );
+        }
+        let ip = udp(
+            "127.0.0.1:40000".parse().unwrap(),
+            "127.0.0.1:5001".parse().unwrap(),
+            b"hello\n",
+        );
+        for link in LinkType::KNOWN.into_iter().filter(|l| *l != LinkType::Ipv6) {
+            let Ok(Packet::Udp(datagram)) = decode(link, &frame(link, &ip)) else {
+                panic!("{link:?}: expected UDP");
+            };
+            assert_eq!(
+                datagram.to_string(),
+                "127.0.0.1.40000 > 127.0.0.1.5001: UDP, length 6"
+            );
+        }
+    }
+
+    #[test]
+    fn vlan_tags_are_written_outermost_first() {
+        let ip = [0x45];
+        assert_eq!(
+            ethernet_vlan(&[200, 100], &ip)[12..],
+            [0x88, 0xa8, 0x00, 0xc8, 0x81, 0x00, 0x00, 0x64, 0x08, 0x00, 0x45]
+        );
+        assert_eq!(ethernet_vlan(&[100], &ip)[12..16], [0x81, 0x00, 0x00, 0x64]);
+    }
+
+    #[test]
+    fn tcp_options_round_trip_and_pad() {
+        let cases = [
+            TcpOptions {
+                mss: Some(65495),
+                wscale: Some(7),
+                sack_permitted: true,
+                timestamps: Some((1, 0)),
+            },
+            TcpOptions {
+                timestamps: Some((5, 6)),
+                ..TcpOptions::default()
+            },
+            TcpOptions {
+                mss: Some(1460),
+                sack_permitted: true,
+                ..TcpOptions::default()
+            },
+            TcpOptions::default(),
+        ];
+        for options in cases {
+            let bytes = tcp_options(&options);
+            assert_eq!(bytes.len() % 4, 0, "{options:?} is {} bytes", bytes.len());
+            assert_eq!(parse_options(&bytes), options);
+        }
+        // Odd-sized options are padded with EOL: data offset 6 for 3 bytes.
+        let ip = tcp_v4(
+            "127.0.0.1:1".parse().unwrap(),
+            "127.0.0.1:2".parse().unwrap(),
+            0,
+            0,
+            TcpFlags::SYN,
+            0,
+            &[0x03, 0x03, 0x07],
+            b"",
+        );
+        assert_eq!(ip[20 + 12] >> 4, 6);
+        assert_eq!(ip[40..44], [0x03, 0x03, 0x07, 0x00]);
+    }
+
+    #[test]
+    fn pcap_file_layout() {
+        let first = [1u8, 2, 3];
+        let file = pcap_file(
+            LinkType::LinuxSll2,
+            &[(Duration::new(1_700_000_000, 250_000_000), &first[..])],
+        );
+        #[rustfmt::skip]
+        let expected: Vec<u8> = [
+            &[0xd4, 0xc3, 0xb2, 0xa1][..], // magic, little-endian, microseconds
+            &[0x02, 0x00, 0x04, 0x00],     // version 2.4
+            &[0x00; 8],                    // thiszone, sigfigs
+            &[0x00, 0x00, 0x04, 0x00],     // snaplen 262144
+            &[0x14, 0x01, 0x00, 0x00],     // link type 276 (SLL2)
+            &1_700_000_000u32.to_le_bytes(), // seconds
+            &250_000u32.to_le_bytes(),     // microseconds
+            &[0x03, 0x00, 0x00, 0x00],     // captured length 3
+            &[0x03, 0x00, 0x00, 0x00],     // original length 3
+            &first,
+        ]
+        .concat();
+        assert_eq!(file, expected);
+    }
+
+    /// Run by hand: `cargo test --lib tcpdump_reads -- --ignored` (needs tcpdump).
+    #[test]
+    #[ignore = "needs tcpdump installed"]
+    fn tcpdump_reads_built_frames_without_complaint() {
+        let packets = sample_packets();
+        for link in LinkType::KNOWN {
+            let frames: Vec<Vec<u8>> = packets
+                .iter()
+                .filter(|ip| match link {
+                    LinkType::Ipv4 => ip[0] >> 4 == 4,
+                    LinkType::Ipv6 => ip[0] >> 4 == 6,
+                    _ => true,
+                })
+                .map(|ip| frame(link, ip))
+                .collect();
+            let records: Vec<(Duration, &[u8])> = frames
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (Duration::from_millis(i as u64), &f[..]))
+                .collect();
+            let path = std::env::temp_dir().join(format!(
+                "socklab-wire-{}-{}.pcap",
+                std::process::id(),
+                link.to_dlt()
+            ));
+            std::fs::write(&path, pcap_file(link, &records)).unwrap();
+            let output = std::process::Command::new("tcpdump")
+                .args(["-nn", "-vv", "-r"])
+                .arg(&path)
+                .output()
+                .expect("tcpdump runs");
+            std::fs::remove_file(&path).unwrap();
+            let text = String::from_utf8_lossy(&output.stdout);
+            assert!(output.status.success(), "{link:?}: {output:?}");
+            assert!(
+                !text.contains("bad") && !text.contains("incorrect"),
+                "{link:?}:\n{text}"
+            );
+            let checked = text.matches("(correct)").count() + text.matches("sum ok").count();
+            assert!(
+                checked >= frames.len(),
+                "{link:?}: only {checked} checksums checked:\n{text}"
+            );
+        }
+    }
+}
