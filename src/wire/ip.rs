@@ -437,7 +437,7 @@ mod tests {
             decode(LinkType::Ipv6, &packet),
             malformed(
                 "IPv6 extension header",
-                "needs 72 bytes but the enclosing header allows only 56"
+                "needs 72 bytes but the IP length leaves only 56"
             )
         );
     }

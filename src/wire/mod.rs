@@ -248,7 +248,7 @@ fn check_len(
     if stated < need {
         return Err(DecodeError::Malformed {
             layer,
-            what: format!("needs {need} bytes but the enclosing header allows only {stated}"),
+            what: format!("needs {need} bytes but the IP length leaves only {stated}"),
         });
     }
     if have < need {

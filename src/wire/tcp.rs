@@ -593,7 +593,7 @@ mod tests {
             decode(LinkType::Ipv4, &packet),
             Err(DecodeError::Malformed {
                 layer: "TCP",
-                what: "needs 40 bytes but the enclosing header allows only 28".to_string()
+                what: "needs 40 bytes but the IP length leaves only 28".to_string()
             })
         );
     }
