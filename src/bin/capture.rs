@@ -169,6 +169,7 @@ fn run(cli: Cli) -> Result<()> {
                 filter: filter_text(&o),
                 json: o.json,
                 ladder: o.ladder,
+                ladder_at_end: false,
                 svg: o.svg.clone(),
                 svg_conn: o.conn,
                 grace: Duration::from_millis(o.grace),

@@ -135,6 +135,16 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
         None => Source::live(&opts.interface, opts.filter.as_deref())?,
     };
     let live = source.is_live();
+    if live {
+        // Like tcpdump, say where we listen (on stderr, so JSON stays clean);
+        // tests wait for this line before they send anything.
+        eprintln!(
+            "capture: listening on {} ({}), filter: {}",
+            source.name(),
+            source.link_type().name(),
+            opts.filter.as_deref().unwrap_or("none")
+        );
+    }
 
     // Events from the lab programs (live captures only).
     let mut listener = None;

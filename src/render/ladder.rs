@@ -350,11 +350,6 @@ fn pad_left(s: &str, width: usize) -> String {
     format!("{}{s}", " ".repeat(width - s.chars().count()))
 }
 
-fn pad_right(s: &str, width: usize) -> String {
-    let s = fit(s, width);
-    format!("{s}{}", " ".repeat(width - s.chars().count()))
-}
-
 /// The header lines of one diagram.
 pub fn header_lines(d: &Diagram, width: usize) -> Vec<String> {
     if width < MIN_WIDTH {

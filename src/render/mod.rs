@@ -108,7 +108,7 @@ pub trait Render {
 }
 
 /// Colour on or off, decided once by the binary (`--color`, `NO_COLOR`, tty).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Style {
     pub color: bool,
 }

@@ -14,7 +14,7 @@ use colored::Color;
 use super::{since, table, Call, End, Item, Render, Style};
 use crate::events::Phase;
 use crate::narrate::escape_max;
-use crate::track::{Annotation, Dir, Step};
+use crate::track::{Annotation, Dir, Label, Step};
 use crate::wire::{Segment, TcpOptions};
 
 /// How many payload characters the preview shows.
@@ -94,6 +94,10 @@ impl<W: Write> TextRender<W> {
         let mut note = String::with_capacity(160);
         let _ = write!(note, "{INDENT}{}", s.strong(ann.step.as_str(), flag_color));
         for l in &ann.labels {
+            // The SYN's options are already on the segment's own line.
+            if matches!(l, Label::SynOptions(_)) {
+                continue;
+            }
             let _ = write!(note, " {}", s.paint(&format!("[{l}]"), Color::Magenta));
         }
         let _ = write!(

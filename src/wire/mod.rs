@@ -126,6 +126,21 @@ pub enum LinkType {
 }
 
 impl LinkType {
+    /// tcpdump's name for the link type, as in `link-type EN10MB`.
+    pub fn name(self) -> String {
+        match self {
+            LinkType::Ethernet => "EN10MB".into(),
+            LinkType::Null => "NULL".into(),
+            LinkType::Loop => "LOOP".into(),
+            LinkType::Raw => "RAW".into(),
+            LinkType::Ipv4 => "IPV4".into(),
+            LinkType::Ipv6 => "IPV6".into(),
+            LinkType::LinuxSll => "LINUX_SLL".into(),
+            LinkType::LinuxSll2 => "LINUX_SLL2".into(),
+            LinkType::Unknown(n) => format!("DLT {n}"),
+        }
+    }
+
     /// Map a pcap link-type number to the enum.
     pub fn from_dlt(dlt: i32) -> LinkType {
         match dlt {

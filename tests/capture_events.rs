@@ -1,0 +1,134 @@
+//! Socket calls from the lab programs, merged with the segments they cause.
+
+mod support;
+
+use std::os::unix::net::UnixDatagram;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+use support::*;
+
+fn lab(name: &str) -> String {
+    let capture = std::path::Path::new(capture_bin());
+    capture.with_file_name(name).display().to_string()
+}
+
+fn position(objs: &[Value], pred: impl Fn(&Value) -> bool) -> usize {
+    objs.iter()
+        .position(pred)
+        .unwrap_or_else(|| panic!("not found in {objs:#?}"))
+}
+
+#[test]
+fn calls_appear_beside_the_segments_they_cause() {
+    if !can_capture("calls_appear_beside_the_segments_they_cause") {
+        return;
+    }
+    let port = free_port();
+    let p = port.to_string();
+    let cap = LiveCapture::start("calls", &["--port", &p]);
+    let mut server = Command::new(lab("tcp_server"))
+        .args(["--port", &p, "--once", "--color", "never"])
+        .env("SOCKLAB_EVENTS", &cap.events)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait for "listening on" before the client connects.
+    {
+        use std::io::{BufRead, BufReader};
+        let out = server.stdout.take().unwrap();
+        let mut lines = BufReader::new(out).lines();
+        loop {
+            let line = lines.next().expect("tcp_server prints listening on").unwrap();
+            if line.contains("listening on") {
+                break;
+            }
+        }
+        std::thread::spawn(move || for _ in lines {});
+    }
+    let client = Command::new(lab("tcp_client"))
+        .args(["--port", &p, "--message", "hello", "--color", "never"])
+        .env("SOCKLAB_EVENTS", &cap.events)
+        .output()
+        .unwrap();
+    assert!(client.status.success(), "{client:?}");
+    assert!(wait_timeout(&mut server, Duration::from_secs(20)).is_some_and(|s| s.success()));
+    let objs = cap.stop();
+
+    let syn = position(&objs, |o| o["type"] == "segment" && o["step"] == "handshake-1");
+    let conn = objs[syn]["conn"].clone();
+    let connect = position(&objs, |o| {
+        o["type"] == "call" && o["prog"] == "tcp_client" && o["call"] == "connect" && o["phase"] == "enter"
+    });
+    assert!(connect < syn, "connect() enter must come before the SYN");
+    assert!(objs[connect]["t"].as_f64() <= objs[syn]["t"].as_f64());
+    assert_eq!(objs[connect]["conn"], conn, "connect() belongs to the connection");
+
+    let step3 = position(&objs, |o| o["type"] == "segment" && o["step"] == "handshake-3");
+    let accept = position(&objs, |o| {
+        o["type"] == "call" && o["prog"] == "tcp_server" && o["call"] == "accept" && o["phase"] == "return"
+    });
+    assert!(accept > step3, "accept() returns after handshake step 3");
+    assert_eq!(objs[accept]["conn"], conn);
+
+    let fin = position(&objs, |o| o["type"] == "segment" && o["step"] == "teardown-1");
+    let closer = if objs[fin]["dir"] == "c2s" { "tcp_client" } else { "tcp_server" };
+    let close = position(&objs, |o| {
+        o["type"] == "call" && o["prog"] == closer && o["call"] == "close" && o["phase"] == "enter"
+    });
+    assert!(close < fin, "close() comes before the FIN it caused");
+    assert_eq!(objs[close]["conn"], conn);
+    assert!(objs[close]["relation"].as_str().unwrap().contains("FIN"));
+
+    // Every call on this connection's two sockets carries its number.
+    let c = only_connection(&objs);
+    let (client, server_addr) = (c["client"].clone(), c["server"].clone());
+    for o in of_type(&objs, "call") {
+        let on_conn = (o["local"] == client && o["peer"] == server_addr)
+            || (o["local"] == server_addr && o["peer"] == client);
+        if on_conn {
+            assert_eq!(o["conn"], conn, "call without its conn: {o}");
+        }
+    }
+}
+
+#[test]
+fn garbage_event_datagrams_are_ignored_and_counted() {
+    if !can_capture("garbage_event_datagrams_are_ignored_and_counted") {
+        return;
+    }
+    let port = free_port();
+    let cap = LiveCapture::start("garbage", &["--port", &port.to_string()]);
+    let s = UnixDatagram::unbound().unwrap();
+    s.send_to(b"\x00\xffnot an event", &cap.events).unwrap();
+    s.send_to(&vec![b'{'; 4000], &cap.events).unwrap();
+    s.send_to(br#"{"v":1,"prog":"x y","pid":1}"#, &cap.events).unwrap();
+    let objs = cap.stop();
+    let totals = of_type(&objs, "totals");
+    assert_eq!(totals[0]["events_rejected"], 3, "{objs:#?}");
+    assert!(of_type(&objs, "call").is_empty());
+}
+
+#[test]
+fn without_a_capture_lab_programs_run_and_say_nothing_about_events() {
+    let dir = std::env::temp_dir().join(format!("socklab-noev-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let events = dir.join("nobody-listens.sock");
+    let out = Command::new(lab("udp_client"))
+        .args(["--port", &free_port().to_string(), "--message", "hi", "--timeout", "200ms"])
+        .env("SOCKLAB_EVENTS", &events)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("sendto("), "{text}");
+    assert!(!text.to_lowercase().contains("event"), "{text}");
+    assert!(!events.exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,281 @@
+//! Live captures on loopback: real sockets, captured by the real tool, read
+//! back from `--json`. These need root (CI runs as root) and skip otherwise.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream, UdpSocket};
+use std::thread;
+use std::time::Duration;
+
+use support::*;
+
+/// A TCP server on `host:0` that runs `serve` on its one connection.
+fn server(
+    host: &str,
+    serve: impl FnOnce(TcpStream) + Send + 'static,
+) -> (u16, thread::JoinHandle<()>) {
+    let l = TcpListener::bind(format!("{host}:0")).unwrap();
+    let port = l.local_addr().unwrap().port();
+    let h = thread::spawn(move || {
+        let (s, _) = l.accept().unwrap();
+        serve(s);
+    });
+    (port, h)
+}
+
+/// Read until the peer closes its side.
+fn drain(s: &mut TcpStream) -> Vec<u8> {
+    let mut v = Vec::new();
+    let _ = s.read_to_end(&mut v);
+    v
+}
+
+#[test]
+fn client_close_is_classified_with_every_handshake_step() {
+    if !can_capture("client_close_is_classified_with_every_handshake_step") {
+        return;
+    }
+    let (port, h) = server("127.0.0.1", |mut s| {
+        let mut buf = [0u8; 64];
+        let n = s.read(&mut buf).unwrap();
+        s.write_all(&buf[..n]).unwrap();
+        drain(&mut s); // wait for the client's FIN, then close
+    });
+    let cap = LiveCapture::start("client-close", &["--port", &port.to_string()]);
+    let mut c = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    c.write_all(b"hello\n").unwrap();
+    let mut buf = [0u8; 6];
+    c.read_exact(&mut buf).unwrap();
+    drop(c);
+    h.join().unwrap();
+    let objs = cap.stop();
+    let st = steps(&objs);
+    assert_eq!(&st[..3], ["handshake-1", "handshake-2", "handshake-3"], "{st:?}");
+    assert!(st.contains(&"data".to_string()), "{st:?}");
+    assert!(st.contains(&"teardown-1".to_string()), "{st:?}");
+    let segs = of_type(&objs, "segment");
+    // The SYN's relative seq is 0; the SYN-ACK acknowledges ISN + 1.
+    assert_eq!(segs[0]["rel_seq"], 0);
+    assert_eq!(segs[0]["flags"], serde_json::json!(["SYN"]));
+    assert_eq!(segs[1]["rel_ack"], 1);
+    assert_eq!(
+        segs[1]["ack"].as_u64().unwrap(),
+        (segs[0]["seq"].as_u64().unwrap() + 1) % (1 << 32)
+    );
+    assert_eq!(segs[2]["client_state"], "ESTABLISHED");
+    assert_eq!(segs[2]["server_state"], "ESTABLISHED");
+    let fin = segs.iter().find(|s| s["step"] == "teardown-1").unwrap();
+    assert_eq!(fin["dir"], "c2s");
+    assert_eq!(fin["client_state"], "FIN-WAIT-1");
+    let conn = only_connection(&objs);
+    assert_eq!(conn["handshake"], "complete");
+    assert_eq!(conn["closed_by"], "client");
+    assert!(
+        conn["teardown"] == "three-way" || conn["teardown"] == "four-way",
+        "{conn}"
+    );
+    assert_eq!(conn["bytes_c2s"], 6);
+    assert_eq!(conn["bytes_s2c"], 6);
+    let last = segs.last().unwrap();
+    assert_eq!(last["step"], "teardown-4");
+    assert_eq!(last["client_state"], "TIME-WAIT");
+    assert_eq!(last["server_state"], "CLOSED");
+}
+
+#[test]
+fn server_close_is_closed_by_the_server() {
+    if !can_capture("server_close_is_closed_by_the_server") {
+        return;
+    }
+    let (port, h) = server("127.0.0.1", |mut s| {
+        s.write_all(b"bye\n").unwrap();
+        // Server closes first.
+    });
+    let cap = LiveCapture::start("server-close", &["--port", &port.to_string()]);
+    let mut c = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    assert_eq!(drain(&mut c), b"bye\n");
+    drop(c);
+    h.join().unwrap();
+    let objs = cap.stop();
+    let segs = of_type(&objs, "segment");
+    let fin = segs.iter().find(|s| s["step"] == "teardown-1").unwrap();
+    assert_eq!(fin["dir"], "s2c");
+    assert_eq!(fin["server_state"], "FIN-WAIT-1");
+    let conn = only_connection(&objs);
+    assert_eq!(conn["closed_by"], "server");
+}
+
+#[test]
+fn a_delayed_close_shows_four_separate_teardown_segments() {
+    if !can_capture("a_delayed_close_shows_four_separate_teardown_segments") {
+        return;
+    }
+    let (port, h) = server("127.0.0.1", |mut s| {
+        drain(&mut s);
+        // The kernel acknowledges the client's FIN at once; our close comes
+        // much later, so FIN and ACK cannot travel in one segment.
+        thread::sleep(Duration::from_millis(400));
+    });
+    let cap = LiveCapture::start("four-way", &["--port", &port.to_string()]);
+    let c = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    thread::sleep(Duration::from_millis(50));
+    drop(c);
+    h.join().unwrap();
+    let objs = cap.stop();
+    let st = steps(&objs);
+    let tear: Vec<_> = st.iter().filter(|s| s.starts_with("teardown")).collect();
+    assert_eq!(
+        tear,
+        ["teardown-1", "teardown-2", "teardown-3", "teardown-4"],
+        "{st:?}"
+    );
+    let segs = of_type(&objs, "segment");
+    let t2 = segs.iter().find(|s| s["step"] == "teardown-2").unwrap();
+    assert_eq!(t2["client_state"], "FIN-WAIT-2");
+    assert_eq!(t2["server_state"], "CLOSE-WAIT");
+    let t3 = segs.iter().find(|s| s["step"] == "teardown-3").unwrap();
+    assert_eq!(t3["server_state"], "LAST-ACK");
+    assert_eq!(only_connection(&objs)["teardown"], "four-way");
+}
+
+#[test]
+fn half_close_with_shutdown_lets_the_server_keep_sending() {
+    if !can_capture("half_close_with_shutdown_lets_the_server_keep_sending") {
+        return;
+    }
+    let (port, h) = server("127.0.0.1", |mut s| {
+        let got = drain(&mut s); // until the client's FIN
+        s.write_all(&got).unwrap(); // still allowed: half-close
+        s.write_all(b"and goodbye\n").unwrap();
+    });
+    let cap = LiveCapture::start("half-close", &["--port", &port.to_string()]);
+    let mut c = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    c.write_all(b"last words\n").unwrap();
+    c.shutdown(Shutdown::Write).unwrap();
+    let reply = drain(&mut c);
+    assert_eq!(reply, b"last words\nand goodbye\n");
+    drop(c);
+    h.join().unwrap();
+    let objs = cap.stop();
+    let segs = of_type(&objs, "segment");
+    let half = segs
+        .iter()
+        .find(|s| {
+            s["dir"] == "s2c"
+                && s["len"].as_u64().unwrap() > 0
+                && s["labels"].to_string().to_lowercase().contains("half")
+        })
+        .unwrap_or_else(|| panic!("no half-close label on server data in {segs:#?}"));
+    assert_eq!(half["client_state"], "FIN-WAIT-2");
+    let conn = only_connection(&objs);
+    assert_eq!(conn["closed_by"], "client");
+    assert_eq!(conn["half_close"], true);
+    assert_eq!(conn["bytes_s2c"], 23);
+}
+
+#[test]
+fn linger_zero_close_is_a_reset_sent_by_the_client() {
+    if !can_capture("linger_zero_close_is_a_reset_sent_by_the_client") {
+        return;
+    }
+    let (port, h) = server("127.0.0.1", |mut s| {
+        let _ = drain(&mut s);
+    });
+    let cap = LiveCapture::start("reset", &["--port", &port.to_string()]);
+    let c = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let sock = socket2::Socket::from(c);
+    sock.set_linger(Some(Duration::ZERO)).unwrap();
+    sock.send(b"x").unwrap();
+    thread::sleep(Duration::from_millis(50));
+    drop(sock); // close() with SO_LINGER 0: RST, no FIN
+    h.join().unwrap();
+    let objs = cap.stop();
+    let st = steps(&objs);
+    assert_eq!(st.last().unwrap(), "reset", "{st:?}");
+    let segs = of_type(&objs, "segment");
+    let rst = segs.last().unwrap();
+    assert_eq!(rst["dir"], "c2s");
+    assert!(rst["flags"].to_string().contains("RST"));
+    assert_eq!(rst["client_state"], "CLOSED");
+    assert_eq!(rst["server_state"], "CLOSED");
+    let conn = only_connection(&objs);
+    assert_eq!(conn["teardown"], "reset");
+    assert_eq!(conn["closed_by"], "client");
+}
+
+#[test]
+fn connecting_to_a_closed_port_is_refused() {
+    if !can_capture("connecting_to_a_closed_port_is_refused") {
+        return;
+    }
+    let port = free_port();
+    let cap = LiveCapture::start("refused", &["--port", &port.to_string()]);
+    let err = TcpStream::connect(("127.0.0.1", port)).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
+    let objs = cap.stop();
+    assert_eq!(steps(&objs), ["handshake-1", "reset"]);
+    let segs = of_type(&objs, "segment");
+    assert!(segs[1]["note"]
+        .as_str()
+        .unwrap()
+        .contains("nothing listens on that port"));
+    let conn = only_connection(&objs);
+    assert_eq!(conn["handshake"], "refused");
+    assert_eq!(conn["teardown"], "reset");
+}
+
+#[test]
+fn udp_datagrams_are_shown_without_handshake() {
+    if !can_capture("udp_datagrams_are_shown_without_handshake") {
+        return;
+    }
+    let srv = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = srv.local_addr().unwrap().port();
+    let cap = LiveCapture::start("udp", &["--port", &port.to_string()]);
+    let cli = UdpSocket::bind("127.0.0.1:0").unwrap();
+    cli.send_to(b"ping", ("127.0.0.1", port)).unwrap();
+    let mut buf = [0u8; 16];
+    let (n, from) = srv.recv_from(&mut buf).unwrap();
+    srv.send_to(&buf[..n], from).unwrap();
+    cli.recv_from(&mut buf).unwrap();
+    let objs = cap.stop();
+    let d = of_type(&objs, "datagram");
+    assert_eq!(d.len(), 2, "{objs:#?}");
+    assert_eq!(d[0]["len"], 4);
+    assert_eq!(addr(&d[0]["dst"]).port(), port);
+    assert_eq!(addr(&d[1]["src"]).port(), port);
+    assert!(d[0]["note"].as_str().unwrap().contains("handshake"));
+    assert!(of_type(&objs, "segment").is_empty());
+}
+
+#[test]
+fn ipv6_loopback_is_decoded_and_tracked() {
+    if !can_capture("ipv6_loopback_is_decoded_and_tracked") {
+        return;
+    }
+    if TcpListener::bind("[::1]:0").is_err() {
+        eprintln!("skipping ipv6_loopback_is_decoded_and_tracked: no IPv6 loopback here");
+        return;
+    }
+    let (port, h) = server("[::1]", |mut s| {
+        let mut buf = [0u8; 16];
+        let n = s.read(&mut buf).unwrap();
+        s.write_all(&buf[..n]).unwrap();
+        drain(&mut s);
+    });
+    let cap = LiveCapture::start("ipv6", &["--port", &port.to_string()]);
+    let mut c = TcpStream::connect(("::1", port)).unwrap();
+    c.write_all(b"v6\n").unwrap();
+    let mut buf = [0u8; 3];
+    c.read_exact(&mut buf).unwrap();
+    drop(c);
+    h.join().unwrap();
+    let objs = cap.stop();
+    let st = steps(&objs);
+    assert_eq!(&st[..3], ["handshake-1", "handshake-2", "handshake-3"]);
+    let conn = only_connection(&objs);
+    assert!(conn["client"].as_str().unwrap().starts_with("[::1]:"));
+    assert_eq!(conn["handshake"], "complete");
+    assert_eq!(conn["closed_by"], "client");
+}
