@@ -6,6 +6,7 @@
 //! |-------------|----------------------------------------------------------------------|-------|
 //! | [`cli`]     | options shared by every binary: `--color`, sizes like `64K`, exit codes | yes   |
 //! | [`net`]     | name resolution, line framing, socket errors with a hint for students | I/O   |
+//! | [`netns`]  | two "computers" on one machine: namespaces, veth, kernel packet loss | I/O   |
 //! | [`narrate`] | one line per socket call, as the lab programs print it               | I/O   |
 //! | [`events`]  | the datagram a lab program sends to `capture` for every call          | I/O   |
 //! | [`wire`]    | bytes to `Segment` / `Datagram`: link, IP and transport decoding     | yes   |
@@ -20,6 +21,7 @@ pub mod cli;
 pub mod events;
 pub mod narrate;
 pub mod net;
+pub mod netns;
 pub mod render;
 #[allow(unsafe_code)]
 pub mod sys;
