@@ -8,6 +8,8 @@
 //! | [`net`]     | name resolution, line framing, socket errors with a hint for students | I/O   |
 //! | [`netns`]  | two "computers" on one machine: namespaces, veth, kernel packet loss | I/O   |
 //! | [`narrate`] | one line per socket call, as the lab programs print it               | I/O   |
+//! | [`chat`]    | the chat's message format: name, time, sequence number; gap detection | yes   |
+//! | [`experiment`] | the TCP vs UDP loss and timing experiment                        | I/O   |
 //! | [`events`]  | the datagram a lab program sends to `capture` for every call          | I/O   |
 //! | [`wire`]    | bytes to `Segment` / `Datagram`: link, IP and transport decoding     | yes   |
 //! | [`track`]   | connections, TCP state per endpoint, handshake and teardown           | yes   |
@@ -17,8 +19,10 @@
 #![deny(unsafe_code)]
 
 pub mod capture;
+pub mod chat;
 pub mod cli;
 pub mod events;
+pub mod experiment;
 pub mod narrate;
 pub mod net;
 pub mod netns;

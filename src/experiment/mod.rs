@@ -1,0 +1,1 @@
+//! (being written: the tcp_vs_udp experiment)
