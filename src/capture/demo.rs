@@ -45,7 +45,7 @@ pub fn script(tcp: u16, udp: u16) -> Vec<Step> {
     let (tcp, udp) = (tcp.to_string(), udp.to_string());
     vec![
         Step::Start {
-            argv: argv(&["tcp_server", "--port", &tcp, "--once", "--color", "never"]),
+            argv: argv(&["tcp_server", "--port", &tcp, "--once", "--quiet", "--color", "never"]),
             ready: "listening on".into(),
         },
         Step::Run {
@@ -66,7 +66,7 @@ pub fn script(tcp: u16, udp: u16) -> Vec<Step> {
         // Let the teardown's last ACK go by before the UDP act.
         Step::Sleep(Duration::from_millis(300)),
         Step::Start {
-            argv: argv(&["udp_server", "--port", &udp, "--color", "never"]),
+            argv: argv(&["udp_server", "--port", &udp, "--quiet", "--color", "never"]),
             ready: "listening on".into(),
         },
         Step::Run {
