@@ -85,6 +85,28 @@ pub struct CallEvent {
     pub t: Duration,
 }
 
+impl CallEvent {
+    /// The entry of a call that makes the socket send something:
+    /// `connect`, `send`, `sendto`, `shutdown`, `close`.
+    pub fn sends(&self) -> bool {
+        self.phase == Phase::Enter
+            && matches!(
+                self.call.as_str(),
+                "connect" | "send" | "sendto" | "shutdown" | "close"
+            )
+    }
+
+    /// The return of a call that waited for something to arrive:
+    /// `connect`, `accept`, `recv`, `recvfrom`.
+    pub fn waited(&self) -> bool {
+        self.phase == Phase::Return
+            && matches!(
+                self.call.as_str(),
+                "connect" | "accept" | "recv" | "recvfrom"
+            )
+    }
+}
+
 /// Why a received event datagram was ignored.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum EventError {

@@ -45,7 +45,15 @@ pub fn script(tcp: u16, udp: u16) -> Vec<Step> {
     let (tcp, udp) = (tcp.to_string(), udp.to_string());
     vec![
         Step::Start {
-            argv: argv(&["tcp_server", "--port", &tcp, "--once", "--quiet", "--color", "never"]),
+            argv: argv(&[
+                "tcp_server",
+                "--port",
+                &tcp,
+                "--once",
+                "--quiet",
+                "--color",
+                "never",
+            ]),
             ready: "listening on".into(),
         },
         Step::Run {

@@ -106,6 +106,7 @@ impl Session {
             conn: None,
             relation: String::new(),
             side: None,
+            ends: None,
         }));
     }
 
@@ -209,15 +210,11 @@ impl Session {
             return;
         };
         if let Some(&(conn, client)) = self.conns.get(&key(local, peer)) {
-            call.conn = Some(conn);
-            call.side = Some(if local == client {
-                Side::Client
-            } else {
-                Side::Server
-            });
+            assign(call, conn, client, local, peer);
         }
+        let ev = &call.ev;
         match ev.phase {
-            Phase::Enter if causes_segment(&ev.call) => {
+            _ if ev.sends() => {
                 // The first segment this socket sends after the call.
                 let next = self.queue.iter().find_map(|it| match it {
                     Item::Segment { seg, ann, .. } if seg.src == local && seg.dst == peer => {
@@ -234,12 +231,7 @@ impl Session {
                 });
                 if let Some((label, len, conn)) = next {
                     if let (None, Some((conn, client))) = (call.conn, conn) {
-                        call.conn = Some(conn);
-                        call.side = Some(if local == client {
-                            Side::Client
-                        } else {
-                            Side::Server
-                        });
+                        assign(call, conn, client, local, peer);
                     }
                     call.relation = if len > 0 {
                         format!("-> {label} ({len} bytes)")
@@ -248,7 +240,7 @@ impl Session {
                     };
                 }
             }
-            Phase::Return if waits_for_segment(&ev.call) => {
+            _ if ev.waited() => {
                 if let Some(step) = call.conn.and_then(|c| self.last_step.get(&c)) {
                     call.relation = format!("returned after {step}");
                 }
@@ -290,14 +282,17 @@ fn key(a: SocketAddr, b: SocketAddr) -> (SocketAddr, SocketAddr) {
     }
 }
 
-/// Calls after which the program's socket puts something on the wire.
-fn causes_segment(call: &str) -> bool {
-    matches!(call, "connect" | "send" | "sendto" | "shutdown" | "close")
-}
-
-/// Calls that return because something arrived.
-fn waits_for_segment(call: &str) -> bool {
-    matches!(call, "connect" | "accept" | "recv" | "recvfrom")
+/// Attribute a call made on socket `local` ↔ `peer` to connection `conn`
+/// whose client is `client`.
+fn assign(call: &mut Call, conn: u64, client: SocketAddr, local: SocketAddr, peer: SocketAddr) {
+    call.conn = Some(conn);
+    if local == client {
+        call.side = Some(Side::Client);
+        call.ends = Some((local, peer));
+    } else {
+        call.side = Some(Side::Server);
+        call.ends = Some((peer, local));
+    }
 }
 
 /// What a segment did, as a call's relation names it.

@@ -168,7 +168,9 @@ impl Ladder {
         let key = match item {
             Item::Segment { ann, .. } => ann.conn.map(Key::Tcp),
             Item::Datagram { note, .. } => Some(Key::Udp(note.flow)),
-            Item::Call(c) => c.side.and(c.conn).map(Key::Tcp),
+            // Only the calls that send or that waited for the wire: the
+            // others (setsockopt, the entry of recv...) would crowd it.
+            Item::Call(c) if c.ev.sends() || c.ev.waited() => c.side.and(c.conn).map(Key::Tcp),
             _ => None,
         };
         let Some(key) = key else {
@@ -223,11 +225,7 @@ fn opener(item: &Item) -> Option<Diagram> {
         // A call before the connection's first segment (connect() before
         // its SYN): open the diagram from the call's own addresses.
         Item::Call(c) => {
-            let (local, peer) = (c.ev.local?, c.ev.peer?);
-            let (left, right) = match c.side? {
-                Side::Client => (local, peer),
-                Side::Server => (peer, local),
-            };
+            let (left, right) = c.ends?;
             let states = (TcpState::Closed, TcpState::Listen);
             (
                 format!("#{}", c.conn?),

@@ -56,6 +56,8 @@ pub struct Call {
     pub relation: String,
     /// Which column of the ladder it belongs to.
     pub side: Option<crate::track::Side>,
+    /// The connection's (client, server) addresses, when attributed.
+    pub ends: Option<(std::net::SocketAddr, std::net::SocketAddr)>,
 }
 
 impl Item {

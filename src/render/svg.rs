@@ -16,9 +16,9 @@ use crate::track::{Dir, Side};
 
 /// Drawing geometry, in SVG user units (pixels).
 mod geo {
-    pub const WIDTH: f64 = 900.0;
-    pub const LEFT_X: f64 = 250.0;
-    pub const RIGHT_X: f64 = 650.0;
+    pub const WIDTH: f64 = 1100.0;
+    pub const LEFT_X: f64 = 340.0;
+    pub const RIGHT_X: f64 = 760.0;
     pub const HEADER: f64 = 70.0;
     pub const RUNG: f64 = 46.0;
     /// How far down the receiving end of an arrow is (the slant).
@@ -26,6 +26,8 @@ mod geo {
     pub const CALL: f64 = 26.0;
     pub const GAP: f64 = 40.0;
     pub const FONT: f64 = 15.0;
+    /// Longest call text drawn beside a column.
+    pub const CALL_CHARS: usize = 36;
 }
 
 const STYLE: &str = r#"<style>
@@ -41,6 +43,7 @@ const STYLE: &str = r#"<style>
   .retransmission { stroke: #8e24aa; stroke-dasharray: 6 4; } text.retransmission { fill: #8e24aa; stroke: none; }
   .datagram { stroke: #00838f; } text.datagram { fill: #00838f; stroke: none; }
   .other { stroke: #777; } text.other { fill: #777; stroke: none; }
+  text.label { paint-order: stroke; stroke: white; stroke-width: 5px; stroke-linejoin: round; }
   .state { font-weight: bold; fill: #333; }
   .call { fill: #0d47a1; font-style: italic; }
 </style>"#;
@@ -59,6 +62,17 @@ fn xml(s: &str) -> String {
         }
     }
     o
+}
+
+/// Cut `s` to `max` characters with an ellipsis.
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(max - 1).collect();
+        t.push('…');
+        t
+    }
 }
 
 fn height_of(d: &Diagram) -> f64 {
@@ -159,7 +173,7 @@ pub fn svg<'a>(diagrams: impl IntoIterator<Item = &'a Diagram>) -> String {
                         s,
                         r#"<text class="call" x="{x}" y="{}" text-anchor="{anchor}">{}</text>"#,
                         y + FONT,
-                        xml(text)
+                        xml(&shorten(text, CALL_CHARS))
                     );
                     y += CALL;
                 }
@@ -180,11 +194,13 @@ pub fn svg<'a>(diagrams: impl IntoIterator<Item = &'a Diagram>) -> String {
                         s,
                         r#"<line class="arrow {c}" x1="{x1}" y1="{ya}" x2="{x2}" y2="{yb}" marker-end="url(#head)"/>"#
                     );
+                    // The label runs parallel to its arrow, just above it.
+                    let (cx, cy) = ((LEFT_X + RIGHT_X) / 2.0, (ya + yb) / 2.0);
+                    let angle = (SLANT / (x2 - x1)).atan().to_degrees();
                     let _ = writeln!(
                         s,
-                        r#"<text class="{c}" x="{}" y="{}" text-anchor="middle">{}</text>"#,
-                        (LEFT_X + RIGHT_X) / 2.0,
-                        (ya + yb) / 2.0 - 6.0,
+                        r#"<text class="label {c}" x="{cx}" y="{}" text-anchor="middle" transform="rotate({angle:.2} {cx} {cy})">{}</text>"#,
+                        cy - 6.0,
                         xml(label)
                     );
                     let side_text = |x: f64, yy: f64, state: &str, sender_left: bool| {
