@@ -5,7 +5,7 @@
 //! See `src/capture/`, `src/wire/`, `src/track/` and `src/render/`.
 #![forbid(unsafe_code)]
 
-use std::io;
+use std::io::{self, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -102,6 +102,11 @@ struct Opts {
     /// With `-- PROGRAM`: keep capturing this long after it exits, for the teardown.
     #[arg(long, value_name = "MS", default_value_t = 500)]
     grace: u64,
+    /// Show each packet the moment it arrives even when the output is not a
+    /// terminal (on a terminal this is always on). Off, packets come in
+    /// blocks at most 100 ms late and a flood is not dropped.
+    #[arg(long)]
+    immediate_mode: bool,
     /// Colour: auto (only on a terminal, honours NO_COLOR), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
@@ -151,6 +156,7 @@ fn run(cli: Cli) -> Result<()> {
                 svg: d.svg,
                 style: style(d.color),
                 width: terminal_width(),
+                immediate: true,
                 ..Options::default()
             };
             demo::run(opts, d.from_file)
@@ -175,6 +181,7 @@ fn run(cli: Cli) -> Result<()> {
                 grace: Duration::from_millis(o.grace),
                 style: style(o.color),
                 width: terminal_width(),
+                immediate: o.immediate_mode || io::stdout().is_terminal(),
             };
             run::run(&opts, children).map(|_| ())
         }

@@ -21,6 +21,9 @@ pub const SNAPLEN: i32 = 262_144;
 /// 100,000 packets a second is not dropped while we print.
 pub const BUFFER_BYTES: i32 = 32 * 1024 * 1024;
 
+/// Without immediate mode, the longest a packet waits before delivery.
+pub const BLOCK_TIMEOUT_MS: i32 = 100;
+
 /// The loopback interface's name on this system.
 pub fn default_interface() -> &'static str {
     if cfg!(any(
@@ -101,17 +104,28 @@ pub struct Source {
 }
 
 impl Source {
-    /// Open `iface` for a live capture in immediate mode (each packet is
-    /// delivered as it arrives, not when a buffer fills), non-blocking so the
-    /// caller can also wait on other descriptors.
-    pub fn live(iface: &str, filter: Option<&str>) -> Result<Source, CaptureError> {
+    /// Open `iface` for a live capture, non-blocking so the caller can also
+    /// wait on other descriptors.
+    ///
+    /// `immediate`: each packet is delivered the moment it arrives — what a
+    /// person watching wants. On Linux this makes libpcap use a ring of
+    /// fixed-size slots (TPACKET_V2), each as large as the snapshot length,
+    /// so the ring holds few packets and a flood can overflow it. Without it
+    /// (TPACKET_V3), packets are delivered in blocks at most
+    /// [`BLOCK_TIMEOUT_MS`] late and the ring holds far more: what `-w` or
+    /// output to a file wants.
+    pub fn live(
+        iface: &str,
+        filter: Option<&str>,
+        immediate: bool,
+    ) -> Result<Source, CaptureError> {
         let open_err = |e: pcap::Error| classify_open_error(iface, e);
         let inactive = Capture::from_device(iface).map_err(open_err)?;
         let active = inactive
             .snaplen(SNAPLEN)
-            .immediate_mode(true)
+            .immediate_mode(immediate)
             .buffer_size(BUFFER_BYTES)
-            .timeout(100)
+            .timeout(BLOCK_TIMEOUT_MS)
             .open()
             .map_err(open_err)?
             .setnonblock()

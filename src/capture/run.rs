@@ -4,7 +4,7 @@
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
@@ -52,6 +52,9 @@ pub struct Options {
     pub style: Style,
     /// Terminal width for the ladder.
     pub width: usize,
+    /// Deliver each packet the moment it arrives (for a person watching);
+    /// otherwise in blocks of at most 100 ms, which survives floods.
+    pub immediate: bool,
 }
 
 /// What the loop saw, for callers that check (the demo, tests).
@@ -132,7 +135,7 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
     }
     let mut source = match &opts.read {
         Some(path) => Source::file(path, opts.filter.as_deref())?,
-        None => Source::live(&opts.interface, opts.filter.as_deref())?,
+        None => Source::live(&opts.interface, opts.filter.as_deref(), opts.immediate)?,
     };
     let live = source.is_live();
     if live {
@@ -202,25 +205,20 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
         }
     }
 
-    if let Some(c) = children.as_mut() {
-        c.start()?;
-    }
-
-    let mut seen: u64 = 0;
-    let mut finished_at: Option<Instant> = None;
-    let poll_fds: Vec<_> = [source.fd(), listener.as_ref().map(Listener::fd)]
-        .into_iter()
-        .flatten()
-        .collect();
-
-    'outer: loop {
-        if stop.load(Ordering::SeqCst) {
-            break;
-        }
-        // Packets: everything available now.
+    let kernel = if live {
+        let mut out = Output {
+            session: &mut session,
+            render: &mut render,
+            writer: writer.as_mut(),
+            events_out: events_out.as_mut(),
+            seen: 0,
+        };
+        live_loop(opts, source, listener, &stop, children.as_mut(), &mut out)?
+    } else {
+        let mut seen: u64 = 0;
         loop {
-            if opts.count.is_some_and(|c| seen >= c) {
-                break 'outer;
+            if stop.load(Ordering::SeqCst) || opts.count.is_some_and(|c| seen >= c) {
+                break;
             }
             match source.next()? {
                 Next::Packet(p, header) => {
@@ -229,56 +227,27 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
                         w.write(header, p.data);
                     }
                     session.packet(p.t, p.data);
-                    if !live {
-                        session.release(Some(session.newest()), &mut render)?;
-                    }
+                    session.release(Some(session.newest()), &mut render)?;
                 }
-                Next::Idle => break,
-                Next::End => break 'outer,
+                Next::Idle => continue,
+                Next::End => break,
             }
         }
-        if let Some(l) = listener.as_mut() {
-            for ev in l.drain() {
-                if let Some(f) = events_out.as_mut() {
-                    f.write_all(&ev.to_bytes())?;
-                    f.write_all(b"\n")?;
-                }
-                session.event(ev);
-            }
-            session.set_rejected_events(l.stats.rejected);
-        }
-        session.release(Some(events::now()), &mut render)?;
-        render.flush()?;
-        if let Some(w) = writer.as_mut() {
-            w.flush()?;
-        }
-        // Running programs: stop a little after they (and their teardown) ended.
-        if let Some(c) = children.as_mut() {
-            if c.done() {
-                let at = *finished_at.get_or_insert_with(Instant::now);
-                if at.elapsed() >= opts.grace {
-                    break;
-                }
-            }
-        }
-        crate::sys::poll_readable(&poll_fds, TICK)?;
-    }
+        None
+    };
 
-    if let Some(l) = listener.as_mut() {
-        for ev in l.drain() {
-            if let Some(f) = events_out.as_mut() {
-                f.write_all(&ev.to_bytes())?;
-                f.write_all(b"\n")?;
-            }
-            session.event(ev);
-        }
-        session.set_rejected_events(l.stats.rejected);
-    }
-    let kernel = source.stats();
     if let Some(c) = children.as_mut() {
         c.finish()?;
     }
     let end = session.finish(kernel, &mut render)?;
+    if let Some(k) = kernel {
+        // On stderr like tcpdump's own counters, so they are seen even when
+        // the output goes to a file or /dev/null.
+        eprintln!(
+            "capture: {} packets received by filter, {} dropped by kernel, {} dropped by interface",
+            k.received, k.dropped, k.if_dropped
+        );
+    }
     if let Some(w) = writer.as_mut() {
         w.flush()?;
     }
@@ -286,4 +255,179 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
         f.flush()?;
     }
     Ok(Outcome { end })
+}
+
+/// A packet copied out of the kernel's ring by the reader thread.
+struct OwnedPacket {
+    t: Duration,
+    data: Vec<u8>,
+    wire_len: u32,
+}
+
+/// What the helper threads hand to the main loop.
+enum Input {
+    Packets(Vec<OwnedPacket>),
+    /// Events, and the running count of rejected event datagrams.
+    Events(Vec<CallEvent>, u64),
+}
+
+/// Where packets and events go in the main loop.
+struct Output<'a> {
+    session: &'a mut Session,
+    render: &'a mut Tee,
+    writer: Option<&'a mut Writer>,
+    events_out: Option<&'a mut BufWriter<std::fs::File>>,
+    seen: u64,
+}
+
+impl Output<'_> {
+    fn input(&mut self, input: Input, count: Option<u64>) -> io::Result<()> {
+        match input {
+            Input::Packets(batch) => {
+                for p in batch {
+                    if count.is_some_and(|c| self.seen >= c) {
+                        break;
+                    }
+                    self.seen += 1;
+                    if let Some(w) = self.writer.as_mut() {
+                        w.write(&pcap_header(p.t, p.data.len(), p.wire_len), &p.data);
+                    }
+                    self.session.packet(p.t, &p.data);
+                }
+            }
+            Input::Events(evs, rejected) => {
+                for ev in evs {
+                    if let Some(f) = self.events_out.as_mut() {
+                        f.write_all(&ev.to_bytes())?;
+                        f.write_all(b"\n")?;
+                    }
+                    self.session.event(ev);
+                }
+                self.session.set_rejected_events(rejected);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn pcap_header(t: Duration, caplen: usize, len: u32) -> pcap::PacketHeader {
+    pcap::PacketHeader {
+        ts: libc::timeval {
+            tv_sec: t.as_secs() as libc::time_t,
+            tv_usec: t.subsec_micros() as libc::suseconds_t,
+        },
+        caplen: caplen as u32,
+        len,
+    }
+}
+
+/// A live capture: one thread empties the kernel's ring as fast as it can
+/// (so that a flood is not dropped while we decode and print), another
+/// receives the lab programs' events, and this thread decodes, tracks and
+/// renders what they hand over.
+fn live_loop(
+    opts: &Options,
+    mut source: Source,
+    listener: Option<Listener>,
+    stop: &Arc<AtomicBool>,
+    mut children: Option<&mut Children>,
+    out: &mut Output<'_>,
+) -> Result<Option<super::Stats>> {
+    let (tx, rx) = mpsc::channel::<Input>();
+    let reader = {
+        let tx = tx.clone();
+        let stop = stop.clone();
+        std::thread::spawn(
+            move || -> Result<Option<super::Stats>, super::CaptureError> {
+                let fds: Vec<_> = source.fd().into_iter().collect();
+                while !stop.load(Ordering::SeqCst) {
+                    let mut batch = Vec::new();
+                    loop {
+                        match source.next()? {
+                            Next::Packet(p, _) => batch.push(OwnedPacket {
+                                t: p.t,
+                                data: p.data.to_vec(),
+                                wire_len: p.wire_len,
+                            }),
+                            Next::Idle | Next::End => break,
+                        }
+                    }
+                    if !batch.is_empty() && tx.send(Input::Packets(batch)).is_err() {
+                        break;
+                    }
+                    let _ = crate::sys::poll_readable(&fds, TICK);
+                }
+                Ok(source.stats())
+            },
+        )
+    };
+    let events = listener.map(|mut l| {
+        let tx = tx.clone();
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let fd = [l.fd()];
+            while !stop.load(Ordering::SeqCst) {
+                let _ = crate::sys::poll_readable(&fd, TICK);
+                let evs = l.drain();
+                if (!evs.is_empty() || l.stats.rejected > 0)
+                    && tx.send(Input::Events(evs, l.stats.rejected)).is_err()
+                {
+                    break;
+                }
+            }
+            let evs = l.drain();
+            let _ = tx.send(Input::Events(evs, l.stats.rejected));
+            // The listener is dropped here: its socket file is removed.
+        })
+    });
+    drop(tx);
+
+    if let Some(c) = children.as_mut() {
+        c.start()?;
+    }
+    let mut finished_at: Option<Instant> = None;
+    loop {
+        match rx.recv_timeout(TICK) {
+            Ok(input) => out.input(input, opts.count)?,
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+        // Take whatever else is already waiting before drawing.
+        while let Ok(input) = rx.try_recv() {
+            out.input(input, opts.count)?;
+        }
+        out.session.release(Some(events::now()), out.render)?;
+        out.render.flush()?;
+        if let Some(w) = out.writer.as_mut() {
+            w.flush()?;
+        }
+        if opts.count.is_some_and(|c| out.seen >= c) {
+            break;
+        }
+        // Running programs: stop a little after they (and their teardown) ended.
+        if let Some(c) = children.as_ref() {
+            if c.done() {
+                let at = *finished_at.get_or_insert_with(Instant::now);
+                if at.elapsed() >= opts.grace {
+                    break;
+                }
+            }
+        }
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+    }
+    // Stop the helpers and take every packet they still hold: a capture
+    // loses no packet it could have decoded.
+    stop.store(true, Ordering::SeqCst);
+    while let Ok(input) = rx.recv() {
+        out.input(input, opts.count)?;
+    }
+    if let Some(h) = events {
+        let _ = h.join();
+    }
+    let stats = reader
+        .join()
+        .map_err(|_| anyhow::anyhow!("the packet reader thread panicked"))??;
+    Ok(stats)
 }

@@ -69,7 +69,7 @@ pub fn write_summary(out: &mut dyn Write, end: &End, style: Style) -> io::Result
     Ok(())
 }
 
-/// Write the packet counters, and the kernel's drop counter for a live capture.
+/// Write the packet counters (the kernel's go to stderr, as tcpdump does).
 pub fn write_totals(out: &mut dyn Write, t: &Totals) -> io::Result<()> {
     let mut line = format!(
         "{} packets: {} TCP, {} UDP, {} other",
@@ -97,12 +97,5 @@ pub fn write_totals(out: &mut dyn Write, t: &Totals) -> io::Result<()> {
         }
     }
     writeln!(out, "{line}")?;
-    if let Some(k) = t.kernel {
-        writeln!(
-            out,
-            "kernel: {} packets received by the filter, {} dropped by the kernel, {} dropped by the interface",
-            k.received, k.dropped, k.if_dropped
-        )?;
-    }
     Ok(())
 }
