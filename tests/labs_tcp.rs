@@ -342,6 +342,53 @@ fn port_in_use_is_a_one_line_error_with_exit_1() {
 }
 
 #[test]
+fn low_port_without_privilege_is_a_one_line_error_with_exit_1() {
+    let unprivileged_start =
+        std::fs::read_to_string("/proc/sys/net/ipv4/ip_unprivileged_port_start")
+            .ok()
+            .and_then(|s| s.trim().parse::<u16>().ok())
+            .unwrap_or(1024);
+    if unprivileged_start <= 1 {
+        eprintln!("skipped: this kernel lets anyone bind low ports");
+        return;
+    }
+    let is_root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    let has_setpriv = std::process::Command::new("setpriv")
+        .arg("--version")
+        .output()
+        .is_ok();
+    if is_root && !has_setpriv {
+        eprintln!("skipped: running as root and setpriv is missing");
+        return;
+    }
+    // As root, run the server as `nobody`, as a student would run it.
+    let cmd = if is_root {
+        let mut as_nobody = std::process::Command::new("setpriv");
+        as_nobody
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(exe("tcp_server"))
+            .args(["--port", "1"])
+            .env("SOCKLAB_EVENTS", no_events_path());
+        as_nobody
+    } else {
+        command("tcp_server", &["--port", "1"])
+    };
+    let out = run_command("tcp_server", cmd, b"");
+    assert_one_line_error(
+        &out,
+        "tcp_server",
+        "bind 127.0.0.1:1: permission denied: ports below 1024 are reserved for root; choose --port 1024 or above",
+    );
+    assert_contains(
+        &out.stdout,
+        "bind(127.0.0.1:1) -> error: permission denied\n",
+    );
+}
+
+#[test]
 fn connection_refused_is_a_one_line_error_with_exit_1() {
     let port = free_tcp_port();
     let out = run(

@@ -39,7 +39,6 @@ const EXAMPLES: &str = "\
 Examples:
   tcp_client --message hello --message bye    send two lines, print the replies, close
   printf 'one\\ntwo\\n' | tcp_client --shutdown  send, half-close, read until the server closes
-  tcp_client --message hi --reset             end with an RST (SO_LINGER 0) instead of a FIN
   tcp_client --bytes 1G --quiet               stream 1 GiB to `tcp_server --mode sink`";
 
 /// A TCP client that narrates every socket call: socket, connect, send, recv, shutdown, close.

@@ -37,8 +37,7 @@ const GOODBYE: &[u8] = b"goodbye: server stopping\n";
 
 const EXAMPLES: &str = "\
 Examples:
-  tcp_server                          echo lines on 127.0.0.1:5000
-  tcp_server --mode ack --once        answer one client, then exit
+  tcp_server --mode ack --once        answer one client on 127.0.0.1:5000, then exit
   tcp_server --host ::1 --port 0      IPv6; the kernel picks a free port (see `listening on`)
   tcp_server --mode sink --quiet      receive `tcp_client --bytes 1G` and report the throughput";
 

@@ -128,6 +128,7 @@ pub struct Running {
 impl Running {
     /// Start `cmd` (from [`command`]); `with_stdin` keeps a pipe to its stdin.
     pub fn start(name: &str, mut cmd: Command, with_stdin: bool) -> Running {
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         if with_stdin {
             cmd.stdin(Stdio::piped());
         }
