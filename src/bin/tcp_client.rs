@@ -87,7 +87,7 @@ fn run() -> anyhow::Result<()> {
 
     // Like the classic listing, try each address until a connect() works.
     let mut connected = None;
-    let mut refused = None;
+    let mut last_error = None;
     for &addr in &addrs {
         // socket(): a new TCP endpoint (SOCK_STREAM). Nothing on the wire yet.
         let what = format!("{}, SOCK_STREAM", net::family_name(&addr));
@@ -115,11 +115,11 @@ fn run() -> anyhow::Result<()> {
             Err(error) => {
                 n.failed(call, &error);
                 close(&n, sock, Ends::peer(addr));
-                refused = Some(NetError::Connect { addr, error });
+                last_error = Some(NetError::Connect { addr, error });
             }
         }
     }
-    let (conn, ends) = match (connected, refused) {
+    let (conn, ends) = match (connected, last_error) {
         (Some(connection), _) => connection,
         (None, Some(error)) => return Err(error.into()),
         (None, None) => anyhow::bail!("no address to connect to"),
