@@ -82,33 +82,23 @@ impl CommonArgs {
 /// K = 1024). A trailing `B` or `iB` is accepted (`64KiB`). For clap's
 /// `value_parser`.
 pub fn parse_size(text: &str) -> Result<u64, String> {
-    let s = text.trim();
-    let s = s
-        .strip_suffix("iB")
-        .or_else(|| s.strip_suffix('B'))
-        .unwrap_or(s);
-    let (digits, multiplier) = match s.char_indices().last() {
-        Some((i, c)) if c.is_ascii_alphabetic() => {
-            let multiplier: u64 = match c.to_ascii_uppercase() {
-                'K' => 1 << 10,
-                'M' => 1 << 20,
-                'G' => 1 << 30,
-                'T' => 1 << 40,
-                _ => {
-                    return Err(format!(
-                        "unknown size suffix `{c}`: use K, M or G (e.g. 64K, 1G)"
-                    ))
-                }
-            };
-            (&s[..i], multiplier)
-        }
-        _ => (s, 1),
-    };
-    let number: u64 = digits.parse().map_err(|_| {
+    let not_a_size = || {
         format!(
             "`{text}` is not a size: use a whole number with an optional K, M or G (e.g. 64K, 1G)"
         )
-    })?;
+    };
+    let s = text.trim();
+    let digits_end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (digits, suffix) = s.split_at(digits_end);
+    let number: u64 = digits.parse().map_err(|_| not_a_size())?;
+    let multiplier: u64 = match suffix.to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "K" | "KB" | "KIB" => 1 << 10,
+        "M" | "MB" | "MIB" => 1 << 20,
+        "G" | "GB" | "GIB" => 1 << 30,
+        "T" | "TB" | "TIB" => 1 << 40,
+        _ => return Err(not_a_size()),
+    };
     number
         .checked_mul(multiplier)
         .ok_or_else(|| format!("`{text}` is too large"))
@@ -193,6 +183,7 @@ mod tests {
         assert_eq!(parse_size("64KiB"), Ok(65_536));
         assert_eq!(parse_size("2MB"), Ok(2 << 20));
         assert!(parse_size("1X").unwrap_err().contains("K, M or G"));
+        assert!(parse_size("lots").unwrap_err().contains("is not a size"));
         assert!(parse_size("lots").is_err());
         assert!(parse_size("-1K").is_err());
         assert!(parse_size("99999999999T")

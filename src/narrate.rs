@@ -192,10 +192,7 @@ impl Narrator {
         if !self.shared.quiet {
             let sig = format!("getaddrinfo(\"{}\", {port})", escape(host.as_bytes()));
             match &resolved {
-                Ok(addrs) => {
-                    let list: Vec<String> = addrs.iter().map(ToString::to_string).collect();
-                    self.print_call(&sig, &self.ok_text(&list.join(", ")));
-                }
+                Ok(addrs) => self.print_call(&sig, &self.ok_text(&AddrList(addrs).to_string())),
                 Err(e) => {
                     let why = e
                         .io_error()

@@ -39,7 +39,6 @@ const EXAMPLES: &str = "\
 Examples:
   tcp_client --message hello --message bye    send two lines, print the replies, close
   printf 'one\\ntwo\\n' | tcp_client --shutdown  send, half-close, read until the server closes
-  tcp_client --message hi --reset             end with an RST (SO_LINGER 0) instead of a FIN
   tcp_client --bytes 1G --quiet               stream 1 GiB to `tcp_server --mode sink`";
 
 /// A TCP client that narrates every socket call: socket, connect, send, recv, shutdown, close.
@@ -88,7 +87,7 @@ fn run() -> anyhow::Result<()> {
 
     // Like the classic listing, try each address until a connect() works.
     let mut connected = None;
-    let mut refused = None;
+    let mut last_error = None;
     for &addr in &addrs {
         // socket(): a new TCP endpoint (SOCK_STREAM). Nothing on the wire yet.
         let what = format!("{}, SOCK_STREAM", net::family_name(&addr));
@@ -116,11 +115,11 @@ fn run() -> anyhow::Result<()> {
             Err(error) => {
                 n.failed(call, &error);
                 close(&n, sock, Ends::peer(addr));
-                refused = Some(NetError::Connect { addr, error });
+                last_error = Some(NetError::Connect { addr, error });
             }
         }
     }
-    let (conn, ends) = match (connected, refused) {
+    let (conn, ends) = match (connected, last_error) {
         (Some(connection), _) => connection,
         (None, Some(error)) => return Err(error.into()),
         (None, None) => anyhow::bail!("no address to connect to"),

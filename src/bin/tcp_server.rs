@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::{Parser, ValueEnum};
@@ -25,9 +25,11 @@ use socklab::narrate::{escape, gbit_per_s, human_bytes, Ends, Narrator};
 use socklab::net::{self, LineFramer, LineRead, NetError};
 
 const PROG: &str = "tcp_server";
-/// How many bytes one recv() may return. Big, so that a bulk transfer
-/// (`tcp_client --bytes`) needs few calls; a short line still comes back short.
-const RECV_BUFFER: usize = 256 * 1024;
+/// How many bytes one recv() may return in the line modes.
+const RECV_BUFFER: usize = 64 * 1024;
+/// The same for `--mode sink`: bigger, so that a bulk transfer
+/// (`tcp_client --bytes`) needs fewer calls.
+const SINK_BUFFER: usize = 256 * 1024;
 /// The line that stops the server.
 const OFF: &[u8] = b"off";
 /// The answer in `--mode ack`.
@@ -37,8 +39,7 @@ const GOODBYE: &[u8] = b"goodbye: server stopping\n";
 
 const EXAMPLES: &str = "\
 Examples:
-  tcp_server                          echo lines on 127.0.0.1:5000
-  tcp_server --mode ack --once        answer one client, then exit
+  tcp_server --mode ack --once        answer one client on 127.0.0.1:5000, then exit
   tcp_server --host ::1 --port 0      IPv6; the kernel picks a free port (see `listening on`)
   tcp_server --mode sink --quiet      receive `tcp_client --bytes 1G` and report the throughput";
 
@@ -155,7 +156,7 @@ fn run() -> anyhow::Result<()> {
             Err(error) => {
                 // E.g. too many open files: the clients we have keep being served.
                 n.failed(call, &error);
-                thread::sleep(std::time::Duration::from_millis(100));
+                thread::sleep(Duration::from_millis(100));
                 continue;
             }
         };
@@ -164,7 +165,7 @@ fn run() -> anyhow::Result<()> {
             n.done(
                 call,
                 ends,
-                "our own wake-up connection: a client sent `off`",
+                "a connection, but a client sent `off`: stopping",
             );
             close(&n, conn, ends);
             break;
@@ -230,11 +231,10 @@ enum End {
 
 /// Serve one client until it closes, resets or says `off`, then close().
 fn serve(n: &Narrator, conn: Socket, ends: Ends, mode: Mode) -> End {
-    let mut buf = vec![0u8; RECV_BUFFER];
     let end = if mode == Mode::Sink {
-        sink(n, &conn, ends, &mut buf)
+        sink(n, &conn, ends, &mut vec![0; SINK_BUFFER])
     } else {
-        serve_lines(n, &conn, ends, mode, &mut buf)
+        serve_lines(n, &conn, ends, mode, &mut vec![0; RECV_BUFFER])
     };
     close(n, conn, ends);
     end

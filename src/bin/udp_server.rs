@@ -90,7 +90,9 @@ fn run() -> anyhow::Result<()> {
         .map_err(|error| NetError::Socket { what, error })?;
 
     // bind(): claim the port, so that datagrams sent to it reach us.
-    // There is no listen() and no accept(): UDP has no connections.
+    // There is no listen() and no accept(): UDP has no connections. And no
+    // SO_REUSEADDR: UDP leaves no TIME-WAIT behind, and on a UDP socket the
+    // option would let a second server share our port without an error.
     n.call("bind", addr, Ends::local(addr), sock.bind(&addr.into()))
         .map_err(|error| NetError::Bind { addr, error })?;
     let local = sock
