@@ -2,8 +2,9 @@
 //!
 //! A lab program cannot know whether a capture is running, so it sends each
 //! narrated call as one datagram on a Unix-domain socket and forgets about it:
-//! the socket is non-blocking and every error is ignored, so with no capture
-//! running nothing happens and nothing is printed.
+//! every error is ignored, so with no capture running nothing happens and
+//! nothing is printed (a send waits at most [`SEND_WAIT`], and only while a
+//! capture is running but busy).
 //!
 //! Why a Unix-domain socket and not UDP on loopback: a UDP event would itself
 //! show up in the loopback capture the instructor is projecting.
@@ -38,6 +39,8 @@ pub const MAX_EVENT_BYTES: usize = 2048;
 const MAX_NAME: usize = 32;
 /// Longest result text accepted (after which it is cut).
 const MAX_RESULT: usize = 200;
+/// The longest a lab program waits for room in a busy capture's queue.
+pub const SEND_WAIT: Duration = Duration::from_millis(5);
 /// Format version carried in every datagram.
 const VERSION: u64 = 1;
 
@@ -213,7 +216,8 @@ pub fn now() -> Duration {
         .unwrap_or_default()
 }
 
-/// The sending side, held by a lab program. Never blocks, never fails.
+/// The sending side, held by a lab program. Never fails, and waits at most
+/// [`SEND_WAIT`] (only while a capture is running and busy).
 #[derive(Debug)]
 pub struct Emitter {
     sock: Option<UnixDatagram>,
@@ -230,9 +234,13 @@ impl Emitter {
 
     /// An emitter that sends to `path` (tests use their own path).
     pub fn with_path(prog: &str, path: PathBuf) -> Emitter {
-        // An unbound datagram socket: we only ever send.
+        // An unbound datagram socket: we only ever send. With no capture
+        // running, send_to fails at once (no such socket file). With one
+        // running but busy, the kernel queues only a few datagrams
+        // (net.unix.max_dgram_qlen, 10 by default): then we wait at most
+        // SEND_WAIT for room rather than lose the event.
         let sock = UnixDatagram::unbound()
-            .and_then(|s| s.set_nonblocking(true).map(|()| s))
+            .and_then(|s| s.set_write_timeout(Some(SEND_WAIT)).map(|()| s))
             .ok();
         Emitter {
             sock,

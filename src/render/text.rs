@@ -144,8 +144,8 @@ impl<W: Write> TextRender<W> {
 pub fn arrow(label: &str, dir: Dir) -> String {
     let inner = ARROW.saturating_sub(label.chars().count() + 4);
     match dir {
-        Dir::C2S => format!("──{label}{}─▶", "─".repeat(inner + 1)),
-        Dir::S2C => format!("◀─{}{label}──", "─".repeat(inner + 1)),
+        Dir::C2S => format!("──{label}{}─▶", "─".repeat(inner)),
+        Dir::S2C => format!("◀─{}{label}──", "─".repeat(inner)),
     }
 }
 
