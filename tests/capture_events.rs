@@ -41,7 +41,10 @@ fn calls_appear_beside_the_segments_they_cause() {
         let out = server.stdout.take().unwrap();
         let mut lines = BufReader::new(out).lines();
         loop {
-            let line = lines.next().expect("tcp_server prints listening on").unwrap();
+            let line = lines
+                .next()
+                .expect("tcp_server prints listening on")
+                .unwrap();
             if line.contains("listening on") {
                 break;
             }
@@ -57,24 +60,43 @@ fn calls_appear_beside_the_segments_they_cause() {
     assert!(wait_timeout(&mut server, Duration::from_secs(20)).is_some_and(|s| s.success()));
     let objs = cap.stop();
 
-    let syn = position(&objs, |o| o["type"] == "segment" && o["step"] == "handshake-1");
+    let syn = position(&objs, |o| {
+        o["type"] == "segment" && o["step"] == "handshake-1"
+    });
     let conn = objs[syn]["conn"].clone();
     let connect = position(&objs, |o| {
-        o["type"] == "call" && o["prog"] == "tcp_client" && o["call"] == "connect" && o["phase"] == "enter"
+        o["type"] == "call"
+            && o["prog"] == "tcp_client"
+            && o["call"] == "connect"
+            && o["phase"] == "enter"
     });
     assert!(connect < syn, "connect() enter must come before the SYN");
     assert!(objs[connect]["t"].as_f64() <= objs[syn]["t"].as_f64());
-    assert_eq!(objs[connect]["conn"], conn, "connect() belongs to the connection");
+    assert_eq!(
+        objs[connect]["conn"], conn,
+        "connect() belongs to the connection"
+    );
 
-    let step3 = position(&objs, |o| o["type"] == "segment" && o["step"] == "handshake-3");
+    let step3 = position(&objs, |o| {
+        o["type"] == "segment" && o["step"] == "handshake-3"
+    });
     let accept = position(&objs, |o| {
-        o["type"] == "call" && o["prog"] == "tcp_server" && o["call"] == "accept" && o["phase"] == "return"
+        o["type"] == "call"
+            && o["prog"] == "tcp_server"
+            && o["call"] == "accept"
+            && o["phase"] == "return"
     });
     assert!(accept > step3, "accept() returns after handshake step 3");
     assert_eq!(objs[accept]["conn"], conn);
 
-    let fin = position(&objs, |o| o["type"] == "segment" && o["step"] == "teardown-1");
-    let closer = if objs[fin]["dir"] == "c2s" { "tcp_client" } else { "tcp_server" };
+    let fin = position(&objs, |o| {
+        o["type"] == "segment" && o["step"] == "teardown-1"
+    });
+    let closer = if objs[fin]["dir"] == "c2s" {
+        "tcp_client"
+    } else {
+        "tcp_server"
+    };
     let close = position(&objs, |o| {
         o["type"] == "call" && o["prog"] == closer && o["call"] == "close" && o["phase"] == "enter"
     });
@@ -104,7 +126,8 @@ fn garbage_event_datagrams_are_ignored_and_counted() {
     let s = UnixDatagram::unbound().unwrap();
     s.send_to(b"\x00\xffnot an event", &cap.events).unwrap();
     s.send_to(&vec![b'{'; 4000], &cap.events).unwrap();
-    s.send_to(br#"{"v":1,"prog":"x y","pid":1}"#, &cap.events).unwrap();
+    s.send_to(br#"{"v":1,"prog":"x y","pid":1}"#, &cap.events)
+        .unwrap();
     let objs = cap.stop();
     let totals = of_type(&objs, "totals");
     assert_eq!(totals[0]["events_rejected"], 3, "{objs:#?}");
@@ -117,7 +140,14 @@ fn without_a_capture_lab_programs_run_and_say_nothing_about_events() {
     std::fs::create_dir_all(&dir).unwrap();
     let events = dir.join("nobody-listens.sock");
     let out = Command::new(lab("udp_client"))
-        .args(["--port", &free_port().to_string(), "--message", "hi", "--timeout", "200ms"])
+        .args([
+            "--port",
+            &free_port().to_string(),
+            "--message",
+            "hi",
+            "--timeout",
+            "200ms",
+        ])
         .env("SOCKLAB_EVENTS", &events)
         .env("NO_COLOR", "1")
         .output()

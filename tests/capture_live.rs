@@ -51,7 +51,11 @@ fn client_close_is_classified_with_every_handshake_step() {
     h.join().unwrap();
     let objs = cap.stop();
     let st = steps(&objs);
-    assert_eq!(&st[..3], ["handshake-1", "handshake-2", "handshake-3"], "{st:?}");
+    assert_eq!(
+        &st[..3],
+        ["handshake-1", "handshake-2", "handshake-3"],
+        "{st:?}"
+    );
     assert!(st.contains(&"data".to_string()), "{st:?}");
     assert!(st.contains(&"teardown-1".to_string()), "{st:?}");
     let segs = of_type(&objs, "segment");

@@ -205,6 +205,7 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
         }
     }
 
+    let mut read_error = None;
     let kernel = if live {
         let mut out = Output {
             session: &mut session,
@@ -220,7 +221,15 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
             if stop.load(Ordering::SeqCst) || opts.count.is_some_and(|c| seen >= c) {
                 break;
             }
-            match source.next()? {
+            let next = match source.next() {
+                Ok(n) => n,
+                Err(e) => {
+                    // A file cut short: show what was read, then the error.
+                    read_error = Some(e);
+                    break;
+                }
+            };
+            match next {
                 Next::Packet(p, header) => {
                     seen += 1;
                     if let Some(w) = writer.as_mut() {
@@ -253,6 +262,9 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
     }
     if let Some(f) = events_out.as_mut() {
         f.flush()?;
+    }
+    if let Some(e) = read_error {
+        return Err(e.into());
     }
     Ok(Outcome { end })
 }
@@ -340,7 +352,17 @@ fn live_loop(
         std::thread::spawn(
             move || -> Result<Option<super::Stats>, super::CaptureError> {
                 let fds: Vec<_> = source.fd().into_iter().collect();
-                while !stop.load(Ordering::SeqCst) {
+                // After the stop, keep reading for two block timeouts: without
+                // immediate mode the kernel hands over the last packets only
+                // when their block times out, and they must not be lost.
+                let linger = 2 * Duration::from_millis(super::BLOCK_TIMEOUT_MS as u64);
+                let mut stopped_at: Option<Instant> = None;
+                loop {
+                    if stop.load(Ordering::SeqCst)
+                        && stopped_at.get_or_insert_with(Instant::now).elapsed() > linger
+                    {
+                        break;
+                    }
                     let mut batch = Vec::new();
                     loop {
                         match source.next()? {

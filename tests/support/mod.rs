@@ -123,7 +123,9 @@ impl LiveCapture {
         );
         let mut out = Vec::new();
         while let Ok(line) = self.stdout.recv_timeout(Duration::from_secs(2)) {
-            out.push(serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON: {line}: {e}")));
+            out.push(
+                serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON: {line}: {e}")),
+            );
         }
         out
     }

@@ -1,0 +1,296 @@
+//! Reading real captures (tests/data, made by tests/data/record.sh) back with
+//! `capture -r`: no privileges needed, so these run everywhere.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+use support::*;
+
+fn data(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn json(file: &str) -> Vec<Value> {
+    let (code, out, err) = run_capture(&["-r", &data(file), "--json"]);
+    assert_eq!(code, 0, "{err}");
+    out.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect()
+}
+
+fn tmp(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("socklab-offline-{}-{name}", std::process::id()))
+}
+
+#[test]
+fn a_reset_after_data_is_classified_and_blamed_on_the_client() {
+    let objs = json("reset.pcap");
+    assert_eq!(steps(&objs).last().unwrap(), "reset");
+    let c = only_connection(&objs);
+    assert_eq!(c["handshake"], "complete");
+    assert_eq!(c["teardown"], "reset");
+    assert_eq!(c["closed_by"], "client");
+}
+
+#[test]
+fn a_refused_connection_is_a_syn_answered_by_rst() {
+    let objs = json("refused.pcap");
+    assert_eq!(steps(&objs), ["handshake-1", "reset"]);
+    let c = only_connection(&objs);
+    assert_eq!(c["handshake"], "refused");
+    assert_eq!(c["closed_by"], "server");
+}
+
+#[test]
+fn half_close_shows_server_data_after_the_clients_fin() {
+    let objs = json("half_close.pcap");
+    let segs = of_type(&objs, "segment");
+    let fin = segs.iter().position(|s| s["step"] == "teardown-1").unwrap();
+    let later_data = segs[fin..]
+        .iter()
+        .find(|s| s["dir"] == "s2c" && s["step"] == "data")
+        .expect("server data after the client's FIN");
+    assert!(later_data["labels"].to_string().contains("half-close"));
+    let c = only_connection(&objs);
+    assert_eq!(c["half_close"], true);
+    assert_eq!(c["closed_by"], "client");
+}
+
+#[test]
+fn udp_datagrams_have_no_connection() {
+    let objs = json("udp.pcap");
+    let d = of_type(&objs, "datagram");
+    assert_eq!(d.len(), 4);
+    assert!(of_type(&objs, "connection").is_empty());
+    assert!(d[0]["note"].as_str().unwrap().contains("no handshake"));
+}
+
+#[test]
+fn ipv6_and_cooked_linux_captures_decode_like_ethernet() {
+    for f in ["ipv6.pcap", "any_sll.pcap", "any_sll2.pcap"] {
+        let objs = json(f);
+        let st = steps(&objs);
+        assert_eq!(
+            &st[..3],
+            ["handshake-1", "handshake-2", "handshake-3"],
+            "{f}"
+        );
+        let c = only_connection(&objs);
+        assert_eq!(c["handshake"], "complete", "{f}");
+        assert_eq!(c["closed_by"], "client", "{f}");
+        let totals = of_type(&objs, "totals");
+        assert_eq!(totals[0]["malformed"], 0, "{f}");
+    }
+}
+
+#[test]
+fn a_small_snaplen_is_labelled_truncated_and_the_capture_goes_on() {
+    let objs = json("snaplen60.pcap");
+    let t = of_type(&objs, "truncated");
+    assert_eq!(t.len(), 10);
+    assert!(t[0]["error"].as_str().unwrap().contains("truncated TCP"));
+    // With 90 bytes the headers are whole: segments are tracked, the
+    // payload is cut but its length comes from the IP header.
+    let objs = json("snaplen90.pcap");
+    let c = only_connection(&objs);
+    assert_eq!(c["bytes_c2s"], 71);
+}
+
+#[test]
+fn the_demo_recording_merges_calls_with_segments() {
+    let objs = json("demo.pcap");
+    let calls = of_type(&objs, "call");
+    assert!(calls.len() > 20, "the events sidecar is read");
+    let syn = objs
+        .iter()
+        .position(|o| o["step"] == "handshake-1")
+        .unwrap();
+    let connect = objs
+        .iter()
+        .position(|o| o["call"] == "connect" && o["phase"] == "enter")
+        .unwrap();
+    assert!(connect < syn);
+    assert_eq!(objs[connect]["relation"], "-> SYN");
+}
+
+#[test]
+fn a_pcap_written_with_w_reads_back_in_tcpdump() {
+    let out = tmp("rewrite.pcap");
+    let (code, _, err) = run_capture(&["-r", &data("demo.pcap"), "-w", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let td = Command::new("tcpdump")
+        .args(["-nn", "-r"])
+        .arg(&out)
+        .output();
+    let Ok(td) = td else {
+        eprintln!(
+            "skipping the tcpdump half: tcpdump is not installed (./run.sh test installs it)"
+        );
+        return;
+    };
+    assert!(
+        td.status.success(),
+        "{}",
+        String::from_utf8_lossy(&td.stderr)
+    );
+    let text = String::from_utf8_lossy(&td.stdout);
+    assert_eq!(text.lines().count(), 16);
+    assert!(text.lines().next().unwrap().contains("Flags [S]"));
+    let _ = std::fs::remove_file(out);
+}
+
+#[test]
+fn count_stops_after_n_packets() {
+    let (code, out, _) = run_capture(&["-r", &data("demo.pcap"), "--json", "-c", "3"]);
+    assert_eq!(code, 0);
+    let objs: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(of_type(&objs, "segment").len(), 3);
+    assert_eq!(of_type(&objs, "totals")[0]["packets"], 3);
+}
+
+#[test]
+fn filter_and_port_select_packets() {
+    let (code, out, err) = run_capture(&["-r", &data("demo.pcap"), "--json", "udp"]);
+    assert_eq!(code, 0, "{err}");
+    let objs: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(of_type(&objs, "segment").is_empty());
+    assert_eq!(of_type(&objs, "datagram").len(), 4);
+}
+
+#[test]
+fn bad_files_and_filters_get_one_line_errors() {
+    let (code, _, err) = run_capture(&["-r", "no/such/file.pcap"]);
+    assert_eq!(code, 1);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("no such file"), "{err}");
+
+    let (code, _, err) = run_capture(&["-r", &data("not_a_pcap.txt")]);
+    assert_eq!(code, 1);
+    assert!(err.contains("needs a pcap file"), "{err}");
+
+    let (code, out, err) = run_capture(&["-r", &data("cut_short.pcap")]);
+    assert_eq!(code, 1, "a file cut short is an error...");
+    assert!(err.contains("truncated"), "{err}");
+    assert!(
+        out.contains("handshake-1"),
+        "...after showing what could be read"
+    );
+
+    let (code, _, err) = run_capture(&["-r", &data("udp.pcap"), "tcp", "prt", "5"]);
+    assert_eq!(code, 2, "a bad filter is a usage error");
+    assert!(err.contains("bad filter"), "{err}");
+
+    let (code, _, err) = run_capture(&["--no-such-flag"]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn svg_has_one_arrow_per_segment_and_datagram_and_parses_as_xml() {
+    let svg = tmp("demo.svg");
+    let (code, _, err) = run_capture(&["-r", &data("demo.pcap"), "--svg", svg.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.starts_with("<?xml"));
+    assert_eq!(text.matches("class=\"arrow ").count(), 16);
+    assert!(text.contains("TIME-WAIT") && text.contains("connect() ..."));
+    // Well-formed: every element closes (a small check without an XML crate).
+    let opens = text.matches("<g ").count();
+    assert_eq!(opens, text.matches("</g>").count());
+    assert!(text.trim_end().ends_with("</svg>"));
+
+    let (code, _, err) = run_capture(&[
+        "-r",
+        &data("demo.pcap"),
+        "--svg",
+        svg.to_str().unwrap(),
+        "--conn",
+        "9",
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no connection #9"), "{err}");
+    let _ = std::fs::remove_file(svg);
+}
+
+/// Compare with a golden file; `UPDATE_GOLDEN=1 cargo test` rewrites them.
+fn golden(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("missing {}: run UPDATE_GOLDEN=1 cargo test", path.display()));
+    if expected != actual {
+        panic!(
+            "{} differs from the output (UPDATE_GOLDEN=1 to accept):\n{actual}",
+            path.display()
+        );
+    }
+}
+
+fn run_with_columns(args: &[&str], columns: &str) -> String {
+    let out = Command::new(capture_bin())
+        .args(args)
+        .env("COLUMNS", columns)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn ladder_golden_wide_and_narrow() {
+    let demo = data("demo.pcap");
+    golden(
+        "ladder_demo_100.txt",
+        &run_with_columns(&["-r", &demo, "--ladder"], "100"),
+    );
+    // A narrow terminal gets one line per segment instead of slanted arrows.
+    golden(
+        "ladder_demo_50.txt",
+        &run_with_columns(&["-r", &demo, "--ladder"], "50"),
+    );
+}
+
+#[test]
+fn text_and_svg_golden() {
+    golden(
+        "text_refused.txt",
+        &run_with_columns(&["-r", &data("refused.pcap")], "100"),
+    );
+    let svg = tmp("reset.svg");
+    run_with_columns(
+        &["-r", &data("reset.pcap"), "--svg", svg.to_str().unwrap()],
+        "100",
+    );
+    golden("svg_reset.svg", &std::fs::read_to_string(&svg).unwrap());
+    let _ = std::fs::remove_file(svg);
+}
+
+#[test]
+fn demo_from_file_needs_no_privileges_and_explains_itself() {
+    let (code, out, err) = run_capture(&["demo", "--from-file"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("How to read it"));
+    assert!(out.contains("tcp_client"), "socket calls are shown");
+    assert!(out.contains("connect() ...  -> SYN"));
+    assert!(out.contains("handshake-3"));
+    assert!(out.contains("client 127.0.0.1:"), "the ladder is drawn");
+    assert!(out.contains("three-way"), "the summary table is printed");
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Re-record the pcap fixtures of tests/data from real loopback traffic made by
+# the lab programs. Needs root. The offline tests read these files back.
+#   tests/data/record.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+cargo build -q --bins
+bin=target/debug
+out=tests/data
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# record NAME TCPDUMP_ARGS -- COMMANDS...: capture with tcpdump while a shell snippet runs.
+record() {
+  local name=$1 args=$2 script=$3
+  tcpdump -i lo -U --immediate-mode $args -w "$out/$name.pcap" 2>/dev/null & local td=$!
+  sleep 1
+  bash -c "$script" >/dev/null 2>&1 || true
+  sleep 0.5
+  kill -INT "$td"; wait "$td" || true
+  echo "$name.pcap: $(tcpdump -nn -r "$out/$name.pcap" 2>/dev/null | wc -l) packets"
+}
+
+server() { # start tcp_server in the background on $1 with extra args, wait for it
+  "$bin/tcp_server" --quiet --port "$1" "${@:2}" & sleep 0.3
+}
+
+p=$(free_port)
+record reset "tcp port $p" "$bin/tcp_server --quiet --once --port $p & sleep 0.3; $bin/tcp_client --quiet --port $p --message hi --reset; sleep 0.3"
+p=$(free_port)
+record refused "tcp port $p" "$bin/tcp_client --quiet --port $p --message hi"
+p=$(free_port)
+record half_close "tcp port $p" "$bin/tcp_server --quiet --once --port $p & sleep 0.3; $bin/tcp_client --quiet --port $p --message 'last words' --shutdown; sleep 0.3"
+p=$(free_port)
+record udp "udp port $p" "$bin/udp_server --quiet --port $p & sleep 0.3; $bin/udp_client --quiet --port $p --message hello --message off; sleep 0.3"
+p=$(free_port)
+record ipv6 "tcp port $p" "$bin/tcp_server --quiet --once --host ::1 --port $p & sleep 0.3; $bin/tcp_client --quiet --host ::1 --port $p --message 'over IPv6'; sleep 0.3"
+p=$(free_port)
+# -i any with Linux cooked headers, v1 (SLL) and v2 (SLL2); and a snaplen cut.
+tcpdump -i any -U --immediate-mode -w "$out/any_sll.pcap" "tcp port $p" 2>/dev/null & td1=$!
+tcpdump -i any -U --immediate-mode -y LINUX_SLL2 -w "$out/any_sll2.pcap" "tcp port $p" 2>/dev/null & td2=$!
+tcpdump -i lo -U --immediate-mode -s 60 -w "$out/snaplen60.pcap" "tcp port $p" 2>/dev/null & td3=$!
+tcpdump -i lo -U --immediate-mode -s 90 -w "$out/snaplen90.pcap" "tcp port $p" 2>/dev/null & td4=$!
+sleep 1
+"$bin/tcp_server" --quiet --once --port "$p" >/dev/null & sleep 0.3
+"$bin/tcp_client" --quiet --port "$p" --message "a message longer than the sixty bytes the snaplen keeps of each packet" >/dev/null || true
+sleep 0.5
+kill -INT $td1 $td2 $td3 $td4; wait $td1 $td2 $td3 $td4 || true
+for f in any_sll any_sll2 snaplen60 snaplen90; do echo "$f.pcap: $(tcpdump -nn -r "$out/$f.pcap" 2>/dev/null | wc -l) packets"; done
+# Not a pcap file at all, and a pcap file cut in the middle of a record.
+printf 'this is not a pcap file\n' > "$out/not_a_pcap.txt"
+head -c 300 "$out/reset.pcap" > "$out/cut_short.pcap"
