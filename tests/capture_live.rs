@@ -283,3 +283,103 @@ fn ipv6_loopback_is_decoded_and_tracked() {
     assert_eq!(conn["handshake"], "complete");
     assert_eq!(conn["closed_by"], "client");
 }
+
+#[test]
+fn without_capture_privileges_the_error_says_how_to_get_them() {
+    if !can_capture("without_capture_privileges_the_error_says_how_to_get_them") {
+        return;
+    }
+    // Root can become an ordinary user to see what a student sees.
+    let out = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(capture_bin())
+        .args(["-c", "1"])
+        .output();
+    let Ok(out) = out else {
+        eprintln!("skipping: setpriv (util-linux) is not installed");
+        return;
+    };
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.contains("permission denied"), "{err}");
+    assert!(
+        err.contains("sudo") && err.contains("setcap cap_net_raw,cap_net_admin=eip"),
+        "{err}"
+    );
+
+    let demo = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(capture_bin())
+        .arg("demo")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&demo.stderr);
+    assert_eq!(demo.status.code(), Some(1), "{err}");
+    assert!(err.contains("capture demo --from-file"), "{err}");
+}
+
+#[test]
+fn started_by_sudo_it_drops_to_the_invoking_user_once_the_capture_is_open() {
+    if !can_capture("started_by_sudo_it_drops_to_the_invoking_user_once_the_capture_is_open") {
+        return;
+    }
+    let out = std::process::Command::new(capture_bin())
+        .args(["-c", "0", "--json", "--port", &free_port().to_string()])
+        .env("SUDO_UID", "65534")
+        .env("SUDO_GID", "65534")
+        .env("SOCKLAB_EVENTS", events_socket("sudo"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("now running as user 65534"), "{err}");
+}
+
+#[test]
+fn a_program_run_under_capture_is_captured_until_it_exits() {
+    if !can_capture("a_program_run_under_capture_is_captured_until_it_exits") {
+        return;
+    }
+    let (port, h) = server("127.0.0.1", |mut s| {
+        let mut buf = [0u8; 64];
+        let n = s.read(&mut buf).unwrap();
+        s.write_all(&buf[..n]).unwrap();
+        drain(&mut s);
+    });
+    let p = port.to_string();
+    let client = std::path::Path::new(capture_bin()).with_file_name("tcp_client");
+    let out = std::process::Command::new(capture_bin())
+        .args(["--json", "--port", &p, "--"])
+        .arg(&client)
+        .args([
+            "--port",
+            &p,
+            "--message",
+            "under capture",
+            "--color",
+            "never",
+        ])
+        .env("SOCKLAB_EVENTS", events_socket("program"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    h.join().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    // The program's own output stays visible, apart from the capture's (stderr, with a margin).
+    assert!(err.contains("│ tcp_client │ reply: under capture"), "{err}");
+    let objs: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let conn = only_connection(&objs);
+    assert_eq!(conn["handshake"], "complete");
+    assert_ne!(
+        conn["teardown"], "open",
+        "the grace period lets the teardown in"
+    );
+    assert!(of_type(&objs, "call")
+        .iter()
+        .any(|c| c["prog"] == "tcp_client"));
+}
