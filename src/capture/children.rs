@@ -39,11 +39,14 @@ pub enum Step {
     Sleep(Duration),
 }
 
+/// A program that ended: its name and how.
+type Exited = (String, ExitStatus);
+
 /// Programs run by the capture.
 pub struct Children {
     steps: Vec<Step>,
     done: Arc<AtomicBool>,
-    handle: Option<JoinHandle<Result<Vec<(String, ExitStatus)>>>>,
+    handle: Option<JoinHandle<Result<Vec<Exited>>>>,
 }
 
 impl Children {
@@ -196,7 +199,7 @@ fn wait_with_timeout(child: &mut Child, name: &str) -> Result<ExitStatus> {
     }
 }
 
-fn run_script(steps: &[Step]) -> Result<Vec<(String, ExitStatus)>> {
+fn run_script(steps: &[Step]) -> Result<Vec<Exited>> {
     let mut running: Vec<(String, Child)> = Vec::new();
     let mut statuses = Vec::new();
     let result = (|| -> Result<()> {

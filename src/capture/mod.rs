@@ -195,7 +195,7 @@ impl Source {
 
     /// The next packet, `Idle` when a live capture has nothing, `End` at the
     /// end of a file.
-    pub fn next(&mut self) -> Result<Next<'_>, CaptureError> {
+    pub fn next_packet(&mut self) -> Result<Next<'_>, CaptureError> {
         match self.cap.next_packet() {
             Ok(p) => {
                 let h: &pcap::PacketHeader = p.header;

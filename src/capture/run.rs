@@ -221,7 +221,7 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
             if stop.load(Ordering::SeqCst) || opts.count.is_some_and(|c| seen >= c) {
                 break;
             }
-            let next = match source.next() {
+            let next = match source.next_packet() {
                 Ok(n) => n,
                 Err(e) => {
                     // A file cut short: show what was read, then the error.
@@ -364,15 +364,12 @@ fn live_loop(
                         break;
                     }
                     let mut batch = Vec::new();
-                    loop {
-                        match source.next()? {
-                            Next::Packet(p, _) => batch.push(OwnedPacket {
-                                t: p.t,
-                                data: p.data.to_vec(),
-                                wire_len: p.wire_len,
-                            }),
-                            Next::Idle | Next::End => break,
-                        }
+                    while let Next::Packet(p, _) = source.next_packet()? {
+                        batch.push(OwnedPacket {
+                            t: p.t,
+                            data: p.data.to_vec(),
+                            wire_len: p.wire_len,
+                        });
                     }
                     if !batch.is_empty() && tx.send(Input::Packets(batch)).is_err() {
                         break;
