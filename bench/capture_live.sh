@@ -27,7 +27,7 @@ flood() {
 }
 
 echo "== capture -w bench/results/live.pcap --port $port > /dev/null"
-target/release/capture -w bench/results/live.pcap --port "$port" > /dev/null 2> bench/results/capture.err & cap=$!; pids+=($cap)
+target/release/capture ${IMMEDIATE:+--immediate-mode} -w bench/results/live.pcap --port "$port" > /dev/null 2> bench/results/capture.err & cap=$!; pids+=($cap)
 sleep 1
 flood
 sleep 1; kill -INT "$cap"; wait "$cap" || true
