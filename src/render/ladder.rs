@@ -113,6 +113,9 @@ pub struct Diagram {
     pub rungs: Vec<Rung>,
     /// Rungs not kept (over [`MAX_RUNGS`]).
     pub dropped: u64,
+    /// How the connection went, once it ended: `handshake complete ·
+    /// teardown three-way · closed by the client`.
+    pub caption: Option<String>,
     /// The last known states, to show only changes.
     last: (TcpState, TcpState),
 }
@@ -165,6 +168,20 @@ impl Ladder {
 
     /// Add what an item contributes to the diagrams.
     pub fn add(&mut self, item: &Item) -> Added<'_> {
+        if let Item::Connection(sum) = item {
+            if let Some(d) = self.diagrams.get_mut(&Key::Tcp(sum.conn)) {
+                let closed = sum
+                    .closed_by
+                    .map(|side| format!(" · closed by the {side}"))
+                    .unwrap_or_default();
+                d.caption = Some(format!(
+                    "handshake {} · teardown {}{closed}",
+                    sum.handshake.as_str(),
+                    sum.teardown.as_str()
+                ));
+            }
+            return Added::Nothing;
+        }
         let key = match item {
             Item::Segment { ann, .. } => ann.conn.map(Key::Tcp),
             Item::Datagram { note, .. } => Some(Key::Udp(note.flow)),
@@ -246,6 +263,9 @@ fn opener(item: &Item) -> Option<Diagram> {
         initial,
         rungs: Vec::new(),
         dropped: 0,
+        caption: initial
+            .is_none()
+            .then(|| "UDP: no handshake, no teardown: each datagram stands alone".to_string()),
         last: initial.unwrap_or((TcpState::Closed, TcpState::Closed)),
     })
 }
@@ -530,6 +550,9 @@ impl<W: Write> LadderRender<W> {
         }
         if d.dropped > 0 {
             writeln!(self.out, "    ... {} more rungs not drawn", d.dropped)?;
+        }
+        if let Some(c) = &d.caption {
+            writeln!(self.out, "{:<4}{}", d.tag, self.style.dim(c))?;
         }
         Ok(())
     }

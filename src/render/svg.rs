@@ -46,6 +46,7 @@ const STYLE: &str = r#"<style>
   text.label { paint-order: stroke; stroke: white; stroke-width: 5px; stroke-linejoin: round; }
   .state { font-weight: bold; fill: #333; }
   .call { fill: #0d47a1; font-style: italic; }
+  .caption { font-weight: bold; fill: #333; }
 </style>"#;
 
 /// Escape text for XML.
@@ -84,7 +85,7 @@ fn height_of(d: &Diagram) -> f64 {
             Rung::Call { .. } => geo::CALL,
         })
         .sum();
-    geo::HEADER + body + geo::GAP
+    geo::HEADER + body + geo::GAP + if d.caption.is_some() { 30.0 } else { 0.0 }
 }
 
 /// Draw diagrams into one SVG document.
@@ -139,8 +140,17 @@ pub fn svg<'a>(diagrams: impl IntoIterator<Item = &'a Diagram>) -> String {
             d.right_title,
             d.right
         );
+        if let Some(c) = &d.caption {
+            let _ = writeln!(
+                s,
+                r#"<text class="caption" x="{}" y="{}" text-anchor="middle">{}</text>"#,
+                (LEFT_X + RIGHT_X) / 2.0,
+                y0 + h - GAP / 2.0 - 4.0,
+                xml(c)
+            );
+        }
         let top = y0 + 36.0;
-        let bottom = y0 + h - GAP / 2.0;
+        let bottom = y0 + h - GAP / 2.0 - if d.caption.is_some() { 30.0 } else { 0.0 };
         for x in [LEFT_X, RIGHT_X] {
             let _ = writeln!(
                 s,

@@ -31,6 +31,16 @@ record refused "tcp port $p" "$bin/tcp_client --quiet --port $p --message hi"
 p=$(free_port)
 record half_close "tcp port $p" "$bin/tcp_server --quiet --once --port $p & sleep 0.3; $bin/tcp_client --quiet --port $p --message 'last words' --shutdown; sleep 0.3"
 p=$(free_port)
+# Four separate teardown segments: a server that closes 300 ms after the
+# client's FIN, so its ACK (sent at once by the kernel) and its FIN travel apart.
+record four_way "tcp port $p" "python3 -c '
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((\"127.0.0.1\", $p)); s.listen(1)
+c, _ = s.accept()
+while c.recv(100): c.send(b\"ok\\n\")
+time.sleep(0.3); c.close()' & sleep 0.3; $bin/tcp_client --quiet --port $p --message hello; sleep 0.6"
+p=$(free_port)
 record udp "udp port $p" "$bin/udp_server --quiet --port $p & sleep 0.3; $bin/udp_client --quiet --port $p --message hello --message off; sleep 0.3"
 p=$(free_port)
 record ipv6 "tcp port $p" "$bin/tcp_server --quiet --once --host ::1 --port $p & sleep 0.3; $bin/tcp_client --quiet --host ::1 --port $p --message 'over IPv6'; sleep 0.3"
