@@ -1,0 +1,449 @@
+//! Running a checked block the way a student would type it.
+//!
+//! Each block runs in a directory prepared for it: `target/release/NAME`
+//! are links to the binaries this test was built with, and `tests/` and
+//! `images/` are links to the repository's, so a lab's commands run exactly
+//! as written. Every `$ ` line runs with bash, standard error merged into
+//! standard output, standard input empty, in a process group of its own so
+//! that a signal reaches the whole pipeline (as Ctrl-C does in a terminal).
+//! `sudo` is a shell function that runs its arguments (the test runs root
+//! blocks only as root, and real sudo would drop `SOCKLAB_EVENTS`).
+//!
+//! Ports: every number 5000 to 5009 in a block (`--port 5000`,
+//! `127.0.0.1:5000`) is replaced by a free port chosen for the block, the
+//! same one everywhere in it, so blocks never collide with each other or
+//! with other tests running at the same time. Each block also gets its own
+//! `SOCKLAB_EVENTS` socket.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
+use std::net::{Ipv6Addr, SocketAddr, TcpListener, UdpSocket};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use super::{find_in_order, Action, Block, Step};
+
+/// How long a job started with `&` may take to print its expected lines,
+/// and how long `wait %N` / `kill %N` wait for it to exit.
+const JOB_WAIT: Duration = Duration::from_secs(20);
+/// At the end of a block: how long a job gets after Ctrl-C (SIGINT) before SIGKILL.
+const STOP_GRACE: Duration = Duration::from_secs(3);
+/// Programs whose port must be written out in a checked block.
+const LAB_PROGRAMS: [&str; 5] = [
+    "tcp_server",
+    "tcp_client",
+    "udp_server",
+    "udp_client",
+    "chat",
+];
+/// The first and last lab port replaced by a free one.
+const LAB_PORTS: std::ops::RangeInclusive<u16> = 5000..=5009;
+
+/// Set up once per test: the binaries and the repository's data.
+pub struct Course {
+    /// Binary name → path of the binary this test was built with.
+    pub bins: BTreeMap<&'static str, PathBuf>,
+    /// Repository root.
+    pub repo: PathBuf,
+    /// Where blocks run: a fresh directory per lab file below it.
+    pub scratch: PathBuf,
+    /// Ports already handed out (never hand one out twice).
+    used_ports: Mutex<BTreeSet<u16>>,
+}
+
+/// Why a block failed: where, and what the student would have seen.
+#[derive(Debug)]
+pub struct Failure {
+    pub at: String,
+    pub message: String,
+}
+
+/// A background job of a block.
+struct Job {
+    command: String,
+    child: Child,
+    output: Arc<Mutex<Vec<u8>>>,
+    reader: Option<JoinHandle<()>>,
+}
+
+impl Job {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.output.lock().unwrap()).into_owned()
+    }
+
+    /// Wait for the job to exit; `None` after `limit`.
+    fn wait(&mut self, limit: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                if let Some(r) = self.reader.take() {
+                    // The pipe closes when the last process of the group exits.
+                    let _ = r.join();
+                }
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Send `signal` to the job's process group (its pid is the group id).
+    fn signal(&self, signal: &str) {
+        let _ = Command::new("kill")
+            .arg("-s")
+            .arg(signal)
+            .arg("--")
+            .arg(format!("-{}", self.child.id()))
+            .stderr(Stdio::null())
+            .status();
+    }
+
+    /// Ctrl-C, then SIGKILL if it does not stop in time.
+    fn stop(&mut self) {
+        if let Ok(Some(_)) = self.child.try_wait() {
+            self.signal("KILL"); // anything it left behind in its group
+            self.wait(STOP_GRACE);
+            return;
+        }
+        self.signal("INT");
+        if self.wait(STOP_GRACE).is_none() {
+            self.signal("KILL");
+            self.wait(STOP_GRACE);
+        }
+    }
+}
+
+impl Course {
+    /// Prepare a scratch directory with links to `bins` and the repository data.
+    pub fn new(name: &str, bins: BTreeMap<&'static str, PathBuf>) -> Course {
+        let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let scratch =
+            std::env::temp_dir().join(format!("socklab-course-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&scratch);
+        std::fs::create_dir_all(&scratch).expect("create the scratch directory");
+        Course {
+            bins,
+            repo,
+            scratch,
+            used_ports: Mutex::new(BTreeSet::new()),
+        }
+    }
+
+    /// The directory a lab file's blocks run in (made on first use).
+    fn workdir(&self, lab: &Path) -> PathBuf {
+        let stem = lab
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        let dir = self.scratch.join(stem);
+        if !dir.exists() {
+            let release = dir.join("target/release");
+            std::fs::create_dir_all(&release).expect("create target/release");
+            for (name, path) in &self.bins {
+                std::os::unix::fs::symlink(path, release.join(name)).expect("link a binary");
+            }
+            for data in ["tests", "images", "src"] {
+                std::os::unix::fs::symlink(self.repo.join(data), dir.join(data))
+                    .expect("link repository data");
+            }
+        }
+        dir
+    }
+
+    /// A port free for TCP and UDP on 127.0.0.1 and ::1, never handed out before.
+    fn free_port(&self) -> u16 {
+        let mut used = self.used_ports.lock().unwrap();
+        for _ in 0..200 {
+            let Ok(probe) = TcpListener::bind("127.0.0.1:0") else {
+                continue;
+            };
+            let Ok(addr) = probe.local_addr() else {
+                continue;
+            };
+            let port = addr.port();
+            drop(probe);
+            let v6 = SocketAddr::from((Ipv6Addr::LOCALHOST, port));
+            let free = !used.contains(&port)
+                && TcpListener::bind(("127.0.0.1", port)).is_ok()
+                && UdpSocket::bind(("127.0.0.1", port)).is_ok()
+                && TcpListener::bind(v6).is_ok()
+                && UdpSocket::bind(v6).is_ok();
+            if free {
+                used.insert(port);
+                return port;
+            }
+        }
+        panic!("no free port found");
+    }
+
+    /// Run one block; every job it started is stopped before this returns.
+    pub fn run_block(&self, block: &Block, block_no: usize) -> Result<(), Failure> {
+        let dir = self.workdir(&block.file);
+        let ports = self.port_map(block);
+        let events = dir.join(format!("events-{block_no}.sock"));
+        let mut jobs: Vec<Job> = Vec::new();
+        let result = (|| {
+            for step in &block.steps {
+                self.run_step(block, step, &ports, &dir, &events, &mut jobs)?;
+            }
+            Ok(())
+        })();
+        for job in jobs.iter_mut().rev() {
+            job.stop();
+        }
+        result
+    }
+
+    /// Each lab port used in the block → a free port.
+    fn port_map(&self, block: &Block) -> BTreeMap<u16, u16> {
+        let mut text = String::new();
+        for step in &block.steps {
+            text.push_str(&step.action.text());
+            text.push('\n');
+            for e in &step.expect {
+                text.push_str(e);
+                text.push('\n');
+            }
+        }
+        let mut map = BTreeMap::new();
+        for port in LAB_PORTS {
+            if has_port(&text, port) {
+                map.insert(port, self.free_port());
+            }
+        }
+        map
+    }
+
+    fn run_step(
+        &self,
+        block: &Block,
+        step: &Step,
+        ports: &BTreeMap<u16, u16>,
+        dir: &Path,
+        events: &Path,
+        jobs: &mut Vec<Job>,
+    ) -> Result<(), Failure> {
+        let at = format!("{}:{}", block.file.display(), step.line);
+        let fail = |message: String| Failure {
+            at: at.clone(),
+            message,
+        };
+        let ported = |s: &str| {
+            ports
+                .iter()
+                .fold(s.to_string(), |t, (from, to)| replace_port(&t, *from, *to))
+        };
+        let expect: Vec<String> = step.expect.iter().map(|e| ported(e)).collect();
+        let limit = Duration::from_secs(block.timeout_secs);
+        if let Action::Run(command) | Action::Start(command) = &step.action {
+            let lab_program = LAB_PROGRAMS
+                .iter()
+                .any(|p| command.contains(&format!("target/release/{p} ")));
+            if lab_program && !command.contains("--port") {
+                return Err(fail(format!(
+                    "`{command}`: give the port explicitly (`--port 5000`) so the test can move it to a free one"
+                )));
+            }
+        }
+        match &step.action {
+            Action::Run(command) => {
+                let command = ported(command);
+                let mut child = spawn(&command, dir, events)?;
+                let output = Arc::new(Mutex::new(Vec::new()));
+                let reader = read_all(&mut child, &output);
+                let mut job = Job {
+                    command: command.clone(),
+                    child,
+                    output,
+                    reader: Some(reader),
+                };
+                let status = match job.wait(limit) {
+                    Some(status) => status,
+                    None => {
+                        job.stop();
+                        return Err(fail(format!(
+                            "`{command}` did not finish within {limit:?}; its output:\n{}",
+                            job.text()
+                        )));
+                    }
+                };
+                let text = job.text();
+                if !status.success() {
+                    return Err(fail(format!(
+                        "`{command}` failed ({status}); its output:\n{text}"
+                    )));
+                }
+                check(&command, &expect, &text).map_err(fail)
+            }
+            Action::Start(command) => {
+                let command = ported(command);
+                let mut child = spawn(&command, dir, events)?;
+                let output = Arc::new(Mutex::new(Vec::new()));
+                let reader = read_all(&mut child, &output);
+                jobs.push(Job {
+                    command: command.clone(),
+                    child,
+                    output,
+                    reader: Some(reader),
+                });
+                let job = jobs.last_mut().expect("just pushed");
+                let deadline = Instant::now() + JOB_WAIT;
+                loop {
+                    let text = job.text();
+                    if find_in_order(&expect, &text).is_ok() {
+                        break;
+                    }
+                    let exited = matches!(job.child.try_wait(), Ok(Some(_)));
+                    if exited || Instant::now() >= deadline {
+                        job.wait(STOP_GRACE);
+                        return Err(fail(
+                            check(&command, &expect, &job.text())
+                                .err()
+                                .unwrap_or_else(|| {
+                                    format!(
+                                        "`{command}` stopped early; its output:\n{}",
+                                        job.text()
+                                    )
+                                }),
+                        ));
+                    }
+                    thread::sleep(Duration::from_millis(20));
+                }
+                // A live capture says `listening on` just before it opens the
+                // socket for the lab programs' calls: wait for that socket too.
+                if command.contains("target/release/capture") && !command.contains(" -r ") {
+                    let deadline = Instant::now() + Duration::from_secs(3);
+                    while !events.exists() && Instant::now() < deadline {
+                        thread::sleep(Duration::from_millis(10));
+                    }
+                }
+                Ok(())
+            }
+            Action::Wait(n) | Action::Kill { job: n, .. } => {
+                let Some(job) = jobs.get_mut(n - 1) else {
+                    return Err(fail(format!("there is no job %{n} in this block")));
+                };
+                let waiting = match &step.action {
+                    Action::Kill { signal, .. } => {
+                        job.signal(signal);
+                        if signal == "STOP" || signal == "CONT" {
+                            if !expect.is_empty() {
+                                return Err(fail("`kill -STOP`/`-CONT` expects no output".into()));
+                            }
+                            // Let the signal land before the next command.
+                            thread::sleep(Duration::from_millis(200));
+                            return Ok(());
+                        }
+                        false
+                    }
+                    _ => true,
+                };
+                let command = job.command.clone();
+                match job.wait(JOB_WAIT) {
+                    None => {
+                        job.stop();
+                        Err(fail(format!(
+                            "job %{n} `{command}` did not exit within {JOB_WAIT:?}; its output:\n{}",
+                            job.text()
+                        )))
+                    }
+                    Some(status) if waiting && !status.success() => Err(fail(format!(
+                        "job %{n} `{command}` failed ({status}); its output:\n{}",
+                        job.text()
+                    ))),
+                    Some(_) => check(&command, &expect, &job.text()).map_err(fail),
+                }
+            }
+        }
+    }
+}
+
+/// Start `command` with bash in `dir`, in a process group of its own.
+fn spawn(command: &str, dir: &Path, events: &Path) -> Result<Child, Failure> {
+    let script = format!("sudo() {{ \"$@\"; }}\nexec 2>&1\n{command}\n");
+    Command::new("bash")
+        .arg("-c")
+        .arg(script)
+        .current_dir(dir)
+        .env("SOCKLAB_EVENTS", events)
+        .env("COLUMNS", "100")
+        .env("NO_COLOR", "1")
+        .env("LC_ALL", "C.UTF-8")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .map_err(|e| Failure {
+            at: dir.display().to_string(),
+            message: format!("cannot start bash for `{command}`: {e}"),
+        })
+}
+
+/// Collect the child's output in a background thread.
+fn read_all(child: &mut Child, into: &Arc<Mutex<Vec<u8>>>) -> JoinHandle<()> {
+    let mut pipe = child.stdout.take().expect("stdout is piped");
+    let into = Arc::clone(into);
+    thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = pipe.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            into.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
+    })
+}
+
+/// The expected lines, in order, in `output`; or a message showing both.
+fn check(command: &str, expect: &[String], output: &str) -> Result<(), String> {
+    find_in_order(expect, output).map_err(|missing| {
+        let shown: Vec<String> = expect
+            .iter()
+            .enumerate()
+            .map(|(i, e)| format!("{} {e}", if i == missing { ">>" } else { "  " }))
+            .collect();
+        format!(
+            "`{command}`: expected line {} not found (in order).\n--- expected ---\n{}\n--- output ---\n{output}",
+            missing + 1,
+            shown.join("\n")
+        )
+    })
+}
+
+/// Does `port` occur in `text` as a whole number?
+pub fn has_port(text: &str, port: u16) -> bool {
+    replace_port(text, port, port.wrapping_add(1)) != text
+}
+
+/// `text` with every whole-number occurrence of `from` (not part of a
+/// longer number, nor after a `.` as in `1.5000`) replaced by `to`.
+pub fn replace_port(text: &str, from: u16, to: u16) -> String {
+    let needle = from.to_string();
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        if text[i..].starts_with(&needle) {
+            let before = i.checked_sub(1).map(|b| bytes[b]);
+            let after = bytes.get(i + needle.len()).copied();
+            let digit_or_dot = |c: Option<u8>| c.is_some_and(|c| c.is_ascii_digit() || c == b'.');
+            if !digit_or_dot(before) && !after.is_some_and(|c| c.is_ascii_digit()) {
+                out.push_str(&to.to_string());
+                i += needle.len();
+                continue;
+            }
+        }
+        let c = text[i..].chars().next().expect("inside the text");
+        out.push(c);
+        i += c.len_utf8();
+    }
+    out
+}
