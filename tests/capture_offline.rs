@@ -206,10 +206,15 @@ fn svg_has_one_arrow_per_segment_and_datagram_and_parses_as_xml() {
     assert!(text.starts_with("<?xml"));
     assert_eq!(text.matches("class=\"arrow ").count(), 16);
     assert!(text.contains("TIME-WAIT") && text.contains("connect() ..."));
-    // Well-formed: every element closes (a small check without an XML crate).
-    let opens = text.matches("<g ").count();
-    assert_eq!(opens, text.matches("</g>").count());
-    assert!(text.trim_end().ends_with("</svg>"));
+    let doc = roxmltree::Document::parse(&text).expect("the SVG is well-formed XML");
+    let arrows = doc
+        .descendants()
+        .filter(|n| {
+            n.has_tag_name("line") && n.attribute("class").is_some_and(|c| c.starts_with("arrow"))
+        })
+        .count();
+    assert_eq!(arrows, 16, "one arrow per segment and datagram");
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
 
     let (code, _, err) = run_capture(&[
         "-r",
