@@ -307,6 +307,17 @@ impl SeqTracker {
         self.highest
     }
 
+    /// Take note of a goodbye's number: as [`SeqTracker::observe`] (so that
+    /// messages lost just before the goodbye show as a gap), but a goodbye
+    /// is not counted as a message received.
+    pub fn observe_goodbye(&mut self, seq: u64) -> Verdict {
+        let verdict = self.observe(seq);
+        if verdict.is_new() {
+            self.counts.received -= 1;
+        }
+        verdict
+    }
+
     /// Take note of number `seq` and say what it means.
     pub fn observe(&mut self, seq: u64) -> Verdict {
         if seq > self.highest {
@@ -665,6 +676,23 @@ mod tests {
         }
         assert_eq!(t.counts().lost, 0);
         assert_eq!(t.counts().reordered, 8);
+    }
+
+    #[test]
+    fn a_goodbye_reveals_the_last_losses_but_is_not_a_message() {
+        let mut t = SeqTracker::new();
+        t.observe(1);
+        assert_eq!(t.observe_goodbye(4), Verdict::Gap { first: 2, last: 3 });
+        assert_eq!(t.observe_goodbye(4), Verdict::Duplicate { seq: 4 });
+        assert_eq!(
+            t.counts(),
+            Counts {
+                received: 1,
+                lost: 2,
+                reordered: 0,
+                duplicates: 1
+            }
+        );
     }
 
     #[test]

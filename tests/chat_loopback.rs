@@ -416,8 +416,13 @@ fn udp_receiver_reports_gaps_late_and_duplicate_messages_as_they_happen() {
     assert!(a.wait_exit().success());
     let lines = a.stdout();
     let from = lines.iter().position(|l| l.contains("mallory #1")).unwrap();
-    let report_line = lines.iter().position(|l| l.starts_with("report: ")).unwrap();
-    assert!(lines[report_line + 1].starts_with("why: these counts come from our own sequence numbers"));
+    let report_line = lines
+        .iter()
+        .position(|l| l.starts_with("report: "))
+        .unwrap();
+    assert!(
+        lines[report_line + 1].starts_with("why: these counts come from our own sequence numbers")
+    );
     assert_eq!(
         lines[from..=report_line],
         [
