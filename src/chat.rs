@@ -30,6 +30,7 @@
 use std::collections::BTreeMap;
 use std::fmt::{self, Display};
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::narrate::escape;
@@ -472,15 +473,36 @@ pub const CLEAR_LINE: &str = "\r\x1b[2K";
 /// line being typed: [`Screen::above_prompt`] clears the prompt line, prints,
 /// and draws the prompt again. Without a terminal on both stdin and stdout
 /// (a pipe, a test) there is no prompt and it only prints.
-#[derive(Clone, Debug)]
+///
+/// What the person has typed so far cannot be drawn again: in the
+/// terminal's normal ("cooked") mode the kernel's terminal driver holds the
+/// line until Enter, and the program cannot read it back. The characters
+/// vanish from the screen, but they are still there, and Enter sends them.
+/// (Redrawing them would take raw mode and a line editor of our own, as
+/// readline has.)
+#[derive(Debug)]
 pub struct Screen {
     prompt: Option<String>,
+    /// Set by [`Screen::finish`]: no prompt any more.
+    finished: AtomicBool,
 }
 
 impl Screen {
     /// A screen with `prompt` (e.g. `alice> `), or `None` for no prompt.
     pub fn new(prompt: Option<String>) -> Screen {
-        Screen { prompt }
+        Screen {
+            prompt,
+            finished: AtomicBool::new(false),
+        }
+    }
+
+    /// The conversation is over: clear the prompt (on `out`, stdout in the
+    /// chat) and never draw it again.
+    pub fn finish(&self, out: &mut impl Write) {
+        if self.prompt.is_some() && !self.finished.swap(true, Ordering::SeqCst) {
+            let _ = out.write_all(CLEAR_LINE.as_bytes());
+            let _ = out.flush();
+        }
     }
 
     /// True when a prompt is drawn (stdin and stdout are a terminal).
@@ -495,7 +517,7 @@ impl Screen {
     /// for its turn and cannot slip a line between.
     pub fn above_prompt<T>(&self, print: impl FnOnce() -> T) -> T {
         let mut out = io::stdout().lock();
-        if self.prompt.is_some() {
+        if self.prompt.is_some() && !self.finished.load(Ordering::SeqCst) {
             let _ = out.write_all(CLEAR_LINE.as_bytes());
         }
         let result = print();
@@ -505,6 +527,9 @@ impl Screen {
 
     /// Clear the line and draw the prompt (nothing without a prompt).
     pub fn draw(&self, out: &mut impl Write) {
+        if self.finished.load(Ordering::SeqCst) {
+            return;
+        }
         if let Some(prompt) = &self.prompt {
             let _ = out.write_all(CLEAR_LINE.as_bytes());
             let _ = out.write_all(prompt.as_bytes());
@@ -797,5 +822,12 @@ mod tests {
         let mut none = Vec::new();
         Screen::new(None).draw(&mut none);
         assert!(none.is_empty());
+        let mut after = Vec::new();
+        screen.finish(&mut after);
+        screen.draw(&mut after);
+        assert_eq!(
+            after, b"\r\x1b[2K",
+            "cleared, and no prompt once the chat is over"
+        );
     }
 }

@@ -447,6 +447,8 @@ fn converse(chat: Arc<Chat>) -> anyhow::Result<()> {
         }
     };
 
+    // From here on nobody types: no more prompt.
+    chat.screen.finish(&mut io::stdout().lock());
     let mut receiving = !peer_left;
     if !peer_left {
         // We leave: tell the peer.
@@ -512,6 +514,7 @@ fn converse(chat: Arc<Chat>) -> anyhow::Result<()> {
     } else {
         let retransmitted = match retransmitted {
             Some(0) => " (none was needed on this connection)".to_string(),
+            Some(1) => " (the kernel retransmitted 1 segment on this connection)".to_string(),
             Some(r) => format!(" (the kernel retransmitted {r} segments on this connection)"),
             None => String::new(),
         };
