@@ -23,6 +23,19 @@ use socklab::netns::{NetnsError, TwoHosts};
 
 const PROG: &str = "twohost";
 
+/// `println!`, except that a closed stdout (`twohost status | head -1`) ends
+/// the program quietly, with success, as `cat` would.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
+
 const EXAMPLES: &str = "\
 Examples:
   sudo twohost up                 build alice (10.203.0.1) and bob (10.203.0.2)
@@ -85,11 +98,12 @@ fn run() -> anyhow::Result<()> {
             let was_there = !need_root(&hosts)?.is_empty();
             hosts.up(loss)?;
             if was_there {
-                println!("removed the two hosts left from before, and built them again");
+                say!("removed the two hosts left from before, and built them again");
             }
-            println!(
+            say!(
                 "two hosts up: namespaces {} and {}, joined by a veth pair",
-                hosts.alice.ns, hosts.bob.ns
+                hosts.alice.ns,
+                hosts.bob.ns
             );
             print_hosts(&hosts, loss, None);
             print_examples(&hosts);
@@ -98,9 +112,9 @@ fn run() -> anyhow::Result<()> {
             let found = need_root(&hosts)?;
             hosts.down()?;
             if found.is_empty() {
-                println!("nothing to remove: the two hosts were not up");
+                say!("nothing to remove: the two hosts were not up");
             } else {
-                println!(
+                say!(
                     "removed {} (and with them the veth pair and the loss rules)",
                     found.join(" and ")
                 );
@@ -111,7 +125,7 @@ fn run() -> anyhow::Result<()> {
                 bail!("the two hosts are not up: run `sudo twohost up` first");
             }
             hosts.set_loss(percent)?;
-            println!(
+            say!(
                 "loss set to {}: {}",
                 percent_text(percent),
                 loss_meaning(percent)
@@ -157,19 +171,19 @@ fn status(hosts: &TwoHosts, json: bool) -> anyhow::Result<()> {
             "bob": host(&hosts.bob, dropped.map(|d| d.1)),
             "loss_percent": loss,
         });
-        println!("{status}");
+        say!("{status}");
         return Ok(());
     }
     match existing.len() {
         2 => {
-            println!("two hosts: up");
+            say!("two hosts: up");
             print_hosts(hosts, loss.unwrap_or(0.0), dropped);
             if !root {
-                println!("  (run with sudo to see the loss and the packets dropped)");
+                say!("  (run with sudo to see the loss and the packets dropped)");
             }
         }
-        0 => println!("two hosts: down (build them with `sudo twohost up`)"),
-        _ => println!(
+        0 => say!("two hosts: down (build them with `sudo twohost up`)"),
+        _ => say!(
             "two hosts: half built ({} only, an interrupted run?): `sudo twohost down` removes it",
             existing.join(", ")
         ),
@@ -184,12 +198,15 @@ fn print_hosts(hosts: &TwoHosts, loss: f64, dropped: Option<(u64, u64)>) {
         (&hosts.bob, dropped.map(|d| d.1)),
     ] {
         let dropped = dropped.map_or_else(String::new, |d| format!("  dropped: {d}"));
-        println!(
+        say!(
             "  {:<8} {:<16} {:<14} {}{dropped}",
-            h.ns, h.veth, h.v4, h.v6
+            h.ns,
+            h.veth,
+            h.v4,
+            h.v6
         );
     }
-    println!("  loss: {}", loss_meaning(loss));
+    say!("  loss: {}", loss_meaning(loss));
 }
 
 fn loss_meaning(loss: f64) -> String {
@@ -211,40 +228,40 @@ fn percent_text(loss: f64) -> String {
 fn print_examples(hosts: &TwoHosts) {
     let (a, b) = (&hosts.alice, &hosts.bob);
     let bin = |name: &str| program_path(name).display().to_string();
-    println!();
-    println!("Run a program on a host with `sudo ip netns exec HOST PROGRAM`:");
-    println!(
+    say!();
+    say!("Run a program on a host with `sudo ip netns exec HOST PROGRAM`:");
+    say!(
         "  sudo ip netns exec {} {} --proto tcp --listen --host {} --name alice",
         a.ns,
         bin("chat"),
         a.v4
     );
-    println!(
+    say!(
         "  sudo ip netns exec {} {} --proto tcp --connect {} --name bob",
         b.ns,
         bin("chat"),
         a.v4
     );
-    println!(
+    say!(
         "  sudo ip netns exec {} {} --proto udp --peer {} --name alice",
         a.ns,
         bin("chat"),
         b.v4
     );
-    println!(
+    say!(
         "  sudo ip netns exec {} {} --proto udp --peer {} --name bob",
         b.ns,
         bin("chat"),
         a.v4
     );
-    println!(
+    say!(
         "  sudo ip netns exec {} {} -i {}        watch the cable from alice's side",
         a.ns,
         bin("capture"),
         a.veth
     );
-    println!("  sudo ip netns exec {} ping -c 3 {}", a.ns, b.v6);
-    println!("When done: sudo twohost down");
+    say!("  sudo ip netns exec {} ping -c 3 {}", a.ns, b.v6);
+    say!("When done: sudo twohost down");
 }
 
 /// Where the lab program `name` is: beside this binary, shown relative to
