@@ -266,7 +266,7 @@ fn udp_peer_not_there_is_explained_and_the_chat_goes_on() {
     let mut b = Running::start("bob", udp("bob", &pb, &pa));
     b.wait_line("chatting with");
     a.type_line("there you are");
-    b.wait_line("there you are");
+    b.wait_line("alice #2: there you are");
     let lines = b.stdout();
     assert!(
         lines.contains(&"-- 1 message lost (seq 1)".to_string()),
