@@ -630,3 +630,86 @@ fn usage_errors_exit_2_with_a_hint() {
         assert!(err.contains(hint), "{args:?}: `{hint}` in {err}");
     }
 }
+
+#[test]
+fn ctrl_c_leaves_like_quit_and_the_peer_is_told() {
+    let me = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = free_udp_port("127.0.0.1");
+    me.connect(("127.0.0.1", port)).unwrap();
+    me.set_read_timeout(Some(WAIT)).unwrap();
+    let peer_port = me.local_addr().unwrap().port().to_string();
+    let mut a = Running::start(
+        "alice",
+        chat(&[
+            "--proto",
+            "udp",
+            "--peer",
+            "127.0.0.1",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "--peer-port",
+            &peer_port,
+            "--name",
+            "alice",
+            "--quiet",
+        ]),
+    );
+    a.wait_line("chatting with");
+    a.type_line("one");
+    let mut buf = [0u8; 2048];
+    let got = me.recv(&mut buf).unwrap();
+    assert!(buf[..got].starts_with(b"msg 1 "));
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &a.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let got = me.recv(&mut buf).expect("a goodbye after Ctrl-C");
+    let bye = String::from_utf8_lossy(&buf[..got]).into_owned();
+    assert!(
+        bye.starts_with("bye 2 ") && bye.ends_with(" alice"),
+        "{bye}"
+    );
+    assert!(a.wait_exit().success(), "{}", a.dump());
+    assert_eq!(report(&a).sent, 1);
+}
+
+#[test]
+fn a_tcp_peer_that_resets_ends_the_chat_with_an_error_after_the_report() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let mut b = Running::start(
+        "bob",
+        chat(&[
+            "--proto",
+            "tcp",
+            "--connect",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--name",
+            "bob",
+            "--quiet",
+        ]),
+    );
+    let (conn, _) = listener.accept().unwrap();
+    b.wait_line("chatting with");
+    // SO_LINGER 0, then close: an RST instead of a FIN.
+    socket2::SockRef::from(&conn)
+        .set_linger(Some(Duration::ZERO))
+        .unwrap();
+    drop(conn);
+    let status = b.wait_exit();
+    assert_eq!(status.code(), Some(1), "{}", b.dump());
+    assert_eq!(report(&b), Counts::default());
+    let err = b.stderr();
+    assert!(
+        err.starts_with("chat: error: recv with 127.0.0.1:")
+            && err.contains(
+                "connection reset by peer (RST received): the other side aborted the connection"
+            ),
+        "{err}"
+    );
+}
