@@ -623,6 +623,10 @@ fn usage_errors_exit_2_with_a_hint() {
             &["--proto", "udp", "--peer", "::1", "--name", "two words"][..],
             "spaces",
         ),
+        (
+            &["--proto", "tcp", "--connect", "::1", "--host", "::1"][..],
+            "cannot be used with",
+        ),
         (&["--proto", "sctp", "--listen"][..], "invalid value"),
     ] {
         let (code, _, err) = run_to_end(chat(args));

@@ -83,7 +83,7 @@ struct Args {
     peer: Option<String>,
 
     /// Our own address, to listen on (TCP) or bind (UDP); default: every address (0.0.0.0, or :: for an IPv6 peer)
-    #[arg(long, value_name = "HOST")]
+    #[arg(long, value_name = "HOST", conflicts_with = "connect")]
     host: Option<String>,
 
     /// Port: the one we listen on or connect to (TCP); the one both sides bind (UDP)
