@@ -43,7 +43,7 @@ Examples:
   sudo twohost loss 5             change the loss while programs run
   twohost status                  is it up? addresses, loss, packets dropped
   sudo twohost down               remove everything (safe to run twice)
-  sudo ip netns exec alice ping -c 3 10.203.0.2";
+  sudo ip netns exec bob target/release/tcp_server --host 10.203.0.2    run a program on bob";
 
 /// Two computers on one machine: network namespaces alice and bob, joined by
 /// a veth pair, with optional packet loss. Linux, as root.
@@ -260,7 +260,18 @@ fn print_examples(hosts: &TwoHosts) {
         bin("capture"),
         a.veth
     );
-    say!("  sudo ip netns exec {} ping -c 3 {}", a.ns, b.v6);
+    say!(
+        "  sudo ip netns exec {} {} --host {}        a UDP server on bob, over IPv6",
+        b.ns,
+        bin("udp_server"),
+        b.v6
+    );
+    say!(
+        "  sudo ip netns exec {} {} --host {} -m hello",
+        a.ns,
+        bin("udp_client"),
+        b.v6
+    );
     say!("When done: sudo twohost down");
 }
 
