@@ -270,6 +270,7 @@ fn loss_outside_0_to_100_is_a_usage_error() {
 fn other_bad_input_is_a_usage_error() {
     usage_error(&["--messages", "0"], "--messages");
     usage_error(&["--rate", "0"], "not a rate");
+    usage_error(&["--rate", "fast"], "or max");
     usage_error(
         &["--scenario", "lossy"],
         "needs --loss PERCENT or --sweep LIST",

@@ -78,7 +78,7 @@ struct RunArgs {
     #[arg(long, short, default_value = "1000", value_name = "BYTES", value_parser = parse_message_size)]
     size: usize,
 
-    /// Messages per second (default: as fast as possible; lossy: 20000)
+    /// Messages per second, or max: as fast as possible (default: overload max, lossy 20000)
     #[arg(long, value_name = "MSGS_PER_S", value_parser = parse_rate)]
     rate: Option<f64>,
 
@@ -224,11 +224,15 @@ fn parse_rcvbuf(text: &str) -> Result<usize, String> {
     Ok(size as usize)
 }
 
+/// Messages per second, or `max` (as fast as possible: infinity here).
 fn parse_rate(text: &str) -> Result<f64, String> {
+    if text.trim() == "max" {
+        return Ok(f64::INFINITY);
+    }
     match text.trim().parse::<f64>() {
         Ok(r) if r.is_finite() && r > 0.0 => Ok(r),
         _ => Err(format!(
-            "`{text}` is not a rate: use messages per second, a number above 0 (e.g. 20000)"
+            "`{text}` is not a rate: use messages per second, a number above 0 (e.g. 20000), or max"
         )),
     }
 }
@@ -342,7 +346,11 @@ fn experiment(a: RunArgs) -> anyhow::Result<()> {
     let workload = Workload {
         messages: a.messages,
         size: a.size,
-        rate: a.rate.or(lossy.then_some(DEFAULT_LOSSY_RATE)),
+        rate: match a.rate {
+            Some(r) if r.is_finite() => Some(r),
+            Some(_max) => None,
+            None => lossy.then_some(DEFAULT_LOSSY_RATE),
+        },
         recv_delay: a.recv_delay.unwrap_or(if lossy {
             Duration::ZERO
         } else {

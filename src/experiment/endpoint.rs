@@ -122,6 +122,9 @@ pub struct Sent {
     pub retransmissions: Option<u64>,
     /// UDP: `sendto()` calls that failed with ENOBUFS and were tried again.
     pub send_retries: u64,
+    /// TCP: how long `connect()` took (the three-way handshake), ms. Not
+    /// part of the elapsed time, which starts at the first send.
+    pub connect_ms: Option<f64>,
 }
 
 /// The receiver's report.
@@ -319,6 +322,7 @@ fn send_tcp(
     c: &Controls,
 ) -> Result<Sent, ExperimentError> {
     let call = n.enter("connect", cfg.to, Ends::peer(cfg.to));
+    let connecting = Instant::now();
     if let Err(error) = sock.connect(&cfg.to.into()) {
         n.failed(call, &error);
         return Err(NetError::Connect {
@@ -337,7 +341,10 @@ fn send_tcp(
     };
 
     let mut buf = message::buffer(cfg.size);
-    let mut report = Sent::default();
+    let mut report = Sent {
+        connect_ms: Some(connecting.elapsed().as_secs_f64() * 1e3),
+        ..Sent::default()
+    };
     let call = n.enter("send", format!("{} bytes", cfg.size), ends);
     let pacer = Pacer::new(cfg.rate);
     for seq in 0..cfg.messages {
@@ -751,6 +758,7 @@ impl Sent {
             "last_send_ns": self.last_send_ns,
             "retransmissions": self.retransmissions,
             "send_retries": self.send_retries,
+            "connect_ms": self.connect_ms,
         })
     }
 
@@ -762,6 +770,7 @@ impl Sent {
             last_send_ns: opt_u64(v, "last_send_ns"),
             retransmissions: opt_u64(v, "retransmissions"),
             send_retries: opt_u64(v, "send_retries").unwrap_or(0),
+            connect_ms: opt_f64(v, "connect_ms"),
         })
     }
 }
@@ -828,6 +837,7 @@ mod tests {
             last_send_ns: Some(2),
             retransmissions: Some(3),
             send_retries: 0,
+            connect_ms: Some(0.125),
         };
         assert_eq!(Sent::from_json(&sent.to_json()), Some(sent));
         let received = Received {

@@ -1,6 +1,7 @@
 //! The `overload` scenario: sender and receiver as two threads of this
 //! process, on loopback. No root needed.
 
+use std::io::IsTerminal;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::Ordering;
 use std::thread;
@@ -43,7 +44,14 @@ pub fn run(
         rate: w.rate,
     };
     let controls = Controls::default();
-    let mut progress = Progress::new(show_progress, proto.as_str(), w.messages);
+    // The two threads narrate straight to stdout, which the bar would
+    // garble on a terminal: no bar when narration goes to the terminal.
+    let narration_on_terminal = !n.is_quiet() && std::io::stdout().is_terminal();
+    let mut progress = Progress::new(
+        show_progress && !narration_on_terminal,
+        proto.as_str(),
+        w.messages,
+    );
 
     let (sent, received) = thread::scope(|s| {
         let rc = controls.clone();

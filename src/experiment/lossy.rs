@@ -432,9 +432,14 @@ fn run_pair(
 
     let receiver_tag = n.tagged(format!("bob {}", proto.as_str()));
     let sender_tag = n.tagged(format!("alice {}", proto.as_str()));
-    let relay = |who: Who, line: &str| match who {
-        Who::Receiver => receiver_tag.say(line),
-        Who::Sender => sender_tag.say(line),
+    let label = format!("{} {}%", proto.as_str(), super::report::trim_float(loss));
+    let mut progress = Progress::new(plan.show_progress, label, w.messages);
+    // Narration lines of the two processes, printed with the bar out of the way.
+    let relay = |progress: &Progress, who: Who, line: &str| {
+        progress.suspend(|| match who {
+            Who::Receiver => receiver_tag.say(line),
+            Who::Sender => sender_tag.say(line),
+        })
     };
 
     // Wait for "ready ADDR".
@@ -453,7 +458,7 @@ fn run_pair(
                         }
                     }
                 }
-                None => relay(who, &line),
+                None => relay(&progress, who, &line),
             },
             Ok(Event::Closed(who)) => {
                 LAB.reap(receiver.pid, Duration::from_secs(5));
@@ -483,8 +488,6 @@ fn run_pair(
     );
     let sender_err = collect(sender.stderr.take().ok_or(ExperimentError::Interrupted)?);
 
-    let label = format!("{} {}%", proto.as_str(), super::report::trim_float(loss));
-    let mut progress = Progress::new(plan.show_progress, label, w.messages);
     let (mut sent_count, mut received_count) = (0, 0);
     let mut sent: Option<Sent> = None;
     let mut received: Option<Received> = None;
@@ -509,7 +512,7 @@ fn run_pair(
                         }
                     }
                 }
-                None => relay(who, &line),
+                None => relay(&progress, who, &line),
             },
             Ok(Event::Closed(Who::Sender)) => {
                 sender_open = false;
@@ -569,7 +572,8 @@ pub fn iperf3_commands(hosts: &TwoHosts, w: &Workload) -> (Command, Command) {
     let port = IPERF3_PORT.to_string();
     let mut server = hosts.bob.command("iperf3");
     server.args(["-s", "-1", "-B", &bob, "-p", &port, "--forceflush"]);
-    let rate = w.rate.unwrap_or(DEFAULT_LOSSY_RATE);
+    // -b 0: as fast as it can, like an unpaced sender.
+    let bitrate = w.rate.map_or(0, |rate| iperf3_bitrate(rate, w.size));
     let mut client = hosts.alice.command("iperf3");
     client.args([
         "-u",
@@ -578,7 +582,7 @@ pub fn iperf3_commands(hosts: &TwoHosts, w: &Workload) -> (Command, Command) {
         "-p",
         &port,
         "-b",
-        &iperf3_bitrate(rate, w.size).to_string(),
+        &bitrate.to_string(),
         "-l",
         &w.size.to_string(),
         "-k",
@@ -629,7 +633,8 @@ const IPERF3_ATTEMPTS: u32 = 5;
 
 /// How long one iperf3 run may take: its sending time, twice, plus 10 s.
 pub fn iperf3_patience(w: &Workload) -> Duration {
-    let rate = w.rate.unwrap_or(DEFAULT_LOSSY_RATE);
+    // Unpaced, iperf3 sends some 100,000 datagrams a second here.
+    let rate = w.rate.unwrap_or(100_000.0);
     Duration::from_secs(10) + Duration::from_secs_f64(2.0 * w.messages as f64 / rate)
 }
 

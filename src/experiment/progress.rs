@@ -1,6 +1,9 @@
 //! A progress bar on stderr for runs longer than a second (indicatif). It
 //! appears only on a terminal, and only once a run has lasted
 //! [`SHOW_AFTER`], so short runs and scripts see nothing.
+//!
+//! Lines printed while the bar shows must go through [`Progress::suspend`],
+//! or the bar's redraws leave copies of it between them.
 
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
@@ -52,6 +55,14 @@ impl Progress {
         });
         bar.set_position(sent);
         bar.set_message(format!("{received} received"));
+    }
+
+    /// Run `f` (which prints a line) with the bar out of the way.
+    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        match &self.bar {
+            Some(bar) => bar.suspend(f),
+            None => f(),
+        }
     }
 
     /// The run is over: remove the bar.

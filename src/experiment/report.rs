@@ -124,6 +124,7 @@ impl ProtoRun {
             "p50_ms": s.p50_ms,
             "p99_ms": s.p99_ms,
             "retransmissions": if tcp { self.sent.retransmissions } else { None },
+            "connect_ms": self.sent.connect_ms,
             "rcvbuf_errors": if tcp { None } else { self.received.rcvbuf_errors },
             "socket_drops": if tcp { None } else { self.received.socket_drops },
             "rcvbuf_bytes": self.received.rcvbuf_bytes,
@@ -283,14 +284,18 @@ pub fn notes(runs: &[ProtoRun]) -> Vec<String> {
                 }
             }
             (Scenario::Lossy, Proto::Tcp) => out.push(format!(
-                "TCP at {}% link loss: {} of {} delivered in {}; the kernel retransmitted {} segments",
+                "TCP at {}% link loss: {} of {} delivered in {}; the kernel retransmitted {} segments{}",
                 trim_float(r.loss_percent),
                 r.delivered(),
                 r.sent.sent,
                 seconds_text(r.elapsed_s()),
                 r.sent
                     .retransmissions
-                    .map_or("an unknown number of".into(), |n| n.to_string())
+                    .map_or("an unknown number of".into(), |n| n.to_string()),
+                r.sent.connect_ms.map_or(String::new(), |ms| format!(
+                    "; the handshake before it took {}",
+                    millis_text(Some(ms))
+                )),
             )),
             (Scenario::Overload, Proto::Udp) => {
                 let kernel = match (r.received.socket_drops, r.received.rcvbuf_errors) {
@@ -348,6 +353,7 @@ mod tests {
                 last_send_ns: Some(1_500_000_000),
                 retransmissions: (proto == Proto::Tcp).then_some(12),
                 send_retries: 0,
+                connect_ms: (proto == Proto::Tcp).then_some(0.2),
             },
             received: Received {
                 summary: Summary {
