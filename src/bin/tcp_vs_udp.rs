@@ -44,7 +44,7 @@ Examples:
   tcp_vs_udp --recv-delay 0 --rate 20000       loopback with no overload: both should deliver 100%
   tcp_vs_udp --rcvbuf 4M                       the same overload with a bigger UDP receive buffer
   sudo tcp_vs_udp --scenario lossy --loss 10   two hosts, 10% of packets dropped each way
-  sudo tcp_vs_udp --scenario lossy --sweep 0,1,5,10,20 --svg sweep.svg
+  sudo tcp_vs_udp --scenario lossy --sweep 0,1,5,10,20 --repeat 3 --svg sweep.svg
   sudo tcp_vs_udp --scenario lossy --loss 10 --proto udp --iperf3   check against iperf3
   tcp_vs_udp --json | jq .lost                 one JSON object per protocol per run";
 
@@ -98,6 +98,11 @@ struct RunArgs {
     /// Lossy: repeat over these loss percentages, e.g. 0,1,5,10,20
     #[arg(long, value_name = "LIST", value_parser = parse_percent_list)]
     sweep: Option<PercentList>,
+
+    /// Run each scenario (or each rate of --sweep) this many times
+    #[arg(long, default_value_t = 1, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    repeat: u32,
 
     /// Which protocols to run
     #[arg(long, value_enum, default_value_t = Protos::Both)]
@@ -333,6 +338,10 @@ fn experiment(a: RunArgs) -> anyhow::Result<()> {
         ),
         (None, None) => vec![0.0],
     };
+    let losses: Vec<f64> = losses
+        .iter()
+        .flat_map(|&p| std::iter::repeat(p).take(a.repeat as usize))
+        .collect();
     if a.iperf3 && a.proto == Protos::Tcp {
         usage_error(
             ErrorKind::ArgumentConflict,
@@ -379,7 +388,7 @@ fn experiment(a: RunArgs) -> anyhow::Result<()> {
     } else {
         let ip = overload_address(&n, &a.common.host, a.size)?;
         let mut runs = Vec::new();
-        for proto in a.proto.list() {
+        for proto in losses.iter().flat_map(|_| a.proto.list()) {
             let (sent, received) = local::run(proto, ip, &workload, &n, true)
                 .with_context(|| format!("{} run on loopback", proto.upper()))?;
             let run = ProtoRun {

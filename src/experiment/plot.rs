@@ -1,5 +1,6 @@
 //! `--svg FILE`: delivered % and elapsed time against the link's loss rate,
-//! TCP and UDP side by side (plotters, SVG backend).
+//! TCP and UDP side by side (plotters, SVG backend). Each run is a dot; the
+//! line joins the medians when a rate was run several times (`--repeat`).
 
 use std::path::Path;
 
@@ -15,7 +16,7 @@ const TCP_COLOR: RGBColor = RGBColor(31, 119, 180);
 const UDP_COLOR: RGBColor = RGBColor(214, 39, 40);
 const EXPECTED_COLOR: RGBColor = RGBColor(150, 150, 150);
 
-/// (loss %, value) for one protocol, in order of loss.
+/// (loss %, value) of every run of one protocol, in order of loss.
 fn points(
     runs: &[ProtoRun],
     proto: Proto,
@@ -26,8 +27,33 @@ fn points(
         .filter(|r| r.proto == proto)
         .filter_map(|r| Some((r.loss_percent, value(r)?)))
         .collect();
-    pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+    pts.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
     pts
+}
+
+/// The median of the points at each loss rate (runs repeated with
+/// `--repeat` give several): the line goes through these.
+pub fn medians(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < points.len() {
+        let x = points[i].0;
+        let group: Vec<f64> = points[i..]
+            .iter()
+            .take_while(|p| p.0 == x)
+            .map(|p| p.1)
+            .collect();
+        i += group.len();
+        // `points` is sorted by value within a loss rate.
+        let mid = group.len() / 2;
+        let median = if group.len() % 2 == 1 {
+            group[mid]
+        } else {
+            (group[mid - 1] + group[mid]) / 2.0
+        };
+        out.push((x, median));
+    }
+    out
 }
 
 /// Draw the two charts into `path`.
@@ -64,7 +90,9 @@ fn draw(path: &Path, runs: &[ProtoRun], title: &str) -> Result<(), Box<dyn std::
     chart
         .configure_mesh()
         .x_desc("link loss in each direction (%)")
+        .x_label_formatter(&|v| format!("{v:.0}"))
         .y_desc("delivered (%)")
+        .y_label_formatter(&|v| format!("{v:.0}"))
         .draw()?;
     chart
         .draw_series(DashedLineSeries::new(
@@ -76,8 +104,10 @@ fn draw(path: &Path, runs: &[ProtoRun], title: &str) -> Result<(), Box<dyn std::
         .label("100 − loss (what UDP should get)")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], EXPECTED_COLOR));
     for (proto, color) in [(Proto::Tcp, TCP_COLOR), (Proto::Udp, UDP_COLOR)] {
+        let pts = delivered(proto);
+        chart.draw_series(pts.iter().map(|&p| Circle::new(p, 3, color.filled())))?;
         chart
-            .draw_series(LineSeries::new(delivered(proto), color.stroke_width(2)).point_size(4))?
+            .draw_series(LineSeries::new(medians(&pts), color.stroke_width(2)))?
             .label(proto.upper())
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
@@ -113,6 +143,7 @@ fn draw(path: &Path, runs: &[ProtoRun], title: &str) -> Result<(), Box<dyn std::
     chart
         .configure_mesh()
         .x_desc("link loss in each direction (%)")
+        .x_label_formatter(&|v| format!("{v:.0}"))
         .y_desc("elapsed (s, log scale)")
         .y_label_formatter(&|v| {
             if *v >= 1.0 {
@@ -123,8 +154,10 @@ fn draw(path: &Path, runs: &[ProtoRun], title: &str) -> Result<(), Box<dyn std::
         })
         .draw()?;
     for (proto, color) in [(Proto::Tcp, TCP_COLOR), (Proto::Udp, UDP_COLOR)] {
+        let pts = elapsed(proto);
+        chart.draw_series(pts.iter().map(|&p| Circle::new(p, 3, color.filled())))?;
         chart
-            .draw_series(LineSeries::new(elapsed(proto), color.stroke_width(2)).point_size(4))?
+            .draw_series(LineSeries::new(medians(&pts), color.stroke_width(2)))?
             .label(proto.upper())
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
@@ -177,6 +210,20 @@ mod tests {
             link_drops: None,
             iperf3: None,
         }
+    }
+
+    #[test]
+    fn the_line_goes_through_the_median_of_each_rate() {
+        let pts = [
+            (0.0, 1.0),
+            (10.0, 2.0),
+            (10.0, 9.0),
+            (10.0, 30.0),
+            (20.0, 4.0),
+            (20.0, 6.0),
+        ];
+        assert_eq!(medians(&pts), vec![(0.0, 1.0), (10.0, 9.0), (20.0, 5.0)]);
+        assert_eq!(medians(&[]), vec![]);
     }
 
     #[test]

@@ -317,8 +317,16 @@ pub fn notes(runs: &[ProtoRun]) -> Vec<String> {
                     r.sent.sent,
                 ));
             }
+            (Scenario::Overload, Proto::Tcp) if !r.workload.recv_delay.is_zero() => {
+                out.push(format!(
+                    "TCP: {} lost; flow control held the sender back to the receiver's pace: {} for {} messages",
+                    r.lost(),
+                    seconds_text(r.elapsed_s()),
+                    r.sent.sent
+                ))
+            }
             (Scenario::Overload, Proto::Tcp) => out.push(format!(
-                "TCP: {} lost; flow control held the sender back to the receiver's pace: {} for {} messages",
+                "TCP: {} lost; {} for {} messages",
                 r.lost(),
                 seconds_text(r.elapsed_s()),
                 r.sent.sent
