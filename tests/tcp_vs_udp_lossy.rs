@@ -201,11 +201,14 @@ fn at_20_percent_udp_loses_the_link_share_and_tcp_delivers_everything() {
         0,
         "only the link should lose: {udp}"
     );
-    // What the loss rule dropped on the way to bob is what went missing.
-    assert_eq!(
-        u(&udp, "link_drops_to_receiver"),
-        u(&udp, "lost") + u(&udp, "markers_lost"),
-        "{udp}"
+    // Every missing datagram was dropped by the loss rule on the way to bob.
+    // The rule also drops the odd packet that is not ours (the hosts'
+    // IPv6 neighbour discovery), hence a little slack.
+    let missing = u(&udp, "lost") + u(&udp, "markers_lost");
+    let dropped = u(&udp, "link_drops_to_receiver");
+    assert!(
+        dropped >= missing && dropped - missing <= 5,
+        "rule dropped {dropped}, {missing} missing: {udp}"
     );
 }
 
