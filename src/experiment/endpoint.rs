@@ -863,6 +863,70 @@ mod tests {
         assert_eq!(Received::from_json(&json!({"sent": 1})), None);
     }
 
+    fn udp_receiver(messages: u64) -> Receiver {
+        let quiet = Narrator::with_emitter(
+            "test",
+            true,
+            false,
+            crate::events::Emitter::disabled("test"),
+        );
+        Receiver::bind(
+            ReceiverConfig {
+                proto: Proto::Udp,
+                bind: "127.0.0.1:0".parse().unwrap(),
+                messages,
+                size: 100,
+                recv_delay: Duration::ZERO,
+                rcvbuf: None,
+                idle_timeout: Duration::from_millis(200),
+            },
+            quiet,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn lost_end_markers_do_not_hang_the_udp_receiver() {
+        // The sender is done and nothing ever arrives (all lost): the
+        // receiver stops after its idle timeout.
+        let r = udp_receiver(10);
+        let c = Controls::default();
+        c.sender_done.store(true, Ordering::Relaxed);
+        let started = Instant::now();
+        let got = r.run(&c).unwrap();
+        assert!(started.elapsed() < Duration::from_secs(10));
+        assert_eq!(got.summary.delivered, 0);
+        assert!(!got.end_marker);
+    }
+
+    #[test]
+    fn the_udp_receiver_counts_messages_and_stops_at_the_end_marker() {
+        let r = udp_receiver(3);
+        let to = r.local_addr();
+        let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let mut buf = message::buffer(100);
+        for (kind, seq) in [
+            (Kind::Data, 0),
+            (Kind::Data, 2),
+            (Kind::Data, 2),
+            (Kind::End, 3),
+        ] {
+            Header {
+                kind,
+                seq,
+                sent_ns: message::now_ns(),
+            }
+            .write(&mut buf);
+            tx.send_to(&buf, to).unwrap();
+        }
+        // sender_done is never set: only the end marker can stop it early.
+        let got = r.run(&Controls::default()).unwrap();
+        assert!(got.end_marker);
+        assert_eq!(got.end_markers, 1);
+        assert_eq!(got.summary.delivered, 2);
+        assert_eq!(got.summary.duplicated, 1);
+    }
+
     #[test]
     fn unpaced_sender_never_waits() {
         let p = Pacer::new(None);

@@ -112,11 +112,19 @@ impl Lab {
                 what: format!("starting {program}"),
                 error,
             })?;
+        let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(ExperimentError::Io {
+                what: format!("starting {program}"),
+                error: std::io::Error::other("no pipes to the process"),
+            });
+        };
         let spawned = Spawned {
             pid: child.id(),
             stdin: child.stdin.take(),
-            stdout: child.stdout.take(),
-            stderr: child.stderr.take(),
+            stdout,
+            stderr,
         };
         state.children.push(child);
         Ok(spawned)
@@ -197,11 +205,13 @@ fn install_signal_handler() {
     });
 }
 
+/// A process started by [`Lab::spawn`], with its pipes.
 struct Spawned {
     pid: u32,
+    /// Dropping it closes the process's stdin.
     stdin: Option<ChildStdin>,
-    stdout: Option<std::process::ChildStdout>,
-    stderr: Option<std::process::ChildStderr>,
+    stdout: std::process::ChildStdout,
+    stderr: std::process::ChildStderr,
 }
 
 // ---- the orchestrator -------------------------------------------------------
@@ -356,13 +366,13 @@ fn text_of(t: &Arc<Mutex<String>>) -> String {
 
 /// The role options both ends share.
 fn role_command(
-    hosts_ns: &crate::netns::Host,
+    host: &crate::netns::Host,
     exe: &str,
     role: &str,
     proto: Proto,
     plan: &LossyPlan,
 ) -> Command {
-    let mut cmd = hosts_ns.command(exe);
+    let mut cmd = host.command(exe);
     cmd.args([
         role,
         "--proto",
@@ -372,7 +382,7 @@ fn role_command(
         "--size",
         &plan.workload.size.to_string(),
         "--run-id",
-        &hosts_ns.ns,
+        &host.ns,
         "--color",
         if plan.color { "always" } else { "never" },
     ]);
@@ -407,13 +417,14 @@ fn run_pair(
     if let Some(b) = w.rcvbuf {
         cmd.args(["--rcvbuf", &b.to_string()]);
     }
-    let mut receiver = LAB.spawn(cmd)?;
-    forward_lines(
-        Who::Receiver,
-        receiver.stdout.take().ok_or(ExperimentError::Interrupted)?,
-        tx.clone(),
-    );
-    let receiver_err = collect(receiver.stderr.take().ok_or(ExperimentError::Interrupted)?);
+    let Spawned {
+        pid: receiver_pid,
+        stdin: mut receiver_stdin,
+        stdout,
+        stderr,
+    } = LAB.spawn(cmd)?;
+    forward_lines(Who::Receiver, stdout, tx.clone());
+    let receiver_err = collect(stderr);
     let child_failed = |who: Who, detail: String| ExperimentError::Child {
         role: match who {
             Who::Receiver => "receiver",
@@ -461,7 +472,7 @@ fn run_pair(
                 None => relay(&progress, who, &line),
             },
             Ok(Event::Closed(who)) => {
-                LAB.reap(receiver.pid, Duration::from_secs(5));
+                LAB.reap(receiver_pid, Duration::from_secs(5));
                 return Err(child_failed(who, text_of(&receiver_err)));
             }
             Err(_) => {
@@ -478,15 +489,15 @@ fn run_pair(
     if let Some(rate) = w.rate {
         cmd.args(["--rate", &rate.to_string()]);
     }
-    let mut sender = LAB.spawn(cmd)?;
-    // The sender reads nothing: close its stdin at once.
-    drop(sender.stdin.take());
-    forward_lines(
-        Who::Sender,
-        sender.stdout.take().ok_or(ExperimentError::Interrupted)?,
-        tx,
-    );
-    let sender_err = collect(sender.stderr.take().ok_or(ExperimentError::Interrupted)?);
+    // The sender reads nothing: its stdin is closed at once (dropped).
+    let Spawned {
+        pid: sender_pid,
+        stdout,
+        stderr,
+        ..
+    } = LAB.spawn(cmd)?;
+    forward_lines(Who::Sender, stdout, tx);
+    let sender_err = collect(stderr);
 
     let (mut sent_count, mut received_count) = (0, 0);
     let mut sent: Option<Sent> = None;
@@ -517,7 +528,7 @@ fn run_pair(
             Ok(Event::Closed(Who::Sender)) => {
                 sender_open = false;
                 // Closing the receiver's stdin tells it the sender is done.
-                drop(receiver.stdin.take());
+                drop(receiver_stdin.take());
             }
             Ok(Event::Closed(Who::Receiver)) => receiver_open = false,
             Err(mpsc::RecvTimeoutError::Timeout) => {}
@@ -526,8 +537,8 @@ fn run_pair(
         progress.update(sent_count, received_count);
     }
     progress.finish();
-    let sender_status = LAB.reap(sender.pid, Duration::from_secs(10));
-    let receiver_status = LAB.reap(receiver.pid, Duration::from_secs(10));
+    let sender_status = LAB.reap(sender_pid, Duration::from_secs(10));
+    let receiver_status = LAB.reap(receiver_pid, Duration::from_secs(10));
     let ok = |s: Option<ExitStatus>| s.is_some_and(|s| s.success());
     let sent = match sent {
         Some(s) if ok(sender_status) => s,
@@ -646,10 +657,9 @@ fn iperf3_attempt(hosts: &TwoHosts, w: &Workload) -> Result<Iperf3Udp, Experimen
         }
         other => other,
     };
-    let mut server = LAB.spawn(server_cmd).map_err(missing)?;
-    drop(server.stdin.take());
-    let server_err = collect(server.stderr.take().ok_or(ExperimentError::Interrupted)?);
-    let out = server.stdout.take().ok_or(ExperimentError::Interrupted)?;
+    let server = LAB.spawn(server_cmd).map_err(missing)?;
+    let server_err = collect(server.stderr);
+    let out = server.stdout;
     let (tx, rx) = mpsc::channel();
     thread::spawn(move || {
         // Every line, until the server ends (so it never blocks on a full pipe).
@@ -674,10 +684,9 @@ fn iperf3_attempt(hosts: &TwoHosts, w: &Workload) -> Result<Iperf3Udp, Experimen
         }
     }
 
-    let mut client = LAB.spawn(client_cmd).map_err(missing)?;
-    drop(client.stdin.take());
-    let client_err = collect(client.stderr.take().ok_or(ExperimentError::Interrupted)?);
-    let mut stdout = client.stdout.take().ok_or(ExperimentError::Interrupted)?;
+    let client = LAB.spawn(client_cmd).map_err(missing)?;
+    let client_err = collect(client.stderr);
+    let mut stdout = client.stdout;
     let (tx, rx) = mpsc::channel();
     thread::spawn(move || {
         let mut text = String::new();
