@@ -146,8 +146,15 @@ impl TwoHosts {
             if n == 0 {
                 continue;
             }
+            // numgen draws 0..LOSS_SCALE-1, so `< LOSS_SCALE` is out of its
+            // range and nft refuses it: 100 % is a plain drop.
+            let chance = if n >= LOSS_SCALE {
+                String::new()
+            } else {
+                format!("numgen random mod {LOSS_SCALE} < {n} ")
+            };
             let ruleset = format!(
-                "table inet {NFT_TABLE} {{\n  chain lossy_link {{\n    type filter hook prerouting priority -300; policy accept;\n    iifname \"{}\" numgen random mod {LOSS_SCALE} < {n} counter drop\n  }}\n}}\n",
+                "table inet {NFT_TABLE} {{\n  chain lossy_link {{\n    type filter hook prerouting priority -300; policy accept;\n    iifname \"{}\" {chance}counter drop\n  }}\n}}\n",
                 h.veth
             );
             run_in_stdin(&h.ns, &["nft", "-f", "-"], &ruleset)?;
@@ -236,7 +243,8 @@ fn parse_loss_rule(listing: &str) -> f64 {
             let n: f64 = w[4].parse().ok()?;
             Some(n / scale * 100.0)
         })
-        .unwrap_or(0.0)
+        // A drop rule without a random draw drops everything.
+        .unwrap_or(if words.contains(&"drop") { 100.0 } else { 0.0 })
 }
 
 fn check_loss(p: f64) -> Result<(), NetnsError> {
@@ -331,6 +339,8 @@ mod tests {
         let listing = "table inet socklab {\n\tchain lossy_link {\n\t\ttype filter hook prerouting priority raw; policy accept;\n\t\tiifname \"veth-alice\" numgen random mod 10000 < 2500 counter packets 3 bytes 252 drop\n\t}\n}\n";
         assert_eq!(parse_loss_rule(listing), 25.0);
         assert_eq!(parse_loss_rule(""), 0.0, "no table: no loss");
+        let all = "table inet socklab { chain lossy_link { iifname \"veth-bob\" counter packets 3 bytes 252 drop } }";
+        assert_eq!(parse_loss_rule(all), 100.0, "a plain drop is 100 %");
     }
 
     #[test]
