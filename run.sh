@@ -9,8 +9,9 @@ cd "$(dirname "$0")"
 
 # System packages: libpcap for capture; tcpdump and tshark to check the pcap
 # files we write; iproute2 and nftables for the two-host network with loss;
-# iperf3 for the benchmarks.
-PACKAGES=(build-essential pkg-config libpcap-dev tcpdump tshark iproute2 nftables iperf3 curl ca-certificates)
+# iperf3 and jq for the benchmarks; util-linux (setpriv) for tests
+# that run a program as an ordinary user.
+PACKAGES=(build-essential pkg-config libpcap-dev tcpdump tshark iproute2 nftables iperf3 jq util-linux curl ca-certificates)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

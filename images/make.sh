@@ -14,5 +14,6 @@ $cap -r tests/data/half_close.pcap --svg images/half_close.svg >/dev/null
 $cap -r tests/data/reset.pcap --svg images/reset.svg >/dev/null
 $cap -r tests/data/refused.pcap --svg images/refused.svg >/dev/null
 $cap -r tests/data/udp.pcap --svg images/udp.svg >/dev/null
+$cap -r tests/data/lossy.pcap --svg images/retransmissions.svg >/dev/null
 # The tcp_vs_udp plots are made by the experiment itself (see images/README.md).
 echo "images/: $(ls images/*.svg | wc -l) SVG files"

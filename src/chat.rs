@@ -1,1 +1,833 @@
-//! (being written: chat message format)
+//! The chat's message format, and the sequence-number bookkeeping that shows
+//! what UDP loses, reorders and duplicates.
+//!
+//! One message is one line of text, the same over TCP and UDP (see
+//! `docs/protocol.md`):
+//!
+//! ```text
+//! msg 7 1732449600123 bob hello there
+//! ^   ^ ^             ^   ^
+//! |   | |             |   the text: everything after the fourth space, any bytes but '\n'
+//! |   | |             the sender's name: no spaces, at most 32 characters
+//! |   | the sender's clock when it sent the message, in milliseconds since 1970 (UTC)
+//! |   sequence number: 1 for the sender's first message, then 2, 3...
+//! kind: `msg` for a message, `bye` when the sender leaves (then no text)
+//! ```
+//!
+//! Over TCP each message ends with `\n`, because TCP carries a byte stream
+//! and the receiver must find where a message ends (framing). Over UDP each
+//! message is one datagram, without the `\n`: UDP keeps message boundaries.
+//!
+//! [`SeqTracker`] watches the sequence numbers as they arrive and says, for
+//! each message, whether it was the next one, came after a gap, came late, or
+//! was a copy. Over TCP it never finds anything: TCP has already put the bytes
+//! back in order and retransmitted what was lost. Over UDP it is the only way
+//! to know.
+//!
+//! Everything here is pure (no sockets, no clock reads) except [`Screen`],
+//! which only writes to stdout.
+
+use std::collections::BTreeMap;
+use std::fmt::{self, Display};
+use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::narrate::escape;
+
+/// Port the chat uses unless `--port` says otherwise (the same number for
+/// TCP and UDP: the two protocols have separate port spaces).
+pub const DEFAULT_PORT: u16 = 5005;
+/// Longest sender name, in characters.
+pub const MAX_NAME: usize = 32;
+/// The line that leaves the chat.
+pub const QUIT: &str = "/quit";
+/// Most ranges of missing sequence numbers a [`SeqTracker`] remembers, so
+/// that a peer that skips numbers on purpose cannot fill our memory.
+pub const MAX_MISSING_RANGES: usize = 1024;
+
+/// What a message is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A message a person typed.
+    Msg,
+    /// The sender leaves the chat. Over UDP this is the only way the other
+    /// side can know: there is no connection, so there is no FIN.
+    Bye,
+}
+
+impl Kind {
+    /// The word on the wire: `msg` or `bye`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Msg => "msg",
+            Kind::Bye => "bye",
+        }
+    }
+}
+
+/// One chat message, as it travels.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    pub kind: Kind,
+    /// 1 for the sender's first message, then one more for each message,
+    /// the goodbye included.
+    pub seq: u64,
+    /// The sender's clock when it sent the message: milliseconds since the
+    /// Unix epoch (UTC).
+    pub time_ms: u64,
+    /// The sender's name. Bytes, because a peer may send anything; shown
+    /// with [`escape`].
+    pub name: Vec<u8>,
+    /// What the person typed (empty in a `bye`). Bytes, shown with [`escape`].
+    pub text: Vec<u8>,
+}
+
+/// Why some bytes are not a chat message.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("does not start with `msg` or `bye`")]
+    Kind,
+    #[error("the sequence number is not a whole number from 1 up")]
+    Seq,
+    #[error("the time is not a number of milliseconds")]
+    Time,
+    #[error("the sender's name is missing")]
+    Name,
+}
+
+impl Message {
+    /// A message of `kind` from `name`, stamped `time_ms`.
+    pub fn new(kind: Kind, seq: u64, time_ms: u64, name: &str, text: &[u8]) -> Message {
+        Message {
+            kind,
+            seq,
+            time_ms,
+            name: name.as_bytes().to_vec(),
+            text: text.to_vec(),
+        }
+    }
+
+    /// The bytes on the wire, without a line end: `msg 7 1732449600123 bob hello`.
+    /// A `bye` has no text: `bye 8 1732449601000 bob`.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = format!("{} {} {} ", self.kind.as_str(), self.seq, self.time_ms).into_bytes();
+        out.extend_from_slice(&self.name);
+        if self.kind == Kind::Msg {
+            out.push(b' ');
+            out.extend_from_slice(&self.text);
+        }
+        out
+    }
+
+    /// Read one message (a line without its `\n`, or a datagram). The text
+    /// is everything after the fourth space, kept as it is; a `bye` may carry
+    /// text, which is ignored.
+    pub fn parse(bytes: &[u8]) -> Result<Message, ParseError> {
+        let mut fields = bytes.splitn(5, |&b| b == b' ');
+        let kind = match fields.next() {
+            Some(b"msg") => Kind::Msg,
+            Some(b"bye") => Kind::Bye,
+            _ => return Err(ParseError::Kind),
+        };
+        let seq = number(fields.next())
+            .filter(|&s| s >= 1)
+            .ok_or(ParseError::Seq)?;
+        let time_ms = number(fields.next()).ok_or(ParseError::Time)?;
+        let name = match fields.next() {
+            Some(name) if !name.is_empty() => name.to_vec(),
+            _ => return Err(ParseError::Name),
+        };
+        let text = match kind {
+            Kind::Msg => fields.next().unwrap_or_default().to_vec(),
+            Kind::Bye => Vec::new(),
+        };
+        Ok(Message {
+            kind,
+            seq,
+            time_ms,
+            name,
+            text,
+        })
+    }
+
+    /// How the receiver shows it: `[12:01:02] bob #7: hello` (time in UTC,
+    /// name and text escaped, so that no byte from the network can drive
+    /// the terminal).
+    pub fn display_line(&self) -> String {
+        format!(
+            "[{}] {} #{}: {}",
+            clock_utc(self.time_ms),
+            escape(&self.name),
+            self.seq,
+            escape(&self.text)
+        )
+    }
+}
+
+/// Digits only (no sign, no spaces), as a u64.
+fn number(field: Option<&[u8]>) -> Option<u64> {
+    let field = field?;
+    if field.is_empty() || !field.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(field).ok()?.parse().ok()
+}
+
+/// Check a name given with `--name`: 1 to [`MAX_NAME`] characters, no
+/// spaces or control characters (the name is one field of the header).
+/// For clap's `value_parser`.
+pub fn parse_name(text: &str) -> Result<String, String> {
+    let count = text.chars().count();
+    if count == 0 || count > MAX_NAME {
+        return Err(format!("a name has 1 to {MAX_NAME} characters"));
+    }
+    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("a name cannot contain spaces or control characters (it is one field of the message header)".into());
+    }
+    Ok(text.to_string())
+}
+
+/// `HH:MM:SS` of a time in milliseconds since the Unix epoch, in UTC (the
+/// chat reads no time-zone database).
+pub fn clock_utc(time_ms: u64) -> String {
+    let secs = time_ms / 1000;
+    format!(
+        "{:02}:{:02}:{:02}",
+        secs / 3600 % 24,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+/// What one arriving sequence number means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// The next one expected.
+    InOrder,
+    /// Some numbers were skipped: `first..=last` have not arrived (yet).
+    /// The message itself is new and is shown.
+    Gap { first: u64, last: u64 },
+    /// A number that was counted as lost has arrived after all, after
+    /// `after` (the highest seen): the network reordered the messages.
+    Late { seq: u64, after: u64 },
+    /// This number has been received already: a copy.
+    Duplicate { seq: u64 },
+    /// Too old to tell (older than anything still remembered as missing):
+    /// neither counted as late nor as a copy.
+    TooOld { seq: u64 },
+    /// Number 1 again, after `after`: the sender has started afresh (a new
+    /// program); counting starts over.
+    Restart { after: u64 },
+}
+
+impl Verdict {
+    /// True when the message should be shown (it is not a copy).
+    pub fn is_new(self) -> bool {
+        !matches!(self, Verdict::Duplicate { .. } | Verdict::TooOld { .. })
+    }
+
+    /// The note printed before the message, if any:
+    /// `2 messages lost (seq 5-6)`, `late: seq 4 arrived after 7`, `duplicate seq 3`.
+    pub fn note(self) -> Option<String> {
+        match self {
+            Verdict::InOrder => None,
+            Verdict::Gap { first, last } => {
+                let count = last - first + 1;
+                Some(if count == 1 {
+                    format!("1 message lost (seq {first})")
+                } else {
+                    format!("{count} messages lost (seq {first}-{last})")
+                })
+            }
+            Verdict::Late { seq, after } => Some(format!("late: seq {seq} arrived after {after}")),
+            Verdict::Duplicate { seq } => Some(format!("duplicate seq {seq} (not shown again)")),
+            Verdict::TooOld { seq } => Some(format!(
+                "seq {seq} is too old to tell whether it is late or a copy (not shown)"
+            )),
+            Verdict::Restart { after } => Some(format!(
+                "seq 1 again after {after}: the peer started afresh, counting starts over"
+            )),
+        }
+    }
+}
+
+/// The receiver's counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Different messages received (copies not counted).
+    pub received: u64,
+    /// Numbers skipped and not arrived since.
+    pub lost: u64,
+    /// Messages that arrived after a higher number (each was counted as
+    /// lost for a while).
+    pub reordered: u64,
+    /// Copies of messages already received.
+    pub duplicates: u64,
+}
+
+/// Follows the sequence numbers of one sender, as they arrive. Pure.
+///
+/// Numbers start at 1. Skipped numbers are remembered as ranges; a number
+/// from a range is late, any other number below the highest is a copy.
+#[derive(Clone, Debug)]
+pub struct SeqTracker {
+    /// The highest number seen so far (0: none yet).
+    highest: u64,
+    /// Numbers not received, below `highest`: first -> last (inclusive).
+    missing: BTreeMap<u64, u64>,
+    /// Numbers below this were forgotten (see [`MAX_MISSING_RANGES`]).
+    forgotten_below: u64,
+    counts: Counts,
+}
+
+impl Default for SeqTracker {
+    fn default() -> Self {
+        SeqTracker::new()
+    }
+}
+
+impl SeqTracker {
+    /// A tracker that expects number 1 first.
+    pub fn new() -> SeqTracker {
+        SeqTracker {
+            highest: 0,
+            missing: BTreeMap::new(),
+            forgotten_below: 0,
+            counts: Counts::default(),
+        }
+    }
+
+    /// The counters so far.
+    pub fn counts(&self) -> Counts {
+        self.counts
+    }
+
+    /// The highest number seen (0 before the first).
+    pub fn highest(&self) -> u64 {
+        self.highest
+    }
+
+    /// Take note of a goodbye's number: as [`SeqTracker::observe`] (so that
+    /// messages lost just before the goodbye show as a gap), but a goodbye
+    /// is not counted as a message received.
+    pub fn observe_goodbye(&mut self, seq: u64) -> Verdict {
+        let verdict = self.observe(seq);
+        if verdict.is_new() {
+            self.counts.received -= 1;
+        }
+        verdict
+    }
+
+    /// Take note of number `seq` and say what it means.
+    pub fn observe(&mut self, seq: u64) -> Verdict {
+        if seq > self.highest {
+            let expected = self.highest + 1;
+            self.highest = seq;
+            self.counts.received += 1;
+            if seq == expected {
+                return Verdict::InOrder;
+            }
+            let (first, last) = (expected, seq - 1);
+            self.counts.lost += last - first + 1;
+            self.missing.insert(first, last);
+            if self.missing.len() > MAX_MISSING_RANGES {
+                if let Some((_, oldest_last)) = self.missing.pop_first() {
+                    self.forgotten_below = oldest_last + 1;
+                }
+            }
+            return Verdict::Gap { first, last };
+        }
+        // At or below the highest: one we counted as lost, or a copy.
+        let range = self
+            .missing
+            .range(..=seq)
+            .next_back()
+            .map(|(&first, &last)| (first, last))
+            .filter(|&(_, last)| seq <= last);
+        if let Some((first, last)) = range {
+            self.missing.remove(&first);
+            if first < seq {
+                self.missing.insert(first, seq - 1);
+            }
+            if seq < last {
+                self.missing.insert(seq + 1, last);
+            }
+            self.counts.lost -= 1;
+            self.counts.reordered += 1;
+            self.counts.received += 1;
+            return Verdict::Late {
+                seq,
+                after: self.highest,
+            };
+        }
+        if seq == 1 && self.highest > 1 {
+            // A copy of number 1 looks the same; a restarted sender is far
+            // more likely. Keep the counters, forget the numbers.
+            let after = self.highest;
+            self.highest = 1;
+            self.missing.clear();
+            self.forgotten_below = 0;
+            self.counts.received += 1;
+            return Verdict::Restart { after };
+        }
+        if seq < self.forgotten_below {
+            return Verdict::TooOld { seq };
+        }
+        self.counts.duplicates += 1;
+        Verdict::Duplicate { seq }
+    }
+}
+
+/// The report a chat prints when it ends.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Messages we sent (the goodbye not counted).
+    pub sent: u64,
+    /// What we counted about the peer's messages.
+    pub counts: Counts,
+}
+
+impl Display for Report {
+    /// `sent 20, received 18, lost 2, reordered 0, duplicates 0`
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = self.counts;
+        write!(
+            f,
+            "sent {}, received {}, lost {}, reordered {}, duplicates {}",
+            self.sent, c.received, c.lost, c.reordered, c.duplicates
+        )
+    }
+}
+
+/// Limits how many received messages are shown per second on a terminal, so
+/// that a peer flooding us cannot bury the prompt. Hidden messages are still
+/// counted. Pure: the time comes in with each call.
+#[derive(Clone, Debug)]
+pub struct FloodGuard {
+    /// Most messages shown per second; `None`: no limit.
+    limit: Option<u32>,
+    window_start: Option<Instant>,
+    shown: u32,
+    hidden: u64,
+}
+
+/// What [`FloodGuard::admit`] decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Admit {
+    /// Show this one.
+    pub show: bool,
+    /// How many were hidden in the second that just ended (say so now).
+    pub hidden_before: u64,
+}
+
+/// The length of a [`FloodGuard`] window.
+const FLOOD_WINDOW: Duration = Duration::from_secs(1);
+
+impl FloodGuard {
+    /// At most `limit` messages shown per second (`None`: all of them).
+    pub fn new(limit: Option<u32>) -> FloodGuard {
+        FloodGuard {
+            limit,
+            window_start: None,
+            shown: 0,
+            hidden: 0,
+        }
+    }
+
+    /// A message arrives at `now`: show it or not?
+    pub fn admit(&mut self, now: Instant) -> Admit {
+        let mut hidden_before = 0;
+        let new_window = self
+            .window_start
+            .map_or(true, |start| now.duration_since(start) >= FLOOD_WINDOW);
+        if new_window {
+            hidden_before = std::mem::take(&mut self.hidden);
+            self.window_start = Some(now);
+            self.shown = 0;
+        }
+        let show = self.limit.map_or(true, |limit| self.shown < limit);
+        if show {
+            self.shown += 1;
+        } else {
+            self.hidden += 1;
+        }
+        Admit {
+            show,
+            hidden_before,
+        }
+    }
+
+    /// Hidden in the current second and not yet reported (at the end).
+    pub fn take_hidden(&mut self) -> u64 {
+        std::mem::take(&mut self.hidden)
+    }
+}
+
+/// Moves the cursor to the start of the line and clears the line (ANSI).
+pub const CLEAR_LINE: &str = "\r\x1b[2K";
+
+/// The terminal's last line, where the prompt waits while the person types.
+///
+/// Received messages must appear *above* the prompt, not in the middle of the
+/// line being typed: [`Screen::above_prompt`] clears the prompt line, prints,
+/// and draws the prompt again. Without a terminal on both stdin and stdout
+/// (a pipe, a test) there is no prompt and it only prints.
+///
+/// What the person has typed so far cannot be drawn again: in the
+/// terminal's normal ("cooked") mode the kernel's terminal driver holds the
+/// line until Enter, and the program cannot read it back. The characters
+/// vanish from the screen, but they are still there, and Enter sends them.
+/// (Redrawing them would take raw mode and a line editor of our own, as
+/// readline has.)
+#[derive(Debug)]
+pub struct Screen {
+    prompt: Option<String>,
+    /// Set by [`Screen::finish`]: no prompt any more.
+    finished: AtomicBool,
+}
+
+impl Screen {
+    /// A screen with `prompt` (e.g. `alice> `), or `None` for no prompt.
+    pub fn new(prompt: Option<String>) -> Screen {
+        Screen {
+            prompt,
+            finished: AtomicBool::new(false),
+        }
+    }
+
+    /// The conversation is over: clear the prompt (on `out`, stdout in the
+    /// chat) and never draw it again.
+    pub fn finish(&self, out: &mut impl Write) {
+        if self.prompt.is_some() && !self.finished.swap(true, Ordering::SeqCst) {
+            let _ = out.write_all(CLEAR_LINE.as_bytes());
+            let _ = out.flush();
+        }
+    }
+
+    /// True when a prompt is drawn (stdin and stdout are a terminal).
+    pub fn has_prompt(&self) -> bool {
+        self.prompt.is_some()
+    }
+
+    /// Run `print` (which prints whole lines on stdout) above the prompt.
+    ///
+    /// stdout stays locked meanwhile. Rust's stdout lock is re-entrant, so
+    /// `print` may print through the narrator, while the other thread waits
+    /// for its turn and cannot slip a line between.
+    pub fn above_prompt<T>(&self, print: impl FnOnce() -> T) -> T {
+        let mut out = io::stdout().lock();
+        if self.prompt.is_some() && !self.finished.load(Ordering::SeqCst) {
+            let _ = out.write_all(CLEAR_LINE.as_bytes());
+        }
+        let result = print();
+        self.draw(&mut out);
+        result
+    }
+
+    /// Clear the line and draw the prompt (nothing without a prompt).
+    pub fn draw(&self, out: &mut impl Write) {
+        if self.finished.load(Ordering::SeqCst) {
+            return;
+        }
+        if let Some(prompt) = &self.prompt {
+            let _ = out.write_all(CLEAR_LINE.as_bytes());
+            let _ = out.write_all(prompt.as_bytes());
+            let _ = out.flush();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_reads_the_same_in_a_capture() {
+        let m = Message::new(Kind::Msg, 7, 1_732_449_600_123, "bob", b"hello there");
+        let wire = m.encode();
+        assert_eq!(wire, b"msg 7 1732449600123 bob hello there");
+        assert_eq!(Message::parse(&wire), Ok(m));
+    }
+
+    #[test]
+    fn a_goodbye_has_no_text() {
+        let bye = Message::new(Kind::Bye, 21, 1_732_449_601_000, "alice", b"");
+        assert_eq!(bye.encode(), b"bye 21 1732449601000 alice");
+        assert_eq!(Message::parse(&bye.encode()), Ok(bye.clone()));
+        // Text after a goodbye is ignored, not an error.
+        assert_eq!(
+            Message::parse(b"bye 21 1732449601000 alice see you"),
+            Ok(bye)
+        );
+    }
+
+    #[test]
+    fn the_text_keeps_spaces_tabs_and_any_bytes() {
+        let m = Message::parse(b"msg 1 0 bob  two  spaces\tand a tab \xff").unwrap();
+        assert_eq!(m.text, b" two  spaces\tand a tab \xff");
+        let empty = Message::parse(b"msg 2 0 bob").unwrap();
+        assert_eq!(empty.text, b"", "no text field: an empty message");
+        let also_empty = Message::parse(b"msg 3 0 bob ").unwrap();
+        assert_eq!(also_empty.text, b"");
+    }
+
+    #[test]
+    fn what_is_not_a_message_says_why() {
+        assert_eq!(Message::parse(b"hello world"), Err(ParseError::Kind));
+        assert_eq!(Message::parse(b""), Err(ParseError::Kind));
+        assert_eq!(Message::parse(b"MSG 1 0 bob hi"), Err(ParseError::Kind));
+        assert_eq!(
+            Message::parse(b"msg 0 0 bob hi"),
+            Err(ParseError::Seq),
+            "numbers start at 1"
+        );
+        assert_eq!(Message::parse(b"msg -1 0 bob hi"), Err(ParseError::Seq));
+        assert_eq!(Message::parse(b"msg +1 0 bob hi"), Err(ParseError::Seq));
+        assert_eq!(
+            Message::parse(b"msg 99999999999999999999 0 bob hi"),
+            Err(ParseError::Seq),
+            "over u64"
+        );
+        assert_eq!(Message::parse(b"msg 1 noon bob hi"), Err(ParseError::Time));
+        assert_eq!(Message::parse(b"msg 1 0"), Err(ParseError::Name));
+        assert_eq!(Message::parse(b"msg 1 0 "), Err(ParseError::Name));
+        assert_eq!(Message::parse(b"msg 1  bob hi"), Err(ParseError::Time));
+    }
+
+    #[test]
+    fn the_display_line_escapes_what_the_peer_sent() {
+        let m = Message::new(Kind::Msg, 7, 3_723_004, "bob", b"hi \x1b[2J caf\xe9");
+        // 3_723_004 ms = 1 h 2 min 3.004 s after midnight, 1 January 1970.
+        assert_eq!(m.display_line(), "[01:02:03] bob #7: hi \\x1b[2J caf\\xe9");
+        let odd = Message::parse(b"msg 1 0 b\xffb \xe2\x9c\x93").unwrap();
+        assert_eq!(odd.display_line(), "[00:00:00] b\\xffb #1: \u{2713}");
+    }
+
+    #[test]
+    fn clock_wraps_at_midnight() {
+        assert_eq!(clock_utc(0), "00:00:00");
+        assert_eq!(clock_utc(86_399_999), "23:59:59");
+        assert_eq!(clock_utc(86_400_000), "00:00:00");
+        // 2024-11-24 12:00:00.123 UTC
+        assert_eq!(clock_utc(1_732_449_600_123), "12:00:00");
+    }
+
+    #[test]
+    fn names_are_one_field() {
+        assert_eq!(parse_name("alice"), Ok("alice".into()));
+        assert_eq!(parse_name("élodie"), Ok("élodie".into()));
+        assert!(parse_name("").is_err());
+        assert!(parse_name("two words").unwrap_err().contains("spaces"));
+        assert!(parse_name("tab\there").is_err());
+        assert!(parse_name(&"x".repeat(MAX_NAME)).is_ok());
+        assert!(parse_name(&"x".repeat(MAX_NAME + 1)).is_err());
+    }
+
+    fn verdicts(seqs: &[u64]) -> (Vec<Verdict>, Counts) {
+        let mut t = SeqTracker::new();
+        let v = seqs.iter().map(|&s| t.observe(s)).collect();
+        (v, t.counts())
+    }
+
+    #[test]
+    fn in_order_counts_nothing_but_receipts() {
+        let (v, c) = verdicts(&[1, 2, 3]);
+        assert!(v.iter().all(|&v| v == Verdict::InOrder));
+        assert_eq!(
+            c,
+            Counts {
+                received: 3,
+                ..Counts::default()
+            }
+        );
+    }
+
+    #[test]
+    fn a_gap_is_reported_when_the_next_number_arrives() {
+        let (v, c) = verdicts(&[1, 2, 5, 6, 8]);
+        assert_eq!(v[2], Verdict::Gap { first: 3, last: 4 });
+        assert_eq!(v[2].note().unwrap(), "2 messages lost (seq 3-4)");
+        assert_eq!(v[4], Verdict::Gap { first: 7, last: 7 });
+        assert_eq!(v[4].note().unwrap(), "1 message lost (seq 7)");
+        assert_eq!(c.lost, 3);
+        assert_eq!(c.received, 5);
+    }
+
+    #[test]
+    fn the_first_message_may_already_be_late() {
+        let (v, c) = verdicts(&[3]);
+        assert_eq!(v[0], Verdict::Gap { first: 1, last: 2 });
+        assert_eq!(c.lost, 2);
+    }
+
+    #[test]
+    fn a_late_message_is_taken_off_the_lost_count() {
+        let (v, c) = verdicts(&[1, 2, 5, 6, 7, 4, 3]);
+        assert_eq!(
+            v[5],
+            Verdict::Late { seq: 4, after: 7 },
+            "late: seq 4 arrived after 7"
+        );
+        assert_eq!(v[5].note().unwrap(), "late: seq 4 arrived after 7");
+        assert_eq!(v[6], Verdict::Late { seq: 3, after: 7 });
+        assert_eq!(
+            c,
+            Counts {
+                received: 7,
+                lost: 0,
+                reordered: 2,
+                duplicates: 0
+            }
+        );
+    }
+
+    #[test]
+    fn a_late_message_in_the_middle_of_a_gap_splits_it() {
+        let mut t = SeqTracker::new();
+        t.observe(1);
+        assert_eq!(t.observe(10), Verdict::Gap { first: 2, last: 9 });
+        assert_eq!(t.observe(5), Verdict::Late { seq: 5, after: 10 });
+        assert_eq!(
+            t.observe(5),
+            Verdict::Duplicate { seq: 5 },
+            "5 is no longer missing"
+        );
+        assert_eq!(t.observe(2), Verdict::Late { seq: 2, after: 10 });
+        assert_eq!(t.observe(9), Verdict::Late { seq: 9, after: 10 });
+        assert_eq!(t.counts().lost, 5, "3, 4, 6, 7, 8");
+        for s in [3, 4, 6, 7, 8] {
+            assert!(matches!(t.observe(s), Verdict::Late { .. }), "seq {s}");
+        }
+        assert_eq!(t.counts().lost, 0);
+        assert_eq!(t.counts().reordered, 8);
+    }
+
+    #[test]
+    fn a_goodbye_reveals_the_last_losses_but_is_not_a_message() {
+        let mut t = SeqTracker::new();
+        t.observe(1);
+        assert_eq!(t.observe_goodbye(4), Verdict::Gap { first: 2, last: 3 });
+        assert_eq!(t.observe_goodbye(4), Verdict::Duplicate { seq: 4 });
+        assert_eq!(
+            t.counts(),
+            Counts {
+                received: 1,
+                lost: 2,
+                reordered: 0,
+                duplicates: 1
+            }
+        );
+    }
+
+    #[test]
+    fn a_copy_is_a_duplicate_and_not_shown() {
+        let (v, c) = verdicts(&[1, 2, 3, 3, 2]);
+        assert_eq!(v[3], Verdict::Duplicate { seq: 3 });
+        assert_eq!(v[3].note().unwrap(), "duplicate seq 3 (not shown again)");
+        assert!(!v[3].is_new() && !v[4].is_new());
+        assert_eq!(c.duplicates, 2);
+        assert_eq!(c.received, 3);
+    }
+
+    #[test]
+    fn number_one_again_means_the_peer_restarted() {
+        let (v, c) = verdicts(&[1, 2, 3, 1, 2]);
+        assert_eq!(v[3], Verdict::Restart { after: 3 });
+        assert!(v[3].is_new());
+        assert_eq!(v[4], Verdict::InOrder);
+        assert_eq!(c.received, 5);
+        assert_eq!(c.duplicates, 0);
+        // But a copy of 1 right after 1 is a copy.
+        let (v, _) = verdicts(&[1, 1]);
+        assert_eq!(v[1], Verdict::Duplicate { seq: 1 });
+    }
+
+    #[test]
+    fn memory_of_missing_numbers_is_bounded() {
+        let mut t = SeqTracker::new();
+        // Every other number: one missing range per message.
+        for i in 0..(MAX_MISSING_RANGES as u64 + 10) {
+            t.observe(2 * i + 2);
+        }
+        assert_eq!(t.missing.len(), MAX_MISSING_RANGES);
+        assert_eq!(t.counts().lost, MAX_MISSING_RANGES as u64 + 10);
+        assert_eq!(t.observe(3), Verdict::TooOld { seq: 3 }, "forgotten");
+        let newest_missing = 2 * (MAX_MISSING_RANGES as u64 + 9) + 1;
+        assert!(matches!(t.observe(newest_missing), Verdict::Late { .. }));
+    }
+
+    #[test]
+    fn a_huge_jump_is_one_range() {
+        let mut t = SeqTracker::new();
+        t.observe(1);
+        assert_eq!(
+            t.observe(u64::MAX),
+            Verdict::Gap {
+                first: 2,
+                last: u64::MAX - 1
+            }
+        );
+        assert_eq!(t.observe(u64::MAX), Verdict::Duplicate { seq: u64::MAX });
+    }
+
+    #[test]
+    fn the_report_is_one_line() {
+        let r = Report {
+            sent: 20,
+            counts: Counts {
+                received: 18,
+                lost: 2,
+                reordered: 1,
+                duplicates: 0,
+            },
+        };
+        assert_eq!(
+            r.to_string(),
+            "sent 20, received 18, lost 2, reordered 1, duplicates 0"
+        );
+    }
+
+    #[test]
+    fn a_flood_is_shown_up_to_the_limit_and_then_summed_up() {
+        let t0 = Instant::now();
+        let mut g = FloodGuard::new(Some(2));
+        let at = |ms| t0 + Duration::from_millis(ms);
+        assert!(g.admit(at(0)).show);
+        assert!(g.admit(at(10)).show);
+        assert!(!g.admit(at(20)).show);
+        assert!(!g.admit(at(30)).show);
+        let next = g.admit(at(1000));
+        assert_eq!(
+            next,
+            Admit {
+                show: true,
+                hidden_before: 2
+            }
+        );
+        assert!(g.admit(at(1001)).show);
+        assert!(!g.admit(at(1002)).show);
+        assert_eq!(g.take_hidden(), 1);
+        assert_eq!(g.take_hidden(), 0);
+        let mut all = FloodGuard::new(None);
+        assert!((0..10_000).all(|i| all.admit(at(i / 100)).show));
+    }
+
+    #[test]
+    fn the_prompt_is_cleared_and_redrawn() {
+        let screen = Screen::new(Some("alice> ".into()));
+        let mut out = Vec::new();
+        screen.draw(&mut out);
+        assert_eq!(out, b"\r\x1b[2Kalice> ");
+        let mut none = Vec::new();
+        Screen::new(None).draw(&mut none);
+        assert!(none.is_empty());
+        let mut after = Vec::new();
+        screen.finish(&mut after);
+        screen.draw(&mut after);
+        assert_eq!(
+            after, b"\r\x1b[2K",
+            "cleared, and no prompt once the chat is over"
+        );
+    }
+}

@@ -8,7 +8,7 @@
 //! | [`net`]     | name resolution, line framing, socket errors with a hint for students | I/O   |
 //! | [`netns`]  | two "computers" on one machine: namespaces, veth, kernel packet loss | I/O   |
 //! | [`narrate`] | one line per socket call, as the lab programs print it               | I/O   |
-//! | [`chat`]    | the chat's message format: name, time, sequence number; gap detection | yes   |
+//! | [`chat`]    | the chat's message format, gap detection, and its screen (prompt)     | mostly |
 //! | [`experiment`] | the TCP vs UDP loss and timing experiment                        | I/O   |
 //! | [`events`]  | the datagram a lab program sends to `capture` for every call          | I/O   |
 //! | [`wire`]    | bytes to `Segment` / `Datagram`: link, IP and transport decoding     | yes   |

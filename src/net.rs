@@ -137,7 +137,9 @@ pub fn check_datagram(len: usize, addr: &SocketAddr) -> Result<(), NetError> {
 /// `connection reset by peer (RST received)`.
 pub fn describe(error: &io::Error) -> String {
     let text = match error.kind() {
-        ErrorKind::ConnectionRefused => "connection refused (RST received: nothing listens there)",
+        ErrorKind::ConnectionRefused => {
+            "connection refused: nothing listens there (TCP: an RST came back; UDP: an ICMP port unreachable)"
+        }
         ErrorKind::ConnectionReset => "connection reset by peer (RST received)",
         ErrorKind::ConnectionAborted => "connection aborted",
         ErrorKind::BrokenPipe => "broken pipe: the connection is already closed",

@@ -146,8 +146,15 @@ impl TwoHosts {
             if n == 0 {
                 continue;
             }
+            // numgen draws 0..LOSS_SCALE-1, so `< LOSS_SCALE` is out of its
+            // range and nft refuses it: 100 % is a plain drop.
+            let chance = if n >= LOSS_SCALE {
+                String::new()
+            } else {
+                format!("numgen random mod {LOSS_SCALE} < {n} ")
+            };
             let ruleset = format!(
-                "table inet {NFT_TABLE} {{\n  chain lossy_link {{\n    type filter hook prerouting priority -300; policy accept;\n    iifname \"{}\" numgen random mod {LOSS_SCALE} < {n} counter drop\n  }}\n}}\n",
+                "table inet {NFT_TABLE} {{\n  chain lossy_link {{\n    type filter hook prerouting priority -300; policy accept;\n    iifname \"{}\" {chance}counter drop\n  }}\n}}\n",
                 h.veth
             );
             run_in_stdin(&h.ns, &["nft", "-f", "-"], &ruleset)?;
@@ -169,6 +176,36 @@ impl TwoHosts {
     /// True when both namespaces exist.
     pub fn is_up(&self) -> Result<bool, NetnsError> {
         Ok(self.exists(&self.alice.ns)? && self.exists(&self.bob.ns)?)
+    }
+
+    /// The namespaces of this pair that exist now: both when up, none when
+    /// down, one after an interrupted `up` or `down`.
+    pub fn existing(&self) -> Result<Vec<String>, NetnsError> {
+        let mut found = Vec::new();
+        for h in [&self.alice, &self.bob] {
+            if self.exists(&h.ns)? {
+                found.push(h.ns.clone());
+            }
+        }
+        Ok(found)
+    }
+
+    /// The loss now set on the link, in percent (0 when no rule is set),
+    /// read back from alice's nftables rule.
+    pub fn loss_percent(&self) -> Result<f64, NetnsError> {
+        let out = output(&[
+            "ip",
+            "netns",
+            "exec",
+            &self.alice.ns,
+            "nft",
+            "list",
+            "table",
+            "inet",
+            NFT_TABLE,
+        ])
+        .unwrap_or_default();
+        Ok(parse_loss_rule(&out))
     }
 
     fn exists(&self, ns: &str) -> Result<bool, NetnsError> {
@@ -193,6 +230,21 @@ impl TwoHosts {
         };
         Ok((count(&self.alice)?, count(&self.bob)?))
     }
+}
+
+/// The percentage in a listed loss rule: `... numgen random mod 10000 < 2000 ...` is 20.
+fn parse_loss_rule(listing: &str) -> f64 {
+    let words: Vec<&str> = listing.split_whitespace().collect();
+    words
+        .windows(5)
+        .find(|w| w[0] == "random" && w[1] == "mod" && w[3] == "<")
+        .and_then(|w| {
+            let scale: f64 = w[2].parse().ok()?;
+            let n: f64 = w[4].parse().ok()?;
+            Some(n / scale * 100.0)
+        })
+        // A drop rule without a random draw drops everything.
+        .unwrap_or(if words.contains(&"drop") { 100.0 } else { 0.0 })
 }
 
 fn check_loss(p: f64) -> Result<(), NetnsError> {
@@ -280,6 +332,15 @@ mod tests {
         assert_ne!(t.alice.veth, t.bob.veth);
         assert_eq!(t.bob.v4, Ipv4Addr::new(10, 203, 7, 2));
         assert_eq!(t.alice.v6.to_string(), "fd00:5:1ab:7::1");
+    }
+
+    #[test]
+    fn loss_is_read_back_from_the_listed_rule() {
+        let listing = "table inet socklab {\n\tchain lossy_link {\n\t\ttype filter hook prerouting priority raw; policy accept;\n\t\tiifname \"veth-alice\" numgen random mod 10000 < 2500 counter packets 3 bytes 252 drop\n\t}\n}\n";
+        assert_eq!(parse_loss_rule(listing), 25.0);
+        assert_eq!(parse_loss_rule(""), 0.0, "no table: no loss");
+        let all = "table inet socklab { chain lossy_link { iifname \"veth-bob\" counter packets 3 bytes 252 drop } }";
+        assert_eq!(parse_loss_rule(all), 100.0, "a plain drop is 100 %");
     }
 
     #[test]

@@ -186,7 +186,11 @@ fn linger_zero_close_is_a_reset_sent_by_the_client() {
     let (port, h) = server("127.0.0.1", |mut s| {
         let _ = drain(&mut s);
     });
-    let cap = LiveCapture::start("reset", &["--port", &port.to_string()]);
+    let pcap = std::env::temp_dir().join(format!("socklab-live-{}-reset.pcap", std::process::id()));
+    let cap = LiveCapture::start(
+        "reset",
+        &["--port", &port.to_string(), "-w", pcap.to_str().unwrap()],
+    );
     let c = TcpStream::connect(("127.0.0.1", port)).unwrap();
     let sock = socket2::Socket::from(c);
     sock.set_linger(Some(Duration::ZERO)).unwrap();
@@ -206,6 +210,22 @@ fn linger_zero_close_is_a_reset_sent_by_the_client() {
     let conn = only_connection(&objs);
     assert_eq!(conn["teardown"], "reset");
     assert_eq!(conn["closed_by"], "client");
+    // After SIGTERM the -w file is complete: tcpdump reads every segment.
+    if let Ok(td) = std::process::Command::new("tcpdump")
+        .args(["-nn", "-r"])
+        .arg(&pcap)
+        .output()
+    {
+        assert!(
+            td.status.success(),
+            "{}",
+            String::from_utf8_lossy(&td.stderr)
+        );
+        let lines = String::from_utf8_lossy(&td.stdout).lines().count();
+        assert_eq!(lines, segs.len());
+    }
+    let _ = std::fs::remove_file(&pcap);
+    let _ = std::fs::remove_file(socklab::capture::run::events_path(&pcap));
 }
 
 #[test]

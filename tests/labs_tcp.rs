@@ -546,3 +546,72 @@ fn every_call_emits_enter_and_return_events() {
     }
     panic!("events incomplete: {failures:#?}");
 }
+
+#[test]
+fn network_unreachable_is_a_one_line_error_with_exit_1() {
+    if !socklab::sys::is_root() {
+        eprintln!("skipping network_unreachable_is_a_one_line_error_with_exit_1: needs root to make a network namespace");
+        return;
+    }
+    // A fresh network namespace has no route at all: connect() fails at
+    // once with ENETUNREACH and no packet leaves.
+    let ns = format!("unreach{}", std::process::id() % 100_000);
+    let ok = |c: &mut std::process::Command| c.status().is_ok_and(|s| s.success());
+    assert!(ok(
+        std::process::Command::new("ip").args(["netns", "add", &ns])
+    ));
+    let mut cmd = std::process::Command::new("ip");
+    cmd.args([
+        "netns",
+        "exec",
+        &ns,
+        exe("tcp_client"),
+        "--host",
+        "10.203.250.1",
+        "--message",
+        "hi",
+    ])
+    .env("SOCKLAB_EVENTS", no_events_path());
+    let out = run_command("tcp_client", cmd, b"");
+    let _ = std::process::Command::new("ip")
+        .args(["netns", "del", &ns])
+        .status();
+    assert_one_line_error(&out, "tcp_client", "network unreachable");
+}
+
+#[test]
+fn unknown_host_is_a_one_line_error_with_exit_1() {
+    if !socklab::sys::is_root() {
+        eprintln!("skipping unknown_host_is_a_one_line_error_with_exit_1: needs root to make a network namespace");
+        return;
+    }
+    // Inside a namespace with no route, the resolver's query cannot leave
+    // the machine: getaddrinfo fails without touching any network.
+    let ns = format!("nodns{}", std::process::id() % 100_000);
+    assert!(std::process::Command::new("ip")
+        .args(["netns", "add", &ns])
+        .status()
+        .is_ok_and(|s| s.success()));
+    let mut cmd = std::process::Command::new("ip");
+    cmd.args([
+        "netns",
+        "exec",
+        &ns,
+        exe("tcp_client"),
+        "--host",
+        "no-such-host.invalid",
+        "-m",
+        "hi",
+    ])
+    .env("SOCKLAB_EVENTS", no_events_path());
+    let out = run_command("tcp_client", cmd, b"");
+    let _ = std::process::Command::new("ip")
+        .args(["netns", "del", &ns])
+        .status();
+    assert_one_line_error(
+        &out,
+        "tcp_client",
+        "cannot resolve host `no-such-host.invalid`",
+    );
+    assert_contains(&out.stderr, "use an address such as 127.0.0.1");
+}

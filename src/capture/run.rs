@@ -415,7 +415,9 @@ fn live_loop(
         while let Ok(input) = rx.try_recv() {
             out.input(input, opts.count)?;
         }
-        out.session.release(Some(events::now()), out.render)?;
+        let now = events::now();
+        out.session.release(Some(now), out.render)?;
+        out.session.expire(now);
         out.render.flush()?;
         if let Some(w) = out.writer.as_mut() {
             w.flush()?;

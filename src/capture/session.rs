@@ -144,6 +144,12 @@ impl Session {
         Ok(())
     }
 
+    /// Free the connections whose linger time has passed, by the clock
+    /// (live captures call this when idle, when no packet moves time on).
+    pub fn expire(&mut self, now: Duration) {
+        self.tracker.expire(now);
+    }
+
     /// The newest timestamp seen on a packet (for releasing file captures).
     pub fn newest(&self) -> Duration {
         self.newest

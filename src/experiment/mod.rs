@@ -1,1 +1,137 @@
-//! (being written: the tcp_vs_udp experiment)
+//! The TCP vs UDP experiment behind `tcp_vs_udp`: the same workload (N
+//! messages of S bytes, optionally paced) sent once over TCP and once over
+//! UDP, counting what arrives, what is lost, duplicated or out of order, how
+//! long it took and how late each message was.
+//!
+//! | module       | what it holds                                                       | pure? |
+//! |--------------|---------------------------------------------------------------------|-------|
+//! | [`message`]  | the message: sequence number and send time, padded to `--size`       | yes   |
+//! | [`tally`]    | the receiver's count, percentiles, the binomial 95% interval         | yes   |
+//! | [`kernel`]   | the kernel's UDP drop counters (`RcvbufErrors`, per-socket drops)    | I/O   |
+//! | [`endpoint`] | the sender and the receiver, for both protocols                     | I/O   |
+//! | [`local`]    | the `overload` scenario: both ends as threads on loopback           | I/O   |
+//! | [`lossy`]    | the `lossy` scenario: both ends in namespaces `alice` and `bob`      | I/O   |
+//! | [`report`]   | one protocol's result: JSON object, table, what it means            | yes   |
+//! | [`plot`]     | the SVG of delivered % and elapsed time against the loss rate        | I/O   |
+//! | [`progress`] | the progress bar of runs longer than a second                        | I/O   |
+
+use std::time::Duration;
+
+pub mod endpoint;
+pub mod kernel;
+pub mod local;
+pub mod lossy;
+pub mod message;
+pub mod plot;
+pub mod progress;
+pub mod report;
+pub mod tally;
+
+pub use report::ProtoRun;
+
+use crate::net::NetError;
+use crate::netns::NetnsError;
+
+/// The largest `--messages`: the receiver keeps one latency per message.
+pub const MAX_MESSAGES: u64 = 10_000_000;
+
+/// The transport protocol of one run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum Proto {
+    Tcp,
+    Udp,
+}
+
+impl Proto {
+    /// `"tcp"` or `"udp"`, as in the JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Proto::Tcp => "tcp",
+            Proto::Udp => "udp",
+        }
+    }
+
+    /// `"TCP"` or `"UDP"`, as in prose and tables.
+    pub fn upper(self) -> &'static str {
+        match self {
+            Proto::Tcp => "TCP",
+            Proto::Udp => "UDP",
+        }
+    }
+}
+
+/// Where the messages go and what gets in their way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scenario {
+    /// Loopback, the sender as fast as it can, the receiver slow (`--recv-delay`). No root.
+    Overload,
+    /// Two namespaces `alice` and `bob`, the kernel dropping `--loss` percent of packets. Root, Linux.
+    Lossy,
+}
+
+impl Scenario {
+    /// `"overload"` or `"lossy"`, as in the JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scenario::Overload => "overload",
+            Scenario::Lossy => "lossy",
+        }
+    }
+}
+
+/// The same for both protocols: what to send and how the receiver behaves.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Workload {
+    /// Messages to send.
+    pub messages: u64,
+    /// Bytes per message (header included).
+    pub size: usize,
+    /// Messages per second; `None`: as fast as possible.
+    pub rate: Option<f64>,
+    /// Pause of the receiver after each message.
+    pub recv_delay: Duration,
+    /// SO_RCVBUF asked for the receiving socket; `None`: the kernel's default.
+    pub rcvbuf: Option<usize>,
+    /// How long the UDP receiver waits for stragglers once the sender is done.
+    pub idle_timeout: Duration,
+}
+
+/// Why a run of the experiment failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExperimentError {
+    #[error(transparent)]
+    Net(#[from] NetError),
+    #[error(transparent)]
+    Netns(#[from] NetnsError),
+    #[error(
+        "no sender connected within {waited:.1?}: the sender failed to start; see its error above"
+    )]
+    NoSender { waited: Duration },
+    #[error("{what}: {error}")]
+    Io {
+        what: String,
+        #[source]
+        error: std::io::Error,
+    },
+    #[error("the {role} in namespace {ns} failed: {detail}")]
+    Child {
+        role: &'static str,
+        ns: String,
+        detail: String,
+    },
+    #[error("iperf3: {0}")]
+    Iperf3(String),
+    #[error("interrupted")]
+    Interrupted,
+    #[error("a {0} thread panicked: this is a bug in socklab")]
+    Panicked(&'static str),
+}
+
+impl From<std::io::Error> for ExperimentError {
+    fn from(error: std::io::Error) -> Self {
+        ExperimentError::Io {
+            what: "socket call".into(),
+            error,
+        }
+    }
+}

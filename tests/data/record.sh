@@ -59,3 +59,16 @@ for f in any_sll any_sll2 snaplen60 snaplen90; do echo "$f.pcap: $(tcpdump -nn -
 # Not a pcap file at all, and a pcap file cut in the middle of a record.
 printf 'this is not a pcap file\n' > "$out/not_a_pcap.txt"
 head -c 300 "$out/reset.pcap" > "$out/cut_short.pcap"
+
+# Retransmissions and duplicate ACKs: a transfer over a link that drops 20 %
+# of packets, between two network namespaces, captured on alice's veth.
+tw=target/debug/twohost
+$tw --prefix rec --subnet 99 up --loss 20 >/dev/null
+trap '$tw --prefix rec --subnet 99 down >/dev/null' EXIT
+ip netns exec recbob "$bin/tcp_server" --quiet --once --mode sink --host 10.203.99.2 --port 5000 >/dev/null & sleep 0.5
+ip netns exec recalice tcpdump -i veth-recalice -U --immediate-mode -s 128 -w "$out/lossy.pcap" tcp 2>/dev/null & td=$!
+sleep 1
+ip netns exec recalice "$bin/tcp_client" --quiet --host 10.203.99.2 --port 5000 --bytes 1M >/dev/null || true
+sleep 1
+kill -INT $td; wait $td || true
+echo "lossy.pcap: $(tcpdump -nn -r "$out/lossy.pcap" 2>/dev/null | wc -l) packets"

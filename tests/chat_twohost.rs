@@ -1,0 +1,339 @@
+//! The chat between two "computers": network namespaces `<prefix>alice`
+//! and `<prefix>bob` that each test builds and always removes, with and
+//! without packet loss on the cable. Needs root (CI runs as root); skipped
+//! with a printed reason otherwise.
+
+mod chat_support;
+
+use std::collections::BTreeSet;
+use std::thread;
+use std::time::Duration;
+
+use chat_support::*;
+
+/// Messages each side types in the two-way tests.
+const EACH: u64 = 25;
+
+fn text(who: &str, i: u64) -> String {
+    format!("{who}: message {i} with spaces, ü and ✓")
+}
+
+/// Both type EACH messages at once; each shows all of the other's, intact
+/// and in order; then alice types /quit and bob is told.
+fn talk_both_ways(mut a: Running, mut b: Running) -> (Running, Running) {
+    a.wait_line("chatting with");
+    b.wait_line("chatting with");
+    let lines = |who: &str| (1..=EACH).map(|i| text(who, i)).collect::<Vec<_>>();
+    let typing_a = type_in_background(a.take_stdin(), lines("alice"), Duration::from_millis(5));
+    let typing_b = type_in_background(b.take_stdin(), lines("bob"), Duration::from_millis(5));
+    a.give_stdin(typing_a.join().unwrap());
+    b.give_stdin(typing_b.join().unwrap());
+    for (reader, writer) in [(&a, "bob"), (&b, "alice")] {
+        reader.wait_stdout(&format!("{EACH} messages from {writer}"), |lines| {
+            messages(lines).len() as u64 >= EACH
+        });
+        let expected: Vec<Shown> = (1..=EACH)
+            .map(|i| Shown {
+                name: writer.to_string(),
+                seq: i,
+                text: escaped(&text(writer, i)),
+            })
+            .collect();
+        assert_eq!(messages(&reader.stdout()), expected, "\n{}", reader.dump());
+    }
+    a.type_line("/quit");
+    b.wait_line("-- peer left");
+    for run in [&mut a, &mut b] {
+        assert!(run.wait_exit().success(), "{}", run.dump());
+        assert_eq!(
+            report(run),
+            Counts {
+                sent: EACH,
+                received: EACH,
+                ..Counts::default()
+            },
+            "\n{}",
+            run.dump()
+        );
+    }
+    (a, b)
+}
+
+#[test]
+fn tcp_chat_between_alice_and_bob_both_ways_on_ipv4_and_ipv6() {
+    if !can_use_namespaces("tcp_chat_between_alice_and_bob_both_ways_on_ipv4_and_ipv6") {
+        return;
+    }
+    let net = Net::up('t', 101, 0.0);
+    let (alice, bob) = (&net.hosts.alice, &net.hosts.bob);
+    for ipv6 in [false, true] {
+        let listen_on = alice.addr(ipv6).to_string();
+        let port = if ipv6 { "5006" } else { "5005" };
+        let a = Running::start(
+            "alice",
+            chat_on(
+                alice,
+                &[
+                    "--proto", "tcp", "--listen", "--host", &listen_on, "--port", port, "--name",
+                    "alice",
+                ],
+            ),
+        );
+        a.wait_line("listening on");
+        let b = Running::start(
+            "bob",
+            chat_on(
+                bob,
+                &[
+                    "--proto",
+                    "tcp",
+                    "--connect",
+                    &listen_on,
+                    "--port",
+                    port,
+                    "--name",
+                    "bob",
+                ],
+            ),
+        );
+        let (a, b) = talk_both_ways(a, b);
+        // The two ends are the two hosts' own addresses.
+        let bob_addr = bob.addr(ipv6).to_string();
+        let accepted = a
+            .stdout()
+            .into_iter()
+            .find(|l| l.starts_with("accept() -> new socket for "))
+            .unwrap();
+        assert!(accepted.contains(&bob_addr), "{accepted}");
+        assert!(
+            b.stdout()
+                .contains(&"-- peer left: it closed the connection (FIN received)".to_string()),
+            "{}",
+            b.dump()
+        );
+    }
+}
+
+#[test]
+fn udp_chat_between_alice_and_bob_both_ways_on_ipv4_and_ipv6() {
+    if !can_use_namespaces("udp_chat_between_alice_and_bob_both_ways_on_ipv4_and_ipv6") {
+        return;
+    }
+    let net = Net::up('u', 102, 0.0);
+    let (alice, bob) = (&net.hosts.alice, &net.hosts.bob);
+    for ipv6 in [false, true] {
+        // The same command on both hosts, each naming the other.
+        let (to_bob, to_alice) = (bob.addr(ipv6).to_string(), alice.addr(ipv6).to_string());
+        let a = Running::start(
+            "alice",
+            chat_on(
+                alice,
+                &["--proto", "udp", "--peer", &to_bob, "--name", "alice"],
+            ),
+        );
+        let b = Running::start(
+            "bob",
+            chat_on(
+                bob,
+                &["--proto", "udp", "--peer", &to_alice, "--name", "bob"],
+            ),
+        );
+        let (a, b) = talk_both_ways(a, b);
+        // connect() on UDP picked alice's own address as the source.
+        let narrated = a.stdout();
+        assert!(
+            narrated
+                .iter()
+                .any(|l| l.starts_with("connect(") && l.contains(&to_bob)),
+            "{}",
+            a.dump()
+        );
+        assert!(
+            b.stdout()
+                .iter()
+                .any(|l| l.starts_with("-- peer left: it sent a goodbye datagram")),
+            "{}",
+            b.dump()
+        );
+    }
+}
+
+#[test]
+fn udp_over_a_lossy_link_reports_exactly_the_messages_that_did_not_arrive() {
+    if !can_use_namespaces("udp_over_a_lossy_link_reports_exactly_the_messages_that_did_not_arrive")
+    {
+        return;
+    }
+    const SENT: u64 = 200;
+    let net = Net::up('l', 103, 0.0);
+    let (alice, bob) = (&net.hosts.alice, &net.hosts.bob);
+    let to_bob = bob.v4.to_string();
+    let to_alice = alice.v4.to_string();
+    let mut a = Running::start(
+        "alice",
+        chat_on(
+            alice,
+            &[
+                "--proto", "udp", "--peer", &to_bob, "--name", "alice", "--quiet",
+            ],
+        ),
+    );
+    let mut b = Running::start(
+        "bob",
+        chat_on(
+            bob,
+            &[
+                "--proto", "udp", "--peer", &to_alice, "--name", "bob", "--quiet",
+            ],
+        ),
+    );
+    a.wait_line("chatting with");
+    b.wait_line("chatting with");
+
+    // 30 % of the packets arriving at each host are dropped, in the kernel.
+    net.hosts.set_loss(30.0).unwrap();
+    let lines: Vec<String> = (1..=SENT).map(|i| format!("message {i}")).collect();
+    let typing = type_in_background(a.take_stdin(), lines, Duration::from_millis(3));
+    a.give_stdin(typing.join().unwrap());
+    thread::sleep(Duration::from_millis(500));
+    let (to_alice_dropped, to_bob_dropped) = net.hosts.dropped().unwrap();
+    // The goodbye must arrive, so that the losses just before it show too.
+    net.hosts.set_loss(0.0).unwrap();
+    a.type_line("/quit");
+    b.wait_line("-- peer left");
+    assert!(a.wait_exit().success());
+    assert!(b.wait_exit().success());
+
+    let shown = messages(&b.stdout());
+    let received: BTreeSet<u64> = shown.iter().map(|m| m.seq).collect();
+    for m in &shown {
+        assert_eq!(m.text, format!("message {}", m.seq), "intact");
+        assert_eq!(m.name, "alice");
+    }
+    let missing: BTreeSet<u64> = (1..=SENT).filter(|s| !received.contains(s)).collect();
+    let c = report(&b);
+    let sent = report(&a).sent;
+    eprintln!(
+        "30 % loss: alice sent {sent}, bob received {}, reported lost {}; nft dropped {to_bob_dropped} packets arriving at bob ({to_alice_dropped} at alice)",
+        c.received, c.lost
+    );
+    assert_eq!(sent, SENT);
+    assert_eq!(c.received, received.len() as u64);
+    assert_eq!(
+        c.lost,
+        sent - c.received,
+        "lost = sent - received\n{}",
+        b.dump()
+    );
+    assert_eq!(
+        reported_lost(&b.stdout()),
+        missing,
+        "the gap notes name exactly the missing numbers"
+    );
+    assert_eq!(
+        (c.reordered, c.duplicates),
+        (0, 0),
+        "a veth neither reorders nor duplicates"
+    );
+    // Loose bounds: 30 % of 200 is 60; the kernel's dice are random.
+    assert!((20..=110).contains(&c.lost), "about 30 % lost: {}", c.lost);
+    assert!(
+        to_bob_dropped >= c.lost,
+        "every lost message was dropped by the rule"
+    );
+}
+
+#[test]
+fn tcp_over_a_lossy_link_loses_nothing_and_says_why() {
+    if !can_use_namespaces("tcp_over_a_lossy_link_loses_nothing_and_says_why") {
+        return;
+    }
+    /// At least this many messages; more until the link has dropped two
+    /// packets on their way to alice (nearly all of them are bob's segments;
+    /// the odd one may be an IPv6 router solicitation).
+    const AT_LEAST: u64 = 200;
+    const AT_MOST: u64 = 1000;
+    let net = Net::up('r', 104, 0.0);
+    let (alice, bob) = (&net.hosts.alice, &net.hosts.bob);
+    let mut a = Running::start(
+        "alice",
+        chat_on(
+            alice,
+            &["--proto", "tcp", "--listen", "--name", "alice", "--quiet"],
+        ),
+    );
+    a.wait_line("listening on");
+    let to_alice = alice.v4.to_string();
+    let mut b = Running::start(
+        "bob",
+        chat_on(
+            bob,
+            &[
+                "--proto",
+                "tcp",
+                "--connect",
+                &to_alice,
+                "--name",
+                "bob",
+                "--quiet",
+            ],
+        ),
+    );
+    a.wait_line("chatting with");
+    b.wait_line("chatting with");
+    // 10 %: enough for retransmissions, not so much that TCP's doubling
+    // retransmission timeout makes the test wait for minutes.
+    net.hosts.set_loss(10.0).unwrap();
+    let mut sent = 0;
+    while sent < AT_MOST {
+        sent += 1;
+        b.type_line(&format!("message {sent}"));
+        thread::sleep(Duration::from_millis(10));
+        if sent >= AT_LEAST && sent % 20 == 0 && net.hosts.dropped().unwrap().0 > 1 {
+            break;
+        }
+    }
+    thread::sleep(Duration::from_millis(300));
+    let (dropped_at_alice, dropped_at_bob) = net.hosts.dropped().unwrap();
+    // A clean cable for the rest: what is still missing arrives at the next
+    // retransmission.
+    net.hosts.set_loss(0.0).unwrap();
+    a.wait_stdout("every message", |lines| {
+        messages(lines).len() as u64 >= sent
+    });
+    b.type_line("/quit");
+    a.wait_line("-- peer left");
+    assert!(a.wait_exit().success(), "{}", a.dump());
+    assert!(b.wait_exit().success(), "{}", b.dump());
+
+    let seqs: Vec<u64> = messages(&a.stdout()).iter().map(|m| m.seq).collect();
+    assert_eq!(
+        seqs,
+        (1..=sent).collect::<Vec<_>>(),
+        "all of them, in order"
+    );
+    assert_eq!(
+        report(&a),
+        Counts {
+            received: sent,
+            ..Counts::default()
+        }
+    );
+    // bob's kernel retransmitted what the link dropped, and bob says so.
+    let why = b
+        .stdout()
+        .into_iter()
+        .find(|l| l.starts_with("why: "))
+        .unwrap();
+    eprintln!(
+        "10 % loss: nft dropped {dropped_at_alice} packets at alice, {dropped_at_bob} at bob; bob: {why}"
+    );
+    // The packets dropped on their way to alice were bob's data segments
+    // (the handshake was over before the loss began): bob's kernel must have
+    // sent them again.
+    assert!(
+        dropped_at_alice > 0,
+        "the rule dropped some of bob's segments"
+    );
+    assert!(why.contains("the kernel retransmitted"), "{why}");
+}
