@@ -24,6 +24,9 @@ fn bins() -> BTreeMap<&'static str, PathBuf> {
         ("udp_server", env!("CARGO_BIN_EXE_udp_server")),
         ("udp_client", env!("CARGO_BIN_EXE_udp_client")),
         ("capture", env!("CARGO_BIN_EXE_capture")),
+        ("chat", env!("CARGO_BIN_EXE_chat")),
+        ("twohost", env!("CARGO_BIN_EXE_twohost")),
+        ("tcp_vs_udp", env!("CARGO_BIN_EXE_tcp_vs_udp")),
     ]
     .into_iter()
     .map(|(name, path)| (name, PathBuf::from(path)))
