@@ -53,6 +53,8 @@ pub struct Course {
     pub scratch: PathBuf,
     /// Ports already handed out (never hand one out twice).
     used_ports: Mutex<BTreeSet<u16>>,
+    /// One letter naming this test's namespaces (`k` + tag + block number).
+    tag: char,
 }
 
 /// Why a block failed: where, and what the student would have seen.
@@ -132,6 +134,7 @@ impl Course {
             repo,
             scratch,
             used_ports: Mutex::new(BTreeSet::new()),
+            tag: name.chars().next().unwrap_or('x'),
         }
     }
 
@@ -186,17 +189,32 @@ impl Course {
     /// Run one block; every job it started is stopped before this returns.
     pub fn run_block(&self, block: &Block, block_no: usize) -> Result<(), Failure> {
         let dir = self.workdir(&block.file);
-        let ports = self.port_map(block);
+        let uses_netns = block.steps.iter().any(|s| {
+            let t = s.action.text();
+            t.contains("target/release/twohost") || t.contains("netns exec")
+        });
+        let rewrite = Rewrite {
+            ports: self.port_map(block),
+            netns_prefix: uses_netns.then(|| format!("k{}{:02}", self.tag, block_no % 100)),
+        };
         let events = dir.join(format!("events-{block_no}.sock"));
         let mut jobs: Vec<Job> = Vec::new();
         let result = (|| {
             for step in &block.steps {
-                self.run_step(block, step, &ports, &dir, &events, &mut jobs)?;
+                self.run_step(block, step, &rewrite, &dir, &events, &mut jobs)?;
             }
             Ok(())
         })();
         for job in jobs.iter_mut().rev() {
             job.stop();
+        }
+        if let (Some(prefix), Some(twohost)) = (&rewrite.netns_prefix, self.bins.get("twohost")) {
+            // Whatever happened, leave no namespace behind.
+            let _ = Command::new(twohost)
+                .args(["--prefix", prefix, "down"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
         }
         result
     }
@@ -225,7 +243,7 @@ impl Course {
         &self,
         block: &Block,
         step: &Step,
-        ports: &BTreeMap<u16, u16>,
+        rewrite: &Rewrite,
         dir: &Path,
         events: &Path,
         jobs: &mut Vec<Job>,
@@ -235,12 +253,13 @@ impl Course {
             at: at.clone(),
             message,
         };
-        let ported = |s: &str| {
-            ports
-                .iter()
-                .fold(s.to_string(), |t, (from, to)| replace_port(&t, *from, *to))
-        };
-        let expect: Vec<String> = step.expect.iter().map(|e| ported(e)).collect();
+        let ported = |s: &str| rewrite.command(s);
+        let twohost_step = step.action.text().contains("target/release/twohost");
+        let expect: Vec<String> = step
+            .expect
+            .iter()
+            .map(|e| rewrite.expected(e, twohost_step))
+            .collect();
         let limit = Duration::from_secs(block.timeout_secs);
         if let Action::Run(command) | Action::Start(command) = &step.action {
             let lab_program = LAB_PROGRAMS
@@ -363,6 +382,83 @@ impl Course {
             }
         }
     }
+}
+
+/// How a block's text is changed before it runs: lab ports to free ports,
+/// and the two hosts `alice` and `bob` to a pair of namespaces of its own
+/// (`twohost --prefix`), so that it can run beside other tests.
+struct Rewrite {
+    ports: BTreeMap<u16, u16>,
+    netns_prefix: Option<String>,
+}
+
+impl Rewrite {
+    /// A `$ ` line as it runs.
+    fn command(&self, text: &str) -> String {
+        let mut t = self.ported(text);
+        if let Some(p) = &self.netns_prefix {
+            t = t.replace("target/release/twohost", &format!("target/release/twohost --prefix {p}"));
+            for host in ["alice", "bob"] {
+                t = t.replace(&format!("netns exec {host}"), &format!("netns exec {p}{host}"));
+            }
+            t = self.veths(&t);
+        }
+        t
+    }
+
+    /// An expected line as the program prints it; in the output of
+    /// `twohost` itself, `alice` and `bob` are the namespaces' names.
+    fn expected(&self, text: &str, twohost_step: bool) -> String {
+        let mut t = self.ported(text);
+        if let Some(p) = &self.netns_prefix {
+            t = self.veths(&t);
+            if twohost_step {
+                for host in ["alice", "bob"] {
+                    t = replace_word(&t, host, &format!("{p}{host}"));
+                }
+            }
+        }
+        t
+    }
+
+    fn ported(&self, text: &str) -> String {
+        self.ports
+            .iter()
+            .fold(text.to_string(), |t, (from, to)| replace_port(&t, *from, *to))
+    }
+
+    /// `veth-alice` → the prefixed pair's interface name (as `netns.rs` makes it).
+    fn veths(&self, text: &str) -> String {
+        let Some(p) = &self.netns_prefix else {
+            return text.to_string();
+        };
+        let mut t = text.to_string();
+        for host in ["alice", "bob"] {
+            let veth: String = format!("veth-{p}{host}").chars().take(15).collect();
+            t = t.replace(&format!("veth-{host}"), &veth);
+        }
+        t
+    }
+}
+
+/// `text` with the whole word `word` replaced by `by`.
+fn replace_word(text: &str, word: &str, by: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(word) {
+        let before = rest[..at].chars().next_back();
+        let after = rest[at + word.len()..].chars().next();
+        let part_of_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '-' || c == '_');
+        out.push_str(&rest[..at]);
+        if part_of_word(before) || part_of_word(after) {
+            out.push_str(word);
+        } else {
+            out.push_str(by);
+        }
+        rest = &rest[at + word.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Start `command` with bash in `dir`, in a process group of its own.
