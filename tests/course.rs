@@ -297,3 +297,34 @@ fn names_functions_in_link_text() {
     assert_eq!(function_named("tcp_server.rs"), None);
     assert_eq!(function_named("`src/bin/tcp_server.rs`"), None);
 }
+
+/// docs/flowcharts.md has a section with a Mermaid flowchart for each
+/// program, and each section links to the program's source.
+#[test]
+fn flowcharts_cover_every_program() {
+    let text = read(&repo().join("docs/flowcharts.md"));
+    for program in [
+        "tcp_server",
+        "tcp_client",
+        "udp_server",
+        "udp_client",
+        "chat",
+        "capture",
+        "tcp_vs_udp",
+    ] {
+        let heading = format!("\n## {program}\n");
+        let start = text
+            .find(&heading)
+            .unwrap_or_else(|| panic!("docs/flowcharts.md has no section `## {program}`"));
+        let rest = &text[start + heading.len()..];
+        let section = &rest[..rest.find("\n## ").unwrap_or(rest.len())];
+        assert!(
+            section.contains("```mermaid\nflowchart TD\n"),
+            "the {program} section has no Mermaid flowchart"
+        );
+        assert!(
+            section.contains(&format!("(../src/bin/{program}.rs)")),
+            "the {program} section does not link to src/bin/{program}.rs"
+        );
+    }
+}

@@ -397,9 +397,15 @@ impl Rewrite {
     fn command(&self, text: &str) -> String {
         let mut t = self.ported(text);
         if let Some(p) = &self.netns_prefix {
-            t = t.replace("target/release/twohost", &format!("target/release/twohost --prefix {p}"));
+            t = t.replace(
+                "target/release/twohost",
+                &format!("target/release/twohost --prefix {p}"),
+            );
             for host in ["alice", "bob"] {
-                t = t.replace(&format!("netns exec {host}"), &format!("netns exec {p}{host}"));
+                t = t.replace(
+                    &format!("netns exec {host}"),
+                    &format!("netns exec {p}{host}"),
+                );
             }
             t = self.veths(&t);
         }
@@ -422,9 +428,9 @@ impl Rewrite {
     }
 
     fn ported(&self, text: &str) -> String {
-        self.ports
-            .iter()
-            .fold(text.to_string(), |t, (from, to)| replace_port(&t, *from, *to))
+        self.ports.iter().fold(text.to_string(), |t, (from, to)| {
+            replace_port(&t, *from, *to)
+        })
     }
 
     /// `veth-alice` → the prefixed pair's interface name (as `netns.rs` makes it).
@@ -448,7 +454,8 @@ fn replace_word(text: &str, word: &str, by: &str) -> String {
     while let Some(at) = rest.find(word) {
         let before = rest[..at].chars().next_back();
         let after = rest[at + word.len()..].chars().next();
-        let part_of_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '-' || c == '_');
+        let part_of_word =
+            |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '-' || c == '_');
         out.push_str(&rest[..at]);
         if part_of_word(before) || part_of_word(after) {
             out.push_str(word);
