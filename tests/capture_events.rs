@@ -162,3 +162,43 @@ fn without_a_capture_lab_programs_run_and_say_nothing_about_events() {
     assert!(!events.exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn calls_from_an_ordinary_user_reach_a_capture_run_as_root() {
+    if !can_capture("calls_from_an_ordinary_user_reach_a_capture_run_as_root") {
+        return;
+    }
+    // The lecture setup: the instructor's capture runs as root, students'
+    // programs as themselves. Here the student is `nobody`.
+    let port = free_port();
+    let p = port.to_string();
+    let cap = LiveCapture::start("other-user", &["--port", &p]);
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(lab("udp_client"))
+        .args([
+            "--port",
+            &p,
+            "--message",
+            "hi",
+            "--timeout",
+            "200ms",
+            "--color",
+            "never",
+        ])
+        .env("SOCKLAB_EVENTS", &cap.events)
+        .output();
+    let Ok(out) = out else {
+        eprintln!("skipping: setpriv (util-linux) is not installed");
+        return;
+    };
+    assert!(out.status.success(), "{out:?}");
+    let objs = cap.stop();
+    let calls = of_type(&objs, "call");
+    assert!(
+        calls
+            .iter()
+            .any(|c| c["prog"] == "udp_client" && c["call"] == "sendto"),
+        "{objs:#?}"
+    );
+}

@@ -246,7 +246,7 @@ fn sizes_that_no_message_can_have_are_usage_errors() {
     );
     usage_error(&["--size", "1T"], "larger than a UDP datagram can carry");
     usage_error(&["--size", "99999999999T"], "too large");
-    usage_error(&["--size", "lots"], "unknown size suffix");
+    usage_error(&["--size", "lots"], "is not a size");
 }
 
 #[test]
