@@ -114,7 +114,7 @@ struct Opts {
     #[arg(value_name = "FILTER")]
     filter: Vec<String>,
     /// A program to run under capture: capture until it exits (plus --grace).
-    #[arg(last = true, value_name = "PROGRAM")]
+    #[arg(last = true, value_name = "PROGRAM", conflicts_with = "read")]
     program: Vec<String>,
 }
 

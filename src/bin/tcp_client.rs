@@ -177,7 +177,7 @@ fn run() -> anyhow::Result<()> {
                     break;
                 }
                 Err(error) if is_timeout(&error) => n.output(format!(
-                    "no reply within {:?} (a server in --mode print does not answer)",
+                    "no reply within {:?} (the server did not answer in time; one in --mode print never does)",
                     args.timeout
                 )),
                 Err(error) => return Err(transfer("recv", ends, error).into()),

@@ -138,17 +138,6 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
         None => Source::live(&opts.interface, opts.filter.as_deref(), opts.immediate)?,
     };
     let live = source.is_live();
-    if live {
-        // Like tcpdump, say where we listen (on stderr, so JSON stays clean);
-        // tests wait for this line before they send anything.
-        eprintln!(
-            "capture: listening on {} ({}), filter: {}",
-            source.name(),
-            source.link_type().name(),
-            opts.filter.as_deref().unwrap_or("none")
-        );
-    }
-
     // Events from the lab programs (live captures only).
     let mut listener = None;
     if live {
@@ -156,6 +145,18 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
             Ok(l) => listener = Some(l),
             Err(e) => eprintln!("capture: note: socket calls will not be shown: {e}"),
         }
+    }
+
+    if live {
+        // Like tcpdump, say where we listen (on stderr, so JSON stays clean);
+        // tests wait for this line before they send anything, so it comes
+        // after the events socket is bound.
+        eprintln!(
+            "capture: listening on {} ({}), filter: {}",
+            source.name(),
+            source.link_type().name(),
+            opts.filter.as_deref().unwrap_or("none")
+        );
     }
 
     // Root was needed only to open the capture: give it back now.

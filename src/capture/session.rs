@@ -212,6 +212,22 @@ impl Session {
                 _ => None,
             })
         });
+        // A refused connect() never learns its local address: its SYN is
+        // the first one to that peer after the call.
+        let local = local.or_else(|| {
+            (ev.call == "connect" && ev.phase == Phase::Enter)
+                .then(|| {
+                    self.queue.iter().find_map(|it| match it {
+                        Item::Segment { t, seg, .. }
+                            if *t >= ev.t && seg.is_syn() && Some(seg.dst) == peer =>
+                        {
+                            Some(seg.src)
+                        }
+                        _ => None,
+                    })
+                })
+                .flatten()
+        });
         let (Some(local), Some(peer)) = (local, peer) else {
             return;
         };
