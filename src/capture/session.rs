@@ -160,9 +160,10 @@ impl Session {
         match item {
             Item::Segment { ann, .. } => {
                 if let Some(conn) = ann.conn {
+                    // Insert, not or_insert: a new connection may reuse the
+                    // address pair of one in TIME-WAIT, with a new number.
                     self.conns
-                        .entry(key(ann.client, ann.server))
-                        .or_insert((conn, ann.client));
+                        .insert(key(ann.client, ann.server), (conn, ann.client));
                     self.last_step.insert(conn, step_phrase(ann));
                 }
             }
@@ -332,5 +333,72 @@ fn step_phrase(ann: &Annotation) -> String {
         Step::Ack => "an ACK".into(),
         Step::Retransmission => "a retransmission".into(),
         Step::Other => "a segment".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::CallEvent;
+    use crate::render::Item;
+    use crate::wire::{build, TcpFlags};
+
+    /// Collects what the session draws.
+    #[derive(Default)]
+    struct Collect(Vec<Item>);
+
+    impl Render for Collect {
+        fn item(&mut self, item: &Item) -> io::Result<()> {
+            self.0.push(item.clone());
+            Ok(())
+        }
+        fn end(&mut self, _: &End) -> io::Result<()> {
+            Ok(())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_call_on_a_reused_address_pair_belongs_to_the_new_connection() {
+        let c = "127.0.0.1:40000".parse().unwrap();
+        let s = "127.0.0.1:5000".parse().unwrap();
+        let frame =
+            |seq, flags| build::ethernet(&build::tcp_v4(c, s, seq, 0, flags, 100, &[], &[]));
+        let ms = Duration::from_millis;
+        let mut session = Session::new(LinkType::Ethernet, Duration::ZERO);
+        let mut out = Collect::default();
+        // Connection 1: a SYN answered by nothing, then connection 2 on the
+        // same pair with another ISN (a new connection number).
+        session.packet(ms(1_000), &frame(100, TcpFlags::SYN));
+        session.release(None, &mut out).unwrap();
+        session.packet(ms(9_000), &frame(900_000, TcpFlags::SYN));
+        session.event(CallEvent {
+            prog: "tcp_client".into(),
+            pid: 1,
+            call: "send".into(),
+            phase: Phase::Return,
+            local: Some(c.into()),
+            peer: Some(s.into()),
+            result: "ok".into(),
+            t: ms(9_001),
+        });
+        session.release(None, &mut out).unwrap();
+        let conns: Vec<_> = out
+            .0
+            .iter()
+            .filter_map(|i| match i {
+                Item::Segment { ann, .. } => ann.conn,
+                _ => None,
+            })
+            .collect();
+        assert_eq!(conns.len(), 2);
+        assert_ne!(conns[0], conns[1], "the second SYN opens a new connection");
+        let call = out.0.iter().find_map(|i| match i {
+            Item::Call(c) => Some(c.conn),
+            _ => None,
+        });
+        assert_eq!(call, Some(Some(conns[1])));
     }
 }
