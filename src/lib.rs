@@ -23,6 +23,7 @@ pub mod chat;
 pub mod cli;
 pub mod events;
 pub mod experiment;
+pub mod lab;
 pub mod narrate;
 pub mod net;
 pub mod netns;
