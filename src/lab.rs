@@ -37,7 +37,7 @@
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fmt::Display;
-use std::io::{self, BufRead, ErrorKind, IsTerminal, Read};
+use std::io::{self, BufRead, ErrorKind, IsTerminal, Read, StdoutLock};
 use std::net::{Ipv4Addr, Shutdown, SocketAddr};
 use std::ops::Deref;
 use std::os::fd::{AsFd, AsRawFd, RawFd};
@@ -120,8 +120,14 @@ pub fn quote(bytes: &[u8]) -> String {
 /// Run `print` with stdout held: no other thread's line comes between the
 /// lines it prints (or between a call and what it causes in another thread).
 pub fn together<T>(print: impl FnOnce() -> T) -> T {
-    let _stdout = io::stdout().lock();
+    let _held = hold();
     print()
+}
+
+/// Hold stdout until the guard is dropped: this thread's lines go out as
+/// usual, another thread's wait (a chat's two threads print at once).
+pub fn hold() -> StdoutLock<'static> {
+    io::stdout().lock()
 }
 
 /// getaddrinfo(): `host` and `port` as addresses, narrated.

@@ -6,9 +6,10 @@
 //! |-------------|----------------------------------------------------------------------|-------|
 //! | [`cli`]     | options shared by every binary: `--color`, sizes like `64K`, exit codes | yes   |
 //! | [`net`]     | name resolution, line framing, socket errors with a hint for students | I/O   |
+//! | [`lab`]     | the narrated socket of the lab programs: one method per C call        | I/O   |
 //! | [`netns`]  | two "computers" on one machine: namespaces, veth, kernel packet loss | I/O   |
 //! | [`narrate`] | one line per socket call, as the lab programs print it               | I/O   |
-//! | [`chat`]    | the chat's message format, gap detection, and its screen (prompt)     | mostly |
+//! | [`chat`]    | the chat's message format, gap detection, its screen and its threads  | mostly |
 //! | [`experiment`] | the TCP vs UDP loss and timing experiment                        | I/O   |
 //! | [`events`]  | the datagram a lab program sends to `capture` for every call          | I/O   |
 //! | [`wire`]    | bytes to `Segment` / `Datagram`: link, IP and transport decoding     | yes   |

@@ -304,7 +304,9 @@ impl<L: Link> Chat<L> {
     fn send(&self, kind: Kind, seq: u64, text: &[u8]) -> Result<bool, NetError> {
         let time_ms = events::now().as_millis() as u64;
         let message = Message::new(kind, seq, time_ms, &self.name, text).encode();
-        self.link.send_message(self, kind, &message)
+        // stdout is held meanwhile: what the receiving thread prints (an
+        // ICMP error this very datagram caused) comes after our send() line.
+        lab::together(|| self.link.send_message(self, kind, &message))
     }
 }
 
@@ -356,9 +358,12 @@ impl Link for TcpSocket {
         let mut buf = vec![0u8; RECV_BUFFER];
         let mut lines = LineFramer::new();
         loop {
-            // During a flood, what arrives is counted but not shown.
-            let mut show = true;
+            // During a flood, what arrives is counted but not shown. Once it
+            // has arrived, stdout is held until it is shown (`held`), so that
+            // the main thread's lines do not come between.
+            let (mut show, mut held) = (true, None);
             let admit = || {
+                held = Some(lab::hold());
                 show = chat.inbox.admit();
                 show
             };
@@ -467,9 +472,11 @@ impl Link for UdpSocket {
         loop {
             // recv(): one call returns exactly one datagram, never half of
             // one and never two. The socket is connected: only the peer's
-            // arrive. During a flood they are counted but not shown.
-            let mut show = true;
+            // arrive. During a flood they are counted but not shown; stdout
+            // is held from its arrival until it is shown, as over TCP.
+            let (mut show, mut held) = (true, None);
             let admit = || {
+                held = Some(lab::hold());
                 show = chat.inbox.admit();
                 show
             };

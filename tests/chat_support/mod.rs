@@ -360,7 +360,8 @@ pub fn messages(lines: &[String]) -> Vec<Shown> {
 }
 
 /// The numbers of the final report line:
-/// `report: sent 20, received 18, lost 2, reordered 0, duplicates 0`.
+/// `report: sent 20, received 18, lost 2, reordered 0, duplicates 0`
+/// (and `, bogus 1` when some numbers were impossible).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Counts {
     pub sent: u64,
@@ -368,6 +369,7 @@ pub struct Counts {
     pub lost: u64,
     pub reordered: u64,
     pub duplicates: u64,
+    pub bogus: u64,
 }
 
 /// The report of a chat that has ended; panics if there is none.
@@ -387,6 +389,7 @@ pub fn report(run: &Running) -> Counts {
             "lost" => c.lost = value,
             "reordered" => c.reordered = value,
             "duplicates" => c.duplicates = value,
+            "bogus" => c.bogus = value,
             other => panic!("unknown report field {other}"),
         }
     }
@@ -452,6 +455,36 @@ impl Running {
     pub fn give_stdin(&mut self, stdin: ChildStdin) {
         self.stdin = Some(stdin);
     }
+}
+
+/// A UDP chat `alice` on loopback whose peer the test plays by hand: our
+/// socket (connected to alice's port, reads waiting up to [`WAIT`]) and the
+/// running chat, once it says `chatting with`. `extra` adds arguments.
+pub fn udp_chat_with_hand_peer(extra: &[&str]) -> (UdpSocket, Running) {
+    let me = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = free_udp_port("127.0.0.1").to_string();
+    me.connect(("127.0.0.1", port.parse::<u16>().unwrap()))
+        .unwrap();
+    me.set_read_timeout(Some(WAIT)).unwrap();
+    let peer_port = me.local_addr().unwrap().port().to_string();
+    let mut args = vec![
+        "--proto",
+        "udp",
+        "--peer",
+        "127.0.0.1",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--peer-port",
+        &peer_port,
+        "--name",
+        "alice",
+    ];
+    args.extend_from_slice(extra);
+    let alice = Running::start("alice", chat(&args));
+    alice.wait_line("chatting with");
+    (me, alice)
 }
 
 /// Run a command to its end: (exit code, stdout, stderr).
