@@ -84,6 +84,21 @@ impl CommonArgs {
     }
 }
 
+/// The arguments of a lab program, which hold the [`CommonArgs`].
+pub trait LabArgs: clap::Parser {
+    /// `--host`, `--quiet`, `--color`.
+    fn common(&self) -> &CommonArgs;
+}
+
+/// The `main` of a lab program `prog`: parse its arguments, narrate its
+/// calls with `--quiet` and `--color` applied, run `run` and turn its
+/// outcome into the exit code ([`run_main`]).
+pub fn run_lab<A: LabArgs>(prog: &str, run: impl FnOnce(A) -> anyhow::Result<()>) -> ExitCode {
+    let args = A::parse();
+    args.common().start(prog);
+    run_main(prog, || run(args))
+}
+
 /// Parse a byte count such as `100`, `64K`, `1M`, `1G` (binary multiples:
 /// K = 1024). A trailing `B` or `iB` is accepted (`64KiB`). For clap's
 /// `value_parser`.

@@ -424,6 +424,23 @@ pub trait Endpoint {
     fn close(self);
 }
 
+/// `impl Endpoint` for a socket type: its own methods.
+macro_rules! endpoint {
+    ($socket:ident) => {
+        impl Endpoint for $socket {
+            fn peer(&self) -> Option<SocketAddr> {
+                self.0.peer()
+            }
+            fn shutdown(&self, how: Shutdown) -> Result<(), NetError> {
+                self.0.shutdown(how)
+            }
+            fn close(self) {
+                $socket::close(self);
+            }
+        }
+    };
+}
+
 // ---- TCP --------------------------------------------------------------------
 
 /// A TCP socket (`SOCK_STREAM`): listening, or one end of a connection.
@@ -455,6 +472,28 @@ pub enum Recv<'a> {
     TimedOut,
     /// The peer aborted the connection: an RST arrived (ECONNRESET).
     Reset,
+}
+
+/// What a `recv_held()` returned, with stdout still held until this is
+/// dropped: what this thread prints about it comes before any other
+/// thread's next line.
+#[derive(Debug)]
+pub struct Held<T> {
+    /// What the call returned.
+    pub got: T,
+    /// Whether the line of the data that arrived was printed.
+    pub shown: bool,
+    _stdout: StdoutLock<'static>,
+}
+
+impl<T> Held<T> {
+    fn new(got: T, stdout: StdoutLock<'static>) -> Held<T> {
+        Held {
+            got,
+            shown: true,
+            _stdout: stdout,
+        }
+    }
 }
 
 /// A connection accept() has returned, whose narration line waits for the
@@ -535,42 +574,51 @@ impl TcpSocket {
 
     /// recv(): wait for bytes and take what has arrived.
     pub fn recv<'b>(&self, buf: &'b mut [u8]) -> Result<Recv<'b>, NetError> {
-        self.recv_shown_if(buf, || true)
+        self.recv_held(buf, || true).map(|held| held.got)
     }
 
-    /// [`TcpSocket::recv`], whose line for data that arrived is printed only
-    /// if `show()`, asked once it has arrived, says so (the events go out
-    /// either way): a chat hides a flood.
-    pub fn recv_shown_if<'b>(
+    /// [`TcpSocket::recv`] for a program whose threads print at once (the
+    /// chat): stdout is held from the moment the call returns until the
+    /// [`Held`] is dropped, so that its line and what the program prints
+    /// about it come together; the line of data that arrived is printed
+    /// only if `show()`, asked then, says so (the events go out either way).
+    pub fn recv_held<'b>(
         &self,
         buf: &'b mut [u8],
         show: impl FnOnce() -> bool,
-    ) -> Result<Recv<'b>, NetError> {
+    ) -> Result<Held<Recv<'b>>, NetError> {
         let (n, ends) = (narrator(), self.ends());
-        let got = loop {
+        let (got, shown, stdout) = loop {
             let call = n.enter("recv", "", ends);
-            match (&self.inner).read(buf) {
+            let read = (&self.inner).read(buf);
+            let stdout = hold();
+            match read {
                 Ok(0) => {
                     n.done(call, ends, self.zero_bytes());
-                    return Ok(Recv::Closed);
+                    return Ok(Held::new(Recv::Closed, stdout));
                 }
                 Ok(got) => {
-                    let n = if show() { n } else { n.silenced() };
+                    let shown = show();
+                    let n = if shown { n } else { n.silenced() };
                     n.done_data(call, ends, format!("{got} bytes"), &buf[..got]);
-                    break got;
+                    break (got, shown, stdout);
                 }
                 Err(error) => {
                     n.failed(call, &error);
                     match error.kind() {
                         ErrorKind::Interrupted => continue,
-                        ErrorKind::ConnectionReset => return Ok(Recv::Reset),
-                        _ if timed_out(&error) => return Ok(Recv::TimedOut),
+                        ErrorKind::ConnectionReset => return Ok(Held::new(Recv::Reset, stdout)),
+                        _ if timed_out(&error) => return Ok(Held::new(Recv::TimedOut, stdout)),
                         _ => return Err(self.transfer("recv", error)),
                     }
                 }
             }
         };
-        Ok(Recv::Data(&buf[..got]))
+        let got = Recv::Data(&buf[..got]);
+        Ok(Held {
+            shown,
+            ..Held::new(got, stdout)
+        })
     }
 
     /// send(): offer `bytes`; returns how many the kernel took (it may take
@@ -669,17 +717,7 @@ impl TcpSocket {
     }
 }
 
-impl Endpoint for TcpSocket {
-    fn peer(&self) -> Option<SocketAddr> {
-        self.0.peer()
-    }
-    fn shutdown(&self, how: Shutdown) -> Result<(), NetError> {
-        self.0.shutdown(how)
-    }
-    fn close(self) {
-        TcpSocket::close(self);
-    }
-}
+endpoint!(TcpSocket);
 
 /// Lines from a TCP socket: recv() as often as needed, cut into lines.
 #[derive(Debug)]
@@ -877,29 +915,32 @@ impl UdpSocket {
         }
     }
 
-    /// recv() on a connected socket: one datagram from the peer; `show` as
-    /// in [`TcpSocket::recv_shown_if`].
-    pub fn recv_shown_if<'b>(
+    /// recv() on a connected socket: one datagram from the peer, with
+    /// stdout held and `show` asked as in [`TcpSocket::recv_held`].
+    pub fn recv_held<'b>(
         &self,
         buf: &'b mut [u8],
         show: impl FnOnce() -> bool,
-    ) -> Result<Datagram<'b>, NetError> {
+    ) -> Result<Held<Datagram<'b>>, NetError> {
         let (n, ends) = (narrator(), self.ends());
-        let len = loop {
+        let (len, shown, stdout) = loop {
             let call = n.enter("recv", "", ends);
-            match self.inner.recv(buf) {
+            let received = self.inner.recv(buf);
+            let stdout = hold();
+            match received {
                 Ok(0) if self.read_shut.load(Ordering::SeqCst) => {
                     n.done(call, ends, self.zero_bytes());
-                    return Ok(Datagram::Stopped);
+                    return Ok(Held::new(Datagram::Stopped, stdout));
                 }
                 Ok(len) => {
-                    let n = if show() { n } else { n.silenced() };
+                    let shown = show();
+                    let n = if shown { n } else { n.silenced() };
                     n.done_data(call, ends, format!("{len} bytes"), &buf[..len]);
-                    break len;
+                    break (len, shown, stdout);
                 }
                 Err(error) if error.kind() == ErrorKind::ConnectionRefused => {
                     n.done(call, ends, ICMP_REFUSED);
-                    return Ok(Datagram::Refused);
+                    return Ok(Held::new(Datagram::Refused, stdout));
                 }
                 Err(error) => {
                     n.failed(call, &error);
@@ -909,7 +950,11 @@ impl UdpSocket {
                 }
             }
         };
-        Ok(Datagram::Data(&buf[..len]))
+        let got = Datagram::Data(&buf[..len]);
+        Ok(Held {
+            shown,
+            ..Held::new(got, stdout)
+        })
     }
 
     /// close(): give the socket back. Nothing goes on the wire: UDP has no
@@ -919,17 +964,7 @@ impl UdpSocket {
     }
 }
 
-impl Endpoint for UdpSocket {
-    fn peer(&self) -> Option<SocketAddr> {
-        self.0.peer()
-    }
-    fn shutdown(&self, how: Shutdown) -> Result<(), NetError> {
-        self.0.shutdown(how)
-    }
-    fn close(self) {
-        UdpSocket::close(self);
-    }
-}
+endpoint!(UdpSocket);
 
 // ---- a server's clients, the limit on open files, throughput ------------
 
@@ -1221,7 +1256,7 @@ mod tests {
             .unwrap();
         assert_eq!(udp_client.send(b"anyone?").unwrap(), Sent::Bytes(7));
         assert_eq!(
-            udp_client.recv_shown_if(&mut buf, || true).unwrap(),
+            udp_client.recv_held(&mut buf, || true).unwrap().got,
             Datagram::Refused,
             "ECONNREFUSED on a connected UDP socket is a value"
         );

@@ -16,6 +16,8 @@ pub const MAX_LINE: usize = 64 * 1024;
 pub const DEFAULT_TCP_PORT: u16 = 5000;
 /// Port the UDP lab programs use unless `--port` says otherwise.
 pub const DEFAULT_UDP_PORT: u16 = 5001;
+/// The line (TCP) or datagram (UDP) that stops a lab server.
+pub const OFF: &[u8] = b"off";
 /// Largest UDP payload over IPv4: 65535 (IP total length) - 20 (IP header) - 8 (UDP header).
 pub const MAX_DATAGRAM_V4: usize = 65_535 - 20 - 8;
 /// Largest UDP payload over IPv6: 65535 (IPv6 payload length) - 8 (UDP header).

@@ -133,41 +133,8 @@ fn tcp_chat_both_ways_at_once_on_ipv6() {
 fn udp_both_ways(host: &str) -> (Running, Running) {
     let pa = free_udp_port(host).to_string();
     let pb = free_udp_port(host).to_string();
-    let a = Running::start(
-        "alice",
-        chat(&[
-            "--proto",
-            "udp",
-            "--peer",
-            host,
-            "--host",
-            host,
-            "--port",
-            &pa,
-            "--peer-port",
-            &pb,
-            "--name",
-            "alice",
-        ]),
-    );
-    let b = Running::start(
-        "bob",
-        chat(&[
-            "--proto",
-            "udp",
-            "--peer",
-            host,
-            "--host",
-            host,
-            "--port",
-            &pb,
-            "--peer-port",
-            &pa,
-            "--name",
-            "bob",
-            "--quiet",
-        ]),
-    );
+    let a = Running::start("alice", udp_chat(host, "alice", (&pa, &pb), &[]));
+    let b = Running::start("bob", udp_chat(host, "bob", (&pb, &pa), &["--quiet"]));
     talk_both_ways(a, b)
 }
 
@@ -231,22 +198,8 @@ fn tcp_connect_to_nobody_is_explained() {
 fn udp_peer_not_there_is_explained_and_the_chat_goes_on() {
     let pa = free_udp_port("127.0.0.1").to_string();
     let pb = free_udp_port("127.0.0.1").to_string();
-    let udp = |me: &str, port: &str, peer_port: &str| {
-        chat(&[
-            "--proto",
-            "udp",
-            "--peer",
-            "127.0.0.1",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            port,
-            "--peer-port",
-            peer_port,
-            "--name",
-            me,
-        ])
-    };
+    let udp =
+        |me: &str, port: &str, peer_port: &str| udp_chat("127.0.0.1", me, (port, peer_port), &[]);
     let mut a = Running::start("alice", udp("alice", &pa, &pb));
     a.wait_line("chatting with");
     a.type_line("is anyone there?");
@@ -298,31 +251,7 @@ fn udp_peer_not_there_is_explained_and_the_chat_goes_on() {
 
 #[test]
 fn a_message_too_big_for_a_datagram_is_refused_before_sending() {
-    let me = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let port = free_udp_port("127.0.0.1").to_string();
-    let peer_port = me.local_addr().unwrap().port().to_string();
-    me.connect(("127.0.0.1", port.parse::<u16>().unwrap()))
-        .unwrap();
-    me.set_read_timeout(Some(WAIT)).unwrap();
-    let mut a = Running::start(
-        "alice",
-        chat(&[
-            "--proto",
-            "udp",
-            "--peer",
-            "127.0.0.1",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--peer-port",
-            &peer_port,
-            "--name",
-            "alice",
-            "--quiet",
-        ]),
-    );
-    a.wait_line("chatting with");
+    let (me, mut a) = udp_chat_with_hand_peer(&["--quiet"]);
     // 65 500 bytes of text and a header: more than 65 507 bytes, the most
     // one IPv4 datagram carries.
     a.type_line(&"x".repeat(65_500));

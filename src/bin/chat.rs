@@ -8,20 +8,19 @@
 //! - TCP, the side that calls (`--connect PEER`): `socket()` → `connect()`;
 //! - UDP, both sides alike (`--peer PEER`): `socket()` → `bind()` → `connect()`.
 //!
-//! Then the conversation (`converse()`). A person types and reads at the
-//! same time, so the program does two things at once: one thread `recv()`s
-//! and prints what arrives, while the main thread `send()`s each line typed
-//! (a third thread only reads the keyboard). How a message is sent and
-//! received, and how a side leaves, is what differs between the two
-//! protocols: the TCP conversation (a byte stream, `shutdown(SHUT_WR)` to
-//! leave), then the UDP one (datagrams, a goodbye datagram to leave), each
-//! in one piece below.
+//! Then the conversation (`converse()`): a person types and reads at the
+//! same time, so one thread `recv()`s and prints what arrives while the
+//! main thread `send()`s each line typed (a third only reads the keyboard).
+//! How a message is sent and received, and how a side leaves, differs by
+//! protocol: the TCP conversation (a byte stream, `shutdown(SHUT_WR)` to
+//! leave), then the UDP one (datagrams, a goodbye datagram), each in one
+//! piece below.
 //!
 //! Every message carries the sender's name, the time and a sequence number
-//! (`src/chat/mod.rs`, `docs/protocol.md`). Over UDP the numbers reveal
-//! what the network lost, reordered or duplicated; over TCP they never
-//! reveal anything, and the final report says why. The terminal's side
-//! (the prompt, a flood) is in `src/chat/screen.rs`, out of the way.
+//! (`src/chat/mod.rs`, `docs/protocol.md`): over UDP the numbers reveal what
+//! the network lost, reordered or duplicated; over TCP never, and the final
+//! report says why. The terminal's side (the prompt, a flood) is in
+//! `src/chat/screen.rs`, out of the way.
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr};
@@ -41,7 +40,7 @@ use socklab::chat::{self, screen, Event, Inbox, Kind, Message, Report, Screen};
 use socklab::cli;
 use socklab::events;
 use socklab::lab::{
-    self, Datagram, Endpoint, Recv, Sent, TcpSocket, UdpSocket, SOCK_DGRAM, SOCK_STREAM,
+    self, Datagram, Endpoint, Held, Recv, Sent, TcpSocket, UdpSocket, SOCK_DGRAM, SOCK_STREAM,
 };
 use socklab::narrate::{escape, Narrator};
 use socklab::net::{self, End, Line, LineFramer, NetError};
@@ -64,13 +63,8 @@ fn run() -> anyhow::Result<()> {
     let name = args.name.clone().unwrap_or_else(chat::default_name);
     // Every line is printed above the prompt (`alice> `) on a terminal.
     let screen = Arc::new(Screen::for_terminal(&name));
-    let color = args.color.apply();
-    lab::start(Narrator::with_prompt(
-        PROG,
-        args.quiet,
-        color,
-        screen.clone(),
-    ));
+    let narrator = Narrator::with_prompt(PROG, args.quiet, args.color.apply(), screen.clone());
+    lab::start(narrator);
     let inbox = Inbox::new(screen::show_limit(args.show_limit, screen.has_prompt()));
     let (host, port) = (args.host.as_deref(), args.port);
     match role {
@@ -199,14 +193,13 @@ fn converse<L: Link>(
         "chatting with {peer} over {} as {name}: type a line and press Enter; /quit or Ctrl-D leaves",
         L::PROTO
     ));
-    let leaving = AtomicBool::new(false);
     let chat = Arc::new(Chat {
         link,
         peer,
         name,
         screen,
         inbox,
-        leaving,
+        leaving: AtomicBool::new(false),
     });
     let (events, inbox) = mpsc::channel();
 
@@ -315,8 +308,7 @@ trait Link: Endpoint + Send + Sync + Sized + 'static {
     /// `TCP` or `UDP`.
     const PROTO: &'static str;
     /// Send one message. `Ok(false)`: it could not go, and the chat goes on.
-    fn send_message(&self, chat: &Chat<Self>, kind: Kind, message: &[u8])
-        -> Result<bool, NetError>;
+    fn send_message(&self, chat: &Chat<Self>, kind: Kind, msg: &[u8]) -> Result<bool, NetError>;
     /// The receiving thread: recv() and show, until the peer leaves.
     fn receive(&self, chat: &Chat<Self>) -> Event;
     /// We leave: tell the peer. True if the receiving thread has ended since.
@@ -334,13 +326,8 @@ impl Link for TcpSocket {
 
     /// One message, one line: TCP carries bytes, not messages, so the '\n'
     /// marks where this message ends.
-    fn send_message(
-        &self,
-        _chat: &Chat<Self>,
-        _kind: Kind,
-        message: &[u8],
-    ) -> Result<bool, NetError> {
-        if message.len() > net::MAX_LINE {
+    fn send_message(&self, _chat: &Chat<Self>, _kind: Kind, msg: &[u8]) -> Result<bool, NetError> {
+        if msg.len() > net::MAX_LINE {
             lab::warn(format!(
                 "message not sent: longer than {} bytes",
                 net::MAX_LINE
@@ -349,7 +336,7 @@ impl Link for TcpSocket {
         }
         // send() until every byte is gone: send() may take fewer bytes than
         // offered when the send buffer is full.
-        self.send_all(&[message, b"\n"].concat())?;
+        self.send_all(&[msg, b"\n"].concat())?;
         Ok(true)
     }
 
@@ -359,20 +346,18 @@ impl Link for TcpSocket {
         let mut lines = LineFramer::new();
         loop {
             // During a flood, what arrives is counted but not shown. Once it
-            // has arrived, stdout is held until it is shown (`held`), so that
-            // the main thread's lines do not come between.
-            let (mut show, mut held) = (true, None);
-            let admit = || {
-                held = Some(lab::hold());
-                show = chat.inbox.admit();
-                show
-            };
-            match self.recv_shown_if(&mut buf, admit) {
-                Ok(Recv::Data(bytes)) => {
+            // has arrived, stdout is held until it is shown (`recv_held`),
+            // so that the main thread's lines do not come between.
+            match self.recv_held(&mut buf, || chat.inbox.admit()) {
+                Ok(Held {
+                    got: Recv::Data(bytes),
+                    shown,
+                    ..
+                }) => {
                     for line in lines.push(bytes) {
                         match line {
                             Line::Text(line) => {
-                                chat.inbox.show(&line, show);
+                                chat.inbox.show(&line, shown);
                             }
                             Line::TooLong => lab::output(format!(
                                 "-- a line longer than {} bytes, skipped",
@@ -383,8 +368,12 @@ impl Link for TcpSocket {
                 }
                 // 0 bytes: not "nothing yet" (recv() would have waited) but
                 // the end of the stream: our own SHUT_RD, or the peer's FIN.
-                Ok(Recv::Closed) if chat.leaving.load(Ordering::SeqCst) => return Event::Stopped,
-                Ok(Recv::Closed) => {
+                Ok(Held {
+                    got: Recv::Closed, ..
+                }) if chat.leaving.load(Ordering::SeqCst) => return Event::Stopped,
+                Ok(Held {
+                    got: Recv::Closed, ..
+                }) => {
                     if let End::MidLine(partial) = lines.finish() {
                         lab::output(format!(
                             "-- the peer left in the middle of a line: {}",
@@ -394,9 +383,14 @@ impl Link for TcpSocket {
                     lab::output("-- peer left: it closed the connection (FIN received)");
                     return Event::PeerLeft;
                 }
-                Ok(Recv::TimedOut) => {} // no SO_RCVTIMEO here: recv() waits as long as it takes
+                Ok(Held {
+                    got: Recv::TimedOut,
+                    ..
+                }) => {} // no SO_RCVTIMEO: recv() waits as long as it takes
                 // "Connection reset by peer": it aborted (RST).
-                Ok(Recv::Reset) => return Event::Failed(self.reset_error("recv")),
+                Ok(Held {
+                    got: Recv::Reset, ..
+                }) => return Event::Failed(self.reset_error("recv")),
                 Err(error) => return Event::Failed(error),
             }
         }
@@ -423,29 +417,24 @@ impl Link for UdpSocket {
 
     /// One message, one datagram, without a newline: UDP keeps message
     /// boundaries.
-    fn send_message(
-        &self,
-        chat: &Chat<Self>,
-        kind: Kind,
-        message: &[u8],
-    ) -> Result<bool, NetError> {
+    fn send_message(&self, chat: &Chat<Self>, kind: Kind, msg: &[u8]) -> Result<bool, NetError> {
         // Whole or not at all: refuse what no datagram can carry, before
         // sending anything.
-        if let Err(too_big) = net::check_datagram(message.len(), &chat.peer) {
+        if let Err(too_big) = net::check_datagram(msg.len(), &chat.peer) {
             lab::warn(format!("message not sent: {too_big}"));
             return Ok(false);
         }
         let ip_header = if chat.peer.is_ipv4() { 20 } else { 40 };
-        if message.len() + ip_header + 8 > ETHERNET_MTU {
+        if msg.len() + ip_header + 8 > ETHERNET_MTU {
             lab::explain(format!(
                 "{} bytes do not fit in one {ETHERNET_MTU}-byte Ethernet frame: IP cuts the datagram into fragments, and losing any one of them loses the whole message",
-                message.len()
+                msg.len()
             ));
         }
         // send(): no address needed, the socket is connected. It returns
         // when the kernel has taken the datagram, not when it arrives: UDP
         // never tells whether it did.
-        match self.send(message) {
+        match self.send(msg) {
             Ok(Sent::Bytes(_)) => {
                 if kind == Kind::Bye {
                     lab::explain("our goodbye: if this datagram is lost, the peer never learns that we left (UDP has no FIN)");
@@ -474,21 +463,26 @@ impl Link for UdpSocket {
             // one and never two. The socket is connected: only the peer's
             // arrive. During a flood they are counted but not shown; stdout
             // is held from its arrival until it is shown, as over TCP.
-            let (mut show, mut held) = (true, None);
-            let admit = || {
-                held = Some(lab::hold());
-                show = chat.inbox.admit();
-                show
-            };
-            match self.recv_shown_if(&mut buf, admit) {
-                Ok(Datagram::Data(message)) => {
-                    if chat.inbox.show(message, show) == Some(Kind::Bye) {
+            let received = self.recv_held(&mut buf, || chat.inbox.admit());
+            match received {
+                Ok(Held {
+                    got: Datagram::Data(message),
+                    shown,
+                    ..
+                }) => {
+                    if chat.inbox.show(message, shown) == Some(Kind::Bye) {
                         lab::output("-- peer left: it sent a goodbye datagram. UDP itself would never tell you: with no connection, a peer that left and a peer that is silent look the same");
                         return Event::PeerLeft;
                     }
                 }
-                Ok(Datagram::Refused) => chat.inbox.nobody_there(chat.peer),
-                Ok(Datagram::Stopped) => return Event::Stopped,
+                Ok(Held {
+                    got: Datagram::Refused,
+                    ..
+                }) => chat.inbox.nobody_there(chat.peer),
+                Ok(Held {
+                    got: Datagram::Stopped,
+                    ..
+                }) => return Event::Stopped,
                 Err(error) => return Event::Failed(error),
             }
         }

@@ -21,18 +21,7 @@ use socklab::lab::{self, Lines, TcpSocket, SOCK_STREAM};
 use socklab::narrate::escape;
 use socklab::net::{self, End, Line, Next};
 
-const PROG: &str = "tcp_client";
-/// The line that stops the server.
-const OFF: &[u8] = b"off";
-
-fn main() -> ExitCode {
-    cli::run_main(PROG, run)
-}
-
-fn run() -> anyhow::Result<()> {
-    let args = Args::parse();
-    args.common.start(PROG);
-
+fn run(args: Args) -> anyhow::Result<()> {
     // getaddrinfo(): turn --host into addresses. `localhost` may give both
     // ::1 and 127.0.0.1, and the server may listen on only one of them.
     let addrs = lab::resolve(&args.common.host, args.port)?;
@@ -120,7 +109,7 @@ fn converse(conn: &TcpSocket, args: &Args) -> anyhow::Result<()> {
                 args.timeout
             )),
         }
-        if message.trim_ascii() == OFF {
+        if message.trim_ascii() == net::OFF {
             break;
         }
     }
@@ -160,6 +149,11 @@ fn print_reply(reply: Line) {
     }
 }
 
+fn main() -> ExitCode {
+    cli::run_lab(PROG, run)
+}
+
+const PROG: &str = "tcp_client";
 const EXAMPLES: &str = "\
 Examples:
   tcp_client --message hello --message bye    send two lines, print the replies, close
@@ -196,6 +190,12 @@ struct Args {
     /// How long to wait for each reply (e.g. 2, 500ms); a server in --mode print never answers
     #[arg(long, default_value = "2s", value_parser = cli::parse_duration, value_name = "DURATION")]
     timeout: Duration,
+}
+
+impl cli::LabArgs for Args {
+    fn common(&self) -> &CommonArgs {
+        &self.common
+    }
 }
 
 // ---- beyond the listing ---------------------------------------------------

@@ -22,24 +22,7 @@ use socklab::lab::{self, Places, Recv, TcpSocket, SOCK_STREAM};
 use socklab::narrate::escape;
 use socklab::net::{self, End, Line, LineFramer};
 
-const PROG: &str = "tcp_server";
-/// How many bytes one recv() may return in the line modes.
-const RECV_BUFFER: usize = 64 * 1024;
-/// The line that stops the server.
-const OFF: &[u8] = b"off";
-/// The answer in `--mode ack`.
-const ACK: &[u8] = b"message received\n";
-/// The answer to `off`.
-const GOODBYE: &[u8] = b"goodbye: server stopping\n";
-
-fn main() -> ExitCode {
-    cli::run_main(PROG, run)
-}
-
-fn run() -> anyhow::Result<()> {
-    let args = Args::parse();
-    args.common.start(PROG);
-
+fn run(args: Args) -> anyhow::Result<()> {
     // getaddrinfo(): turn --host into addresses. A name may have several
     // (IPv4 and IPv6); a server listens on one of them: the first.
     let addr = lab::first_address(&args.common.host, args.port, "listening on")?;
@@ -130,6 +113,11 @@ fn run() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The answer in `--mode ack`.
+const ACK: &[u8] = b"message received\n";
+/// The answer to `off`.
+const GOODBYE: &[u8] = b"goodbye: server stopping\n";
+
 /// How a client's conversation ended; `Off`: it sent `off`, stop the server.
 #[derive(PartialEq)]
 enum Served {
@@ -165,7 +153,8 @@ fn serve_lines(conn: &TcpSocket, answer: impl Fn(&[u8]) -> Option<Vec<u8>>) -> S
     // a message ends with '\n' (framing), and the framer collects bytes until
     // it has whole lines.
     let mut lines = LineFramer::new();
-    let mut buf = vec![0; RECV_BUFFER];
+    // One recv() may return at most this many bytes: a good gulp of a stream.
+    let mut buf = vec![0; 64 * 1024];
     loop {
         // recv(): wait until the client has sent something, and take what
         // has arrived (at most buf.len() bytes).
@@ -197,7 +186,7 @@ fn serve_lines(conn: &TcpSocket, answer: impl Fn(&[u8]) -> Option<Vec<u8>>) -> S
 
         for line in lines.push(bytes) {
             let reply = match line {
-                Line::Text(line) if line.trim_ascii() == OFF => {
+                Line::Text(line) if line.trim_ascii() == net::OFF => {
                     lab::explain("`off`: say goodbye, then stop the whole server");
                     let _ = conn.send_all(GOODBYE);
                     return Served::Off;
@@ -225,11 +214,28 @@ fn serve_lines(conn: &TcpSocket, answer: impl Fn(&[u8]) -> Option<Vec<u8>>) -> S
     }
 }
 
+fn main() -> ExitCode {
+    cli::run_lab(PROG, run)
+}
+
+const PROG: &str = "tcp_server";
 const EXAMPLES: &str = "\
 Examples:
   tcp_server --mode ack --once        answer one client on 127.0.0.1:5000, then exit
   tcp_server --host ::1 --port 0      IPv6; the kernel picks a free port (see `listening on`)
   tcp_server --mode sink --quiet      receive `tcp_client --bytes 1G` and report the throughput";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Mode {
+    /// Send each line back
+    Echo,
+    /// Answer each line with `message received`
+    Ack,
+    /// Only print each line
+    Print,
+    /// Read and discard everything, then report bytes and throughput (for `tcp_client --bytes`)
+    Sink,
+}
 
 /// A TCP server that narrates every socket call: socket, bind, listen, accept, recv, send, close.
 #[derive(Parser)]
@@ -263,16 +269,10 @@ struct Args {
     idle_timeout: Duration,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum Mode {
-    /// Send each line back
-    Echo,
-    /// Answer each line with `message received`
-    Ack,
-    /// Only print each line
-    Print,
-    /// Read and discard everything, then report bytes and throughput (for `tcp_client --bytes`)
-    Sink,
+impl cli::LabArgs for Args {
+    fn common(&self) -> &CommonArgs {
+        &self.common
+    }
 }
 
 // ---- beyond the listing: `--mode sink`, and how `off` wakes accept() --------

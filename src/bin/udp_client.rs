@@ -19,20 +19,7 @@ use socklab::lab::{self, RecvFrom, UdpSocket, SOCK_DGRAM};
 use socklab::narrate::escape;
 use socklab::net;
 
-const PROG: &str = "udp_client";
-/// Big enough for the largest UDP datagram.
-const RECV_BUFFER: usize = 64 * 1024;
-/// The message that stops the server.
-const OFF: &[u8] = b"off";
-
-fn main() -> ExitCode {
-    cli::run_main(PROG, run)
-}
-
-fn run() -> anyhow::Result<()> {
-    let args = Args::parse();
-    args.common.start(PROG);
-
+fn run(args: Args) -> anyhow::Result<()> {
     // getaddrinfo(): turn --host into addresses. With no handshake, nothing
     // tells us which address answers, so we use the first.
     let server = lab::first_address(&args.common.host, args.port, "sending to")?;
@@ -55,7 +42,7 @@ fn run() -> anyhow::Result<()> {
         sock: &sock,
         server,
         timeout: args.timeout,
-        buf: vec![0; RECV_BUFFER],
+        buf: vec![0; net::MAX_DATAGRAM_V6], // room for the largest datagram
     };
     if let Some(count) = args.count {
         numbered(&mut client, count, Duration::from_millis(args.interval))?;
@@ -64,7 +51,7 @@ fn run() -> anyhow::Result<()> {
         for message in lab::messages(&args.message, hint) {
             let message = message.context("reading stdin")?;
             client.exchange(&message)?;
-            if message.trim_ascii() == OFF {
+            if message.trim_ascii() == net::OFF {
                 break;
             }
         }
@@ -109,6 +96,11 @@ impl Client<'_> {
     }
 }
 
+fn main() -> ExitCode {
+    cli::run_lab(PROG, run)
+}
+
+const PROG: &str = "udp_client";
 const EXAMPLES: &str = "\
 Examples:
   udp_client --message hello                 one datagram, wait 1 s for the reply
@@ -141,6 +133,12 @@ struct Args {
     /// Pause between numbered datagrams, in milliseconds
     #[arg(long, value_name = "MS", default_value_t = 200, requires = "count")]
     interval: u64,
+}
+
+impl cli::LabArgs for Args {
+    fn common(&self) -> &CommonArgs {
+        &self.common
+    }
 }
 
 // ---- beyond the listing ---------------------------------------------------

@@ -15,25 +15,7 @@ use socklab::lab::{self, RecvFrom, SOCK_DGRAM};
 use socklab::narrate::escape;
 use socklab::net;
 
-const PROG: &str = "udp_server";
-/// Big enough for the largest UDP datagram: one recvfrom() returns one whole
-/// datagram, and a buffer too small would silently cut it.
-const RECV_BUFFER: usize = 64 * 1024;
-/// The message that stops the server.
-const OFF: &[u8] = b"off";
-/// The answer in `--mode ack`.
-const ACK: &[u8] = b"message received";
-/// The answer to `off`.
-const GOODBYE: &[u8] = b"goodbye: server stopping";
-
-fn main() -> ExitCode {
-    cli::run_main(PROG, run)
-}
-
-fn run() -> anyhow::Result<()> {
-    let args = Args::parse();
-    args.common.start(PROG);
-
+fn run(args: Args) -> anyhow::Result<()> {
     // getaddrinfo(): turn --host into addresses; we listen on the first.
     let addr = lab::first_address(&args.common.host, args.port, "listening on")?;
 
@@ -48,7 +30,9 @@ fn run() -> anyhow::Result<()> {
     sock.bind(addr)?;
     lab::output(format!("listening on {}", sock.getsockname()));
 
-    let mut buf = vec![0u8; RECV_BUFFER];
+    // Room for the largest UDP datagram: one recvfrom() returns one whole
+    // datagram, and a buffer too small would silently cut it.
+    let mut buf = vec![0u8; net::MAX_DATAGRAM_V6];
     loop {
         // recvfrom(): wait for one datagram. One call returns exactly one
         // datagram, never half of one and never two (UDP keeps message
@@ -59,7 +43,7 @@ fn run() -> anyhow::Result<()> {
         let message = without_newline(datagram);
         lab::output(format!("from {sender}: {}", escape(message)));
 
-        let off = message.trim_ascii() == OFF;
+        let off = message.trim_ascii() == net::OFF;
         let reply = match args.mode {
             _ if off => GOODBYE,
             Mode::Echo => datagram,
@@ -83,17 +67,37 @@ fn run() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The answer in `--mode ack`.
+const ACK: &[u8] = b"message received";
+/// The answer to `off`.
+const GOODBYE: &[u8] = b"goodbye: server stopping";
+
 /// The datagram without one trailing newline (`nc -u` sends one per line).
 fn without_newline(datagram: &[u8]) -> &[u8] {
     let line = datagram.strip_suffix(b"\n").unwrap_or(datagram);
     line.strip_suffix(b"\r").unwrap_or(line)
 }
 
+fn main() -> ExitCode {
+    cli::run_lab(PROG, run)
+}
+
+const PROG: &str = "udp_server";
 const EXAMPLES: &str = "\
 Examples:
   udp_server                        echo datagrams on 127.0.0.1:5001
   udp_server --mode print           print datagrams, never answer (udp_client then times out)
   udp_server --host ::1 --port 0    IPv6; the kernel picks a free port (see `listening on`)";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Mode {
+    /// Send each datagram back
+    Echo,
+    /// Answer each datagram with `message received`
+    Ack,
+    /// Only print each datagram
+    Print,
+}
 
 /// A UDP server that narrates every socket call: socket, bind, recvfrom, sendto, close.
 #[derive(Parser)]
@@ -111,12 +115,8 @@ struct Args {
     mode: Mode,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum Mode {
-    /// Send each datagram back
-    Echo,
-    /// Answer each datagram with `message received`
-    Ack,
-    /// Only print each datagram
-    Print,
+impl cli::LabArgs for Args {
+    fn common(&self) -> &CommonArgs {
+        &self.common
+    }
 }

@@ -457,32 +457,41 @@ impl Running {
     }
 }
 
+/// `chat --proto udp` named `name` on `host` (both ends on this machine),
+/// bound to `port`, whose peer is `host`:`peer_port`; `extra` adds arguments.
+pub fn udp_chat(host: &str, name: &str, ports: (&str, &str), extra: &[&str]) -> Command {
+    let (port, peer_port) = ports;
+    let mut args = vec![
+        "--proto",
+        "udp",
+        "--peer",
+        host,
+        "--host",
+        host,
+        "--port",
+        port,
+        "--peer-port",
+        peer_port,
+        "--name",
+        name,
+    ];
+    args.extend_from_slice(extra);
+    chat(&args)
+}
+
 /// A UDP chat `alice` on loopback whose peer the test plays by hand: our
 /// socket (connected to alice's port, reads waiting up to [`WAIT`]) and the
 /// running chat, once it says `chatting with`. `extra` adds arguments.
 pub fn udp_chat_with_hand_peer(extra: &[&str]) -> (UdpSocket, Running) {
     let me = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let port = free_udp_port("127.0.0.1").to_string();
-    me.connect(("127.0.0.1", port.parse::<u16>().unwrap()))
-        .unwrap();
+    let port = free_udp_port("127.0.0.1");
+    me.connect(("127.0.0.1", port)).unwrap();
     me.set_read_timeout(Some(WAIT)).unwrap();
     let peer_port = me.local_addr().unwrap().port().to_string();
-    let mut args = vec![
-        "--proto",
-        "udp",
-        "--peer",
-        "127.0.0.1",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        &port,
-        "--peer-port",
-        &peer_port,
-        "--name",
+    let alice = Running::start(
         "alice",
-    ];
-    args.extend_from_slice(extra);
-    let alice = Running::start("alice", chat(&args));
+        udp_chat("127.0.0.1", "alice", (&port.to_string(), &peer_port), extra),
+    );
     alice.wait_line("chatting with");
     (me, alice)
 }
