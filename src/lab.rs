@@ -92,6 +92,24 @@ pub fn tag_thread(tag: Option<String>) {
     TAG.with(|slot| *slot.borrow_mut() = tag);
 }
 
+/// Run `work` in a new thread named `tag`, whose lines start with `[tag] `
+/// (one thread per client). If no thread can be started, say so: `work`,
+/// and the socket it holds, is dropped, which closes it.
+pub fn spawn_tagged(tag: String, work: impl FnOnce() + Send + 'static) {
+    let name = tag.clone();
+    let spawned = std::thread::Builder::new()
+        .name(tag.clone())
+        .spawn(move || {
+            tag_thread(Some(tag));
+            work();
+        });
+    if let Err(error) = spawned {
+        warn(format!(
+            "cannot start a thread for {name}: {error}; its connection is closed"
+        ));
+    }
+}
+
 /// Why something happened: a dimmed, indented line under the call.
 pub fn explain(text: impl Display) {
     narrator().explain(text);

@@ -87,23 +87,17 @@ fn run(args: Args) -> anyhow::Result<()> {
             return Ok(());
         }
 
-        // One thread per client: each thread blocks in its own recv() while
-        // the others go on. Simple and readable; a server for many thousands
-        // of clients would use non-blocking sockets and epoll instead.
+        // One thread per client (its lines start with [client N]): each
+        // thread blocks in its own recv() while the others go on. Simple and
+        // readable; a server for many thousands of clients would use
+        // non-blocking sockets and epoll instead.
         let (mode, idle, stop) = (args.mode, args.idle_timeout, Arc::clone(&stop));
-        let spawned = thread::Builder::new().name(tag.clone()).spawn(move || {
-            lab::tag_thread(Some(tag)); // its lines start with [client N]
+        lab::spawn_tagged(tag, move || {
             if serve(conn, mode, idle) == Served::Off {
                 stop.request(local);
             }
-            drop(place);
+            drop(place); // the next client may have it
         });
-        if let Err(error) = spawned {
-            // The closure, and with it the client's socket, is dropped: closed.
-            lab::warn(format!(
-                "cannot start a thread for client {clients}: {error}; its connection is closed"
-            ));
-        }
     }
 
     // close() the listening socket: new connections are refused from now on.
@@ -153,8 +147,9 @@ fn serve_lines(conn: &TcpSocket, answer: impl Fn(&[u8]) -> Option<Vec<u8>>) -> S
     // a message ends with '\n' (framing), and the framer collects bytes until
     // it has whole lines.
     let mut lines = LineFramer::new();
-    // One recv() may return at most this many bytes: a good gulp of a stream.
-    let mut buf = vec![0; 64 * 1024];
+    /// How many bytes one recv() may return: a good gulp of a stream.
+    const RECV_BUFFER: usize = 64 * 1024;
+    let mut buf = vec![0; RECV_BUFFER];
     loop {
         // recv(): wait until the client has sent something, and take what
         // has arrived (at most buf.len() bytes).
