@@ -1055,10 +1055,16 @@ impl Places {
     pub fn new(max: usize) -> Places {
         let limit = raise_fd_limit();
         let fit = usize::try_from(limit.saturating_sub(RESERVED_FDS)).unwrap_or(usize::MAX);
+        let asked = max;
         let max = max.min(fit).max(1);
         explain(format!(
             "each client's socket is a file descriptor: at most {max} clients at once (--max-clients), one more is refused"
         ));
+        if max < asked {
+            explain(format!(
+                "(not {asked}: {limit} open files leave room for {max} clients; raise `ulimit -Hn` for more)"
+            ));
+        }
         Places {
             max,
             taken: Arc::new(AtomicUsize::new(0)),
