@@ -21,6 +21,7 @@
 pub mod capture;
 pub mod chat;
 pub mod cli;
+pub mod escape;
 pub mod events;
 pub mod experiment;
 pub mod narrate;
@@ -29,5 +30,6 @@ pub mod netns;
 pub mod render;
 #[allow(unsafe_code)]
 pub mod sys;
+pub mod timeline;
 pub mod track;
 pub mod wire;
