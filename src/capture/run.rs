@@ -47,8 +47,6 @@ pub const MAX_QUEUED_BYTES: usize = 32 * 1024 * 1024;
 const BATCH_BYTES: usize = 256 * 1024;
 /// What one event counts for in [`MAX_QUEUED_BYTES`] (its strings included).
 const EVENT_COST: usize = 512;
-/// Batches a file's reader may be ahead of the loop (it then waits).
-const FILE_BATCHES: usize = 4;
 /// After Ctrl-C, how long the loop still draws what is already queued;
 /// the rest is counted as dropped.
 const STOP_DRAIN: Duration = Duration::from_millis(300);
@@ -436,8 +434,10 @@ impl Batch {
         });
     }
 
+    /// The memory it holds (capacities, not lengths: that is what the
+    /// budget bounds).
     fn cost(&self) -> usize {
-        self.data.len() + self.packets.len() * std::mem::size_of::<Meta>()
+        self.data.capacity() + self.packets.capacity() * std::mem::size_of::<Meta>()
     }
 
     fn full(&self) -> bool {
@@ -505,16 +505,23 @@ impl Queue {
     }
 }
 
-/// The helper threads and what they send.
-struct Feed {
-    rx: mpsc::Receiver<Input>,
-    reader: Reader,
-    events: Option<JoinHandle<()>>,
+/// What [`Feed::next`] found.
+enum Got {
+    Input(Input),
+    /// Nothing within the wait.
+    Nothing,
+    /// Every input is done (the end of a file, or the live helpers gone).
+    Finished,
 }
 
-enum Reader {
-    Live(JoinHandle<Result<Option<Stats>, CaptureError>>),
-    File(JoinHandle<Result<(), CaptureError>>),
+/// The helper threads and what they hand over.
+struct Feed {
+    /// Live: packets and events, bounded by the [`Queue`]'s budget.
+    rx: Option<mpsc::Receiver<Input>>,
+    /// A file: packets, one batch at a time.
+    handoff: Option<Arc<Handoff>>,
+    live: Option<JoinHandle<Result<Option<Stats>, CaptureError>>>,
+    events: Option<JoinHandle<()>>,
 }
 
 impl Feed {
@@ -526,13 +533,17 @@ impl Feed {
         queue: &Arc<Queue>,
     ) -> Feed {
         if !source.is_live() {
-            // A file waits for the loop instead of dropping: the reader
-            // blocks while FILE_BATCHES are queued.
-            let (tx, rx) = mpsc::sync_channel(FILE_BATCHES);
-            let reader = std::thread::spawn(move || read_file(source, tx));
+            let handoff = Arc::new(Handoff::default());
+            {
+                let handoff = handoff.clone();
+                // Never joined: it may be blocked reading a FIFO whose
+                // writer stalled, and is then left to the process exit.
+                std::thread::spawn(move || read_file(source, &handoff));
+            }
             return Feed {
-                rx,
-                reader: Reader::File(reader),
+                rx: None,
+                handoff: Some(handoff),
+                live: None,
                 events: None,
             };
         }
@@ -549,41 +560,135 @@ impl Feed {
             std::thread::spawn(move || receive_events(l, tx, &quit, &queue))
         });
         Feed {
-            rx,
-            reader: Reader::Live(reader),
+            rx: Some(rx),
+            handoff: None,
+            live: Some(reader),
             events,
         }
     }
 
-    /// Wait for the helpers and take the kernel's counters and a read
-    /// error. A file's reader is waited for only when it reached the end:
-    /// otherwise it may be blocked reading (a FIFO whose writer stalled)
-    /// and is left behind for the process exit.
+    /// The next input, waiting at most `wait`.
+    fn next(&self, wait: Duration) -> Got {
+        if let Some(h) = &self.handoff {
+            return h.take(wait);
+        }
+        match self.rx.as_ref().map(|rx| rx.recv_timeout(wait)) {
+            Some(Ok(input)) => Got::Input(input),
+            Some(Err(mpsc::RecvTimeoutError::Timeout)) => Got::Nothing,
+            Some(Err(mpsc::RecvTimeoutError::Disconnected)) | None => Got::Finished,
+        }
+    }
+
+    /// An input already waiting (live), without waiting.
+    fn try_next(&self) -> Option<Input> {
+        self.rx.as_ref()?.try_recv().ok()
+    }
+
+    /// Wait for the live helpers and take the kernel's counters, and the
+    /// reader's error (a file's only when it reached its end).
     fn finish(self, reached_end: bool) -> (Option<Stats>, Option<CaptureError>) {
-        let Feed { rx, reader, events } = self;
+        let Feed {
+            rx,
+            handoff,
+            live,
+            events,
+        } = self;
         drop(rx);
         if let Some(h) = events {
             let _ = h.join();
         }
-        match reader {
-            Reader::Live(h) => match h.join() {
-                Ok(Ok(stats)) => (stats, None),
-                Ok(Err(e)) => (None, Some(e)),
-                Err(_) => (
-                    None,
-                    Some(CaptureError::Read("the packet reader stopped".into())),
-                ),
-            },
-            Reader::File(h) if reached_end => match h.join() {
-                Ok(Ok(())) => (None, None),
-                Ok(Err(e)) => (None, Some(e)),
-                Err(_) => (
-                    None,
-                    Some(CaptureError::Read("the packet reader stopped".into())),
-                ),
-            },
-            Reader::File(_) => (None, None),
+        if let Some(h) = handoff {
+            let result = h.close();
+            return (None, result.and_then(Result::err).filter(|_| reached_end));
         }
+        match live.map(JoinHandle::join) {
+            Some(Ok(Ok(stats))) => (stats, None),
+            Some(Ok(Err(e))) => (None, Some(e)),
+            Some(Err(_)) => (
+                None,
+                Some(CaptureError::Read("the packet reader stopped".into())),
+            ),
+            None => (None, None),
+        }
+    }
+}
+
+/// Where a file's reader leaves packets for the loop: one batch, filled a
+/// packet at a time and taken whole. The loop takes whatever has been read
+/// whenever it is ready, so a file that grows slowly (a FIFO fed by
+/// `tcpdump -U -w -`) is shown as it comes, and the reader waits while a
+/// full batch has not been taken (a file is read no faster than shown).
+#[derive(Default)]
+struct Handoff {
+    state: std::sync::Mutex<HandoffState>,
+    /// Signalled when a packet or the end arrives.
+    ready: std::sync::Condvar,
+    /// Signalled when the batch was taken, or the loop is gone.
+    room: std::sync::Condvar,
+}
+
+#[derive(Default)]
+struct HandoffState {
+    batch: Batch,
+    /// The reader's end: the file's end, or a read error.
+    finished: Option<Result<(), CaptureError>>,
+    /// The loop is gone.
+    closed: bool,
+}
+
+impl Handoff {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HandoffState> {
+        // Nothing panics while holding it; a poisoned state is still valid.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Add a packet (reader). False when the loop is gone.
+    fn push(&self, p: &RawPacket<'_>) -> bool {
+        let mut s = self.lock();
+        while s.batch.full() && !s.closed {
+            s = self.room.wait(s).unwrap_or_else(|e| e.into_inner());
+        }
+        if s.closed {
+            return false;
+        }
+        s.batch.push(p);
+        self.ready.notify_one();
+        true
+    }
+
+    /// The reader is done.
+    fn finish(&self, result: Result<(), CaptureError>) {
+        self.lock().finished = Some(result);
+        self.ready.notify_one();
+    }
+
+    /// Take what was read, waiting at most `wait` for something (loop).
+    fn take(&self, wait: Duration) -> Got {
+        let mut s = self.lock();
+        if s.batch.packets.is_empty() && s.finished.is_none() {
+            s = self
+                .ready
+                .wait_timeout(s, wait)
+                .map(|(s, _)| s)
+                .unwrap_or_else(|e| e.into_inner().0);
+        }
+        if !s.batch.packets.is_empty() {
+            let batch = std::mem::take(&mut s.batch);
+            self.room.notify_one();
+            return Got::Input(Input::Packets(batch));
+        }
+        if s.finished.is_some() {
+            return Got::Finished;
+        }
+        Got::Nothing
+    }
+
+    /// The loop is gone: let the reader go, and take its end if it came.
+    fn close(&self) -> Option<Result<(), CaptureError>> {
+        let mut s = self.lock();
+        s.closed = true;
+        self.room.notify_one();
+        s.finished.take()
     }
 }
 
@@ -623,33 +728,22 @@ fn read_live(
     Ok(source.stats())
 }
 
-/// A file's reader: batches of packets, waiting while the loop is behind.
-fn read_file(mut source: Source, tx: mpsc::SyncSender<Input>) -> Result<(), CaptureError> {
-    loop {
-        let mut batch = Batch::default();
-        let mut end = false;
-        while !batch.full() {
-            match source.next_packet() {
-                Ok(Next::Packet(p, _)) => batch.push(&p),
-                Ok(Next::Idle) => {}
-                Ok(Next::End) => {
-                    end = true;
-                    break;
-                }
-                Err(e) => {
-                    // A file cut short: what was read is shown, then the error.
-                    let _ = tx.send(Input::Packets(batch));
-                    return Err(e);
+/// A file's reader: every packet into the handoff, then the end.
+fn read_file(mut source: Source, handoff: &Handoff) {
+    let result = loop {
+        match source.next_packet() {
+            Ok(Next::Packet(p, _)) => {
+                if !handoff.push(&p) {
+                    return;
                 }
             }
+            Ok(Next::Idle) => {}
+            Ok(Next::End) => break Ok(()),
+            // A file cut short: what was read is shown, then the error.
+            Err(e) => break Err(e),
         }
-        if !batch.packets.is_empty() && tx.send(Input::Packets(batch)).is_err() {
-            return Ok(());
-        }
-        if end {
-            return Ok(());
-        }
-    }
+    };
+    handoff.finish(result);
 }
 
 /// Receive the lab programs' events until told to quit.
@@ -786,16 +880,16 @@ impl Sink {
         }
         let start = Instant::now();
         loop {
-            match feed.rx.recv_timeout(TICK) {
-                Ok(input) => {
+            match feed.next(TICK) {
+                Got::Input(input) => {
                     if interrupted.load(Ordering::SeqCst) && start.elapsed() > STOP_DRAIN {
                         discard(input, queue);
                     } else {
                         self.input(input, queue)?;
                     }
                 }
-                Err(mpsc::RecvTimeoutError::Timeout) => {}
-                Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
+                Got::Nothing => {}
+                Got::Finished => return Ok(()),
             }
         }
     }
@@ -842,17 +936,17 @@ fn main_loop(
 ) -> io::Result<Ended> {
     let mut finished_at: Option<Instant> = None;
     loop {
-        match feed.rx.recv_timeout(TICK) {
-            Ok(input) => sink.input(input, queue)?,
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(Ended::Input),
+        match feed.next(TICK) {
+            Got::Input(input) => sink.input(input, queue)?,
+            Got::Nothing => {}
+            Got::Finished => return Ok(Ended::Input),
         }
         if sink.live {
             // Take whatever else is already waiting before drawing.
             while !interrupted.load(Ordering::SeqCst) && !sink.done() {
-                match feed.rx.try_recv() {
-                    Ok(input) => sink.input(input, queue)?,
-                    Err(_) => break,
+                match feed.try_next() {
+                    Some(input) => sink.input(input, queue)?,
+                    None => break,
                 }
             }
             let now = events::now();
