@@ -446,13 +446,18 @@ fn stalled_capture(
 /// bound the queue grows by tens of MB a second.
 const FLOOD_RSS_KB: u64 = 160 * 1024;
 
+/// A UDP socket that never reads, to flood: the kernel drops what its
+/// buffer cannot hold (after the capture saw it), and sends no ICMP.
+fn udp_sink() -> (UdpSocket, u16) {
+    let sink = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = sink.local_addr().unwrap().port();
+    (sink, port)
+}
+
 /// Flood `port` for at most `secs` seconds, watching `pid`'s resident
 /// memory; stops early if it goes over [`FLOOD_RSS_KB`]. Returns the peak
 /// and the number of datagrams sent.
 fn flood_watching(pid: u32, port: u16, secs: u64) -> (u64, u64) {
-    // A receiver that never reads: the kernel drops what its buffer
-    // cannot hold (after the capture saw it), and sends no ICMP.
-    let _sink = UdpSocket::bind(("127.0.0.1", port)).unwrap();
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let flood = udp_flood(port, stop.clone());
     let mut peak = 0;
@@ -475,7 +480,7 @@ fn an_output_nobody_reads_keeps_memory_bounded_and_ctrl_c_still_ends_it() {
     if !can_capture("an_output_nobody_reads_keeps_memory_bounded_and_ctrl_c_still_ends_it") {
         return;
     }
-    let port = free_port();
+    let (_sink, port) = udp_sink();
     // The pipe is kept open and never read: capture's writes block.
     let (mut child, stderr) = stalled_capture("unread", port, std::process::Stdio::piped());
     let pid = child.id();
@@ -527,7 +532,7 @@ fn a_fifo_whose_reader_stalls_does_not_keep_ctrl_c_from_ending_the_capture() {
         .open(&fifo)
         .unwrap();
     let writer = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
-    let port = free_port();
+    let (_sink, port) = udp_sink();
     let (mut child, stderr) = stalled_capture("fifo", port, writer.into());
     let (peak, sent) = flood_watching(child.id(), port, 3);
     let (status, took) = interrupt(&mut child, Duration::from_secs(10));
@@ -550,7 +555,7 @@ fn a_second_ctrl_c_ends_the_capture_at_once() {
     if !can_capture("a_second_ctrl_c_ends_the_capture_at_once") {
         return;
     }
-    let port = free_port();
+    let (_sink, port) = udp_sink();
     let (mut child, stderr) = stalled_capture("twice", port, std::process::Stdio::piped());
     flood_watching(child.id(), port, 1);
     // The first asks for a clean end (which waits for the blocked output

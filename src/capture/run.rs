@@ -50,8 +50,9 @@ const EVENT_COST: usize = 512;
 /// After Ctrl-C, how long the loop still draws what is already queued;
 /// the rest is counted as dropped.
 const STOP_DRAIN: Duration = Duration::from_millis(300);
-/// Most events read from a `.events` sidecar (the rest are counted).
-pub const MAX_SIDECAR_EVENTS: usize = 200_000;
+/// Most events read from a `.events` sidecar (the rest are counted): a
+/// long lecture's worth, about 40 MB in the timeline's index.
+pub const MAX_SIDECAR_EVENTS: usize = 100_000;
 /// The exit status of a capture stopped by a second Ctrl-C (128 + SIGINT,
 /// as a shell reports a program killed by it).
 pub const EXIT_INTERRUPTED_TWICE: i32 = 130;
@@ -102,20 +103,23 @@ pub fn events_path(pcap: &Path) -> PathBuf {
     PathBuf::from(p)
 }
 
-/// The events of a sidecar, sorted by time, and what was not kept.
-#[derive(Debug, Default)]
+/// What reading a sidecar did not keep.
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct Sidecar {
-    pub events: Vec<CallEvent>,
+    /// Events handed over.
+    pub events: u64,
     /// Lines that are not a valid event (or over the size limit).
     pub rejected: u64,
     /// Valid events over [`MAX_SIDECAR_EVENTS`].
     pub dropped: u64,
 }
 
-/// Read the events sidecar of a pcap file, if there is one: line by line
-/// (a line is at most an event datagram long), at most
-/// [`MAX_SIDECAR_EVENTS`] kept, sorted once by time.
-pub fn read_events(pcap: &Path) -> Result<Sidecar> {
+/// Read the events sidecar of a pcap file, if there is one, handing each
+/// event to `keep`: line by line (a line is at most an event datagram
+/// long), at most [`MAX_SIDECAR_EVENTS`]. Lines may come in any order:
+/// the timeline's index sorts them as they come in (once, in
+/// O(n log n)), equal times in file order.
+pub fn read_events(pcap: &Path, mut keep: impl FnMut(CallEvent)) -> Result<Sidecar> {
     let path = events_path(pcap);
     let file = match std::fs::File::open(&path) {
         Ok(f) => f,
@@ -147,14 +151,14 @@ pub fn read_events(pcap: &Path) -> Result<Sidecar> {
             continue;
         }
         match CallEvent::parse(&line) {
-            Ok(ev) if side.events.len() < MAX_SIDECAR_EVENTS => side.events.push(ev),
+            Ok(ev) if side.events < MAX_SIDECAR_EVENTS as u64 => {
+                side.events += 1;
+                keep(ev);
+            }
             Ok(_) => side.dropped += 1,
             Err(_) => side.rejected += 1,
         }
     }
-    // Live events are written in the order they arrived, nearly sorted; a
-    // stable sort keeps that order among equal times.
-    side.events.sort_by_key(|e| e.t);
     Ok(side)
 }
 
@@ -297,11 +301,10 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
     if let Some(path) = &opts.read {
         // A file's events are all there at once: they wait in the
         // timeline's index until the packets' time reaches them.
-        let side = read_events(path)?;
         timeline = timeline.with_call_limit(MAX_SIDECAR_EVENTS);
-        for ev in side.events {
+        let side = read_events(path, |ev| {
             timeline.event(ev, None);
-        }
+        })?;
         timeline.set_rejected_events(side.rejected);
         timeline.count_dropped_events(side.dropped);
     }

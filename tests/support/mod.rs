@@ -155,27 +155,8 @@ pub fn wait_timeout(child: &mut Child, limit: Duration) -> Option<std::process::
 
 /// Run `capture ARGS` to its end; (exit code, stdout, stderr).
 pub fn run_capture(args: &[&str]) -> (i32, String, String) {
-    let mut child = Command::new(capture_bin())
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("capture starts");
-    let mut out = String::new();
-    let mut err = String::new();
-    let mut so = child.stdout.take().unwrap();
-    let mut se = child.stderr.take().unwrap();
-    let t = std::thread::spawn(move || {
-        let mut e = String::new();
-        let _ = se.read_to_string(&mut e);
-        e
-    });
-    let _ = so.read_to_string(&mut out);
-    err.push_str(&t.join().unwrap());
-    let status = wait_timeout(&mut child, Duration::from_secs(120)).expect("capture finishes");
-    (status.code().unwrap_or(-1), out, err)
+    let (code, out, err, _) = run_capture_peak(args);
+    (code, out, err)
 }
 
 /// The JSON objects of one type.
