@@ -102,6 +102,31 @@ fn lab(name: &str) -> PathBuf {
     Path::new(capture_bin()).with_file_name(name)
 }
 
+/// `udp_client` run as user `uid`, sending one message to `port`; its events
+/// go to `events`, or to the default location when `None`.
+fn udp_client_as(uid: u32, port: &str, events: Option<&Path>) {
+    let mut cmd = as_user(
+        uid,
+        lab("udp_client"),
+        &[
+            "--port",
+            port,
+            "--message",
+            "hi",
+            "--timeout",
+            "200ms",
+            "--color",
+            "never",
+        ],
+    );
+    match events {
+        Some(path) => cmd.env("SOCKLAB_EVENTS", path),
+        None => cmd.env_remove("SOCKLAB_EVENTS"),
+    };
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+}
+
 /// A user id that no one on this machine has, unique to this test run, so
 /// that its default events directory is ours alone.
 fn unused_uid() -> u32 {
@@ -331,24 +356,7 @@ fn an_event_in_another_process_name_is_rejected_and_other_users_are_named() {
     // nobody claims to be the server with pid 1 closing a connection.
     nobody_sends(&cap.events, &event_json(1, "tcp_server", "close", "ok"));
     // nobody's own program, honestly.
-    let out = as_user(
-        NOBODY,
-        lab("udp_client"),
-        &[
-            "--port",
-            &port,
-            "--message",
-            "hi",
-            "--timeout",
-            "200ms",
-            "--color",
-            "never",
-        ],
-    )
-    .env("SOCKLAB_EVENTS", &cap.events)
-    .output()
-    .unwrap();
-    assert!(out.status.success(), "{out:?}");
+    udp_client_as(NOBODY, &port, Some(&cap.events));
     let objs = cap.stop();
     let calls = of_type(&objs, "call");
     assert!(
@@ -386,24 +394,7 @@ fn sudo_capture_and_the_users_own_programs_meet_in_a_private_directory() {
         (uid, 0o700),
         "the directory is the user's and private"
     );
-    let out = as_user(
-        uid,
-        lab("udp_client"),
-        &[
-            "--port",
-            &port,
-            "--message",
-            "hi",
-            "--timeout",
-            "200ms",
-            "--color",
-            "never",
-        ],
-    )
-    .env_remove("SOCKLAB_EVENTS")
-    .output()
-    .unwrap();
-    assert!(out.status.success(), "{out:?}");
+    udp_client_as(uid, &port, None);
     let objs = cap.stop();
     let sendto = of_type(&objs, "call")
         .into_iter()
@@ -433,22 +424,7 @@ fn a_default_directory_prepared_by_another_user_is_refused_and_gets_nothing() {
     .unwrap();
 
     // The victim's program sends nothing there...
-    let out = as_user(
-        uid,
-        lab("udp_client"),
-        &[
-            "--port",
-            &free_port().to_string(),
-            "--message",
-            "secret",
-            "--timeout",
-            "200ms",
-        ],
-    )
-    .env_remove("SOCKLAB_EVENTS")
-    .output()
-    .unwrap();
-    assert!(out.status.success(), "{out:?}");
+    udp_client_as(uid, &free_port().to_string(), None);
     let mut buf = [0u8; 4096];
     assert!(
         squat.recv(&mut buf).is_err(),
