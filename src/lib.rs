@@ -7,6 +7,7 @@
 //! | [`cli`]     | options shared by every binary: `--color`, sizes like `64K`, exit codes | yes   |
 //! | [`net`]     | name resolution, line framing, socket errors with a hint for students | I/O   |
 //! | [`netns`]  | two "computers" on one machine: namespaces, veth, kernel packet loss | I/O   |
+//! | [`escape`]  | outside text made safe for a terminal: controls, bidi, format chars | yes   |
 //! | [`narrate`] | one line per socket call, as the lab programs print it               | I/O   |
 //! | [`chat`]    | the chat's message format, gap detection, and its screen (prompt)     | mostly |
 //! | [`experiment`] | the TCP vs UDP loss and timing experiment                        | I/O   |
@@ -21,6 +22,7 @@
 pub mod capture;
 pub mod chat;
 pub mod cli;
+pub mod escape;
 pub mod events;
 pub mod experiment;
 pub mod narrate;

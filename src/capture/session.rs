@@ -383,6 +383,7 @@ mod tests {
             peer: Some(s.into()),
             result: "ok".into(),
             t: ms(9_001),
+            other_uid: None,
         });
         session.release(None, &mut out).unwrap();
         let conns: Vec<_> = out

@@ -217,6 +217,9 @@ impl<W: Write> Render for JsonRender<W> {
                 push_opt_u64(b, c.conn);
                 b.push_str(",\"relation\":");
                 push_str(b, &c.relation);
+                // The sender's uid, when another user sent it (else null).
+                b.push_str(",\"uid\":");
+                push_opt_u64(b, c.ev.other_uid.map(u64::from));
                 b.push('}');
             }
             Item::Connection(s) => connection(b, s),
