@@ -7,6 +7,7 @@
 //! | [`cli`]     | options shared by every binary: `--color`, sizes like `64K`, exit codes | yes   |
 //! | [`net`]     | name resolution, line framing, socket errors with a hint for students | I/O   |
 //! | [`netns`]  | two "computers" on one machine: namespaces, veth, kernel packet loss | I/O   |
+//! | [`escape`]  | outside text made safe for a terminal: controls, bidi, format chars | yes   |
 //! | [`narrate`] | one line per socket call, as the lab programs print it               | I/O   |
 //! | [`chat`]    | the chat's message format, gap detection, and its screen (prompt)     | mostly |
 //! | [`experiment`] | the TCP vs UDP loss and timing experiment                        | I/O   |
@@ -16,7 +17,6 @@
 //! | [`timeline`] | segments and socket calls merged in time order, calls attributed, typed relations | yes |
 //! | [`render`]  | text, JSON, tables, ladder and SVG: everything a person sees          | yes   |
 //! | [`capture`] | the libpcap source and pcap writer, privileges, the bounded loop      | I/O   |
-//! | [`escape`]  | text from outside made safe for the terminal (render imports it here) | yes   |
 //! | [`sys`]     | the few libc calls no safe crate offers (the only `unsafe`)           | I/O   |
 #![deny(unsafe_code)]
 

@@ -558,11 +558,24 @@ fn a_second_ctrl_c_ends_the_capture_at_once() {
     let (_sink, port) = udp_sink();
     let (mut child, stderr) = stalled_capture("twice", port, std::process::Stdio::piped());
     flood_watching(child.id(), port, 1);
-    // The first asks for a clean end (which waits for the blocked output
-    // a little); the second, right after it, does not wait.
-    signal(child.id(), "INT");
-    let (status, took) = interrupt(&mut child, Duration::from_secs(10));
-    eprintln!("two SIGINTs: ended {took:?} after the second");
+    // The first asks for a clean end, which takes a few hundred
+    // milliseconds (the reader lingers for the kernel's last block, the
+    // output is blocked); the second, 50 ms later from the same shell,
+    // does not wait. (Two signals sent at the same instant could merge
+    // into one: the kernel does not queue a second pending SIGINT.)
+    let start = std::time::Instant::now();
+    let pid = child.id();
+    let _ = std::process::Command::new("sh")
+        .args([
+            "-c",
+            &format!("kill -INT {pid}; sleep 0.05; kill -INT {pid}"),
+        ])
+        .status();
+    let status = wait_timeout(&mut child, Duration::from_secs(10));
+    eprintln!(
+        "two SIGINTs 50 ms apart: ended {:?} after the first",
+        start.elapsed()
+    );
     let err = stderr.lock().unwrap().clone();
     let status = status.unwrap_or_else(|| panic!("still running after two SIGINTs; {err}"));
     assert_eq!(status.code(), Some(130), "{err}");
@@ -579,9 +592,12 @@ fn events_dated_far_from_the_clock_are_rejected_and_hold_nothing_back() {
     let cap = LiveCapture::start("future", &["--port", &port.to_string()]);
     let now_us = socklab::events::now().as_micros() as u64;
     let day_us = 86_400_000_000u64;
+    // Sent by this process under its own pid (the kernel's credentials
+    // must match), only the time is wrong.
+    let pid = std::process::id();
     let ev = |t_us: u64| {
         format!(
-            r#"{{"v":1,"prog":"spoof","pid":1,"call":"send","phase":"enter","local":"127.0.0.1:1","peer":"127.0.0.1:2","result":"","t_us":{t_us}}}"#
+            r#"{{"v":1,"prog":"spoof","pid":{pid},"call":"send","phase":"enter","local":"127.0.0.1:1","peer":"127.0.0.1:2","result":"","t_us":{t_us}}}"#
         )
     };
     let s = std::os::unix::net::UnixDatagram::unbound().unwrap();

@@ -298,11 +298,13 @@ fn classify_open_error(iface: &str, e: pcap::Error) -> CaptureError {
 }
 
 /// When started as root through sudo, become the invoking user again now
-/// that the capture is open (as tcpdump's `-Z` does). Returns the user id we
-/// dropped to, so the caller can say so.
+/// that the capture is open (as tcpdump's `-Z` does), in every mode. Returns
+/// the user id we dropped to, so the caller can say so. A `SUDO_UID` that
+/// cannot be used (or a group that cannot be found) is an error: capture
+/// never stays root by accident.
 pub fn drop_sudo_privileges() -> std::io::Result<Option<u32>> {
-    match crate::sys::sudo_invoker() {
-        Some((uid, gid)) => crate::sys::drop_privileges(uid, gid).map(|()| Some(uid)),
+    match crate::sys::sudo_invoker()? {
+        Some(who) => crate::sys::drop_privileges(who.uid, who.gid).map(|()| Some(who.uid)),
         None => Ok(None),
     }
 }

@@ -150,7 +150,7 @@ pub fn read_events(pcap: &Path, mut keep: impl FnMut(CallEvent)) -> Result<Sidec
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        match CallEvent::parse(&line) {
+        match CallEvent::parse_recorded(&line) {
             Ok(ev) if side.events < MAX_SIDECAR_EVENTS as u64 => {
                 side.events += 1;
                 keep(ev);
@@ -247,10 +247,20 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
         None => Source::live(&opts.interface, opts.filter.as_deref(), opts.immediate)?,
     };
     let live = source.is_live();
+    // Root was needed only to open the source: give it back now, before
+    // anything is created or written (events socket, -w, --svg), so that
+    // all of it is the user's and nothing is done as root through a path.
+    match super::drop_sudo_privileges() {
+        Ok(Some(uid)) => eprintln!(
+            "capture: capture is open; now running as user {uid} (root dropped, as tcpdump -Z does)"
+        ),
+        Ok(None) => {}
+        Err(e) => bail!("could not drop root privileges after opening the capture: {e}"),
+    }
     // Events from the lab programs (live captures only).
     let mut listener = None;
     if live {
-        match Listener::bind(&events::socket_path()) {
+        match Listener::bind_default() {
             Ok(l) => listener = Some(l),
             Err(e) => eprintln!("capture: note: socket calls will not be shown: {e}"),
         }
@@ -266,20 +276,6 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
             source.link_type().name(),
             opts.filter.as_deref().unwrap_or("none")
         );
-    }
-
-    // Root was needed only to open the capture: give it back now.
-    if live {
-        if let (Some(l), Some((uid, gid))) = (&listener, crate::sys::sudo_invoker()) {
-            let _ = std::os::unix::fs::chown(l.path(), Some(uid), Some(gid));
-        }
-        match super::drop_sudo_privileges() {
-            Ok(Some(uid)) => eprintln!(
-                "capture: capture is open; now running as user {uid} (root dropped, as tcpdump -Z does)"
-            ),
-            Ok(None) => {}
-            Err(e) => bail!("could not drop root privileges after opening the capture: {e}"),
-        }
     }
 
     let writer: Option<Writer> = match &opts.write {

@@ -222,6 +222,9 @@ impl<W: Write> Render for JsonRender<W> {
                     b,
                     &c.relation.as_ref().map(relation_text).unwrap_or_default(),
                 );
+                // The sender's uid, when another user sent it (else null).
+                b.push_str(",\"uid\":");
+                push_opt_u64(b, c.ev.other_uid.map(u64::from));
                 b.push('}');
             }
             Item::Connection(s) => connection(b, s),

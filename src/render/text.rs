@@ -115,7 +115,7 @@ impl<W: Write> TextRender<W> {
     fn call(&mut self, c: &Call) -> io::Result<()> {
         let time = self.time(c.ev.t);
         let s = self.style;
-        let who = format!("{}[{}]", c.ev.prog, c.ev.pid);
+        let who = c.ev.who();
         let mut text = format!("{}()", c.ev.call);
         match c.ev.phase {
             Phase::Enter => text.push_str(" ..."),

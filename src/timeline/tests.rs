@@ -51,6 +51,7 @@ fn event(
         peer: peer.map(addr),
         result: String::new(),
         t,
+        other_uid: None,
     }
 }
 

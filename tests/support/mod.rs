@@ -50,16 +50,26 @@ pub struct LiveCapture {
 impl LiveCapture {
     /// Start `capture --json ARGS` and wait until it listens.
     pub fn start(tag: &str, args: &[&str]) -> LiveCapture {
-        let events = events_socket(tag);
-        let mut child = Command::new(capture_bin())
-            .arg("--json")
+        LiveCapture::start_with(events_socket(tag), args, |_| {})
+    }
+
+    /// As [`LiveCapture::start`], with the events socket at `events` (given
+    /// to capture as `SOCKLAB_EVENTS`, unless `configure` removes it) and
+    /// `configure` to change the command's environment further.
+    pub fn start_with(
+        events: PathBuf,
+        args: &[&str],
+        configure: impl FnOnce(&mut Command),
+    ) -> LiveCapture {
+        let mut cmd = Command::new(capture_bin());
+        cmd.arg("--json")
             .args(args)
             .env("SOCKLAB_EVENTS", &events)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("capture starts");
+            .stderr(Stdio::piped());
+        configure(&mut cmd);
+        let mut child = cmd.spawn().expect("capture starts");
         let (tx, rx) = mpsc::channel();
         let out = child.stdout.take().unwrap();
         std::thread::spawn(move || {
@@ -106,6 +116,11 @@ impl LiveCapture {
             std::thread::sleep(Duration::from_millis(10));
         }
         cap
+    }
+
+    /// The capture's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Stop it with SIGTERM (as an instructor's Ctrl-C would) and return
