@@ -14,8 +14,9 @@
 //! | [`events`]  | the datagram a lab program sends to `capture` for every call          | I/O   |
 //! | [`wire`]    | bytes to `Segment` / `Datagram`: link, IP and transport decoding     | yes   |
 //! | [`track`]   | connections, TCP state per endpoint, handshake and teardown           | yes   |
+//! | [`timeline`] | segments and socket calls merged in time order, calls attributed, typed relations | yes |
 //! | [`render`]  | text, JSON, tables, ladder and SVG: everything a person sees          | yes   |
-//! | [`capture`] | the libpcap source and pcap writer, privileges                        | I/O   |
+//! | [`capture`] | the libpcap source and pcap writer, privileges, the bounded loop      | I/O   |
 //! | [`sys`]     | the few libc calls no safe crate offers (the only `unsafe`)           | I/O   |
 #![deny(unsafe_code)]
 
@@ -31,5 +32,6 @@ pub mod netns;
 pub mod render;
 #[allow(unsafe_code)]
 pub mod sys;
+pub mod timeline;
 pub mod track;
 pub mod wire;

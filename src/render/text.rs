@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use colored::Color;
 
-use super::{since, table, Call, End, Item, Render, Style};
+use super::{relation_text, since, table, Call, End, Item, Render, Style};
+use crate::escape::escape_max;
 use crate::events::Phase;
-use crate::narrate::escape_max;
 use crate::track::{Annotation, Dir, Label, Step};
 use crate::wire::{Segment, TcpOptions};
 
@@ -125,9 +125,9 @@ impl<W: Write> TextRender<W> {
             }
             Phase::Return => text.push_str(" returned"),
         }
-        if !c.relation.is_empty() {
+        if let Some(r) = &c.relation {
             text.push_str("  ");
-            text.push_str(&c.relation);
+            text.push_str(&relation_text(r));
         }
         let conn = c.conn.map(|n| format!(" #{n}")).unwrap_or_default();
         writeln!(
