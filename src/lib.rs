@@ -8,20 +8,23 @@
 //! | [`net`]     | name resolution, line framing, socket errors with a hint for students | I/O   |
 //! | [`lab`]     | the narrated socket of the lab programs: one method per C call        | I/O   |
 //! | [`netns`]  | two "computers" on one machine: namespaces, veth, kernel packet loss | I/O   |
+//! | [`escape`]  | outside text made safe for a terminal: controls, bidi, format chars | yes   |
 //! | [`narrate`] | one line per socket call, as the lab programs print it               | I/O   |
 //! | [`chat`]    | the chat's message format, gap detection, its screen and its threads  | mostly |
 //! | [`experiment`] | the TCP vs UDP loss and timing experiment                        | I/O   |
 //! | [`events`]  | the datagram a lab program sends to `capture` for every call          | I/O   |
 //! | [`wire`]    | bytes to `Segment` / `Datagram`: link, IP and transport decoding     | yes   |
 //! | [`track`]   | connections, TCP state per endpoint, handshake and teardown           | yes   |
+//! | [`timeline`] | segments and socket calls merged in time order, calls attributed, typed relations | yes |
 //! | [`render`]  | text, JSON, tables, ladder and SVG: everything a person sees          | yes   |
-//! | [`capture`] | the libpcap source and pcap writer, privileges                        | I/O   |
+//! | [`capture`] | the libpcap source and pcap writer, privileges, the bounded loop      | I/O   |
 //! | [`sys`]     | the few libc calls no safe crate offers (the only `unsafe`)           | I/O   |
 #![deny(unsafe_code)]
 
 pub mod capture;
 pub mod chat;
 pub mod cli;
+pub mod escape;
 pub mod events;
 pub mod experiment;
 pub mod lab;
@@ -31,5 +34,6 @@ pub mod netns;
 pub mod render;
 #[allow(unsafe_code)]
 pub mod sys;
+pub mod timeline;
 pub mod track;
 pub mod wire;
