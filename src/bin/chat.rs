@@ -400,7 +400,8 @@ impl Link for TcpSocket {
     /// we left. We can still receive: we wait for its FIN too, so that
     /// nothing it sent meanwhile is lost.
     fn leave(&self, _chat: &Chat<Self>, inbox: &Receiver<Event>, _seq: u64) -> bool {
-        let _ = self.shutdown(Shutdown::Write);
+        // (stdout is held meanwhile: the peer's FIN, its answer, is printed after.)
+        let _ = lab::together(|| self.shutdown(Shutdown::Write));
         chat::wait_for_peer(inbox, LEAVE_WAIT)
     }
 
