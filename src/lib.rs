@@ -6,7 +6,9 @@
 //! |-------------|----------------------------------------------------------------------|-------|
 //! | [`cli`]     | options shared by every binary: `--color`, sizes like `64K`, exit codes | yes   |
 //! | [`net`]     | name resolution, line framing, socket errors with a hint for students | I/O   |
-//! | [`netns`]  | two "computers" on one machine: namespaces, veth, kernel packet loss | I/O   |
+//! | [`netns`]  | the lab network: hosts in namespaces, the link between them, leftovers | I/O   |
+//! | [`link`]    | the emulated cable: delay, rate, loss, reordering, duplication, events | mostly |
+//! | [`userns`]  | the same without root: a private user namespace, and joining it     | I/O   |
 //! | [`narrate`] | one line per socket call, as the lab programs print it               | I/O   |
 //! | [`chat`]    | the chat's message format, gap detection, and its screen (prompt)     | mostly |
 //! | [`experiment`] | the TCP vs UDP loss and timing experiment                        | I/O   |
@@ -23,6 +25,8 @@ pub mod chat;
 pub mod cli;
 pub mod events;
 pub mod experiment;
+#[cfg(target_os = "linux")]
+pub mod link;
 pub mod narrate;
 pub mod net;
 pub mod netns;
@@ -30,4 +34,6 @@ pub mod render;
 #[allow(unsafe_code)]
 pub mod sys;
 pub mod track;
+#[cfg(target_os = "linux")]
+pub mod userns;
 pub mod wire;

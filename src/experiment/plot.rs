@@ -186,6 +186,8 @@ mod tests {
             proto,
             scenario: Scenario::Lossy,
             loss_percent: loss,
+            delay: std::time::Duration::ZERO,
+            link_rate_bps: None,
             workload: Workload {
                 messages: 100,
                 size: 1000,

@@ -29,6 +29,10 @@ pub struct ProtoRun {
     pub scenario: Scenario,
     /// The link's configured loss (0 in the overload scenario), percent.
     pub loss_percent: f64,
+    /// The link's one-way delay (zero in the overload scenario).
+    pub delay: std::time::Duration,
+    /// The link's bandwidth limit, bits per second (`None`: no limit).
+    pub link_rate_bps: Option<u64>,
     pub workload: Workload,
     pub sent: Sent,
     pub received: Received,
@@ -109,6 +113,8 @@ impl ProtoRun {
             "proto": self.proto.as_str(),
             "scenario": self.scenario.as_str(),
             "loss_percent": self.loss_percent,
+            "delay_ms": self.delay.as_secs_f64() * 1000.0,
+            "link_rate_bps": self.link_rate_bps,
             "messages": w.messages,
             "size": w.size,
             "rate": w.rate,
@@ -347,6 +353,8 @@ mod tests {
             proto,
             scenario,
             loss_percent: loss,
+            delay: Duration::ZERO,
+            link_rate_bps: None,
             workload: Workload {
                 messages: sent,
                 size: 1000,
@@ -404,6 +412,8 @@ mod tests {
             "proto",
             "scenario",
             "loss_percent",
+            "delay_ms",
+            "link_rate_bps",
             "messages",
             "size",
             "sent",
