@@ -286,6 +286,18 @@ impl Drop for PrivateNet {
     }
 }
 
+/// `capture --private`: enter (join or create) the private network and
+/// say so on stderr; `None` without `--private`. Keep the value while
+/// capturing: it keeps the network reachable for `capture shell`.
+pub fn for_capture(private: bool) -> Result<Option<PrivateNet>, UsernsError> {
+    if !private {
+        return Ok(None);
+    }
+    let net = PrivateNet::enter(&private_name())?;
+    let _ = eprintln_safe(&format!("capture: {}", net.banner()));
+    Ok(Some(net))
+}
+
 /// `capture shell [PROGRAM ARGS...]`: run a program (default: the user's
 /// shell) in the private network, joining or creating it. Returns the
 /// program's exit code.
