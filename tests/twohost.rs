@@ -508,6 +508,65 @@ fn a_delay_shows_in_the_measured_round_trip() {
     eprintln!("RTT with 40 ms each way: {rtts:?}; with no delay: {fast:?}");
 }
 
+#[test]
+fn a_change_of_the_link_applies_to_the_very_next_packet() {
+    if !can_use_namespaces("a_change_of_the_link_applies_to_the_very_next_packet") {
+        return;
+    }
+    let net = Net::up('g', 216, 0.0);
+    let bob_ns = net.hosts.bob.ns.clone();
+    let bob_addr = SocketAddr::new(net.hosts.bob.v4.into(), 7010);
+    let rounds = 5;
+    let echo = thread::spawn(move || {
+        in_namespace(&bob_ns, move || {
+            let s = UdpSocket::bind(bob_addr)?;
+            s.set_read_timeout(Some(Duration::from_secs(10)))?;
+            let mut buf = [0u8; 16];
+            for _ in 0..rounds + 1 {
+                let (n, from) = s.recv_from(&mut buf)?;
+                s.send_to(&buf[..n], from)?;
+            }
+            Ok(())
+        })
+    });
+    let delay = Duration::from_millis(60);
+    let rtts = in_namespace(&net.hosts.alice.ns.clone(), || {
+        let s = UdpSocket::bind("0.0.0.0:0")?;
+        s.set_read_timeout(Some(Duration::from_secs(10)))?;
+        let mut buf = [0u8; 16];
+        // One exchange first, so that ARP is done.
+        thread::sleep(Duration::from_millis(200));
+        s.send_to(b"warm", bob_addr)?;
+        s.recv_from(&mut buf)?;
+        let mut rtts = Vec::new();
+        for i in 0..rounds {
+            // The link sleeps between frames; the change must wake it.
+            thread::sleep(Duration::from_millis(30));
+            net.network
+                .set_impairments(Impairments {
+                    delay: delay * (i % 2),
+                    ..Impairments::default()
+                })
+                .expect("set the delay");
+            let start = Instant::now();
+            s.send_to(b"ping", bob_addr)?;
+            s.recv_from(&mut buf)?;
+            rtts.push(start.elapsed());
+        }
+        Ok(rtts)
+    })
+    .expect("round trips");
+    echo.join().unwrap().expect("the echo on bob");
+    // Every round with the delay set must show it (rounds without it are
+    // not timed: no upper bounds on a busy machine).
+    for (i, rtt) in rtts.iter().enumerate().filter(|(i, _)| i % 2 == 1) {
+        assert!(
+            *rtt >= delay * 3 / 2,
+            "round {i}: {rtt:?} for {delay:?} each way: {rtts:?}"
+        );
+    }
+}
+
 /// Send `n` numbered datagrams from alice to bob; what bob saw:
 /// (missing, duplicates, late) by the receiver's own count.
 fn numbered_datagrams(net: &Net, n: u32) -> (u64, u64, u64) {

@@ -414,6 +414,7 @@ fn experiment(a: RunArgs) -> anyhow::Result<()> {
         }
     };
 
+    let delay_sweep = a.delay_sweep.is_some();
     let runs = if lossy {
         let link = Impairments {
             delay: a.delay.unwrap_or_default(),
@@ -427,7 +428,7 @@ fn experiment(a: RunArgs) -> anyhow::Result<()> {
         let plan = LossyPlan {
             workload,
             protos: a.proto.list(),
-            losses,
+            losses: losses.clone(),
             delays: a.delay_sweep.map(|d| d.0).unwrap_or_default(),
             link,
             iperf3: a.iperf3,
@@ -467,11 +468,22 @@ fn experiment(a: RunArgs) -> anyhow::Result<()> {
         }
     }
     if let Some(path) = &a.svg {
-        let title = format!(
-            "TCP vs UDP: {} messages of {} bytes over a link losing a share of packets each way",
-            a.messages, a.size
-        );
-        plot::write_svg(path, &runs, &title).map_err(anyhow::Error::msg)?;
+        if delay_sweep {
+            let loss = losses.first().copied().unwrap_or(0.0);
+            let title = format!(
+                "TCP vs UDP: {} messages of {} bytes, {}% loss each way, against the link's round trip",
+                a.messages,
+                a.size,
+                report::trim_float(loss)
+            );
+            plot::write_rtt_svg(path, &runs, &title).map_err(anyhow::Error::msg)?;
+        } else {
+            let title = format!(
+                "TCP vs UDP: {} messages of {} bytes over a link losing a share of packets each way",
+                a.messages, a.size
+            );
+            plot::write_svg(path, &runs, &title).map_err(anyhow::Error::msg)?;
+        }
         if !json {
             n.output(format!("plot written to {}", path.display()));
         }

@@ -226,7 +226,12 @@ pub fn table(runs: &[ProtoRun], color: bool) -> String {
         let right = |text: String| Cell::new(text).set_alignment(CellAlignment::Right);
         let link = match r.scenario {
             Scenario::Overload => "none (loopback)".to_string(),
-            Scenario::Lossy => format!("{}%", trim_float(r.loss_percent)),
+            Scenario::Lossy if r.delay.is_zero() => format!("{}%", trim_float(r.loss_percent)),
+            Scenario::Lossy => format!(
+                "{}%, RTT {} ms",
+                trim_float(r.loss_percent),
+                trim_float(2.0 * r.delay.as_secs_f64() * 1000.0)
+            ),
         };
         t.add_row(vec![
             right(link),

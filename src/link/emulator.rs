@@ -100,6 +100,8 @@ impl Snapshot {
 struct Shared {
     stop: AtomicBool,
     generation: AtomicU64,
+    /// The last generation the forwarding thread has put in force.
+    applied: AtomicU64,
     pending: Mutex<Impairments>,
     snapshot: Mutex<Snapshot>,
 }
@@ -118,6 +120,7 @@ impl Link {
         let shared = Arc::new(Shared {
             stop: AtomicBool::new(false),
             generation: AtomicU64::new(0),
+            applied: AtomicU64::new(0),
             pending: Mutex::new(spec.impairments.clone()),
             snapshot: Mutex::new(Snapshot {
                 impairments: spec.impairments.clone(),
@@ -158,10 +161,19 @@ impl Link {
         }
     }
 
-    /// Change the impairments of every direction from now on.
+    /// Change the impairments of every direction: in force for every frame
+    /// that arrives after this returns.
     pub fn set_impairments(&self, cfg: Impairments) {
         *lock(&self.shared.pending) = cfg;
-        self.shared.generation.fetch_add(1, Ordering::SeqCst);
+        let g = self.shared.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        // The thread looks before each batch of frames, and at least every TICK.
+        let start = Instant::now();
+        while self.shared.applied.load(Ordering::SeqCst) < g
+            && self.is_running()
+            && start.elapsed() < Duration::from_secs(2)
+        {
+            thread::sleep(Duration::from_micros(200));
+        }
     }
 
     /// What it has done so far (at most one loop turn old, a few µs to
@@ -408,15 +420,20 @@ fn run(shared: &Shared, spec: &LinkSpec, sockets: Vec<PacketSocket>) -> io::Resu
         (0, 0, 0),
         events.as_ref(),
     );
-    while !shared.stop.load(Ordering::SeqCst) {
+    let mut apply = |pipelines: &mut Vec<Vec<Option<Pipeline<InFlight>>>>,
+                     impairments: &mut Impairments| {
         let g = shared.generation.load(Ordering::SeqCst);
         if g != generation {
             generation = g;
-            impairments = lock(&shared.pending).clone();
+            *impairments = lock(&shared.pending).clone();
             for p in pipelines.iter_mut().flatten().flatten() {
                 p.set_config(impairments.clone());
             }
+            shared.applied.store(g, Ordering::SeqCst);
         }
+    };
+    while !shared.stop.load(Ordering::SeqCst) {
+        apply(&mut pipelines, &mut impairments);
         release_all(&mut pipelines, clock.now(), &mut send_failed);
 
         let next = pipelines
@@ -429,6 +446,8 @@ fn run(shared: &Shared, spec: &LinkSpec, sockets: Vec<PacketSocket>) -> io::Resu
             .map_or(TICK, |t| t.saturating_sub(clock.now()))
             .min(TICK);
         let readable = sys::ppoll_readable(&fds, Some(timeout))?;
+        // A change made while we slept applies to the frames that woke us.
+        apply(&mut pipelines, &mut impairments);
 
         for (from, ready) in readable.iter().enumerate() {
             if !ready {

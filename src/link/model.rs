@@ -756,6 +756,30 @@ mod tests {
     }
 
     #[test]
+    fn a_copy_of_an_earlier_frame_does_not_count_as_overtaking() {
+        // Frame 0 duplicated, frame 1 held, due at the same instant as 0's
+        // copy: only frames that arrived after 1 may pass it.
+        let mut p: Pipeline<u64> = Pipeline::new(Impairments::default());
+        let mut rng = Rng::new(1);
+        let mut out = Vec::new();
+        p.set_config(Impairments {
+            duplicate_percent: 100.0,
+            ..Impairments::default()
+        });
+        p.ingress(ms(0), 0, 100, Class::Data, &mut rng);
+        p.set_config(Impairments {
+            reorder_percent: 100.0,
+            ..Impairments::default()
+        });
+        p.ingress(ms(0), 1, 100, Class::Data, &mut rng);
+        p.release(ms(0), &mut out);
+        assert_eq!(out.len(), 2, "0 and its copy left; 1 waits");
+        p.release(HOLD_LIMIT, &mut out);
+        assert_eq!(out[2].overtaken_by, Some(0));
+        assert_eq!(p.stats().reordered, 0, "the receiver saw 0, 0, 1: in order");
+    }
+
+    #[test]
     fn a_held_frame_with_nobody_behind_it_leaves_after_the_hold_limit() {
         let cfg = Impairments {
             reorder_percent: 100.0,
