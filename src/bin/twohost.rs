@@ -554,6 +554,8 @@ fn status_json(net: &Network, private: bool, cfg: &Impairments) -> Value {
         "link_running": net.link_running(),
         "directions": directions,
         "overrun": snap.overrun,
+        "send_failed": snap.send_failed,
+        "too_long": snap.too_long,
         "events_sent": snap.events_sent,
         "events_lost": snap.events_lost,
     })
