@@ -62,7 +62,8 @@ if [[ $what == all || $what == rate ]]; then
     line=$(on alice "$BIN/tcp_client" --host "$B" --port 5300 --bytes 12M --quiet | grep '^sent ')
     wait
     rm -f "$out"
-    echo "rate     --rate 10mbit, tcp_client --bytes 12M: $line"
+    awk -v l="$line" 'BEGIN { split(l, w, " "); b = w[2]; t = w[7]; r = b * 8 / t
+        printf "rate     --rate 10mbit, tcp_client --bytes 12M into tcp_server --mode sink: %d bytes in %.3f s = %.3f Mbit/s (goodput), error %+.2f %%\n", b, t, r / 1e6, (r / 1e7 - 1) * 100 }'
     th down >/dev/null
 fi
 
@@ -107,14 +108,20 @@ if [[ $what == all || $what == forward ]]; then
     cpu() { awk '{ print $14 + $15 }' /proc/"$owner"/task/"$tid"/stat; }
     f0=$(stat '.directions["alice->bob"].forwarded'); c0=$(cpu); t0=$(date +%s.%N)
     sent=$(on alice "$PROBE" flood veth-alice "$mac" "$A" "$B" 5 64)
-    sleep 0.2
-    f1=$(stat '.directions["alice->bob"].forwarded'); c1=$(cpu); t1=$(date +%s.%N)
+    # The link may still be draining its socket buffer: wait until it is idle.
+    f1=-1
+    while :; do
+        f=$(stat '.directions["alice->bob"].forwarded')
+        [[ $f == "$f1" ]] && break
+        f1=$f; c1=$(cpu); t1=$(date +%s.%N)
+        sleep 0.2
+    done
     overrun=$(stat .overrun)
     hz=$(getconf CLK_TCK)
     awk -v f=$((f1 - f0)) -v t0="$t0" -v t1="$t1" -v c=$((c1 - c0)) -v hz="$hz" -v o="$overrun" -v s="$(jq .per_second <<<"$sent")" 'BEGIN {
-        w = t1 - t0 - 0.2; cs = c / hz
-        printf "forward  no limits, 64-byte frames for 5 s: offered %.0f/s, forwarded %d = %.0f frames/s; link thread CPU %.2f s = %.0f frames per CPU second; %d not read in time\n",
-            s, f, f / w, cs, (cs > 0 ? f / cs : 0), o }'
+        w = t1 - t0; cs = c / hz
+        printf "forward  no limits, 64-byte frames for 5 s: offered %.0f/s, forwarded %d in %.2f s = %.0f frames/s; link thread CPU %.2f s = %.0f frames per CPU second; %d not read in time\n",
+            s, f, w, f / w, cs, (cs > 0 ? f / cs : 0), o }'
     : "$bob_ns"
     th down >/dev/null
 fi

@@ -386,6 +386,11 @@ impl Network {
             })?;
             run(&["ip", "-n", &host.ns, "link", "set", &host.veth, "up"])?;
         }
+        // `ip link set up` returns before the carrier is up: wait for it, so
+        // that the first thing a user sees (`ip -brief address`) says UP.
+        for host in h.hosts() {
+            wait_up(&host.ns, &host.veth)?;
+        }
         let spec = LinkSpec {
             ports: h
                 .hosts()
@@ -444,6 +449,25 @@ impl Network {
 impl Drop for Network {
     fn drop(&mut self) {
         let _ = self.teardown();
+    }
+}
+
+/// Wait (up to 5 s) until interface `ifname` of namespace `ns` is
+/// operationally up.
+fn wait_up(ns: &str, ifname: &str) -> Result<(), NetnsError> {
+    let start = std::time::Instant::now();
+    loop {
+        let out = output(&["ip", "-n", ns, "-brief", "link", "show", "dev", ifname])?;
+        if out.split_whitespace().nth(1) == Some("UP") {
+            return Ok(());
+        }
+        if start.elapsed() > std::time::Duration::from_secs(5) {
+            return Err(NetnsError::Command {
+                cmd: format!("ip -n {ns} link set {ifname} up"),
+                stderr: format!("{ifname} is still not up after 5 s: {}", out.trim()),
+            });
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
     }
 }
 

@@ -37,6 +37,8 @@ const SOCKET_BUFFER: usize = 8 << 20;
 const EVENT_QUEUE: usize = 8192;
 /// Longest sleep between two looks at the stop flag.
 const TICK: Duration = Duration::from_millis(50);
+/// Batches read from one port before looking at the others.
+const BATCHES_PER_TURN: usize = 8;
 /// MAC addresses remembered, at most (the table starts again when full).
 const MAC_TABLE_MAX: usize = 1024;
 
@@ -453,7 +455,9 @@ fn run(shared: &Shared, spec: &LinkSpec, sockets: Vec<PacketSocket>) -> io::Resu
             if !ready {
                 continue;
             }
-            loop {
+            // A few batches per port per turn, so that a flood on one cable
+            // never starves the other, the releases, or the stop flag.
+            for _ in 0..BATCHES_PER_TURN {
                 let got = sockets[from].recv_batch(&mut bufs, &mut lens)?;
                 let now = clock.now();
                 for i in 0..got {
