@@ -89,7 +89,13 @@ fn machine() -> (String, String, String) {
             .unwrap_or_default()
     };
     (
-        out(&["ip", "netns", "list"]),
+        // socklab's namespaces only: other people's tests on this machine
+        // make and remove their own meanwhile.
+        out(&["ip", "netns", "list"])
+            .lines()
+            .filter(|l| l.starts_with("socklab-"))
+            .map(|l| l.to_string() + "\n")
+            .collect(),
         out(&["ip", "-o", "link", "show"])
             .lines()
             .map(|l| l.split(" link/").next().unwrap_or(l).to_string() + "\n")

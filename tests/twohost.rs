@@ -644,6 +644,66 @@ fn the_link_counts_exactly_what_the_receiver_saw() {
     }
 }
 
+#[test]
+fn with_carol_one_udp_server_answers_two_clients() {
+    if !can_use_namespaces("with_carol_one_udp_server_answers_two_clients") {
+        return;
+    }
+    let (p, s) = (prefix('3'), 217);
+    let _down = down_guard(&p, s, false);
+    let out = ok(twohost(&p, s, &["up", "--carol", "--delay", "2ms"]));
+    assert!(out.contains("three hosts up: alice, bob, carol"), "{out}");
+    assert!(out.contains("carol    veth-carol   10.203.217.3"), "{out}");
+    let status = status_json(&p, s);
+    assert_eq!(status["carol"]["ipv4"], "10.203.217.3");
+    let mut server = Running::start(
+        "udp_server",
+        twohost(
+            &p,
+            s,
+            &[
+                "exec",
+                "carol",
+                env!("CARGO_BIN_EXE_udp_server"),
+                "--host",
+                "10.203.217.3",
+                "--port",
+                "7011",
+            ],
+        ),
+    );
+    server.wait_line("listening on");
+    for (host, addr) in [("alice", "10.203.217.1"), ("bob", "10.203.217.2")] {
+        let out = ok(twohost(
+            &p,
+            s,
+            &[
+                "exec",
+                host,
+                env!("CARGO_BIN_EXE_udp_client"),
+                "--host",
+                "10.203.217.3",
+                "--port",
+                "7011",
+                "-m",
+                host,
+            ],
+        ));
+        assert!(
+            out.contains(&format!("reply from 10.203.217.3:7011: {host}")),
+            "{out}"
+        );
+        server.wait_line(&format!("from {addr}:"));
+    }
+    // Each pair of hosts has its own path through the link.
+    let dirs = status_json(&p, s)["directions"].clone();
+    for d in ["alice->carol", "carol->alice", "bob->carol", "carol->bob"] {
+        assert!(dirs[d]["forwarded"].as_u64().unwrap() > 0, "{d}: {dirs}");
+    }
+    assert!(server.is_running());
+    ok(twohost(&p, s, &["down"]));
+}
+
 // ---- without root ----------------------------------------------------------------
 
 #[test]

@@ -374,7 +374,7 @@ fn experiment(a: RunArgs) -> anyhow::Result<()> {
         (None, Some(list)) => list.0.clone(),
         (None, None) if lossy && a.delay.is_none() && a.delay_sweep.is_none() => usage_error(
             ErrorKind::MissingRequiredArgument,
-            "--scenario lossy needs --loss PERCENT, --sweep LIST, --delay or --delay-sweep (e.g. --loss 10)",
+            "--scenario lossy needs --loss PERCENT or --sweep LIST (or --delay, --delay-sweep), e.g. --loss 10",
         ),
         (None, None) => vec![0.0],
     };

@@ -592,7 +592,8 @@ fn status(prefix: &str, subnet: u8, json: bool) -> anyhow::Result<()> {
     let up = body["up"] == true;
     match (&reply, up) {
         (Some(_), true) => {
-            say!("two hosts: up");
+            let three = !body["carol"].is_null();
+            say!("{}: up", if three { "three hosts" } else { "two hosts" });
             for name in ["alice", "bob", "carol"] {
                 let x = &body[name];
                 if x.is_null() {

@@ -850,7 +850,7 @@ mod tests {
 
     #[test]
     fn iperf3_gets_the_same_workload() {
-        let hosts = TwoHosts::layout("t1", 9);
+        let hosts = TwoHosts::layout_owned("t1", 9, 42, false);
         let w = Workload {
             messages: 10_000,
             size: 1000,
@@ -862,11 +862,11 @@ mod tests {
         let (server, client) = iperf3_commands(&hosts, &w);
         assert_eq!(
             command_line(&server),
-            "ip netns exec t1bob iperf3 -s -1 -B 10.203.9.2 -p 5201 --forceflush"
+            "ip netns exec socklab-42-t1bob iperf3 -s -1 -B 10.203.9.2 -p 5201 --forceflush"
         );
         assert_eq!(
             command_line(&client),
-            "ip netns exec t1alice iperf3 -u -c 10.203.9.2 -p 5201 -b 160000000 -l 1000 -k 10000 -J -w 4194304"
+            "ip netns exec socklab-42-t1alice iperf3 -u -c 10.203.9.2 -p 5201 -b 160000000 -l 1000 -k 10000 -J -w 4194304"
         );
     }
 }
