@@ -72,17 +72,15 @@ pub fn can_use_namespaces(test: &str) -> bool {
         );
         return false;
     }
-    for tool in ["ip", "nft"] {
-        let found = Command::new(tool)
-            .arg("-V")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok();
-        if !found {
-            eprintln!("skipping {test}: `{tool}` is not installed (iproute2, nftables)");
-            return false;
-        }
+    let found = Command::new("ip")
+        .arg("-V")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok();
+    if !found {
+        eprintln!("skipping {test}: `ip` is not installed (iproute2)");
+        return false;
     }
     true
 }
@@ -93,26 +91,56 @@ pub fn prefix(tag: char) -> String {
     format!("c{}{tag}", std::process::id() % 100_000)
 }
 
-/// A pair of namespaces, removed when dropped (even on panic).
+/// A lab network built by this test process (it owns the namespaces and
+/// runs the link), removed when dropped (even on panic).
 pub struct Net {
     pub hosts: TwoHosts,
+    pub network: socklab::netns::Network,
 }
 
 impl Net {
-    /// Build the pair `<prefix(tag)>alice` / `...bob` on 10.203.`subnet`.0/24.
+    /// Build `socklab-<pid>-<prefix(tag)>alice` / `...bob` on 10.203.`subnet`.0/24,
+    /// with `loss` percent lost on the link each way.
     pub fn up(tag: char, subnet: u8, loss: f64) -> Net {
-        let hosts = TwoHosts::layout(&prefix(tag), subnet);
-        let net = Net { hosts };
-        net.hosts.up(loss).expect("build the two hosts");
-        net
+        Net::with(
+            tag,
+            subnet,
+            socklab::link::Impairments {
+                loss_percent: loss,
+                ..Default::default()
+            },
+        )
     }
-}
 
-impl Drop for Net {
-    fn drop(&mut self) {
-        if let Err(e) = self.hosts.down() {
-            eprintln!("could not remove the test namespaces: {e}");
-        }
+    /// The same with any impairments.
+    pub fn with(tag: char, subnet: u8, impairments: socklab::link::Impairments) -> Net {
+        let hosts = TwoHosts::layout(&prefix(tag), subnet);
+        let opts = socklab::netns::NetworkOptions {
+            impairments,
+            ..Default::default()
+        };
+        let network = socklab::netns::Network::build(&hosts, &opts).expect("build the two hosts");
+        Net { hosts, network }
+    }
+
+    /// Change the loss on the link, each way.
+    pub fn set_loss(&self, loss: f64) {
+        let mut cfg = self.network.snapshot().impairments;
+        cfg.loss_percent = loss;
+        self.network.set_impairments(cfg).expect("set the loss");
+    }
+
+    /// The link's counts of one direction.
+    pub fn stats(&self, from: &str, to: &str) -> socklab::link::Stats {
+        self.network.snapshot().direction(from, to)
+    }
+
+    /// Packets the link dropped: (on the way to alice, on the way to bob).
+    pub fn dropped(&self) -> (u64, u64) {
+        (
+            self.stats("bob", "alice").dropped(),
+            self.stats("alice", "bob").dropped(),
+        )
     }
 }
 
