@@ -8,6 +8,7 @@
 //! - waiting on several descriptors at once (`poll`);
 //! - the terminal's width (`ioctl(TIOCGWINSZ)`);
 //! - the kernel's retransmission counter of a TCP socket (`TCP_INFO`, Linux);
+//! - the limit on open file descriptors (`getrlimit`/`setrlimit(RLIMIT_NOFILE)`);
 //! - at the end, in their own section: namespaces (`unshare`, `setns`,
 //!   `mount`), `AF_PACKET` sockets for the link emulator, interface
 //!   offloads and flags (`ioctl`), a child's death signal, and the
@@ -426,6 +427,34 @@ pub fn tcp_total_retrans(_fd: RawFd) -> io::Result<u32> {
     ))
 }
 
+/// The limit on open file descriptors, `(soft, hard)` (`getrlimit(RLIMIT_NOFILE)`).
+pub fn fd_limit() -> io::Result<(u64, u64)> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `limit` is a valid rlimit for the kernel to fill in.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok((limit.rlim_cur, limit.rlim_max))
+}
+
+/// Set the soft limit on open file descriptors to `soft`, keeping the hard
+/// one (`setrlimit(RLIMIT_NOFILE)`); above the hard limit it fails.
+pub fn set_fd_limit(soft: u64) -> io::Result<()> {
+    let (_, hard) = fd_limit()?;
+    let limit = libc::rlimit {
+        rlim_cur: soft,
+        rlim_max: hard,
+    };
+    // SAFETY: `limit` is a valid rlimit, read by the kernel only.
+    if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -439,6 +468,14 @@ mod tests {
         a.send_to(b"x", a.local_addr().unwrap()).unwrap();
         let r = poll_readable(&[a.as_raw_fd()], Duration::from_secs(5)).unwrap();
         assert_eq!(r, vec![true]);
+    }
+
+    #[test]
+    fn the_fd_limit_can_be_set_to_what_it_is() {
+        let (soft, hard) = fd_limit().unwrap();
+        assert!(soft <= hard);
+        set_fd_limit(soft).unwrap();
+        assert_eq!(fd_limit().unwrap(), (soft, hard));
     }
 
     #[cfg(target_os = "linux")]

@@ -388,7 +388,8 @@ pub fn messages(lines: &[String]) -> Vec<Shown> {
 }
 
 /// The numbers of the final report line:
-/// `report: sent 20, received 18, lost 2, reordered 0, duplicates 0`.
+/// `report: sent 20, received 18, lost 2, reordered 0, duplicates 0`
+/// (and `, bogus 1` when some numbers were impossible).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Counts {
     pub sent: u64,
@@ -396,6 +397,7 @@ pub struct Counts {
     pub lost: u64,
     pub reordered: u64,
     pub duplicates: u64,
+    pub bogus: u64,
 }
 
 /// The report of a chat that has ended; panics if there is none.
@@ -415,6 +417,7 @@ pub fn report(run: &Running) -> Counts {
             "lost" => c.lost = value,
             "reordered" => c.reordered = value,
             "duplicates" => c.duplicates = value,
+            "bogus" => c.bogus = value,
             other => panic!("unknown report field {other}"),
         }
     }
@@ -480,6 +483,45 @@ impl Running {
     pub fn give_stdin(&mut self, stdin: ChildStdin) {
         self.stdin = Some(stdin);
     }
+}
+
+/// `chat --proto udp` named `name` on `host` (both ends on this machine),
+/// bound to `port`, whose peer is `host`:`peer_port`; `extra` adds arguments.
+pub fn udp_chat(host: &str, name: &str, ports: (&str, &str), extra: &[&str]) -> Command {
+    let (port, peer_port) = ports;
+    let mut args = vec![
+        "--proto",
+        "udp",
+        "--peer",
+        host,
+        "--host",
+        host,
+        "--port",
+        port,
+        "--peer-port",
+        peer_port,
+        "--name",
+        name,
+    ];
+    args.extend_from_slice(extra);
+    chat(&args)
+}
+
+/// A UDP chat `alice` on loopback whose peer the test plays by hand: our
+/// socket (connected to alice's port, reads waiting up to [`WAIT`]) and the
+/// running chat, once it says `chatting with`. `extra` adds arguments.
+pub fn udp_chat_with_hand_peer(extra: &[&str]) -> (UdpSocket, Running) {
+    let me = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = free_udp_port("127.0.0.1");
+    me.connect(("127.0.0.1", port)).unwrap();
+    me.set_read_timeout(Some(WAIT)).unwrap();
+    let peer_port = me.local_addr().unwrap().port().to_string();
+    let alice = Running::start(
+        "alice",
+        udp_chat("127.0.0.1", "alice", (&port.to_string(), &peer_port), extra),
+    );
+    alice.wait_line("chatting with");
+    (me, alice)
 }
 
 /// Run a command to its end: (exit code, stdout, stderr).
