@@ -418,7 +418,6 @@ fn live_loop(
         }
         let now = events::now();
         out.session.release(Some(now), out.render)?;
-        out.session.expire(now);
         out.render.flush()?;
         if let Some(w) = out.writer.as_mut() {
             w.flush()?;

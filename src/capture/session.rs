@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use crate::events::{CallEvent, Phase};
 use crate::render::{Call, End, Item, Render, Totals};
-use crate::track::{Annotation, ConnSummary, Side, Step, TrackConfig, Tracker};
+use crate::track::{Annotation, ConnSummary, EnteredCall, Side, Step, TrackConfig, Tracker};
 use crate::wire::{self, DecodeError, LinkType, Packet};
 
 use super::Stats;
@@ -101,6 +101,11 @@ impl Session {
     /// Queue a socket call reported by a lab program.
     pub fn event(&mut self, ev: CallEvent) {
         self.totals.events += 1;
+        if let (Phase::Enter, Some(call), Some(local), Some(peer)) =
+            (ev.phase, EnteredCall::named(&ev.call), ev.local, ev.peer)
+        {
+            self.tracker.call_entered(local, peer, call, ev.t);
+        }
         self.push(Item::Call(Call {
             ev,
             conn: None,
@@ -142,12 +147,6 @@ impl Session {
             out.item(&item)?;
         }
         Ok(())
-    }
-
-    /// Free the connections whose linger time has passed, by the clock
-    /// (live captures call this when idle, when no packet moves time on).
-    pub fn expire(&mut self, now: Duration) {
-        self.tracker.expire(now);
     }
 
     /// The newest timestamp seen on a packet (for releasing file captures).

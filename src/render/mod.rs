@@ -17,6 +17,7 @@ use crate::wire::{Datagram, DecodeError, Segment};
 
 pub mod json;
 pub mod ladder;
+pub mod settle;
 pub mod svg;
 pub mod table;
 pub mod text;
