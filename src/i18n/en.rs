@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use crate::track::note::{AfterFinAck, Resent, ResetCause, SecondFin, SynAcked, Why};
+use crate::track::note::{AfterFinAck, Resent, ResetCause, SecondFin, SynAckWhy, SynAcked, Why};
 use crate::track::{Annotation, Inferred, Note, Side, TcpState, UdpNote, Until};
 use crate::wire::TcpOptions;
 
@@ -396,13 +396,24 @@ fn retransmission(from: Side, what: &Resent) -> String {
              did not reach the {me} (lost after the capture point, or slower than its 1 s timer), \
              so its connect() is still waiting."
         ),
-        Resent::SynAck { syn_again: false } => format!(
+        Resent::SynAck {
+            why: SynAckWhy::NoAck,
+        } => format!(
             "retransmission: the {me} sends its SYN-ACK again: the {peer}'s ACK did not arrive in \
              time."
         ),
-        Resent::SynAck { syn_again: true } => format!(
+        Resent::SynAck {
+            why: SynAckWhy::SynAgain,
+        } => format!(
             "retransmission: the {me} sends its SYN-ACK again: it answers the {peer}'s repeated \
              SYN."
+        ),
+        Resent::SynAck {
+            why: SynAckWhy::AckNotReceived,
+        } => format!(
+            "retransmission: the {me} sends its SYN-ACK again although the {peer}'s ACK was seen \
+             here: that ACK had not reached the {me} (lost after the capture point, or slower \
+             than its timer)."
         ),
         Resent::Fin {
             rel_seq,
@@ -416,7 +427,8 @@ fn retransmission(from: Side, what: &Resent) -> String {
             ack_seen: true,
         } => format!(
             "retransmission: the {me} sends its FIN (seq {rel_seq}) again: the ACK of it seen here \
-             did not reach the {me} (lost after the capture point), which still waits for it."
+             had not reached the {me} (lost after the capture point, or slower than its timer), \
+             which still waits for it."
         ),
         Resent::Data { rel_seq, len, why } => {
             let range = format!("bytes {rel_seq}..{}", rel_seq.wrapping_add(len));
@@ -428,6 +440,11 @@ fn retransmission(from: Side, what: &Resent) -> String {
                 Why::Fast => format!(
                     "retransmission: the {me} sends {range} again: fast retransmit after 3 \
                      duplicate ACKs from the {peer}."
+                ),
+                Why::FirstCopyNotSeen => format!(
+                    "retransmission: the {me} sends {range} again: later bytes came first and \
+                     this copy is newer than them, so its first copy was lost before the capture \
+                     point."
                 ),
                 Why::AckNotReceived => format!(
                     "retransmission: the {me} sends {range} again although their ACK was seen \

@@ -8,7 +8,7 @@ use crate::wire::{Segment, SeqNum, TcpFlags, TcpOptions};
 
 use super::classify::{Dir, Handshake, Label, Side, Step, Teardown};
 use super::grave::Grave;
-use super::note::{AfterFinAck, Note, Resent, ResetCause, SecondFin, SynAcked, Why};
+use super::note::{AfterFinAck, Note, Resent, ResetCause, SecondFin, SynAckWhy, SynAcked, Why};
 use super::state::TcpState;
 use super::{Annotation, ConnSummary, Inferred, Revision, Until};
 
@@ -20,6 +20,21 @@ const MAX_WSCALE: u8 = 14;
 const MAX_GAPS: usize = 16;
 /// Duplicate ACKs that trigger fast retransmit (RFC 5681 §3.2).
 const FAST_RETRANSMIT_DUP_ACKS: u32 = 3;
+/// Without TCP timestamps, bytes that fill a hole within this time (or the
+/// handshake's round trip, if longer) are taken as reordered originals;
+/// later, as a retransmission whose first copy the capture missed. Linux
+/// waits at least 200 ms before it sends anything again by timer.
+const REORDER_WINDOW: Duration = Duration::from_millis(3);
+
+/// Sequence numbers jumped over: sent (a later segment says so) but not
+/// seen yet on this capture.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Gap {
+    from: SeqNum,
+    to: SeqNum,
+    /// When the later segment showed it.
+    opened: Duration,
+}
 
 /// What one endpoint has sent: its half of the byte stream.
 #[derive(Debug, Default)]
@@ -32,7 +47,9 @@ struct Half {
     /// One past the highest sequence number sent (SND.NXT as far as seen).
     next: Option<SeqNum>,
     /// Ranges below `next` that were jumped over and not seen yet.
-    gaps: Vec<(SeqNum, SeqNum)>,
+    gaps: Vec<Gap>,
+    /// The newest TCP timestamp value (TSval) it has sent, if it uses them.
+    max_tsval: Option<u32>,
     /// The sequence number of its FIN, once sent.
     fin: Option<SeqNum>,
     /// Whether the peer has acknowledged that FIN.
@@ -59,8 +76,9 @@ struct Novelty {
     new: u32,
     /// Sequence numbers seen before.
     old: u32,
-    /// Some new numbers lie below the highest one seen: they fill a hole.
-    early: bool,
+    /// Some new numbers lie below the highest one seen: they fill a hole,
+    /// which opened at this time (the oldest one, if several).
+    early: Option<Duration>,
 }
 
 impl Half {
@@ -73,13 +91,13 @@ impl Half {
                     || self
                         .gaps
                         .iter()
-                        .any(|&(a, b)| s.is_at_or_after(a) && s.is_before(b))
+                        .any(|g| s.is_at_or_after(g.from) && s.is_before(g.to))
             }
         }
     }
 
-    /// Take note of the range `seq..end` this side just sent.
-    fn record(&mut self, seq: SeqNum, end: SeqNum) -> Novelty {
+    /// Take note of the range `seq..end` this side sent, captured at `t`.
+    fn record(&mut self, seq: SeqNum, end: SeqNum, t: Duration) -> Novelty {
         let len = end.offset_from(seq);
         let Some(n) = self.next else {
             self.next = Some(end);
@@ -91,7 +109,11 @@ impl Half {
         let mut out = Novelty::default();
         if seq.is_after(n) {
             // Bytes n..seq were sent but not captured (yet): a hole.
-            self.push_gap(n, seq);
+            self.push_gap(Gap {
+                from: n,
+                to: seq,
+                opened: t,
+            });
         }
         if end.is_after(n) {
             out.new += end.offset_from(n.latest(seq));
@@ -99,47 +121,68 @@ impl Half {
         }
         let below = if end.is_after(n) { n } else { end };
         if seq.is_before(below) {
-            let filled = self.fill(seq, below);
+            let (filled, opened) = self.fill(seq, below);
             out.old = below.offset_from(seq) - filled;
             out.new += filled;
-            out.early = filled > 0;
+            out.early = opened;
         }
         out
     }
 
-    fn push_gap(&mut self, from: SeqNum, to: SeqNum) {
+    fn push_gap(&mut self, gap: Gap) {
         if self.gaps.len() == MAX_GAPS {
             self.gaps.remove(0);
         }
-        self.gaps.push((from, to));
+        self.gaps.push(gap);
     }
 
-    /// Remove `from..to` from the holes; how many numbers that filled.
-    fn fill(&mut self, from: SeqNum, to: SeqNum) -> u32 {
+    /// Remove `from..to` from the holes: how many numbers that filled, and
+    /// when the oldest hole it touched opened.
+    fn fill(&mut self, from: SeqNum, to: SeqNum) -> (u32, Option<Duration>) {
         if self.gaps.is_empty() {
-            return 0;
+            return (0, None);
         }
         let mut filled = 0;
+        let mut opened: Option<Duration> = None;
         let mut kept = Vec::with_capacity(self.gaps.len() + 1);
-        for &(a, b) in &self.gaps {
-            let lo = a.latest(from);
-            let hi = if b.is_before(to) { b } else { to };
+        for &g in &self.gaps {
+            let lo = g.from.latest(from);
+            let hi = if g.to.is_before(to) { g.to } else { to };
             if lo.is_before(hi) {
                 filled += hi.offset_from(lo);
-                if a.is_before(lo) {
-                    kept.push((a, lo));
+                opened = Some(opened.map_or(g.opened, |o| o.min(g.opened)));
+                if g.from.is_before(lo) {
+                    kept.push(Gap { to: lo, ..g });
                 }
-                if hi.is_before(b) {
-                    kept.push((hi, b));
+                if hi.is_before(g.to) {
+                    kept.push(Gap { from: hi, ..g });
                 }
             } else {
-                kept.push((a, b));
+                kept.push(g);
             }
         }
         let over = kept.len().saturating_sub(MAX_GAPS);
         kept.drain(..over);
         self.gaps = kept;
-        filled
+        (filled, opened)
+    }
+
+    /// Whether bytes that fill a hole opened at `opened` were sent before
+    /// the later bytes that showed the hole (a reordered original) rather
+    /// than sent again (a retransmission whose first copy was not captured).
+    /// A TCP timestamp says it for sure: an original carries a TSval no
+    /// newer than theirs. Without one, only the time can tell.
+    fn sent_before_later(
+        &self,
+        tsval: Option<u32>,
+        t: Duration,
+        opened: Duration,
+        window: Duration,
+    ) -> bool {
+        match (tsval, self.max_tsval) {
+            (Some(v), Some(m)) => !SeqNum(v).is_after(SeqNum(m)),
+            _ => t.saturating_sub(opened) <= window,
+        }
     }
 }
 
@@ -576,10 +619,23 @@ impl Conn {
             && self.halves[pi].max_ack == prev_next;
         let syn_new = f.syn && self.halves[mi].unseen(f.seq);
         let fin_new = f.fin && self.halves[mi].unseen(f.end.wrapping_sub(1));
-        let novelty = self.halves[mi].record(f.seq, f.end);
+        let novelty = self.halves[mi].record(f.seq, f.end, t);
         let occupies = f.end != f.seq;
-        let retrans = !probe && occupies && novelty.new == 0;
-        let out_of_order = !probe && novelty.early && novelty.old == 0;
+        let tsval = options.timestamps.map(|(val, _)| val);
+        let window = REORDER_WINDOW.max(self.handshake_rtt.unwrap_or_default());
+        let filled_hole = match novelty.early {
+            Some(opened) if !probe && novelty.old == 0 => {
+                Some(self.halves[mi].sent_before_later(tsval, t, opened, window))
+            }
+            _ => None,
+        };
+        let out_of_order = filled_hole == Some(true);
+        let first_copy_missed = filled_hole == Some(false);
+        let retrans = !probe && occupies && (novelty.new == 0 || first_copy_missed);
+        if let Some(v) = tsval {
+            let half = &mut self.halves[mi];
+            half.max_tsval = Some(half.max_tsval.map_or(v, |m| SeqNum(m).latest(SeqNum(v)).0));
+        }
         if !probe {
             let flags_new = u32::from(syn_new) + u32::from(fin_new);
             let new_bytes = novelty.new.saturating_sub(flags_new).min(f.len);
@@ -608,7 +664,7 @@ impl Conn {
         } else if f.syn {
             self.on_synack(me, f, options, retrans, rel_ack)
         } else if retrans {
-            self.on_resent(me, f, rel_seq)
+            self.on_resent(me, f, rel_seq, first_copy_missed)
         } else if f.fin {
             self.on_fin(me, f, rel_seq, rel_ack, peer_fin_acked_before)
         } else if probe {
@@ -774,7 +830,23 @@ impl Conn {
         let client_isn = f.ack_no.wrapping_sub(1);
         let matches = self.halves[pi].isn.map_or(true, |isn| isn == client_isn);
         if retrans {
-            let syn_again = std::mem::take(&mut self.syn_repeated);
+            let mut revisions = Vec::new();
+            let why = if std::mem::take(&mut self.syn_repeated) {
+                SynAckWhy::SynAgain
+            } else if self.states[mi] == TcpState::Established {
+                // The client's ACK of it was captured, yet the server still
+                // sends it: that ACK had not reached the server, which was
+                // still SYN-RECEIVED.
+                self.states[mi] = TcpState::SynReceived;
+                revisions.push(Revision {
+                    side: me,
+                    shown: TcpState::Established,
+                    really: TcpState::SynReceived,
+                });
+                SynAckWhy::AckNotReceived
+            } else {
+                SynAckWhy::NoAck
+            };
             if matches {
                 // This copy may be the one that reaches the client.
                 self.states[pi] = self.states[pi].on_synack_received();
@@ -783,11 +855,12 @@ impl Conn {
                 Step::Retransmission,
                 Note::Retransmission {
                     from: me,
-                    what: Resent::SynAck { syn_again },
+                    what: Resent::SynAck { why },
                 },
             );
             out.handshake_step = Some(2);
             out.labels.push(Label::Retransmission);
+            out.revisions = revisions;
             return out;
         }
         self.halves[mi].max_ack = Some(f.ack_no);
@@ -819,7 +892,7 @@ impl Conn {
     }
 
     /// Data or a FIN whose sequence range was all sent before.
-    fn on_resent(&mut self, me: Side, f: &Facts, rel_seq: u32) -> Outcome {
+    fn on_resent(&mut self, me: Side, f: &Facts, rel_seq: u32, first_copy_missed: bool) -> Outcome {
         let (mi, pi) = (me.index(), me.other().index());
         let mut revisions = Vec::new();
         let mut teardown_step = None;
@@ -845,7 +918,9 @@ impl Conn {
             let ack_seen = self.halves[pi]
                 .max_ack
                 .is_some_and(|a| a.is_at_or_after(f.end));
-            let why = if ack_seen {
+            let why = if first_copy_missed {
+                Why::FirstCopyNotSeen
+            } else if ack_seen {
                 Why::AckNotReceived
             } else if self.halves[pi].dup_acks >= FAST_RETRANSMIT_DUP_ACKS {
                 Why::Fast
@@ -1145,15 +1220,16 @@ mod tests {
     #[test]
     fn a_hole_is_filled_by_the_late_original() {
         let mut h = Half::default();
-        assert_eq!(h.record(s(1), s(101)).new, 100);
+        let t = Duration::from_millis;
+        assert_eq!(h.record(s(1), s(101), t(1)).new, 100);
         // 101..201 skipped: 201..301 arrives first.
-        let later = h.record(s(201), s(301));
-        assert_eq!((later.new, later.old, later.early), (100, 0, false));
+        let later = h.record(s(201), s(301), t(2));
+        assert_eq!((later.new, later.old, later.early), (100, 0, None));
         assert!(h.unseen(s(150)) && !h.unseen(s(250)));
-        let late = h.record(s(101), s(201));
-        assert_eq!((late.new, late.old, late.early), (100, 0, true));
+        let late = h.record(s(101), s(201), t(3));
+        assert_eq!((late.new, late.old, late.early), (100, 0, Some(t(2))));
         // Sent again now: nothing new.
-        let again = h.record(s(101), s(201));
+        let again = h.record(s(101), s(201), t(4));
         assert_eq!((again.new, again.old), (0, 100));
         assert!(h.gaps.is_empty());
     }
@@ -1162,22 +1238,23 @@ mod tests {
     fn a_partly_filled_hole_keeps_the_rest_and_wraps() {
         let mut h = Half::default();
         let start = u32::MAX - 50;
-        h.record(s(start), s(start.wrapping_add(10)));
-        h.record(s(start.wrapping_add(100)), s(start.wrapping_add(110)));
-        let part = h.record(s(start.wrapping_add(20)), s(start.wrapping_add(30)));
-        assert_eq!((part.new, part.old, part.early), (10, 0, true));
+        let t = Duration::ZERO;
+        h.record(s(start), s(start.wrapping_add(10)), t);
+        h.record(s(start.wrapping_add(100)), s(start.wrapping_add(110)), t);
+        let part = h.record(s(start.wrapping_add(20)), s(start.wrapping_add(30)), t);
+        assert_eq!((part.new, part.old, part.early), (10, 0, Some(t)));
         assert_eq!(h.gaps.len(), 2, "{:?}", h.gaps);
         // Overlapping old and new: only the new part counts.
-        let mixed = h.record(s(start.wrapping_add(25)), s(start.wrapping_add(40)));
+        let mixed = h.record(s(start.wrapping_add(25)), s(start.wrapping_add(40)), t);
         assert_eq!((mixed.new, mixed.old), (10, 5));
     }
 
     #[test]
     fn the_number_of_holes_is_bounded() {
         let mut h = Half::default();
-        h.record(s(0), s(1));
+        h.record(s(0), s(1), Duration::ZERO);
         for i in 1..100u32 {
-            h.record(s(i * 10), s(i * 10 + 1));
+            h.record(s(i * 10), s(i * 10 + 1), Duration::ZERO);
         }
         assert_eq!(h.gaps.len(), MAX_GAPS);
     }

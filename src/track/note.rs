@@ -136,13 +136,24 @@ pub enum Resent {
     /// The client's SYN (same ISN). `answer_seen`: a SYN-ACK for it was
     /// captured, so that SYN-ACK had not reached the client.
     Syn { isn: u32, answer_seen: bool },
-    /// The server's SYN-ACK. `syn_again`: it answers a repeated SYN.
-    SynAck { syn_again: bool },
+    /// The server's SYN-ACK.
+    SynAck { why: SynAckWhy },
     /// A FIN. `ack_seen`: its ACK was captured, so that ACK had not reached
     /// the FIN's sender.
     Fin { rel_seq: u32, ack_seen: bool },
     /// Data bytes `rel_seq..rel_seq + len`.
     Data { rel_seq: u32, len: u32, why: Why },
+}
+
+/// Why a SYN-ACK was sent again, as far as the capture shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SynAckWhy {
+    /// No ACK of it came back in time.
+    NoAck,
+    /// It answers the client's repeated SYN.
+    SynAgain,
+    /// The client's ACK of it was captured: it had not reached the server.
+    AckNotReceived,
 }
 
 /// Why data was sent again, as far as the capture shows.
@@ -154,6 +165,10 @@ pub enum Why {
     Fast,
     /// Their ACK was captured: it had not reached the sender.
     AckNotReceived,
+    /// Later bytes came first and this copy is newer than them (its TCP
+    /// timestamp, or the time it took): the first copy was lost before the
+    /// capture point.
+    FirstCopyNotSeen,
 }
 
 /// How the second FIN relates to the first.

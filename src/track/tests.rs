@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use super::note::{AfterFinAck, Resent, ResetCause, SecondFin, SynAcked, Why};
+use super::note::{AfterFinAck, Resent, ResetCause, SecondFin, SynAckWhy, SynAcked, Why};
 use super::*;
 use crate::wire::{SeqNum, TcpFlags};
 
@@ -1380,7 +1380,9 @@ fn a_syn_sent_again_after_its_syn_ack_was_seen_proves_the_syn_ack_was_lost() {
         synack2.note,
         Note::Retransmission {
             from: Side::Server,
-            what: Resent::SynAck { syn_again: true }
+            what: Resent::SynAck {
+                why: SynAckWhy::SynAgain
+            }
         }
     );
     assert_eq!(states(&synack2), (Established, SynReceived));
@@ -1389,10 +1391,32 @@ fn a_syn_sent_again_after_its_syn_ack_was_seen_proves_the_syn_ack_was_lost() {
         (ack.step, states(&ack)),
         (Step::Handshake3, (Established, Established))
     );
+    // The server's timer fires before that ACK reaches it: once more.
+    let synack3 = x.s(SA, S_ISN, c(1), 0);
+    assert_eq!(
+        synack3.note,
+        Note::Retransmission {
+            from: Side::Server,
+            what: Resent::SynAck {
+                why: SynAckWhy::AckNotReceived
+            }
+        }
+    );
+    assert_eq!(states(&synack3), (Established, SynReceived));
+    assert_eq!(
+        synack3.revisions,
+        vec![Revision {
+            side: Side::Server,
+            shown: Established,
+            really: SynReceived
+        }]
+    );
+    let ack = x.c(A, c(1), s(1), 0);
+    assert_eq!(states(&ack), (Established, Established));
     let sum = x.tracker.finish().remove(0);
     assert_eq!(
         (sum.handshake, sum.retransmissions),
-        (Handshake::Complete, 2)
+        (Handshake::Complete, 3)
     );
 }
 
@@ -1507,4 +1531,51 @@ fn close_calls_of_an_earlier_connection_or_of_unseen_sockets_change_nothing() {
             .call_entered(local, addr(SERVER), EnteredCall::Close, x.t);
     }
     assert!(x.tracker.pending_calls <= MAX_PENDING_CALLS);
+}
+
+#[test]
+fn bytes_that_fill_a_hole_late_are_a_retransmission_whose_first_copy_was_missed() {
+    // With TCP timestamps: the copy that fills the hole is newer (TSval)
+    // than the later bytes, so it was sent after them: sent again.
+    let mut x = Script::new();
+    x.handshake();
+    let with_ts = |seq: u32, tsval: u32| {
+        let mut s = seg(CLIENT, SERVER, PA, seq, s(1), 100);
+        s.options.timestamps = Some((tsval, 0));
+        s
+    };
+    x.send(with_ts(c(1), 100));
+    x.send(with_ts(c(201), 101));
+    let resent = x.send(with_ts(c(101), 350));
+    assert_eq!(resent.step, Step::Retransmission);
+    assert_eq!(
+        resent.note,
+        Note::Retransmission {
+            from: Side::Client,
+            what: Resent::Data {
+                rel_seq: 101,
+                len: 100,
+                why: Why::FirstCopyNotSeen
+            }
+        }
+    );
+    // An original overtaken carries an older TSval, however late it comes.
+    x.send(with_ts(c(401), 360));
+    x.wait(Duration::from_millis(500));
+    let original = x.send(with_ts(c(301), 359));
+    assert_eq!(original.labels, vec![Label::OutOfOrder]);
+    let sum = x.tracker.finish().remove(0);
+    assert_eq!(
+        sum.bytes_c2s, 500,
+        "each byte once: the first copy was never seen"
+    );
+    assert_eq!((sum.retransmissions, sum.out_of_order), (1, 1));
+
+    // Without timestamps, the time decides: 300 ms is a retransmission timer.
+    let mut x = Script::new();
+    x.handshake();
+    x.c(PA, c(1), s(1), 100);
+    x.c(PA, c(201), s(1), 100);
+    x.wait(Duration::from_millis(300));
+    assert_eq!(x.c(PA, c(101), s(1), 100).step, Step::Retransmission);
 }
