@@ -369,9 +369,20 @@ pub fn note(n: &Note) -> String {
             side(*s),
             side(s.other())
         ),
-        Note::CloseCalled { side: s } => format!(
+        Note::CloseCalled {
+            side: s,
+            queued: true,
+        } => format!(
             "The {} had already entered close(): its kernel is closing from that moment, and its \
              FIN waits behind the data still queued.",
+            side(*s)
+        ),
+        Note::CloseCalled {
+            side: s,
+            queued: false,
+        } => format!(
+            "The {} had already entered close() (a socket call event says so): its kernel was \
+             closing before this segment.",
             side(*s)
         ),
         Note::Inferred(i) => inferred(i),

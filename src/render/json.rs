@@ -1,6 +1,7 @@
 //! `--json`: one JSON object per line, for scripts and tests.
 //!
-//! Objects (other fields may be added later):
+//! The fields and their values are documented in docs/protocol.md
+//! (section 3). Objects (other fields may be added later):
 //! - `{"type":"segment","t":..,"conn":..,"src":..,"dst":..,"dir":"c2s","flags":["SYN"],"seq":..,"ack":..,
 //!    "rel_seq":..,"rel_ack":..,"len":..,"win":..,"step":"handshake-1","note":..,"client_state":..,"server_state":..}`
 //! - `{"type":"datagram","t":..,"src":..,"dst":..,"len":..,"note":..}`

@@ -510,11 +510,15 @@ impl Conn {
             out.extra.push(Note::ZeroWindow { from: me });
         }
         if let Some(side) = self.close_untold.take() {
-            // Said on the segment that first shows the new state, unless
-            // it is that side's own FIN, which says it anyway.
-            let own_fin = side == me && f.fin;
-            if !own_fin {
-                out.extra.push(Note::CloseCalled { side });
+            // Said on the segment that first shows the new state, unless it
+            // is that side's own FIN or RST (close() with SO_LINGER 0 or
+            // unread data sends RST), which say it anyway.
+            let own_end = side == me && (f.fin || f.rst);
+            if !own_end {
+                out.extra.push(Note::CloseCalled {
+                    side,
+                    queued: side == me && f.len > 0,
+                });
             }
         }
 

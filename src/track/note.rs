@@ -113,9 +113,10 @@ pub enum Note {
     /// Added to the second FIN when it crossed the first: `side` (its
     /// sender) was never in CLOSE-WAIT, as the first FIN's line had it.
     FinsCrossed { side: Side },
-    /// Added when a socket call event moved a state before the segment
-    /// showed it: `side` entered close() with data still queued.
-    CloseCalled { side: Side },
+    /// Added when a socket call event moved a state before the wire
+    /// showed it: `side` had entered close(); `queued` when this segment is
+    /// data it still sends (its FIN waits behind it).
+    CloseCalled { side: Side, queued: bool },
     /// Added by a renderer when a state this segment shows could not be
     /// confirmed by a later segment (see [`super::Inferred`]).
     Inferred(super::Inferred),

@@ -1475,7 +1475,13 @@ fn close_entered_with_data_still_queued_shows_fin_wait_1_at_once() {
         .call_entered(addr(CLIENT), addr(SERVER), EnteredCall::Close, at);
     let data = x.c(PA, c(1), s(1), 100);
     assert_eq!(states(&data), (FinWait1, Established));
-    assert_eq!(extra(&data), [Note::CloseCalled { side: Side::Client }]);
+    assert_eq!(
+        extra(&data),
+        [Note::CloseCalled {
+            side: Side::Client,
+            queued: true
+        }]
+    );
     let more = x.c(PA, c(101), s(1), 100);
     assert_eq!(states(&more), (FinWait1, Established));
     assert!(extra(&more).is_empty(), "said once");
@@ -1506,6 +1512,13 @@ fn a_close_call_seen_first_makes_crossing_fins_certain() {
     // Not CLOSE-WAIT: the server was FIN-WAIT-1, the client's FIN makes it CLOSING.
     assert_eq!(states(&fin1), (FinWait1, Closing));
     assert_eq!(fin1.inferred, None);
+    assert_eq!(
+        extra(&fin1),
+        [Note::CloseCalled {
+            side: Side::Server,
+            queued: false
+        }]
+    );
     let fin2 = x.s(FA, s(1), c(1), 0);
     assert_eq!(states(&fin2), (Closing, Closing));
     assert!(fin2.revisions.is_empty());
@@ -1578,4 +1591,16 @@ fn bytes_that_fill_a_hole_late_are_a_retransmission_whose_first_copy_was_missed(
     x.c(PA, c(201), s(1), 100);
     x.wait(Duration::from_millis(300));
     assert_eq!(x.c(PA, c(101), s(1), 100).step, Step::Retransmission);
+}
+
+#[test]
+fn close_with_so_linger_0_is_an_rst_and_says_nothing_of_a_queued_fin() {
+    let mut x = Script::new();
+    x.handshake();
+    let at = x.t;
+    x.tracker
+        .call_entered(addr(CLIENT), addr(SERVER), EnteredCall::Close, at);
+    let rst = x.c(RA, c(1), s(1), 0);
+    assert_eq!(states(&rst), (Closed, Closed));
+    assert!(extra(&rst).is_empty(), "{:?}", rst.extra);
 }
