@@ -205,7 +205,10 @@ impl Ladder {
         let Some(d) = self.diagrams.get_mut(&key) else {
             return Added::Nothing;
         };
-        if let Item::Segment { ann, .. } = item {
+        // A diagram drawn at the end is redrawn where a later segment proved
+        // an earlier state wrong; a live one has printed those lines already,
+        // so the new state shows as a change on this segment's rung.
+        if let (true, Item::Segment { ann, .. }) = (self.keep, item) {
             for r in &ann.revisions {
                 revise(d, r);
             }
@@ -668,5 +671,87 @@ impl<W: Write> Render for LadderRender<W> {
 
     fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::track::Tracker;
+    use crate::wire::{Segment, SeqNum, TcpFlags, TcpOptions};
+    use std::time::Duration;
+
+    /// A SYN answered by RST, as items.
+    fn refused() -> Vec<Item> {
+        let seg = |src: &str, dst: &str, flags: u8, seq: u32, ack: u32| Segment {
+            src: src.parse().unwrap(),
+            dst: dst.parse().unwrap(),
+            seq: SeqNum(seq),
+            ack: SeqNum(ack),
+            flags: TcpFlags(flags),
+            window: 100,
+            options: TcpOptions::default(),
+            payload_len: 0,
+            preview: Vec::new(),
+            payload_truncated: false,
+        };
+        let (c, s) = ("127.0.0.1:40000", "127.0.0.1:5000");
+        let mut tracker = Tracker::default();
+        [
+            seg(c, s, TcpFlags::SYN, 100, 0),
+            seg(s, c, TcpFlags::RST | TcpFlags::ACK, 0, 101),
+        ]
+        .into_iter()
+        .enumerate()
+        .map(|(i, seg)| {
+            let t = Duration::from_millis(i as u64);
+            let ann = tracker.on_segment(t, &seg);
+            Item::Segment { t, seg, ann }
+        })
+        .collect()
+    }
+
+    /// The state markers drawn on the server's column, top to bottom.
+    fn server_column(d: &Diagram) -> Vec<Option<TcpState>> {
+        d.rungs
+            .iter()
+            .filter_map(|r| match r {
+                Rung::Arrow {
+                    dir,
+                    sender_state,
+                    receiver_state,
+                    ..
+                } => Some(if *dir == Dir::S2C {
+                    *sender_state
+                } else {
+                    *receiver_state
+                }),
+                Rung::Call { .. } => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_refused_connection_is_drawn_without_a_server_socket() {
+        let mut drawn = Ladder::new(true);
+        for item in &refused() {
+            drawn.add(item);
+        }
+        let d = drawn.connection(1).unwrap();
+        assert_eq!(d.initial, Some((TcpState::Closed, TcpState::NoSocket)));
+        assert_eq!(server_column(d), [None, None], "no SYN-RECEIVED, no change");
+
+        // Live, the SYN's rung is already on the screen: the RST's rung
+        // shows the server's real state.
+        let mut live = Ladder::new(false);
+        let items = refused();
+        live.add(&items[0]);
+        let Added::Rung { rung, .. } = live.add(&items[1]) else {
+            panic!("the RST draws a rung");
+        };
+        let Rung::Arrow { sender_state, .. } = rung else {
+            panic!("an arrow");
+        };
+        assert_eq!(sender_state, Some(TcpState::NoSocket));
     }
 }
