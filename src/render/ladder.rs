@@ -677,38 +677,15 @@ impl<W: Write> Render for LadderRender<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::track::Tracker;
-    use crate::wire::{Segment, SeqNum, TcpFlags, TcpOptions};
-    use std::time::Duration;
+    use crate::render::settle::testing::{segment, tracked};
+    use crate::wire::TcpFlags;
 
     /// A SYN answered by RST, as items.
     fn refused() -> Vec<Item> {
-        let seg = |src: &str, dst: &str, flags: u8, seq: u32, ack: u32| Segment {
-            src: src.parse().unwrap(),
-            dst: dst.parse().unwrap(),
-            seq: SeqNum(seq),
-            ack: SeqNum(ack),
-            flags: TcpFlags(flags),
-            window: 100,
-            options: TcpOptions::default(),
-            payload_len: 0,
-            preview: Vec::new(),
-            payload_truncated: false,
-        };
-        let (c, s) = ("127.0.0.1:40000", "127.0.0.1:5000");
-        let mut tracker = Tracker::default();
-        [
-            seg(c, s, TcpFlags::SYN, 100, 0),
-            seg(s, c, TcpFlags::RST | TcpFlags::ACK, 0, 101),
-        ]
-        .into_iter()
-        .enumerate()
-        .map(|(i, seg)| {
-            let t = Duration::from_millis(i as u64);
-            let ann = tracker.on_segment(t, &seg);
-            Item::Segment { t, seg, ann }
-        })
-        .collect()
+        tracked(&[
+            segment(true, TcpFlags::SYN, 100, 0),
+            segment(false, TcpFlags::RST | TcpFlags::ACK, 0, 101),
+        ])
     }
 
     /// The state markers drawn on the server's column, top to bottom.

@@ -106,16 +106,18 @@ impl Settle {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::track::{Side, Tracker, Until};
+pub(super) mod testing {
+    //! Hand-built segments between a client and a server, tracked.
+    use super::Item;
+    use crate::track::Tracker;
     use crate::wire::{Segment, SeqNum, TcpFlags, TcpOptions};
     use std::time::Duration;
 
-    const CLIENT: &str = "127.0.0.1:40000";
-    const SERVER: &str = "127.0.0.1:5000";
+    pub const CLIENT: &str = "127.0.0.1:40000";
+    pub const SERVER: &str = "127.0.0.1:5000";
 
-    fn seg(from_client: bool, flags: u8, seq: u32, ack: u32) -> Segment {
+    /// An empty segment from the client (`true`) or the server.
+    pub fn segment(from_client: bool, flags: u8, seq: u32, ack: u32) -> Segment {
         let (src, dst) = if from_client {
             (CLIENT, SERVER)
         } else {
@@ -135,10 +137,35 @@ mod tests {
         }
     }
 
-    /// Track the segments, pass them through a `Settle`, and return what
-    /// comes out: (server state, unsettled) per segment, in order.
-    fn run(segments: &[Segment], drain: bool) -> Vec<(TcpState, Option<Inferred>)> {
+    /// The segments through one tracker, 1 ms apart, as items.
+    pub fn tracked(segments: &[Segment]) -> Vec<Item> {
         let mut tracker = Tracker::default();
+        segments
+            .iter()
+            .enumerate()
+            .map(|(i, seg)| {
+                let t = Duration::from_millis(i as u64);
+                let ann = tracker.on_segment(t, seg);
+                Item::Segment {
+                    t,
+                    seg: seg.clone(),
+                    ann,
+                }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::{segment as seg, tracked};
+    use super::*;
+    use crate::track::{Side, Until};
+    use crate::wire::{Segment, TcpFlags};
+
+    /// Pass tracked segments through a `Settle` and return what comes
+    /// out: (server state, unsettled) per segment, in order.
+    fn run(segments: &[Segment], drain: bool) -> Vec<(TcpState, Option<Inferred>)> {
         let mut settle = Settle::default();
         let mut got = Vec::new();
         let mut out = |item: &Item, unsettled: Option<&Inferred>| {
@@ -147,14 +174,7 @@ mod tests {
             }
             Ok(())
         };
-        for (i, s) in segments.iter().enumerate() {
-            let t = Duration::from_millis(i as u64);
-            let ann = tracker.on_segment(t, s);
-            let item = Item::Segment {
-                t,
-                seg: s.clone(),
-                ann,
-            };
+        for item in tracked(segments) {
             settle.push(&item, &mut out).unwrap();
         }
         if drain {
@@ -216,16 +236,18 @@ mod tests {
     #[test]
     fn at_most_max_held_items_wait() {
         // SYNs that nobody answers: each waits, but never more than MAX_HELD.
-        let mut tracker = Tracker::default();
+        let syns: Vec<Segment> = (0..(MAX_HELD as u32 + 10))
+            .map(|i| {
+                let mut s = seg(true, TcpFlags::SYN, 100, 0);
+                s.src = format!("127.0.0.1:{}", 20_000 + i).parse().unwrap();
+                s
+            })
+            .collect();
         let mut settle = Settle::default();
         let mut n = 0;
-        for i in 0..(MAX_HELD as u32 + 10) {
-            let mut s = seg(true, TcpFlags::SYN, 100, 0);
-            s.src = format!("127.0.0.1:{}", 20_000 + i).parse().unwrap();
-            let t = Duration::from_millis(u64::from(i));
-            let ann = tracker.on_segment(t, &s);
+        for item in tracked(&syns) {
             settle
-                .push(&Item::Segment { t, seg: s, ann }, &mut |_, u| {
+                .push(&item, &mut |_, u| {
                     assert!(u.is_some());
                     n += 1;
                     Ok(())

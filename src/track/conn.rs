@@ -906,16 +906,8 @@ impl Conn {
             // not reach this side, which is still waiting for it.
             let ack_seen = self.halves[mi].fin_acked;
             if ack_seen {
-                let shown = self.states[mi];
                 self.halves[mi].fin_acked = false;
-                self.states[mi] = shown.on_fin_ack_lost();
-                if self.states[mi] != shown {
-                    revisions.push(Revision {
-                        side: me,
-                        shown,
-                        really: self.states[mi],
-                    });
-                }
+                revisions.extend(fin_ack_lost(&mut self.states, me));
             }
             Resent::Fin { rel_seq, ack_seen }
         } else {
@@ -1110,21 +1102,9 @@ impl Conn {
             return out;
         }
         if ack.fin {
-            let step = if self.closer == Some(peer) { 2 } else { 4 };
-            let mut out = Outcome::new(
-                if step == 2 {
-                    Step::Teardown2
-                } else {
-                    Step::Teardown4
-                },
-                Note::FinAcked {
-                    from: me,
-                    step,
-                    rel_ack,
-                    then: after_fin_ack(self.states, me),
-                },
-            );
-            out.teardown_step = Some(step);
+            let (step, note, n) = fin_acked(self.states, self.closer, me, rel_ack);
+            let mut out = Outcome::new(step, note);
+            out.teardown_step = Some(n);
             return out;
         }
         let half = &self.halves[mi];
@@ -1182,8 +1162,44 @@ impl Conn {
     }
 }
 
+/// `side` sends its FIN again after the ACK of it was captured: that ACK
+/// did not reach it, so undo what it did, and say which state shown since
+/// did not happen.
+pub(super) fn fin_ack_lost(states: &mut [TcpState; 2], side: Side) -> Option<Revision> {
+    let i = side.index();
+    let shown = states[i];
+    states[i] = shown.on_fin_ack_lost();
+    (states[i] != shown).then_some(Revision {
+        side,
+        shown,
+        really: states[i],
+    })
+}
+
+/// An ACK from `me` that covers the other side's FIN: teardown step 2 (of
+/// the first FIN) or 4 (of the second), its note, and the step's number.
+pub(super) fn fin_acked(
+    states: [TcpState; 2],
+    closer: Option<Side>,
+    me: Side,
+    rel_ack: u32,
+) -> (Step, Note, u8) {
+    let (step, n) = if closer == Some(me.other()) {
+        (Step::Teardown2, 2)
+    } else {
+        (Step::Teardown4, 4)
+    };
+    let note = Note::FinAcked {
+        from: me,
+        step: n,
+        rel_ack,
+        then: after_fin_ack(states, me),
+    };
+    (step, note, n)
+}
+
 /// What the ACK of a FIN sent by `me` leads to (states after it).
-pub(super) fn after_fin_ack(states: [TcpState; 2], me: Side) -> AfterFinAck {
+fn after_fin_ack(states: [TcpState; 2], me: Side) -> AfterFinAck {
     let peer_state = states[me.other().index()];
     let mine = states[me.index()];
     match peer_state {

@@ -13,10 +13,10 @@ use std::time::Duration;
 use crate::wire::{Segment, SeqNum, TcpFlags};
 
 use super::classify::{Dir, Label, Side, Step};
-use super::conn::after_fin_ack;
+use super::conn::{fin_ack_lost, fin_acked};
 use super::note::{Note, Resent};
 use super::state::TcpState;
-use super::{Annotation, Revision};
+use super::Annotation;
 
 /// An ended connection, kept for its late segments.
 #[derive(Debug)]
@@ -90,15 +90,7 @@ impl Grave {
             // last ACK, or the ACK of step 2) did not reach this side.
             labels.push(Label::Retransmission);
             teardown_step = Some(if self.closer == Some(me) { 1 } else { 3 });
-            let shown = self.states[mi];
-            self.states[mi] = shown.on_fin_ack_lost();
-            if self.states[mi] != shown {
-                revisions.push(Revision {
-                    side: me,
-                    shown,
-                    really: self.states[mi],
-                });
-            }
+            revisions.extend(fin_ack_lost(&mut self.states, me));
             self.fin_lost[mi] = true;
             restart = true;
             (
@@ -118,25 +110,9 @@ impl Grave {
             // The answer to that FIN: the ACK again, from TIME-WAIT.
             self.fin_lost[pi] = false;
             self.states[pi] = self.states[pi].on_fin_acked();
-            let step = if self.closer == Some(me.other()) {
-                2
-            } else {
-                4
-            };
-            teardown_step = Some(step);
-            (
-                if step == 2 {
-                    Step::Teardown2
-                } else {
-                    Step::Teardown4
-                },
-                Note::FinAcked {
-                    from: me,
-                    step,
-                    rel_ack,
-                    then: after_fin_ack(self.states, me),
-                },
-            )
+            let (step, note, n) = fin_acked(self.states, self.closer, me, rel_ack);
+            teardown_step = Some(n);
+            (step, note)
         } else if pure_ack {
             (
                 Step::Ack,

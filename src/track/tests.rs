@@ -97,6 +97,16 @@ impl Script {
         self.t += d;
     }
 
+    /// A socket call event: `side`'s program enters close() now.
+    fn close_called(&mut self, side: Side) {
+        let (local, peer) = match side {
+            Side::Client => (CLIENT, SERVER),
+            Side::Server => (SERVER, CLIENT),
+        };
+        self.tracker
+            .call_entered(addr(local), addr(peer), EnteredCall::Close, self.t);
+    }
+
     /// SYN, SYN-ACK, ACK with Linux options, from the given ISNs.
     fn handshake_from(&mut self, c_isn: u32, s_isn: u32) -> [Annotation; 3] {
         let mut syn = seg(CLIENT, SERVER, S, c_isn, 0, 0);
@@ -1470,9 +1480,7 @@ fn close_entered_with_data_still_queued_shows_fin_wait_1_at_once() {
     let mut x = Script::new();
     x.handshake();
     // close() is entered while 2 segments of data still wait to be sent.
-    let at = x.t;
-    x.tracker
-        .call_entered(addr(CLIENT), addr(SERVER), EnteredCall::Close, at);
+    x.close_called(Side::Client);
     let data = x.c(PA, c(1), s(1), 100);
     assert_eq!(states(&data), (FinWait1, Established));
     assert_eq!(
@@ -1491,9 +1499,7 @@ fn close_entered_with_data_still_queued_shows_fin_wait_1_at_once() {
         (Step::Teardown1, (FinWait1, CloseWait))
     );
     // The server reads the 0 and closes: LAST-ACK from close() on.
-    let at = x.t;
-    x.tracker
-        .call_entered(addr(SERVER), addr(CLIENT), EnteredCall::Close, at);
+    x.close_called(Side::Server);
     let fin2 = x.s(FA, s(1), c(202), 0);
     assert_eq!(states(&fin2), (TimeWait, LastAck));
     assert!(extra(&fin2).is_empty(), "its own FIN says it");
@@ -1505,9 +1511,7 @@ fn a_close_call_seen_first_makes_crossing_fins_certain() {
     x.handshake();
     // Both programs enter close() at about the same time; the server's call
     // comes before the client's FIN reaches it.
-    let at = x.t;
-    x.tracker
-        .call_entered(addr(SERVER), addr(CLIENT), EnteredCall::Close, at);
+    x.close_called(Side::Server);
     let fin1 = x.c(FA, c(1), s(1), 0);
     // Not CLOSE-WAIT: the server was FIN-WAIT-1, the client's FIN makes it CLOSING.
     assert_eq!(states(&fin1), (FinWait1, Closing));
@@ -1597,9 +1601,7 @@ fn bytes_that_fill_a_hole_late_are_a_retransmission_whose_first_copy_was_missed(
 fn close_with_so_linger_0_is_an_rst_and_says_nothing_of_a_queued_fin() {
     let mut x = Script::new();
     x.handshake();
-    let at = x.t;
-    x.tracker
-        .call_entered(addr(CLIENT), addr(SERVER), EnteredCall::Close, at);
+    x.close_called(Side::Client);
     let rst = x.c(RA, c(1), s(1), 0);
     assert_eq!(states(&rst), (Closed, Closed));
     assert!(extra(&rst).is_empty(), "{:?}", rst.extra);
