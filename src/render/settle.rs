@@ -56,8 +56,9 @@ impl Settle {
         self.release(out, true)
     }
 
-    /// A later segment of a held connection: apply its revisions, and let
-    /// it settle what was inferred about its sender.
+    /// A later segment of a held connection: apply its revisions, and if it
+    /// is the answer the tracker waited for, settle what was inferred about
+    /// its sender (a segment that crossed the FIN does not).
     fn settle(&mut self, later: &Annotation) {
         let Some(conn) = later.conn else {
             return;
@@ -77,6 +78,9 @@ impl Settle {
                     break;
                 }
             }
+        }
+        if !later.settles {
+            return;
         }
         let sender = later.dir.sender();
         for (item, unsettled) in self.held.iter_mut() {
@@ -218,6 +222,27 @@ mod tests {
         assert!(!server.contains(&TcpState::CloseWait), "{server:?}");
         assert_eq!(server[3], TcpState::FinWait1);
         assert_eq!(server[4], TcpState::Closing);
+    }
+
+    #[test]
+    fn data_that_crossed_the_fin_does_not_settle_its_close_wait() {
+        use TcpFlags as F;
+        let mut data = seg(false, F::PSH | F::ACK, 501, 101);
+        data.payload_len = 10;
+        let got = run(
+            &[
+                seg(true, F::SYN, 100, 0),
+                seg(false, F::SYN | F::ACK, 500, 101),
+                seg(true, F::ACK, 101, 501),
+                seg(true, F::FIN | F::ACK, 101, 501),
+                // Sent before the client's FIN arrived: it does not ack it.
+                data,
+                seg(false, F::FIN | F::ACK, 511, 101),
+            ],
+            false,
+        );
+        let server: Vec<TcpState> = got.iter().map(|g| g.0).collect();
+        assert!(!server.contains(&TcpState::CloseWait), "{server:?}");
     }
 
     #[test]

@@ -298,6 +298,8 @@ pub(super) struct Conn {
     close_called: [bool; 2],
     /// A close() moved this side's state; the next segment says so.
     close_untold: Option<Side>,
+    /// The latest state shown as inferred, until its side's answer comes.
+    inferred: Option<Inferred>,
     /// Stamp in the tracker's half-open queue while the handshake is unfinished.
     pub(super) half_open_stamp: Option<u64>,
 }
@@ -343,6 +345,7 @@ impl Conn {
             keepalive_from: None,
             close_called: [false; 2],
             close_untold: None,
+            inferred: None,
             half_open_stamp: None,
         }
     }
@@ -509,6 +512,21 @@ impl Conn {
             out.labels.push(Label::ZeroWindow);
             out.extra.push(Note::ZeroWindow { from: me });
         }
+        // Does this segment answer what an earlier line had to infer?
+        let settles = self.inferred.is_some_and(|i| {
+            i.side == me
+                && (f.rst
+                    || match i.until {
+                        Until::SynAnswered => f.syn && f.ack,
+                        Until::FinAcked => f.fin || self.halves[me.other().index()].fin_acked,
+                    })
+        });
+        if settles {
+            self.inferred = None;
+        }
+        if out.inferred.is_some() {
+            self.inferred = out.inferred;
+        }
         if let Some(side) = self.close_untold.take() {
             // Said on the segment that first shows the new state, unless it
             // is that side's own FIN or RST (close() with SO_LINGER 0 or
@@ -538,6 +556,7 @@ impl Conn {
             handshake_step: out.handshake_step,
             teardown_step: out.teardown_step,
             inferred: out.inferred,
+            settles,
             revisions: out.revisions,
         }
     }

@@ -141,6 +141,7 @@ impl Grave {
             handshake_step: None,
             teardown_step,
             inferred: None,
+            settles: false,
             revisions,
         };
         (annotation, restart)

@@ -141,8 +141,11 @@ pub struct Annotation {
     /// also acknowledges the first FIN is step 3.
     pub teardown_step: Option<u8>,
     /// A state this annotation shows that the wire cannot confirm yet; the
-    /// named side's next segment confirms it or comes with a [`Revision`].
+    /// named side's answer confirms it or comes with a [`Revision`].
     pub inferred: Option<Inferred>,
+    /// This segment is that answer: the inferred state shown before for its
+    /// sender is now settled (confirmed, or revised by `revisions`).
+    pub settles: bool,
     /// States shown on earlier segments of this connection that this
     /// segment proves did not happen.
     pub revisions: Vec<Revision>,
@@ -617,6 +620,7 @@ fn untracked(seg: &Segment, max: usize) -> Annotation {
         handshake_step: None,
         teardown_step: None,
         inferred: None,
+        settles: false,
         revisions: Vec::new(),
     }
 }
