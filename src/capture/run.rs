@@ -950,7 +950,6 @@ fn main_loop(
             }
             let now = events::now();
             sink.release(Some(now))?;
-            sink.timeline.expire(now);
             sink.render.flush()?;
             if let Some(w) = sink.writer.as_mut() {
                 w.flush().map_err(io::Error::other)?;
