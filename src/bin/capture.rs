@@ -44,6 +44,8 @@ struct Cli {
     command: Option<Command>,
     #[command(flatten)]
     opts: Opts,
+    #[command(flatten)]
+    lang: socklab::cli::LangArg,
 }
 
 #[derive(Subcommand, Debug)]
@@ -135,7 +137,7 @@ struct Opts {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli: Cli = socklab::cli::parse("capture");
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
