@@ -15,6 +15,7 @@
 //! | [`track`]   | connections, TCP state per endpoint, handshake and teardown           | yes   |
 //! | [`render`]  | text, JSON, tables, ladder and SVG: everything a person sees          | yes   |
 //! | [`capture`] | the libpcap source and pcap writer, privileges                        | I/O   |
+//! | [`web`]     | `capture --web`: the page that steps through packets, and `--quiz`    | I/O   |
 //! | [`sys`]     | the few libc calls no safe crate offers (the only `unsafe`)           | I/O   |
 #![deny(unsafe_code)]
 
@@ -30,4 +31,5 @@ pub mod render;
 #[allow(unsafe_code)]
 pub mod sys;
 pub mod track;
+pub mod web;
 pub mod wire;

@@ -4,7 +4,7 @@
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::{mpsc, Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
@@ -17,6 +17,7 @@ use crate::render::json::JsonRender;
 use crate::render::ladder::LadderRender;
 use crate::render::svg::SvgCollector;
 use crate::render::text::TextRender;
+use crate::render::verbose::{Detail, SharedOut, VerboseRender, KEEP_FOR_HEADERS};
 use crate::render::{End, Item, Render, Style};
 
 /// How long a live item waits for the socket-call events that belong
@@ -55,6 +56,40 @@ pub struct Options {
     /// Deliver each packet the moment it arrives (for a person watching);
     /// otherwise in blocks of at most 100 ms, which survives floods.
     pub immediate: bool,
+    /// `-v`, `-vv`, `-x`, `-X`: every header field in the text and JSON views.
+    pub detail: Detail,
+    /// `--web`: also feed the browser view.
+    pub web: Option<crate::web::Feed>,
+}
+
+impl Options {
+    /// How many bytes of each packet to keep with its decoded headers, when
+    /// a view shows them.
+    fn keep_headers(&self) -> Option<usize> {
+        if self.detail.any() {
+            Some(self.detail.keep())
+        } else {
+            self.web.is_some().then_some(KEEP_FOR_HEADERS)
+        }
+    }
+}
+
+/// Set by Ctrl-C or SIGTERM. One handler for the whole process, installed on
+/// first use, so that the caller can still wait on it after [`run`] returns
+/// (the browser view stays up until Ctrl-C).
+pub fn stop_flag() -> Arc<AtomicBool> {
+    static STOP: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+    STOP.get_or_init(|| {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        // SIGINT and SIGTERM (ctrlc's "termination" feature) end the loop
+        // cleanly: output flushed, summary printed, pcap file complete.
+        if let Err(e) = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)) {
+            eprintln!("capture: note: Ctrl-C will not stop cleanly: {e}");
+        }
+        stop
+    })
+    .clone()
 }
 
 /// What the loop saw, for callers that check (the demo, tests).
@@ -112,14 +147,28 @@ fn renderers(opts: &Options, live: bool) -> Vec<Box<dyn Render>> {
         ladder.summary_table = false;
         out.push(Box::new(ladder));
     }
-    if opts.json {
+    if opts.json && opts.detail.any() {
+        out.push(Box::new(JsonRender::new(stdout).with_headers()));
+    } else if opts.json {
         out.push(Box::new(JsonRender::new(stdout)));
     } else if opts.ladder {
         out.push(Box::new(LadderRender::new(
             stdout, opts.style, opts.width, live,
         )));
+    } else if opts.detail.any() {
+        // The header lines go right after each packet's own lines, on the same stream.
+        let shared = SharedOut::new(stdout);
+        out.push(Box::new(TextRender::new(shared.clone(), opts.style)));
+        out.push(Box::new(VerboseRender::new(
+            shared,
+            opts.detail,
+            opts.width,
+        )));
     } else {
         out.push(Box::new(TextRender::new(stdout, opts.style)));
+    }
+    if let Some(feed) = &opts.web {
+        out.push(Box::new(feed.render()));
     }
     if let Some(path) = &opts.svg {
         out.push(Box::new(SvgCollector::new(path.clone(), opts.svg_conn)));
@@ -189,6 +238,7 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
 
     let hold = if live { LIVE_HOLD } else { Duration::ZERO };
     let mut session = Session::new(source.link_type(), hold);
+    session.headers = opts.keep_headers();
     if let Some(path) = &opts.read {
         for ev in read_events(path)? {
             session.event(ev);
@@ -196,15 +246,7 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
     }
     let mut render = Tee(renderers(opts, live));
 
-    let stop = Arc::new(AtomicBool::new(false));
-    {
-        let stop = stop.clone();
-        // SIGINT and SIGTERM (ctrlc's "termination" feature) end the loop
-        // cleanly: output flushed, summary printed, pcap file complete.
-        if let Err(e) = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst)) {
-            eprintln!("capture: note: Ctrl-C will not stop cleanly: {e}");
-        }
-    }
+    let stop = stop_flag();
 
     let mut read_error = None;
     let kernel = if live {

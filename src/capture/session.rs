@@ -11,6 +11,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::io;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::events::{CallEvent, Phase};
@@ -42,6 +43,9 @@ pub struct Session {
     /// What the latest drawn segment of each connection did, in words.
     last_step: HashMap<u64, String>,
     newest: Duration,
+    /// Decode every header field too, keeping this many bytes of each
+    /// packet for hex dumps (`-v`, `-x`, the web view); `None`: don't.
+    pub headers: Option<usize>,
 }
 
 impl Session {
@@ -59,6 +63,7 @@ impl Session {
             ended: VecDeque::new(),
             last_step: HashMap::new(),
             newest: Duration::ZERO,
+            headers: None,
         }
     }
 
@@ -66,6 +71,10 @@ impl Session {
     pub fn packet(&mut self, t: Duration, data: &[u8]) {
         self.totals.packets += 1;
         self.newest = self.newest.max(t);
+        let headers = self
+            .headers
+            .and_then(|keep| wire::detail::decode(self.link, data, keep))
+            .map(Arc::new);
         let item = match wire::decode(self.link, data) {
             Ok(Packet::Tcp(seg)) => {
                 self.totals.tcp += 1;
@@ -73,16 +82,26 @@ impl Session {
                 if ann.conn.is_none() {
                     self.totals.untracked += 1;
                 }
-                Item::Segment { t, seg, ann }
+                Item::Segment {
+                    t,
+                    seg,
+                    ann,
+                    headers,
+                }
             }
             Ok(Packet::Udp(d)) => {
                 self.totals.udp += 1;
                 let note = self.tracker.on_datagram(t, &d);
-                Item::Datagram { t, d, note }
+                Item::Datagram {
+                    t,
+                    d,
+                    note,
+                    headers,
+                }
             }
             Ok(Packet::Other(what)) => {
                 self.totals.other += 1;
-                Item::Other { t, what }
+                Item::Other { t, what, headers }
             }
             Err(err) => {
                 match err {

@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 use std::io;
+use std::sync::Arc;
 use std::time::Duration;
 
 use colored::{Color, Colorize};
@@ -13,6 +14,7 @@ use colored::{Color, Colorize};
 use crate::capture::Stats;
 use crate::events::CallEvent;
 use crate::track::{Annotation, ConnSummary, DatagramNote};
+use crate::wire::detail::Headers;
 use crate::wire::{Datagram, DecodeError, Segment};
 
 pub mod json;
@@ -20,6 +22,7 @@ pub mod ladder;
 pub mod svg;
 pub mod table;
 pub mod text;
+pub mod verbose;
 
 /// One thing that happened, in time order: what the renderers draw.
 #[derive(Clone, Debug)]
@@ -29,15 +32,24 @@ pub enum Item {
         t: Duration,
         seg: Segment,
         ann: Annotation,
+        /// Every header field, when asked for (`-v`, the web view).
+        headers: Option<Arc<Headers>>,
     },
     /// A UDP datagram.
     Datagram {
         t: Duration,
         d: Datagram,
         note: DatagramNote,
+        /// Every header field, when asked for (`-v`, the web view).
+        headers: Option<Arc<Headers>>,
     },
     /// A frame that is neither TCP nor UDP (ARP, ICMP, other protocols).
-    Other { t: Duration, what: String },
+    Other {
+        t: Duration,
+        what: String,
+        /// Every header field of an IP packet, when asked for.
+        headers: Option<Arc<Headers>>,
+    },
     /// A frame that could not be decoded (truncated or malformed).
     Bad { t: Duration, err: DecodeError },
     /// A socket call reported by a lab program.
@@ -70,6 +82,16 @@ impl Item {
             | Item::Bad { t, .. } => *t,
             Item::Call(c) => c.ev.t,
             Item::Connection(s) => s.last,
+        }
+    }
+
+    /// Every header field of the packet, when the session decoded them.
+    pub fn headers(&self) -> Option<&Headers> {
+        match self {
+            Item::Segment { headers, .. }
+            | Item::Datagram { headers, .. }
+            | Item::Other { headers, .. } => headers.as_deref(),
+            _ => None,
         }
     }
 }

@@ -185,8 +185,8 @@ impl<W: Write> Render for TextRender<W> {
     fn item(&mut self, item: &Item) -> io::Result<()> {
         let s = self.style;
         match item {
-            Item::Segment { t, seg, ann } => self.segment(*t, seg, ann),
-            Item::Datagram { t, d, note } => {
+            Item::Segment { t, seg, ann, .. } => self.segment(*t, seg, ann),
+            Item::Datagram { t, d, note, .. } => {
                 let time = self.time(*t);
                 let mut line = format!(
                     "{time} {} {} {} {}  len {}",
@@ -211,7 +211,7 @@ impl<W: Write> Render for TextRender<W> {
                     note.note
                 )
             }
-            Item::Other { t, what } => {
+            Item::Other { t, what, .. } => {
                 let time = self.time(*t);
                 writeln!(self.out, "{time} {} {what}", s.dim("other"))
             }
