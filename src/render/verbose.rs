@@ -435,8 +435,9 @@ fn hex_string(bytes: &[u8]) -> String {
 }
 
 /// tcpdump's hex dump: `0x0000:  4500 003c 562f 4000 ...  E..<V/@.`, one
-/// line of [`HEX_LINE`] bytes each; only printable ASCII is shown as text,
-/// so a payload cannot move the cursor or change the terminal.
+/// line of [`HEX_LINE`] bytes each; as in tcpdump only visible ASCII is
+/// shown as text (a space too is a dot), so a payload cannot move the
+/// cursor or change the terminal.
 pub fn hex_dump(out: &mut String, indent: &str, bytes: &[u8], ascii: bool) {
     for (i, line) in bytes.chunks(HEX_LINE).enumerate() {
         let _ = write!(out, "{indent}0x{:04x}: ", i * HEX_LINE);
@@ -452,13 +453,10 @@ pub fn hex_dump(out: &mut String, indent: &str, bytes: &[u8], ascii: bool) {
             // Pad the hex to a full line so the text column lines up.
             let full = HEX_LINE / 2 * 5;
             out.push_str(&" ".repeat(full.saturating_sub(hex.len()) + 2));
-            out.extend(line.iter().map(|&b| {
-                if (0x20..0x7f).contains(&b) {
-                    b as char
-                } else {
-                    '.'
-                }
-            }));
+            out.extend(
+                line.iter()
+                    .map(|&b| if b.is_ascii_graphic() { b as char } else { '.' }),
+            );
         }
         out.push('\n');
     }
@@ -554,7 +552,7 @@ pub fn text(
             let _ = write!(out, " (the first {} shown)", shown.len());
         }
         out.push('\n');
-        hex_dump(&mut out, &layer_indent, shown, true);
+        hex_dump(&mut out, INDENT, shown, true);
     }
     if detail.hex != Hex::None {
         let n = h.bytes.len().min(h.captured);
@@ -908,7 +906,7 @@ mod tests {
         assert_eq!(
             out,
             format!(
-                "\t0x0000:  4500 003c 6865 6c6c 6f2c 2077 6f72 6c64  E..<hello, world\n\
+                "\t0x0000:  4500 003c 6865 6c6c 6f2c 2077 6f72 6c64  E..<hello,.world\n\
                  \t0x0010:  211b 5b32 4a{}!.[2J\n",
                 " ".repeat(29)
             )
