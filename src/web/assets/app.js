@@ -50,7 +50,7 @@ const I18N = {
     ckPartial: "not verified: left to checksum offload, which loopback never fills in (not an error)",
     ckAbsent: "none: the sender did not compute one", ckUnverified: "not verified: the capture cut the packet",
     winSyn: "a SYN's window is never scaled", winScaled: "× {0} = {1} bytes (window scale {2} from the {3})",
-    winOff: "not scaled (a SYN had no window scale)", winUnknown: "scale unknown (the handshake was not captured)",
+    winOff: "not scaled: a SYN had no window scale", winUnknown: "scale unknown: the handshake was not captured",
     notUsed: "not used: the ACK flag is off", relative: "relative {0}",
     noFlags: "none", bytes: "{0} bytes", moreBytes: "(first {0} of {1} bytes shown)",
     optMss: "MSS {0}", optWscale: "window scale {0} (× {1})", optSackOk: "SACK permitted",
@@ -101,7 +101,7 @@ const I18N = {
     ckPartial: "não verificado: deixado para o offload de checksum, que a loopback nunca completa (não é erro)",
     ckAbsent: "nenhum: o remetente não calculou", ckUnverified: "não verificado: a captura cortou o pacote",
     winSyn: "a janela de um SYN nunca é escalada", winScaled: "× {0} = {1} bytes (escala de janela {2} vinda do {3})",
-    winOff: "sem escala (um dos SYN não tinha escala de janela)", winUnknown: "escala desconhecida (o handshake não foi capturado)",
+    winOff: "sem escala: um dos SYN não tinha escala de janela", winUnknown: "escala desconhecida: o handshake não foi capturado",
     notUsed: "não usado: a flag ACK está desligada", relative: "relativo {0}",
     noFlags: "nenhuma", bytes: "{0} bytes", moreBytes: "(mostrando os primeiros {0} de {1} bytes)",
     optMss: "MSS {0}", optWscale: "escala de janela {0} (× {1})", optSackOk: "SACK permitido",
@@ -239,6 +239,7 @@ const S = {
   predict: false, question: null,
   score: { flags: [0, 0], ack: [0, 0], state: [0, 0] },
   ended: false, dropped: 0, connected: false, t0: null, totals: null,
+  folded: new Set(), // header layers the presenter folded away
 };
 
 const $ = (id) => document.getElementById(id);
@@ -417,7 +418,9 @@ function statesAt(f, upto) {
 function drawLadder() {
   const f = currentFlow();
   const pane = $("ladder");
+  const head = $("ladder-head");
   pane.replaceChildren();
+  head.replaceChildren();
   if (!f) { pane.append(el("p", "note", t("ladderNone"))); return; }
   const rows = [];
   for (let i = 0; i <= S.cursor && i < S.events.length; i++) {
@@ -429,33 +432,39 @@ function drawLadder() {
   const skipped = Math.max(0, rows.length - MAX_RUNGS);
   const shown = rows.slice(skipped);
   const W = Math.max(560, pane.clientWidth || 700);
-  const LX = Math.round(W * 0.3), RX = Math.round(W * 0.7);
-  const ARROW = 58, CALL = 28, TOP = 84, SLANT = 22;
-  let h = TOP + 20 + (skipped ? 24 : 0);
+  const LX = Math.round(W * 0.27), RX = Math.round(W * 0.69);
+  const ARROW = 58, CALL = 26, SLANT = 22;
+  // The header stays in view: each side's name, address and state now.
+  const H = 72;
+  const top = svgEl("svg", { viewBox: `0 0 ${W} ${H}`, width: W, height: H });
+  const leftName = f.kind === "tcp" ? t("client") : "A";
+  const rightName = f.kind === "tcp" ? t("server") : "B";
+  top.append(svgEl("text", { x: LX, y: 18, "text-anchor": "middle", class: "title" }, leftName));
+  top.append(svgEl("text", { x: LX, y: 38, "text-anchor": "middle" }, f.a));
+  top.append(svgEl("text", { x: RX, y: 18, "text-anchor": "middle", class: "title" }, rightName));
+  top.append(svgEl("text", { x: RX, y: 38, "text-anchor": "middle" }, f.b));
+  const now = statesAt(f, S.cursor);
+  if (now) {
+    top.append(svgEl("text", { x: LX, y: 58, "text-anchor": "middle", class: "now client-state" }, now.client));
+    top.append(svgEl("text", { x: RX, y: 58, "text-anchor": "middle", class: "now server-state" }, now.server));
+  }
+  for (const x of [LX, RX]) top.append(svgEl("line", { x1: x, y1: 64, x2: x, y2: H, class: "lifeline" }));
+  head.append(top);
+
+  let h = 8 + (skipped ? 24 : 0);
   for (const i of shown) h += S.events[i].type === "call" ? CALL : ARROW;
   if (pending >= 0) h += ARROW;
+  h = Math.max(h, 40);
   const svg = svgEl("svg", { viewBox: `0 0 ${W} ${h}`, width: W, height: h, role: "img" });
   const defs = svgEl("defs");
-  const marker = svgEl("marker", { id: "head", viewBox: "0 0 10 10", refX: 10, refY: 5, markerWidth: 9, markerHeight: 9, orient: "auto-start-reverse" });
+  const marker = svgEl("marker", { id: "head", viewBox: "0 0 10 10", refX: 10, refY: 5, markerWidth: 16, markerHeight: 16, markerUnits: "userSpaceOnUse", orient: "auto-start-reverse" });
   marker.append(svgEl("path", { d: "M0,0 L10,5 L0,10 z", fill: "context-stroke" }));
   defs.append(marker);
   svg.append(defs);
-  const leftName = f.kind === "tcp" ? t("client") : "A";
-  const rightName = f.kind === "tcp" ? t("server") : "B";
-  svg.append(svgEl("text", { x: LX, y: 20, "text-anchor": "middle", class: "title" }, leftName));
-  svg.append(svgEl("text", { x: LX, y: 40, "text-anchor": "middle" }, f.a));
-  svg.append(svgEl("text", { x: RX, y: 20, "text-anchor": "middle", class: "title" }, rightName));
-  svg.append(svgEl("text", { x: RX, y: 40, "text-anchor": "middle" }, f.b));
-  // Each side's state now (after the current event), under its address.
-  const now = statesAt(f, S.cursor);
-  if (now) {
-    svg.append(svgEl("text", { x: LX, y: 62, "text-anchor": "middle", class: "now client-state" }, now.client));
-    svg.append(svgEl("text", { x: RX, y: 62, "text-anchor": "middle", class: "now server-state" }, now.server));
-  }
-  for (const x of [LX, RX]) svg.append(svgEl("line", { x1: x, y1: 70, x2: x, y2: h - 4, class: "lifeline" }));
-  let y = TOP;
+  for (const x of [LX, RX]) svg.append(svgEl("line", { x1: x, y1: 0, x2: x, y2: h, class: "lifeline" }));
+  let y = 4;
   if (skipped) {
-    svg.append(svgEl("text", { x: (LX + RX) / 2, y: y + 10, "text-anchor": "middle", class: "caption" }, t("earlierRungs", skipped)));
+    svg.append(svgEl("text", { x: (LX + RX) / 2, y: y + 14, "text-anchor": "middle", class: "caption" }, t("earlierRungs", skipped)));
     y += 24;
   }
   let prev = { client: "CLOSED", server: "LISTEN" };
@@ -475,11 +484,11 @@ function drawLadder() {
     if (e.type === "call") {
       const g = rung(i);
       const left = callSide(e, f) === "a";
-      const [kind, text] = eventText(e);
-      void kind;
-      g.append(svgEl("rect", { x: left ? 4 : RX + 2, y: y, width: left ? LX - 8 : W - RX - 6, height: CALL - 2, class: "hit", rx: 4 }));
-      g.append(svgEl("text", { x: left ? LX - 8 : RX + 8, y: y + 19, "text-anchor": left ? "end" : "start", class: "call" },
-        shorten(`${e.call}()` + (e.phase === "enter" ? " …" : (e.result ? ` -> ${e.result}` : "")), Math.floor((left ? LX : W - RX) / 9.6))));
+      const full = `${e.call}()` + (e.phase === "enter" ? " …" : (e.result ? ` -> ${e.result}` : ""));
+      g.append(svgEl("title", {}, eventText(e)[1]));
+      g.append(svgEl("rect", { x: left ? 2 : RX + 2, y: y, width: left ? LX - 4 : W - RX - 4, height: CALL - 2, class: "hit", rx: 4 }));
+      g.append(svgEl("text", { x: left ? LX - 8 : RX + 8, y: y + 18, "text-anchor": left ? "end" : "start", class: "call" },
+        shorten(full, Math.floor((left ? LX : W - RX) / 8.6) - 1)));
       svg.append(g);
       y += CALL;
       continue;
@@ -488,8 +497,9 @@ function drawLadder() {
     const [x1, x2] = fromA ? [LX, RX] : [RX, LX];
     const cls = kindClass(e);
     const g = rung(i);
-    g.append(svgEl("rect", { x: 4, y: y, width: W - 8, height: ARROW - 4, class: "hit", rx: 6 }));
-    g.append(svgEl("line", { x1, y1: y + 8, x2, y2: y + 8 + SLANT, class: "arrow " + cls, "marker-end": "url(#head)" }));
+    g.append(svgEl("title", {}, eventText(e)[1]));
+    g.append(svgEl("rect", { x: 2, y: y, width: W - 4, height: ARROW - 4, class: "hit", rx: 6 }));
+    g.append(svgEl("line", { x1, y1: y + 26, x2, y2: y + 26 + SLANT, class: "arrow " + cls, "marker-end": "url(#head)" }));
     let label;
     if (e.type === "segment") {
       label = `${flagLabel(e.flags)} seq ${e.rel_seq}` + (e.flags.includes("ACK") ? ` ack ${e.rel_ack}` : "") + (e.len > 0 ? ` len ${e.len}` : "");
@@ -498,12 +508,12 @@ function drawLadder() {
     } else {
       label = shorten(String(e.what), 40);
     }
-    g.append(svgEl("text", { x: (LX + RX) / 2, y: y + 10, "text-anchor": "middle", class: "label " + cls }, label));
+    g.append(svgEl("text", { x: (LX + RX) / 2, y: y + 18, "text-anchor": "middle", class: "label " + cls }, label));
     if (e.type === "segment") {
-      const now = { client: e.client_state, server: e.server_state };
-      if (now.client !== prev.client) g.append(svgEl("text", { x: LX - 8, y: y + 8 + (fromA ? 0 : SLANT) + 5, "text-anchor": "end", class: "state" }, now.client));
-      if (now.server !== prev.server) g.append(svgEl("text", { x: RX + 8, y: y + 8 + (fromA ? SLANT : 0) + 5, "text-anchor": "start", class: "state" }, now.server));
-      prev = now;
+      const st = { client: e.client_state, server: e.server_state };
+      if (st.client !== prev.client) g.append(svgEl("text", { x: LX - 8, y: y + 26 + (fromA ? 0 : SLANT) + 5, "text-anchor": "end", class: "state" }, st.client));
+      if (st.server !== prev.server) g.append(svgEl("text", { x: RX + 8, y: y + 26 + (fromA ? SLANT : 0) + 5, "text-anchor": "start", class: "state" }, st.server));
+      prev = st;
     }
     svg.append(g);
     y += ARROW;
@@ -513,13 +523,13 @@ function drawLadder() {
     const fromA = e.dir === "c2s";
     const [x1, x2] = fromA ? [LX, RX] : [RX, LX];
     const g = svgEl("g", { class: "rung pending" });
-    g.append(svgEl("line", { x1, y1: y + 8, x2, y2: y + 8 + SLANT, class: "arrow", "marker-end": "url(#head)" }));
-    g.append(svgEl("text", { x: (LX + RX) / 2, y: y + 10, "text-anchor": "middle", class: "label" }, "? ? ?"));
+    g.append(svgEl("line", { x1, y1: y + 26, x2, y2: y + 26 + SLANT, class: "arrow", "marker-end": "url(#head)" }));
+    g.append(svgEl("text", { x: (LX + RX) / 2, y: y + 18, "text-anchor": "middle", class: "label" }, "? ? ?"));
     svg.append(g);
   }
   pane.append(svg);
-  const cur = svg.querySelector("g.current, g.pending");
-  if (cur && cur.scrollIntoView) cur.scrollIntoView({ block: "nearest" });
+  const cur = svg.querySelector("g.selected, g.current, g.pending");
+  if (cur && cur.scrollIntoView) cur.scrollIntoView({ block: "center" });
 }
 
 function callSide(e, f) {
@@ -613,14 +623,14 @@ function layers(e) {
   const ip = h.ip;
   if (ip.version === 4) {
     const fl = [ip.flags && ip.flags.reserved ? "reserved" : null, ip.flags && ip.flags.df ? "DF" : null, ip.flags && ip.flags.mf ? "MF" : null].filter(Boolean);
-    out.push([t("layerIp4") + ` (${ip.header_len} B)`, [
+    out.push([t("layerIp4") + ` (${ip.header_len} B)`, "ip", [
       ["ip.version", ip.version], ["ip.header_len", t("bytes", ip.header_len)], ["ip.dscp", ip.dscp], ["ip.ecn", ip.ecn],
       ["ip.total_len", t("bytes", ip.total_len)], ["ip.id", `${ip.id} (${hex4(ip.id)})`], ["ip.flags", fl.join(" ") || t("noFlags")],
       ["ip.frag_offset", ip.frag_offset], ["ip.ttl", ip.ttl], ["ip.proto", `${protoName(ip.proto)} (${ip.proto})`],
       ["ip.checksum", checksumText(ip)], ["ip.src", ip.src], ["ip.dst", ip.dst],
     ].concat(ip.options_len ? [["ip.options_len", t("bytes", ip.options_len)]] : [])]);
   } else {
-    out.push([t("layerIp6") + " (40 B)", [
+    out.push([t("layerIp6") + " (40 B)", "ip", [
       ["ip.version", ip.version], ["ip.traffic_class", `${ip.traffic_class} (DSCP ${ip.dscp}, ECN ${ip.ecn})`],
       ["ip.flow_label", "0x" + Number(ip.flow_label).toString(16)], ["ip.payload_len", t("bytes", ip.payload_len)],
       ["ip.next_header", `${protoName(ip.next_header)} (${ip.next_header})`], ["ip.hop_limit", ip.hop_limit],
@@ -635,7 +645,7 @@ function layers(e) {
     else if (Array.isArray(c.flags) && c.flags.includes("SYN")) win += " (" + t("winSyn") + ")";
     else if (c.window_scaled == null) win += " (" + t("winUnknown") + ")";
     else win += " (" + t("winOff") + ")";
-    out.push([t("layerTcp") + ` (${c.header_len} B)`, [
+    out.push([t("layerTcp") + ` (${c.header_len} B)`, "tcp", [
       ["tcp.src_port", c.src_port], ["tcp.dst_port", c.dst_port],
       ["tcp.seq", `${c.seq}` + (e.type === "segment" ? ` (${t("relative", e.rel_seq)})` : "")],
       ["tcp.ack", hasAck ? `${c.ack}` + (e.type === "segment" ? ` (${t("relative", e.rel_ack)})` : "") : `${c.ack} (${t("notUsed")})`],
@@ -647,13 +657,13 @@ function layers(e) {
   }
   if (h.udp) {
     const u = h.udp;
-    out.push([t("layerUdp") + " (8 B)", [
+    out.push([t("layerUdp") + " (8 B)", "udp", [
       ["udp.src_port", u.src_port], ["udp.dst_port", u.dst_port], ["udp.length", t("bytes", u.length)], ["udp.checksum", checksumText(u)],
     ]]);
   }
   if (h.icmp) {
     const m = h.icmp;
-    out.push([(m.version === 6 ? t("layerIcmp6") : t("layerIcmp")) + " (8 B)", [
+    out.push([(m.version === 6 ? t("layerIcmp6") : t("layerIcmp")) + " (8 B)", "icmp", [
       ["icmp.type", m.type], ["icmp.code", m.code], ["icmp.checksum", checksumText(m)], ["icmp.rest", m.rest],
     ]]);
   }
@@ -672,6 +682,17 @@ function hexDump(hex) {
     lines.push(`${i.toString(16).padStart(4, "0")}  ${hx.padEnd(47)}  ${tx}`);
   }
   return lines.join("\n");
+}
+
+/** Two table rows for a field: its name and value, then what it means. */
+function fieldRows(name, value, meaning) {
+  const top = el("tr", "f");
+  top.append(el("td", "name", name), el("td", "value", value));
+  const bottom = el("tr", "m");
+  const m = el("td", "meaning", meaning);
+  m.colSpan = 2;
+  bottom.append(m);
+  return [top, bottom];
 }
 
 /** The call that made segment `i`, and the call that returned because of it. */
@@ -722,16 +743,19 @@ function drawDetail() {
   if (then) box.append(el("p", "cause", t("thenReturned", eventText(then)[1])));
   const ls = layers(e);
   if (!ls.length && (e.type === "segment" || e.type === "datagram" || e.type === "other")) box.append(el("p", "note", t("noHeaders")));
-  for (const [name, rows] of ls) {
-    box.append(el("h3", null, name));
+  for (const [name, kind, rows] of ls) {
+    // Each layer folds; a folded kind stays folded for the next packets.
+    const det = el("details");
+    det.open = !S.folded.has(kind);
+    det.addEventListener("toggle", () => { if (det.open) S.folded.delete(kind); else S.folded.add(kind); });
+    det.append(el("summary", null, name));
     const table = el("table");
     for (const [key, value] of rows) {
       const [fname, meaning] = fieldText(key);
-      const tr = el("tr");
-      tr.append(el("td", "name", fname), el("td", "value", value), el("td", "meaning", meaning));
-      table.append(tr);
+      table.append(...fieldRows(fname, value, meaning));
     }
-    box.append(table);
+    det.append(table);
+    box.append(det);
   }
   const p = e.headers && e.headers.payload;
   if (p && p.len > 0) {
@@ -739,9 +763,7 @@ function drawDetail() {
     const shown = typeof p.hex === "string" ? p.hex.length / 2 : 0;
     const table = el("table");
     const [fname, meaning] = fieldText("payload.len");
-    const tr = el("tr");
-    tr.append(el("td", "name", fname), el("td", "value", t("bytes", p.len)), el("td", "meaning", meaning));
-    table.append(tr);
+    table.append(...fieldRows(fname, t("bytes", p.len), meaning));
     box.append(table);
     box.append(el("pre", "hex", hexDump(p.hex || "")));
     if (shown < p.len) box.append(el("p", "note", t("moreBytes", shown, p.len)));
@@ -770,7 +792,7 @@ function questionsFor(i) {
 }
 
 function expectedText(q) {
-  if (q.kind === "flags") return q.answer.length ? q.answer.join(" ") : t("noFlags");
+  if (q.kind === "flags") return q.answer.length ? flagLabel(q.answer).split("-").join(" ") : t("noFlags");
   if (q.kind === "ack") return q.answer ? `${q.answer[0]} (${q.answer[1]})` : t("qAckNone");
   return q.answer;
 }
@@ -1042,7 +1064,9 @@ function connect() {
     if (first) {
       lang = I18N[urlLang] ? urlLang : (I18N[h.lang] ? h.lang : "en");
       $("readonly").hidden = !h.read_only;
-      $("source").textContent = String(h.source || "");
+      const src = String(h.source || "");
+      $("source").textContent = src.split("/").pop();
+      $("source").title = src;
       applyLanguage();
       if (h.live) play();
     }
