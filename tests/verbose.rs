@@ -84,12 +84,10 @@ fn num(s: &str) -> u64 {
 /// tshark's checksum status (0 bad, 1 good, 2 unverified) against ours: an
 /// offloaded loopback checksum is "partial", which tshark calls bad.
 fn status_matches(tshark: &str, ours: &Value) -> bool {
-    match (tshark, ours.as_str()) {
-        ("1", Some("good")) => true,
-        ("0", Some("bad" | "partial")) => true,
-        ("2", Some("unverified")) => true,
-        _ => false,
-    }
+    matches!(
+        (tshark, ours.as_str()),
+        ("1", Some("good")) | ("0", Some("bad" | "partial")) | ("2", Some("unverified"))
+    )
 }
 
 const FIELDS: &[&str] = &[
