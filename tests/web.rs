@@ -189,12 +189,27 @@ fn the_server_only_reads_and_only_for_loopback_names() {
     let seg = data.iter().find(|v| v["type"] == "segment").unwrap();
     assert_eq!(seg["headers"]["ip"]["ttl"], 64, "{seg}");
     assert_eq!(seg["flags"], json!(["SYN"]));
-    // The file is read, the page stays up.
-    assert!(cap
+    // The file is read, the page stays up until Ctrl-C (here SIGTERM),
+    // which ends it at once and cleanly.
+    let deadline = Instant::now() + PATIENCE;
+    while !cap
         .stderr
         .lock()
         .unwrap()
-        .contains("the browser view stays up"));
+        .contains("the browser view stays up")
+    {
+        assert!(Instant::now() < deadline, "{}", cap.stderr.lock().unwrap());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut cap = cap;
+    let pid = cap.child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let status = wait_timeout(&mut cap.child, PATIENCE).expect("capture ends on SIGTERM");
+    assert!(status.success(), "{status:?}");
 }
 
 #[test]

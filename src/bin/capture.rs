@@ -237,13 +237,13 @@ fn run(cli: Cli) -> Result<()> {
                 ..opts
             };
             run::run(&opts, children)?;
-            let stop = run::stop_flag();
+            let stop = run::interrupted();
             if !stop.load(std::sync::atomic::Ordering::SeqCst) {
                 eprintln!(
                     "capture: the capture is over; the browser view stays up at {} until Ctrl-C",
                     view.url()
                 );
-                view.stay_up(&stop);
+                view.stay_up(stop);
             }
             Ok(())
         }

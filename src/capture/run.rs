@@ -4,7 +4,7 @@
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc, OnceLock};
+use std::sync::{mpsc, Arc, Mutex, Once};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
@@ -74,22 +74,38 @@ impl Options {
     }
 }
 
-/// Set by Ctrl-C or SIGTERM. One handler for the whole process, installed on
-/// first use, so that the caller can still wait on it after [`run`] returns
-/// (the browser view stays up until Ctrl-C).
-pub fn stop_flag() -> Arc<AtomicBool> {
-    static STOP: OnceLock<Arc<AtomicBool>> = OnceLock::new();
-    STOP.get_or_init(|| {
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
+/// Set once Ctrl-C or SIGTERM came, so that a caller can still wait on it
+/// after [`run`] returns (the browser view stays up until Ctrl-C).
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+/// The stop flag of the run in progress, which the handler also sets.
+static RUNNING: Mutex<Option<Arc<AtomicBool>>> = Mutex::new(None);
+
+/// True once Ctrl-C or SIGTERM came (the handler is installed by [`run`]).
+pub fn interrupted() -> &'static AtomicBool {
+    &INTERRUPTED
+}
+
+/// A stop flag for one run, set by Ctrl-C or SIGTERM. There is one handler
+/// for the whole process, installed on first use; the loop also sets the
+/// flag itself to stop its helper threads, so it is not the Ctrl-C record.
+fn stop_on_interrupt() -> Arc<AtomicBool> {
+    static HANDLER: Once = Once::new();
+    HANDLER.call_once(|| {
         // SIGINT and SIGTERM (ctrlc's "termination" feature) end the loop
         // cleanly: output flushed, summary printed, pcap file complete.
-        if let Err(e) = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)) {
+        let set = ctrlc::set_handler(|| {
+            INTERRUPTED.store(true, Ordering::SeqCst);
+            if let Some(stop) = RUNNING.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+                stop.store(true, Ordering::SeqCst);
+            }
+        });
+        if let Err(e) = set {
             eprintln!("capture: note: Ctrl-C will not stop cleanly: {e}");
         }
-        stop
-    })
-    .clone()
+    });
+    let stop = Arc::new(AtomicBool::new(INTERRUPTED.load(Ordering::SeqCst)));
+    *RUNNING.lock().unwrap_or_else(|e| e.into_inner()) = Some(stop.clone());
+    stop
 }
 
 /// What the loop saw, for callers that check (the demo, tests).
@@ -246,7 +262,7 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
     }
     let mut render = Tee(renderers(opts, live));
 
-    let stop = stop_flag();
+    let stop = stop_on_interrupt();
 
     let mut read_error = None;
     let kernel = if live {

@@ -80,7 +80,8 @@ pub struct Site {
     source: String,
     /// Bound to loopback: only this machine's browsers, by a loopback name.
     loopback: bool,
-    port: u16,
+    /// The address bound (`127.0.0.1:PORT`), a name the page may be opened by.
+    bound: SocketAddr,
 }
 
 impl Site {
@@ -96,8 +97,9 @@ impl Site {
             return true;
         }
         let Some(host) = host else { return false };
-        let port = self.port;
+        let port = self.bound.port();
         [
+            self.bound.to_string(),
             format!("127.0.0.1:{port}"),
             format!("localhost:{port}"),
             format!("[::1]:{port}"),
@@ -162,8 +164,9 @@ impl Web {
             lang: cfg.lang,
             live: cfg.live,
             source: cfg.source,
-            loopback: addr.ip().is_loopback(),
-            port: addr.port(),
+            // An IPv4-mapped 127.0.0.1 ([::ffff:127.0.0.1]) is loopback too.
+            loopback: addr.ip().to_canonical().is_loopback(),
+            bound: addr,
         });
         let hub = Arc::new(hub::Hub::default());
         {
@@ -222,7 +225,11 @@ mod tests {
             live: false,
             source: "a\"b.pcap".into(),
             loopback,
-            port: 8080,
+            bound: if loopback {
+                "127.0.0.5:8080".parse().unwrap()
+            } else {
+                "0.0.0.0:8080".parse().unwrap()
+            },
         }
     }
 
@@ -239,6 +246,10 @@ mod tests {
         let s = site(true);
         assert!(s.host_allowed(Some("127.0.0.1:8080")));
         assert!(s.host_allowed(Some("LOCALHOST:8080")));
+        assert!(
+            s.host_allowed(Some("127.0.0.5:8080")),
+            "the address it printed"
+        );
         assert!(!s.host_allowed(Some("evil.example:8080")));
         assert!(!s.host_allowed(Some("127.0.0.1:8081")));
         assert!(!s.host_allowed(None));
