@@ -9,17 +9,24 @@
 //! Why a Unix-domain socket and not UDP on loopback: a UDP event would itself
 //! show up in the loopback capture the instructor is projecting.
 //!
-//! The socket lives at [`DEFAULT_PATH`] (a world-writable directory, so the
-//! capture may run as root while students run the lab programs as themselves);
-//! the environment variable [`ENV_VAR`] overrides it for both sides.
+//! Where the socket lives: by default in a directory private to the user
+//! the programs work for, `/tmp/socklab-<uid>/events.sock` (see
+//! [`default_dir`]): `sudo capture` and that user's own lab programs meet
+//! there, and no other user can listen there or send there. The environment
+//! variable [`ENV_VAR`] chooses another path for both sides, for instance a
+//! shared one where students' programs reach the instructor's capture.
 //!
 //! Each datagram is one JSON object (see `docs/protocol.md`):
 //! `{"v":1,"prog":"tcp_client","pid":4242,"call":"connect","phase":"enter",
 //!   "local":"127.0.0.1:53312","peer":"127.0.0.1:5000","result":"","t_us":1732449600123456}`
 //!
-//! An event is only ever displayed, never trusted: anyone on the machine can
-//! send one. [`CallEvent::parse`] rejects anything malformed or oversize and
-//! strips control characters, so a spoofed event cannot drive the terminal.
+//! An event is only ever displayed, never trusted beyond that: anyone who
+//! can reach the socket can send one. [`CallEvent::parse`] rejects anything
+//! malformed or oversize and escapes control, format and bidirectional
+//! characters, so an event cannot drive the terminal; the [`Listener`]
+//! takes the sender's pid and user id from the kernel (`SCM_CREDENTIALS`
+//! on Linux), rejects an event whose `pid` is not the sender's, and marks
+//! an event sent by another user with that user's id.
 
 use std::io;
 use std::net::SocketAddr;
@@ -29,10 +36,16 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 
+use crate::escape::escape_controls;
+
 /// Environment variable that overrides the event socket's path.
 pub const ENV_VAR: &str = "SOCKLAB_EVENTS";
-/// Where the event socket lives unless [`ENV_VAR`] says otherwise.
-pub const DEFAULT_PATH: &str = "/tmp/socklab-events.sock";
+/// The directory that holds each user's private directory of the default
+/// socket. Fixed, not `$TMPDIR`: `sudo` removes most of the environment,
+/// and both sides must find the same path from the user id alone.
+pub const DEFAULT_PARENT: &str = "/tmp";
+/// The socket's name inside the private directory.
+pub const SOCKET_NAME: &str = "events.sock";
 /// The largest event datagram accepted; anything bigger is counted and dropped.
 pub const MAX_EVENT_BYTES: usize = 2048;
 /// Longest program or call name accepted.
@@ -44,12 +57,126 @@ pub const SEND_WAIT: Duration = Duration::from_millis(5);
 /// Format version carried in every datagram.
 const VERSION: u64 = 1;
 
-/// The path both sides use: `$SOCKLAB_EVENTS` or [`DEFAULT_PATH`].
-pub fn socket_path() -> PathBuf {
-    match std::env::var_os(ENV_VAR) {
-        Some(p) if !p.is_empty() => PathBuf::from(p),
-        _ => PathBuf::from(DEFAULT_PATH),
+/// Mode of the socket file: anyone who can reach it may send (a socket
+/// at a shared `$SOCKLAB_EVENTS` path is meant for other users' programs;
+/// the default one is guarded by its private directory).
+const SOCKET_MODE_UMASK: u32 = 0o111;
+
+/// The private directory of user `uid`'s default socket:
+/// `/tmp/socklab-<uid>`, mode 0700, owned by that user.
+pub fn default_dir(uid: u32) -> PathBuf {
+    Path::new(DEFAULT_PARENT).join(format!("socklab-{uid}"))
+}
+
+/// Where the events socket is, and who guards it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// `$SOCKLAB_EVENTS`: the path as given, shared if its directory is.
+    Chosen(PathBuf),
+    /// The default: `events.sock` in the private directory of user `uid`.
+    Private { uid: u32, dir: PathBuf },
+}
+
+impl Location {
+    /// Where both sides look: `$SOCKLAB_EVENTS`, or the private directory of
+    /// the user the process works for (the one who ran `sudo`, when run by
+    /// sudo).
+    pub fn from_env() -> Location {
+        match std::env::var_os(ENV_VAR) {
+            Some(p) if !p.is_empty() => Location::Chosen(PathBuf::from(p)),
+            _ => {
+                let uid = crate::sys::invoking_uid();
+                Location::Private {
+                    uid,
+                    dir: default_dir(uid),
+                }
+            }
+        }
     }
+
+    /// The socket's path.
+    pub fn path(&self) -> PathBuf {
+        match self {
+            Location::Chosen(p) => p.clone(),
+            Location::Private { dir, .. } => dir.join(SOCKET_NAME),
+        }
+    }
+}
+
+/// The path both sides use: `$SOCKLAB_EVENTS`, or
+/// `/tmp/socklab-<uid>/events.sock` for the invoking user.
+pub fn socket_path() -> PathBuf {
+    Location::from_env().path()
+}
+
+/// Check that `dir` is a private directory of user `uid`: a real directory
+/// (not a symbolic link), owned by `uid`, that no other user can enter or
+/// write, in a parent where no other user can rename it (sticky `/tmp`).
+/// The error is one line that says what to do.
+pub fn check_private_dir(dir: &Path, uid: u32) -> Result<(), String> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let other_path = format!("or set {ENV_VAR} to a path of your own");
+    let meta =
+        std::fs::symlink_metadata(dir).map_err(|e| format!("cannot use {}: {e}", dir.display()))?;
+    if meta.file_type().is_symlink() {
+        return Err(format!(
+            "{} is a symbolic link, not the private directory of the events socket: someone else may have made it; remove it, {other_path}",
+            dir.display()
+        ));
+    }
+    if !meta.is_dir() {
+        return Err(format!(
+            "{} is not a directory; remove it, {other_path}",
+            dir.display()
+        ));
+    }
+    if meta.uid() != uid {
+        return Err(format!(
+            "{} belongs to user {}, not to user {uid}: another user made it, perhaps to receive your events; have it removed (as root), {other_path}",
+            dir.display(),
+            meta.uid()
+        ));
+    }
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(format!(
+            "{} has mode {mode:03o}, so other users can reach the events socket in it; run `chmod 700 {}`, {other_path}",
+            dir.display(),
+            dir.display()
+        ));
+    }
+    if let Some(parent) = dir.parent() {
+        // A directory in a parent that others may write (and that is not
+        // sticky) could be renamed away and replaced behind our back.
+        if let Ok(p) = std::fs::metadata(parent) {
+            let m = p.permissions().mode();
+            if m & 0o022 != 0 && m & 0o1000 == 0 {
+                return Err(format!(
+                    "{} is writable by other users and not sticky, so the private directory in it is not safe; {other_path}",
+                    parent.display()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Create user `uid`'s private directory (mode 0700, exclusively: an
+/// existing one is only accepted once [`check_private_dir`] passes).
+/// Call it as that user, so that the directory is theirs.
+pub fn make_private_dir(dir: &Path, uid: u32) -> io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    match std::fs::DirBuilder::new().mode(0o700).create(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+        Err(e) => {
+            return Err(io::Error::new(
+                e.kind(),
+                format!("cannot create {}: {e}", dir.display()),
+            ))
+        }
+    }
+    check_private_dir(dir, uid).map_err(|m| io::Error::new(io::ErrorKind::PermissionDenied, m))
 }
 
 /// Before or after a blocking call (`connect`, `accept`, `recv`...).
@@ -86,6 +213,12 @@ pub struct CallEvent {
     pub result: String,
     /// Realtime clock, since the Unix epoch.
     pub t: Duration,
+    /// The sender's user id, as the kernel reported it, when it is neither
+    /// the capture user's nor root's: shown beside the program's name, so
+    /// that nobody's events pass for the instructor's own. `None` for the
+    /// capture user's own programs (and where the kernel gives no
+    /// credentials).
+    pub other_uid: Option<u32>,
 }
 
 impl CallEvent {
@@ -97,6 +230,15 @@ impl CallEvent {
                 self.call.as_str(),
                 "connect" | "send" | "sendto" | "shutdown" | "close"
             )
+    }
+
+    /// Who made the call, as shown: `tcp_client[4242]`, or
+    /// `tcp_client[4242, uid 1001]` when another user sent it.
+    pub fn who(&self) -> String {
+        match self.other_uid {
+            Some(uid) => format!("{}[{}, uid {uid}]", self.prog, self.pid),
+            None => format!("{}[{}]", self.prog, self.pid),
+        }
     }
 
     /// The return of a call that waited for something to arrive:
@@ -122,9 +264,11 @@ pub enum EventError {
 }
 
 impl CallEvent {
-    /// Encode as the JSON datagram.
+    /// Encode as the JSON datagram (with `uid` when another user sent it,
+    /// for the `.events` file of a `-w` capture; a lab program's datagram
+    /// never carries it, and [`CallEvent::parse`] ignores it).
     pub fn to_bytes(&self) -> Vec<u8> {
-        json!({
+        let mut v = json!({
             "v": VERSION,
             "prog": self.prog,
             "pid": self.pid,
@@ -134,12 +278,33 @@ impl CallEvent {
             "peer": self.peer.map(|a| a.to_string()),
             "result": self.result,
             "t_us": self.t.as_micros() as u64,
-        })
-        .to_string()
-        .into_bytes()
+        });
+        if let (Some(uid), Some(obj)) = (self.other_uid, v.as_object_mut()) {
+            obj.insert("uid".into(), json!(uid));
+        }
+        v.to_string().into_bytes()
     }
 
-    /// Decode and validate one datagram. Never trusts its content beyond display.
+    /// Decode one line of the `.events` file written by a `-w` capture:
+    /// as [`CallEvent::parse`], and the `uid` that the capture recorded
+    /// from the kernel's credentials is kept.
+    pub fn parse_recorded(bytes: &[u8]) -> Result<CallEvent, EventError> {
+        let mut ev = CallEvent::parse(bytes)?;
+        let v: Value = serde_json::from_slice(bytes).map_err(|_| EventError::NotJson)?;
+        ev.other_uid = match v.get("uid") {
+            None | Some(Value::Null) => None,
+            Some(u) => Some(
+                u.as_u64()
+                    .and_then(|u| u32::try_from(u).ok())
+                    .ok_or(EventError::Field("uid"))?,
+            ),
+        };
+        Ok(ev)
+    }
+
+    /// Decode and validate one datagram. Never trusts its content beyond
+    /// display; a `uid` field in it is ignored (only the kernel says who
+    /// sent a datagram).
     pub fn parse(bytes: &[u8]) -> Result<CallEvent, EventError> {
         if bytes.len() > MAX_EVENT_BYTES {
             return Err(EventError::Oversize(bytes.len()));
@@ -195,18 +360,13 @@ impl CallEvent {
             phase,
             local: addr("local")?,
             peer: addr("peer")?,
-            result: sanitize(result),
+            // Control, format and bidirectional characters escaped
+            // (terminal escapes, text reordered by U+202E...).
+            result: escape_controls(result, MAX_RESULT),
             t: Duration::from_micros(t_us),
+            other_uid: None,
         })
     }
-}
-
-/// Replace control characters (terminal escapes!) and cut to [`MAX_RESULT`].
-fn sanitize(s: &str) -> String {
-    s.chars()
-        .take(MAX_RESULT)
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect()
 }
 
 /// The realtime clock as a duration since the Unix epoch.
@@ -222,6 +382,10 @@ pub fn now() -> Duration {
 pub struct Emitter {
     sock: Option<UnixDatagram>,
     path: PathBuf,
+    /// For the default location: send only while the directory is still
+    /// this user's private one, so that a directory made by someone else
+    /// (to listen in) gets nothing.
+    private: Option<(PathBuf, u32)>,
     prog: String,
     pid: u32,
 }
@@ -229,7 +393,14 @@ pub struct Emitter {
 impl Emitter {
     /// An emitter for program `prog` that sends to [`socket_path`].
     pub fn new(prog: &str) -> Emitter {
-        Emitter::with_path(prog, socket_path())
+        match Location::from_env() {
+            Location::Chosen(path) => Emitter::with_path(prog, path),
+            Location::Private { uid, dir } => {
+                let mut em = Emitter::with_path(prog, dir.join(SOCKET_NAME));
+                em.private = Some((dir, uid));
+                em
+            }
+        }
     }
 
     /// An emitter that sends to `path` (tests use their own path).
@@ -245,6 +416,7 @@ impl Emitter {
         Emitter {
             sock,
             path,
+            private: None,
             prog: prog.to_string(),
             pid: std::process::id(),
         }
@@ -255,6 +427,7 @@ impl Emitter {
         Emitter {
             sock: None,
             path: PathBuf::new(),
+            private: None,
             prog: prog.to_string(),
             pid: std::process::id(),
         }
@@ -271,6 +444,14 @@ impl Emitter {
         result: &str,
     ) {
         let Some(sock) = &self.sock else { return };
+        if let Some((dir, uid)) = &self.private {
+            // Checked at every send (one lstat): the directory may appear
+            // after the program started. Once it is ours, in sticky /tmp,
+            // nobody else can swap it.
+            if check_private_dir(dir, *uid).is_err() {
+                return;
+            }
+        }
         let ev = CallEvent {
             prog: self.prog.clone(),
             pid: self.pid,
@@ -280,6 +461,7 @@ impl Emitter {
             peer,
             result: result.to_string(),
             t: now(),
+            other_uid: None,
         };
         let _ = sock.send_to(&ev.to_bytes(), &self.path);
     }
@@ -289,7 +471,8 @@ impl Emitter {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ListenerStats {
     pub accepted: u64,
-    /// Malformed, oversize or spoofed-looking datagrams, ignored.
+    /// Malformed, oversize or spoofed datagrams (a `pid` that is not the
+    /// sender's, descriptors passed along), ignored.
     pub rejected: u64,
 }
 
@@ -298,72 +481,96 @@ pub struct ListenerStats {
 pub struct Listener {
     sock: UnixDatagram,
     path: PathBuf,
+    /// The socket file we created (device, inode): only that is removed.
+    file: Option<(u64, u64)>,
+    /// The capture user: events from anyone else are marked with their uid.
+    capture_uid: u32,
     /// What has been received so far.
     pub stats: ListenerStats,
 }
 
 impl Listener {
-    /// Bind the event socket at `path`, replacing a stale one, and let every
-    /// local user send to it (the lab programs usually are not root).
-    pub fn bind(path: &Path) -> io::Result<Listener> {
-        if let Ok(meta) = std::fs::symlink_metadata(path) {
-            use std::os::unix::fs::FileTypeExt;
-            if meta.file_type().is_socket() {
-                // A socket left by a capture that was killed: if nobody
-                // answers on it, it is stale and can go.
-                if UnixDatagram::unbound()
-                    .and_then(|s| s.connect(path))
-                    .is_ok()
-                {
-                    return Err(io::Error::new(
-                        io::ErrorKind::AddrInUse,
-                        format!(
-                            "another capture is already receiving events on {}; stop it or set {ENV_VAR} to another path",
-                            path.display()
-                        ),
-                    ));
-                }
-                std::fs::remove_file(path)?;
-            } else {
-                return Err(io::Error::new(
-                    io::ErrorKind::AlreadyExists,
-                    format!(
-                        "{} exists and is not a socket; remove it or set {ENV_VAR}",
-                        path.display()
-                    ),
-                ));
-            }
+    /// Bind where both sides look ([`Location::from_env`]): for the
+    /// default location, first make (or check) the invoking user's private
+    /// directory. Call it as the capture user (after dropping root).
+    pub fn bind_default() -> io::Result<Listener> {
+        let location = Location::from_env();
+        if let Location::Private { uid, dir } = &location {
+            make_private_dir(dir, *uid)?;
         }
-        let sock = UnixDatagram::bind(path)?;
-        sock.set_nonblocking(true)?;
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o666))?;
+        Listener::bind(&location.path())
+    }
+
+    /// Bind the event socket at `path`, replacing a stale one of ours, and
+    /// let every local user who can reach it send to it (mode 0666, set at
+    /// creation: nothing is ever chmod-ed or chown-ed by path).
+    pub fn bind(path: &Path) -> io::Result<Listener> {
+        check_existing(path)?;
+        let sock = new_socket(path)?;
+        // What we created: at the end we remove this file and no other.
+        let file = std::fs::symlink_metadata(path).ok().and_then(|m| {
+            use std::os::unix::fs::{FileTypeExt, MetadataExt};
+            m.file_type().is_socket().then(|| (m.dev(), m.ino()))
+        });
         Ok(Listener {
             sock,
             path: path.to_path_buf(),
+            file,
+            capture_uid: crate::sys::invoking_uid(),
             stats: ListenerStats::default(),
         })
     }
 
     /// Every event waiting on the socket, without blocking.
     pub fn drain(&mut self) -> Vec<CallEvent> {
+        use std::os::fd::AsRawFd;
         let mut out = Vec::new();
         // One byte more than the limit, so an oversize datagram is seen as such.
         let mut buf = [0u8; MAX_EVENT_BYTES + 1];
         loop {
-            match self.sock.recv(&mut buf) {
-                Ok(n) => match CallEvent::parse(&buf[..n]) {
-                    Ok(ev) => {
+            match crate::sys::recv_with_credentials(self.sock.as_raw_fd(), &mut buf) {
+                Ok(got) => match self.accept(&buf[..got.len], got) {
+                    Some(ev) => {
                         self.stats.accepted += 1;
                         out.push(ev);
                     }
-                    Err(_) => self.stats.rejected += 1,
+                    None => self.stats.rejected += 1,
                 },
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(_) => break,
             }
         }
         out
+    }
+
+    /// Validate one datagram against what the kernel says about its sender.
+    fn accept(&self, bytes: &[u8], got: crate::sys::Received) -> Option<CallEvent> {
+        if got.extra_control {
+            return None;
+        }
+        let mut ev = CallEvent::parse(bytes).ok()?;
+        match got.sender {
+            Some(sender) => {
+                // A program may only speak for itself: `tcp_server[1234]:
+                // close()` from any other process is a lie.
+                if sender.pid != ev.pid {
+                    return None;
+                }
+                // Root is not marked: root can act as anyone anyway, and
+                // `sudo ip netns exec alice tcp_client` is the user's own
+                // program run as root.
+                if sender.uid != self.capture_uid && sender.uid != 0 {
+                    ev.other_uid = Some(sender.uid);
+                }
+            }
+            // On Linux the kernel always says who sent a datagram to a
+            // socket with SO_PASSCRED: no word means something is wrong.
+            None if cfg!(target_os = "linux") => return None,
+            // Elsewhere there is no such word: the socket's private
+            // directory is then what keeps other users out.
+            None => {}
+        }
+        Some(ev)
     }
 
     /// The descriptor to poll for incoming events.
@@ -378,15 +585,94 @@ impl Listener {
     }
 }
 
+/// What may already be at `path`: nothing, or a stale socket of ours
+/// (removed). Anything else is refused with a one-line reason.
+fn check_existing(path: &Path) -> io::Result<()> {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => {
+            return Err(io::Error::new(
+                e.kind(),
+                format!("cannot use {}: {e}", path.display()),
+            ))
+        }
+    };
+    if !meta.file_type().is_socket() {
+        return Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!(
+                "{} exists and is not a socket; remove it or set {ENV_VAR}",
+                path.display()
+            ),
+        ));
+    }
+    let mine = meta.uid() == crate::sys::effective_uid();
+    // Is somebody receiving on it? A socket left by a capture that was
+    // killed answers nobody.
+    let live = UnixDatagram::unbound()
+        .and_then(|s| s.connect(path))
+        .is_ok();
+    let message = match (live, mine) {
+        (true, true) => format!(
+            "another capture is already receiving events on {}; stop it or set {ENV_VAR} to another path",
+            path.display()
+        ),
+        (true, false) => format!(
+            "{} is the events socket of another user (uid {}), whose capture is running: set {ENV_VAR} to a path of your own",
+            path.display(),
+            meta.uid()
+        ),
+        (false, false) => format!(
+            "{} is an events socket left by another user (uid {}): it is not yours to remove; set {ENV_VAR} to a path of your own",
+            path.display(),
+            meta.uid()
+        ),
+        (false, true) => {
+            // Ours and stale: it can go. (unlink removes the name, never
+            // what a symbolic link would point to.)
+            std::fs::remove_file(path)?;
+            return Ok(());
+        }
+    };
+    Err(io::Error::new(io::ErrorKind::AddrInUse, message))
+}
+
+/// A datagram socket bound at `path`, with the sender's credentials
+/// switched on before it can receive anything, and its file created with
+/// mode 0666 (the umask is the only way to choose the mode of a socket
+/// file at creation).
+fn new_socket(path: &Path) -> io::Result<UnixDatagram> {
+    use socket2::{Domain, SockAddr, Socket, Type};
+    use std::os::fd::AsRawFd;
+    let sock = Socket::new(Domain::UNIX, Type::DGRAM, None)?;
+    crate::sys::pass_credentials(sock.as_raw_fd())?;
+    let addr = SockAddr::unix(path)?;
+    crate::sys::with_umask(SOCKET_MODE_UMASK, || sock.bind(&addr))?;
+    sock.set_nonblocking(true)?;
+    Ok(UnixDatagram::from(std::os::fd::OwnedFd::from(sock)))
+}
+
 impl Drop for Listener {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+        use std::os::unix::fs::MetadataExt;
+        // Remove our socket file, and only it: if the name now points at
+        // something else (swapped by someone who can write the directory),
+        // leave that alone.
+        let still_ours = std::fs::symlink_metadata(&self.path)
+            .ok()
+            .is_some_and(|m| Some((m.dev(), m.ino())) == self.file);
+        if still_ours {
+            let _ = std::fs::remove_file(&self.path);
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
     fn sample() -> CallEvent {
         CallEvent {
@@ -398,7 +684,34 @@ mod tests {
             peer: Some("[::1]:5000".parse().unwrap()),
             result: "ok".into(),
             t: Duration::from_micros(1_732_449_600_123_456),
+            other_uid: None,
         }
+    }
+
+    /// A directory for one test, removed when dropped.
+    struct TestDir(PathBuf);
+
+    impl TestDir {
+        fn new(tag: &str) -> TestDir {
+            let dir = std::env::temp_dir().join(format!("socklab-ev-{}-{tag}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            TestDir(dir)
+        }
+    }
+
+    impl Drop for TestDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// One event datagram as this process would send it, with `pid` claimed.
+    fn datagram(pid: u32, call: &str) -> Vec<u8> {
+        let mut ev = sample();
+        ev.pid = pid;
+        ev.call = call.into();
+        ev.to_bytes()
     }
 
     #[test]
@@ -429,17 +742,46 @@ mod tests {
     }
 
     #[test]
-    fn control_characters_cannot_reach_the_terminal() {
+    fn control_and_bidirectional_characters_cannot_reach_the_terminal() {
         let mut ev = sample();
         ev.result = "ok\u{1b}[2J".into();
-        assert_eq!(CallEvent::parse(&ev.to_bytes()).unwrap().result, "ok?[2J");
+        assert_eq!(
+            CallEvent::parse(&ev.to_bytes()).unwrap().result,
+            "ok\\x1b[2J"
+        );
+        // U+202E would show "6 bytes" reversed and the rest after it.
+        ev.result = "6 bytes \"\u{202e}olleh\" \u{2066}x\u{2069}\u{200b}".into();
+        assert_eq!(
+            CallEvent::parse(&ev.to_bytes()).unwrap().result,
+            "6 bytes \"\\u{202e}olleh\" \\u{2066}x\\u{2069}\\u{200b}"
+        );
+    }
+
+    #[test]
+    fn a_uid_in_a_datagram_is_ignored_but_kept_in_a_recording() {
+        let mut ev = sample();
+        ev.other_uid = Some(1001);
+        let bytes = ev.to_bytes();
+        assert!(String::from_utf8_lossy(&bytes).contains("\"uid\":1001"));
+        assert_eq!(
+            CallEvent::parse(&bytes).unwrap().other_uid,
+            None,
+            "only the kernel says who sent a datagram"
+        );
+        assert_eq!(CallEvent::parse_recorded(&bytes).unwrap(), ev);
+        assert_eq!(ev.who(), "tcp_client[4242, uid 1001]");
+        assert_eq!(sample().who(), "tcp_client[4242]");
+        let bad = String::from_utf8_lossy(&bytes).replace("1001", "\"x\"");
+        assert_eq!(
+            CallEvent::parse_recorded(bad.as_bytes()),
+            Err(EventError::Field("uid"))
+        );
     }
 
     #[test]
     fn emitter_without_listener_is_silent_and_listener_counts() {
-        let dir = std::env::temp_dir().join(format!("socklab-ev-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("ev.sock");
+        let dir = TestDir::new("count");
+        let path = dir.0.join("ev.sock");
         let em = Emitter::with_path("tcp_server", path.clone());
         em.emit("socket", Phase::Return, None, None, "ok"); // nobody listens: ignored
         let mut l = Listener::bind(&path).unwrap();
@@ -457,6 +799,7 @@ mod tests {
         let evs = l.drain();
         assert_eq!(evs.len(), 1);
         assert_eq!(evs[0].call, "bind");
+        assert_eq!(evs[0].other_uid, None, "our own user's event is not marked");
         assert_eq!(
             l.stats,
             ListenerStats {
@@ -466,6 +809,162 @@ mod tests {
         );
         drop(l);
         assert!(!path.exists(), "listener removes its socket file");
-        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn an_event_in_another_process_name_is_rejected() {
+        let dir = TestDir::new("spoof");
+        let path = dir.0.join("ev.sock");
+        let mut l = Listener::bind(&path).unwrap();
+        let raw = UnixDatagram::unbound().unwrap();
+        let me = std::process::id();
+        // pid 1 is never us: this is `init[1]: close()` from a stranger.
+        raw.send_to(&datagram(1, "close"), &path).unwrap();
+        raw.send_to(&datagram(me.wrapping_add(1), "close"), &path)
+            .unwrap();
+        raw.send_to(&datagram(me, "send"), &path).unwrap();
+        let evs = l.drain();
+        assert_eq!(
+            evs.iter().map(|e| e.call.as_str()).collect::<Vec<_>>(),
+            ["send"]
+        );
+        assert_eq!(l.stats.rejected, 2, "{:?}", l.stats);
+    }
+
+    #[test]
+    fn the_socket_file_is_created_writable_by_all_whatever_the_umask() {
+        let dir = TestDir::new("mode");
+        let path = dir.0.join("ev.sock");
+        let l = Listener::bind(&path).unwrap();
+        let mode = std::fs::symlink_metadata(&path)
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o666, "{mode:o}");
+        drop(l);
+    }
+
+    #[test]
+    fn a_stale_socket_of_ours_is_replaced_and_anything_else_refused() {
+        let dir = TestDir::new("stale");
+        let path = dir.0.join("ev.sock");
+        // A socket file nobody receives on, as a killed capture leaves it.
+        drop(UnixDatagram::bind(&path).unwrap());
+        let l = Listener::bind(&path).unwrap();
+        let err = Listener::bind(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("another capture is already receiving"),
+            "{err}"
+        );
+        drop(l);
+        std::fs::write(&path, b"precious").unwrap();
+        let err = Listener::bind(&path).unwrap_err().to_string();
+        assert!(err.contains("is not a socket"), "{err}");
+        assert_eq!(std::fs::read(&path).unwrap(), b"precious");
+    }
+
+    #[test]
+    fn a_socket_file_swapped_for_another_file_is_not_removed_at_the_end() {
+        let dir = TestDir::new("swap");
+        let path = dir.0.join("ev.sock");
+        let l = Listener::bind(&path).unwrap();
+        std::fs::rename(&path, dir.0.join("moved.sock")).unwrap();
+        std::fs::write(&path, b"not ours").unwrap();
+        drop(l);
+        assert_eq!(std::fs::read(&path).unwrap(), b"not ours");
+    }
+
+    #[test]
+    fn sockets_of_another_user_are_refused_live_or_stale() {
+        if !crate::sys::is_root() {
+            eprintln!("skipping: giving a socket to another user needs root");
+            return;
+        }
+        let dir = TestDir::new("other");
+        let path = dir.0.join("ev.sock");
+        let theirs = UnixDatagram::bind(&path).unwrap();
+        std::os::unix::fs::lchown(&path, Some(65534), Some(65534)).unwrap();
+        let err = Listener::bind(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("events socket of another user (uid 65534)") && err.contains(ENV_VAR),
+            "{err}"
+        );
+        drop(theirs);
+        let err = Listener::bind(&path).unwrap_err().to_string();
+        assert!(err.contains("left by another user (uid 65534)"), "{err}");
+        assert!(path.exists(), "another user's socket is not removed");
+    }
+
+    #[test]
+    fn a_private_directory_must_be_a_real_directory_of_its_user_alone() {
+        let dir = TestDir::new("private");
+        let me = crate::sys::effective_uid();
+        let private = dir.0.join("p");
+        make_private_dir(&private, me).unwrap();
+        let meta = std::fs::symlink_metadata(&private).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o777, 0o700);
+        make_private_dir(&private, me).expect("an existing good one is accepted");
+
+        let err = check_private_dir(&private, me.wrapping_add(1)).unwrap_err();
+        assert!(
+            err.contains("belongs to user") && err.contains(ENV_VAR),
+            "{err}"
+        );
+
+        std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let err = make_private_dir(&private, me).unwrap_err().to_string();
+        assert!(err.contains("chmod 700"), "{err}");
+
+        let link = dir.0.join("link");
+        std::os::unix::fs::symlink(&private, &link).unwrap();
+        let err = check_private_dir(&link, me).unwrap_err();
+        assert!(err.contains("symbolic link"), "{err}");
+
+        // A parent that others may write and that is not sticky: unsafe.
+        std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o700)).unwrap();
+        std::fs::set_permissions(&dir.0, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let err = check_private_dir(&private, me).unwrap_err();
+        assert!(err.contains("not sticky"), "{err}");
+        std::fs::set_permissions(&dir.0, std::fs::Permissions::from_mode(0o1777)).unwrap();
+        check_private_dir(&private, me).expect("a sticky parent is fine");
+        assert_eq!(meta.uid(), me);
+    }
+
+    #[test]
+    fn the_default_location_is_the_invoking_users_private_directory() {
+        assert_eq!(default_dir(1000), Path::new("/tmp/socklab-1000"));
+        let loc = Location::Private {
+            uid: 1000,
+            dir: default_dir(1000),
+        };
+        assert_eq!(loc.path(), Path::new("/tmp/socklab-1000/events.sock"));
+        assert_eq!(
+            Location::Chosen("/tmp/room-b.sock".into()).path(),
+            Path::new("/tmp/room-b.sock")
+        );
+    }
+
+    #[test]
+    fn an_emitter_sends_nothing_into_a_directory_that_is_not_its_users() {
+        let dir = TestDir::new("squat");
+        let me = crate::sys::effective_uid();
+        let private = dir.0.join("p");
+        make_private_dir(&private, me).unwrap();
+        let path = private.join(SOCKET_NAME);
+        let mut l = Listener::bind(&path).unwrap();
+        let mut em = Emitter::with_path("tcp_client", path.clone());
+        em.private = Some((private.clone(), me));
+        em.emit("socket", Phase::Return, None, None, "ok");
+        assert_eq!(l.drain().len(), 1, "our own directory: sent");
+        // The same directory, but it now claims to be somebody else's.
+        em.private = Some((private.clone(), me.wrapping_add(1)));
+        em.emit("socket", Phase::Return, None, None, "ok");
+        assert_eq!(
+            l.drain().len(),
+            0,
+            "a directory of another user: nothing sent"
+        );
     }
 }

@@ -7,14 +7,16 @@
 //! | [`cli`]     | options shared by every binary: `--color`, sizes like `64K`, exit codes | yes   |
 //! | [`net`]     | name resolution, line framing, socket errors with a hint for students | I/O   |
 //! | [`netns`]  | two "computers" on one machine: namespaces, veth, kernel packet loss | I/O   |
+//! | [`escape`]  | outside text made safe for a terminal: controls, bidi, format chars | yes   |
 //! | [`narrate`] | one line per socket call, as the lab programs print it               | I/O   |
 //! | [`chat`]    | the chat's message format, gap detection, and its screen (prompt)     | mostly |
 //! | [`experiment`] | the TCP vs UDP loss and timing experiment                        | I/O   |
 //! | [`events`]  | the datagram a lab program sends to `capture` for every call          | I/O   |
 //! | [`wire`]    | bytes to `Segment` / `Datagram`: link, IP and transport decoding     | yes   |
 //! | [`track`]   | connections, TCP state per endpoint, handshake and teardown           | yes   |
+//! | [`timeline`] | segments and socket calls merged in time order, calls attributed, typed relations | yes |
 //! | [`render`]  | text, JSON, tables, ladder and SVG: everything a person sees          | yes   |
-//! | [`capture`] | the libpcap source and pcap writer, privileges                        | I/O   |
+//! | [`capture`] | the libpcap source and pcap writer, privileges, the bounded loop      | I/O   |
 //! | [`web`]     | `capture --web`: the page that steps through packets, and `--quiz`    | I/O   |
 //! | [`sys`]     | the few libc calls no safe crate offers (the only `unsafe`)           | I/O   |
 #![deny(unsafe_code)]
@@ -22,6 +24,7 @@
 pub mod capture;
 pub mod chat;
 pub mod cli;
+pub mod escape;
 pub mod events;
 pub mod experiment;
 pub mod narrate;
@@ -30,6 +33,7 @@ pub mod netns;
 pub mod render;
 #[allow(unsafe_code)]
 pub mod sys;
+pub mod timeline;
 pub mod track;
 pub mod web;
 pub mod wire;

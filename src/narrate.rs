@@ -42,6 +42,7 @@ use std::sync::Arc;
 use colored::Colorize;
 use socket2::Socket;
 
+pub use crate::escape::{escape, escape_max};
 use crate::events::{Emitter, Phase};
 use crate::net::{self, NetError};
 
@@ -388,58 +389,6 @@ impl Narrator {
     }
 }
 
-/// Bytes as readable text: printable UTF-8 as is; `\n`, `\r`, `\t`, `\\`,
-/// `\"` escaped; other control characters and bytes that are not UTF-8 as
-/// `\xNN` (`\u{85}` for the C1 controls). Nothing is lost.
-pub fn escape(bytes: &[u8]) -> String {
-    escape_max(bytes, usize::MAX)
-}
-
-/// [`escape`], cut to at most `max_chars` characters (never inside an
-/// escape), followed by `…` when something was cut.
-pub fn escape_max(bytes: &[u8], max_chars: usize) -> String {
-    let mut out = String::with_capacity(bytes.len().min(max_chars).saturating_add(8));
-    let mut used = 0usize;
-    for chunk in bytes.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            let width = match c {
-                '\n' | '\r' | '\t' | '\\' | '"' => 2,
-                c if c.is_ascii_control() => 4,
-                c if c.is_control() => 6,
-                _ => 1,
-            };
-            if used + width > max_chars {
-                out.push('…');
-                return out;
-            }
-            used += width;
-            match c {
-                '\n' => out.push_str("\\n"),
-                '\r' => out.push_str("\\r"),
-                '\t' => out.push_str("\\t"),
-                '\\' => out.push_str("\\\\"),
-                '"' => out.push_str("\\\""),
-                c if c.is_ascii_control() => {
-                    let _ = write!(out, "\\x{:02x}", c as u32);
-                }
-                c if c.is_control() => {
-                    let _ = write!(out, "\\u{{{:x}}}", c as u32);
-                }
-                c => out.push(c),
-            }
-        }
-        for b in chunk.invalid() {
-            if used + 4 > max_chars {
-                out.push('…');
-                return out;
-            }
-            used += 4;
-            let _ = write!(out, "\\x{b:02x}");
-        }
-    }
-    out
-}
-
 /// A byte count in words: `512 bytes`, `64 KiB`, `1.5 MiB`, `1 GiB`.
 pub fn human_bytes(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
@@ -486,48 +435,6 @@ impl Display for AddrList<'_> {
 mod tests {
     use super::*;
     use crate::events::{CallEvent, Listener};
-
-    #[test]
-    fn escape_shows_every_byte() {
-        assert_eq!(escape(b"hello\n"), "hello\\n");
-        assert_eq!(escape(b"a\tb\r\n"), "a\\tb\\r\\n");
-        assert_eq!(escape(b"say \"hi\" \\o/"), "say \\\"hi\\\" \\\\o/");
-        assert_eq!(escape(b"caf\xc3\xa9"), "café", "valid UTF-8 stays as is");
-        assert_eq!(
-            escape(b"caf\xe9"),
-            "caf\\xe9",
-            "invalid UTF-8 is escaped, not lost"
-        );
-        assert_eq!(
-            escape(b"\x00\x1b[2J\x7f"),
-            "\\x00\\x1b[2J\\x7f",
-            "no terminal escapes get through"
-        );
-        assert_eq!(escape("\u{9b}".as_bytes()), "\\u{9b}", "nor C1 controls");
-        assert_eq!(escape(b""), "");
-    }
-
-    #[test]
-    fn escape_max_cuts_between_escapes() {
-        assert_eq!(escape_max(b"hello world", 5), "hello…");
-        assert_eq!(
-            escape_max(b"hello", 5),
-            "hello",
-            "exactly full: nothing cut"
-        );
-        assert_eq!(
-            escape_max(b"ab\ncd", 3),
-            "ab…",
-            "an escape is never cut in half"
-        );
-        assert_eq!(escape_max(b"\xff\xfe", 4), "\\xff…");
-        assert_eq!(
-            escape_max("ééé".as_bytes(), 2),
-            "éé…",
-            "counts characters, not bytes"
-        );
-        assert_eq!(escape_max(b"anything", 0), "…");
-    }
 
     #[test]
     fn human_sizes_and_rates() {

@@ -403,3 +403,221 @@ fn a_program_run_under_capture_is_captured_until_it_exits() {
         .iter()
         .any(|c| c["prog"] == "tcp_client"));
 }
+
+/// A live `capture --port PORT` whose standard output goes to `stdout`,
+/// with its stderr collected; returns once it catches Ctrl-C.
+fn stalled_capture(
+    tag: &str,
+    port: u16,
+    stdout: std::process::Stdio,
+) -> (
+    std::process::Child,
+    std::sync::Arc<std::sync::Mutex<String>>,
+) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(capture_bin())
+        .args(["--port", &port.to_string()])
+        .env("SOCKLAB_EVENTS", events_socket(tag))
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(stdout)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let err = child.stderr.take().unwrap();
+    let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    {
+        let stderr = stderr.clone();
+        thread::spawn(move || {
+            for line in std::io::BufReader::new(err).lines() {
+                let Ok(line) = line else { break };
+                let mut s = stderr.lock().unwrap();
+                s.push_str(&line);
+                s.push('\n');
+            }
+        });
+    }
+    wait_for_sigint_handler(child.id());
+    (child, stderr)
+}
+
+/// Resident memory limit for a capture under a flood: its kernel ring and
+/// its queue (32 MiB each) and the rest, with room to spare. Without a
+/// bound the queue grows by tens of MB a second.
+const FLOOD_RSS_KB: u64 = 160 * 1024;
+
+/// A UDP socket that never reads, to flood: the kernel drops what its
+/// buffer cannot hold (after the capture saw it), and sends no ICMP.
+fn udp_sink() -> (UdpSocket, u16) {
+    let sink = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = sink.local_addr().unwrap().port();
+    (sink, port)
+}
+
+/// Flood `port` for at most `secs` seconds, watching `pid`'s resident
+/// memory; stops early if it goes over [`FLOOD_RSS_KB`]. Returns the peak
+/// and the number of datagrams sent.
+fn flood_watching(pid: u32, port: u16, secs: u64) -> (u64, u64) {
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flood = udp_flood(port, stop.clone());
+    let mut peak = 0;
+    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    while std::time::Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(100));
+        let rss = proc_kb(pid, "VmRSS").unwrap_or(0);
+        peak = peak.max(rss);
+        if rss > FLOOD_RSS_KB {
+            break;
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let sent = flood.join().unwrap();
+    (peak, sent)
+}
+
+#[test]
+fn an_output_nobody_reads_keeps_memory_bounded_and_ctrl_c_still_ends_it() {
+    if !can_capture("an_output_nobody_reads_keeps_memory_bounded_and_ctrl_c_still_ends_it") {
+        return;
+    }
+    let (_sink, port) = udp_sink();
+    // The pipe is kept open and never read: capture's writes block.
+    let (mut child, stderr) = stalled_capture("unread", port, std::process::Stdio::piped());
+    let pid = child.id();
+    let before = proc_kb(pid, "VmRSS").unwrap_or(0);
+    let (peak, sent) = flood_watching(pid, port, 6);
+    let (status, took) = interrupt(&mut child, Duration::from_secs(10));
+    eprintln!(
+        "stdout not read: RSS {} MB before, {} MB peak under a flood of {sent} datagrams; ended {took:?} after SIGINT",
+        before / 1024,
+        peak / 1024
+    );
+    let err = stderr.lock().unwrap().clone();
+    assert!(peak < FLOOD_RSS_KB, "peak RSS {peak} KiB; {err}");
+    assert!(
+        status.is_some(),
+        "capture must end on Ctrl-C while its output is blocked; {err}"
+    );
+    // Give the stderr reader a moment to take the last lines.
+    thread::sleep(Duration::from_millis(200));
+    let err = stderr.lock().unwrap().clone();
+    assert!(
+        err.contains("dropped by capture"),
+        "what the queue dropped is reported: {err}"
+    );
+    assert!(err.contains("nobody was reading the output"), "{err}");
+    assert_eq!(status.unwrap().code(), Some(1), "{err}");
+    drop(child.stdout.take());
+}
+
+#[test]
+fn a_fifo_whose_reader_stalls_does_not_keep_ctrl_c_from_ending_the_capture() {
+    if !can_capture("a_fifo_whose_reader_stalls_does_not_keep_ctrl_c_from_ending_the_capture") {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("socklab-live-{}-fifo", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir(&dir).unwrap();
+    let fifo = dir.join("out");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    // The reader opens the FIFO and never reads from it.
+    use std::os::unix::fs::OpenOptionsExt;
+    let reader = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(&fifo)
+        .unwrap();
+    let writer = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+    let (_sink, port) = udp_sink();
+    let (mut child, stderr) = stalled_capture("fifo", port, writer.into());
+    let (peak, sent) = flood_watching(child.id(), port, 3);
+    let (status, took) = interrupt(&mut child, Duration::from_secs(10));
+    eprintln!(
+        "FIFO not read: {} MB peak under a flood of {sent} datagrams; ended {took:?} after SIGINT",
+        peak / 1024
+    );
+    let err = stderr.lock().unwrap().clone();
+    assert!(peak < FLOOD_RSS_KB, "peak RSS {peak} KiB; {err}");
+    assert!(
+        status.is_some(),
+        "capture must end on Ctrl-C while the FIFO is full; {err}"
+    );
+    drop(reader);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_second_ctrl_c_ends_the_capture_at_once() {
+    if !can_capture("a_second_ctrl_c_ends_the_capture_at_once") {
+        return;
+    }
+    let (_sink, port) = udp_sink();
+    let (mut child, stderr) = stalled_capture("twice", port, std::process::Stdio::piped());
+    flood_watching(child.id(), port, 1);
+    // The first asks for a clean end, which takes a few hundred
+    // milliseconds (the reader lingers for the kernel's last block, the
+    // output is blocked); the second, 50 ms later from the same shell,
+    // does not wait. (Two signals sent at the same instant could merge
+    // into one: the kernel does not queue a second pending SIGINT.)
+    let start = std::time::Instant::now();
+    let pid = child.id();
+    let _ = std::process::Command::new("sh")
+        .args([
+            "-c",
+            &format!("kill -INT {pid}; sleep 0.05; kill -INT {pid}"),
+        ])
+        .status();
+    let status = wait_timeout(&mut child, Duration::from_secs(10));
+    eprintln!(
+        "two SIGINTs 50 ms apart: ended {:?} after the first",
+        start.elapsed()
+    );
+    let err = stderr.lock().unwrap().clone();
+    let status = status.unwrap_or_else(|| panic!("still running after two SIGINTs; {err}"));
+    assert_eq!(status.code(), Some(130), "{err}");
+    drop(child.stdout.take());
+}
+
+#[test]
+fn events_dated_far_from_the_clock_are_rejected_and_hold_nothing_back() {
+    if !can_capture("events_dated_far_from_the_clock_are_rejected_and_hold_nothing_back") {
+        return;
+    }
+    let srv = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = srv.local_addr().unwrap().port();
+    let cap = LiveCapture::start("future", &["--port", &port.to_string()]);
+    let now_us = socklab::events::now().as_micros() as u64;
+    let day_us = 86_400_000_000u64;
+    // Sent by this process under its own pid (the kernel's credentials
+    // must match), only the time is wrong.
+    let pid = std::process::id();
+    let ev = |t_us: u64| {
+        format!(
+            r#"{{"v":1,"prog":"spoof","pid":{pid},"call":"send","phase":"enter","local":"127.0.0.1:1","peer":"127.0.0.1:2","result":"","t_us":{t_us}}}"#
+        )
+    };
+    let s = std::os::unix::net::UnixDatagram::unbound().unwrap();
+    const FUTURE: u64 = 20_000;
+    for i in 0..FUTURE {
+        // Blocking sends: none is lost in the socket's small queue.
+        s.send_to(ev(now_us + day_us + i).as_bytes(), &cap.events)
+            .unwrap();
+    }
+    s.send_to(
+        ev(socklab::events::now().as_micros() as u64).as_bytes(),
+        &cap.events,
+    )
+    .unwrap();
+    let cli = UdpSocket::bind("127.0.0.1:0").unwrap();
+    cli.send_to(b"after", ("127.0.0.1", port)).unwrap();
+    let objs = cap.stop();
+    let totals = of_type(&objs, "totals")[0];
+    assert_eq!(totals["events_rejected"], FUTURE, "{totals}");
+    assert_eq!(totals["events"], 1, "{totals}");
+    assert_eq!(of_type(&objs, "datagram").len(), 1);
+    assert_eq!(of_type(&objs, "call").len(), 1);
+}

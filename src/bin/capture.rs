@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Result;
-use clap::{ArgAction, Args, Parser, Subcommand};
+use clap::{ArgAction, ArgGroup, Args, Parser, Subcommand};
 
 use socklab::capture::children::Children;
 use socklab::capture::run::{self, Options};
@@ -76,6 +76,7 @@ struct DemoArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(group(ArgGroup::new("diagram").args(["ladder", "svg"]).multiple(true)))]
 struct Opts {
     /// Interface to capture on (the loopback by default).
     #[arg(short = 'i', value_name = "IFACE")]
@@ -101,8 +102,9 @@ struct Opts {
     /// Write the ladder diagram as a standalone SVG file at the end.
     #[arg(long, value_name = "FILE")]
     svg: Option<PathBuf>,
-    /// Only this connection in the SVG (numbers as shown in the summary).
-    #[arg(long, value_name = "N", requires = "svg")]
+    /// Only this connection in the ladder or the SVG (numbers as shown in
+    /// the summary); without it, both draw at most the first 1000.
+    #[arg(long, value_name = "N", requires = "diagram")]
     conn: Option<u64>,
     /// With `-- PROGRAM`: keep capturing this long after it exits, for the teardown.
     #[arg(long, value_name = "MS", default_value_t = 500)]
@@ -213,7 +215,7 @@ fn run(cli: Cli) -> Result<()> {
                 ladder: o.ladder,
                 ladder_at_end: false,
                 svg: o.svg.clone(),
-                svg_conn: o.conn,
+                conn: o.conn,
                 grace: Duration::from_millis(o.grace),
                 style: style(o.color),
                 width: terminal_width(),

@@ -95,24 +95,49 @@ pub fn script(tcp: u16, udp: u16) -> Vec<Step> {
     ]
 }
 
+/// Write `bytes` to a file that must not exist yet (`O_CREAT|O_EXCL`, which
+/// never follows a symbolic link), mode 0600.
+fn write_new(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .and_then(|mut f| f.write_all(bytes))
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
 /// Run the demo live (or from the recording).
 pub fn run(mut opts: Options, from_file: bool) -> Result<()> {
     opts.ladder_at_end = true;
     opts.grace = Duration::from_millis(300);
     if from_file {
-        let dir = std::env::temp_dir().join(format!("socklab-demo-{}", std::process::id()));
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
-        let pcap = dir.join("demo.pcap");
-        std::fs::write(&pcap, RECORDED_PCAP)?;
-        std::fs::write(events_path(&pcap), RECORDED_EVENTS)?;
+        // The recording needs no privilege: under sudo, become the user
+        // before anything is written, so that the files are theirs.
+        if let Some(uid) = super::drop_sudo_privileges()
+            .context("could not drop root privileges before replaying the recording")?
+        {
+            eprintln!("capture: now running as user {uid} (replaying a recording needs no root)");
+        }
+        // A fresh private directory (random name, created exclusively with
+        // mode 0700): no other user can have prepared it, filled it with
+        // symbolic links, or reach into it. Removed when `dir` is dropped.
+        let dir = tempfile::Builder::new()
+            .prefix("socklab-demo-")
+            .tempdir()
+            .context("cannot create a private temporary directory for the recording")?;
+        let pcap = dir.path().join("demo.pcap");
+        write_new(&pcap, RECORDED_PCAP)?;
+        write_new(&events_path(&pcap), RECORDED_EVENTS)?;
         opts.read = Some(pcap);
         if !opts.json {
             println!("socklab demo (replayed from a recording made with `sudo capture demo -w demo.pcap`)");
             println!("{HOW_TO_READ}\n");
         }
         let r = run::run(&opts, None);
-        let _ = std::fs::remove_dir_all(&dir);
+        drop(dir);
         return r.map(|_| ());
     }
     let (tcp, udp) = free_ports()?;

@@ -1,6 +1,7 @@
 //! The edges of the capture tool: the libpcap source (live interface or
-//! file, one code path over `pcap::Activated`), the pcap writer, and
-//! privilege handling.
+//! file, one code path over `pcap::Activated`), the pcap writer, privilege
+//! handling, and the loop ([`run`]) that feeds the pure
+//! [`timeline`](crate::timeline) and hands its items to `render`.
 
 use std::os::fd::RawFd;
 use std::path::{Path, PathBuf};
@@ -12,8 +13,8 @@ use crate::wire::LinkType;
 
 pub mod children;
 pub mod demo;
+pub mod output;
 pub mod run;
-pub mod session;
 
 /// How many bytes of each packet to keep (tcpdump's default).
 pub const SNAPLEN: i32 = 262_144;
@@ -86,13 +87,9 @@ pub enum Next<'a> {
     End,
 }
 
-/// Kernel counters of a live capture.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Stats {
-    pub received: u32,
-    pub dropped: u32,
-    pub if_dropped: u32,
-}
+/// Kernel counters of a live capture (defined with the other counters, in
+/// the timeline, so that renderers need nothing from here).
+pub use crate::timeline::Stats;
 
 /// A packet source: a live interface or a pcap file.
 pub struct Source {
@@ -301,11 +298,13 @@ fn classify_open_error(iface: &str, e: pcap::Error) -> CaptureError {
 }
 
 /// When started as root through sudo, become the invoking user again now
-/// that the capture is open (as tcpdump's `-Z` does). Returns the user id we
-/// dropped to, so the caller can say so.
+/// that the capture is open (as tcpdump's `-Z` does), in every mode. Returns
+/// the user id we dropped to, so the caller can say so. A `SUDO_UID` that
+/// cannot be used (or a group that cannot be found) is an error: capture
+/// never stays root by accident.
 pub fn drop_sudo_privileges() -> std::io::Result<Option<u32>> {
-    match crate::sys::sudo_invoker() {
-        Some((uid, gid)) => crate::sys::drop_privileges(uid, gid).map(|()| Some(uid)),
+    match crate::sys::sudo_invoker()? {
+        Some(who) => crate::sys::drop_privileges(who.uid, who.gid).map(|()| Some(who.uid)),
         None => Ok(None),
     }
 }

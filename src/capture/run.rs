@@ -1,30 +1,62 @@
 //! The capture loop shared by a plain capture, `capture -- PROGRAM` and
-//! `capture demo`: packets and socket-call events in, rendered items out.
+//! `capture demo`: packets and socket-call events in, through the pure
+//! [`Timeline`], rendered items out.
+//!
+//! Three threads besides this one: a reader copies packets out of the
+//! source (the kernel's ring, or a file), another receives the lab
+//! programs' events, and [`output`](super::output) writes standard output.
+//! Everything between them is bounded: at most [`MAX_QUEUED_BYTES`] of
+//! packets and events wait for the loop (a live capture counts what does
+//! not fit as dropped and says so at the end, beside the kernel's drops;
+//! a file is simply read more slowly), and at most 1 MiB of output waits
+//! for the reader of standard output. So the loop never blocks for long:
+//! Ctrl-C ends a capture within a second whatever the state of its input
+//! and output, and a second Ctrl-C ends it at once.
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc, Mutex, Once};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
 use super::children::Children;
-use super::session::Session;
-use super::{Next, Source, Writer};
-use crate::events::{self, CallEvent, Listener};
+use super::output::Output;
+use super::{CaptureError, Next, RawPacket, Source, Stats, Writer};
+use crate::events::{self, CallEvent, Listener, MAX_EVENT_BYTES};
 use crate::render::json::JsonRender;
-use crate::render::ladder::LadderRender;
+use crate::render::ladder::{LadderMode, LadderRender};
 use crate::render::svg::SvgCollector;
 use crate::render::text::TextRender;
 use crate::render::verbose::{Detail, SharedOut, VerboseRender, KEEP_FOR_HEADERS};
 use crate::render::{End, Item, Render, Style};
+use crate::timeline::Timeline;
 
 /// How long a live item waits for the socket-call events that belong
 /// before it (events and packets come in through different sockets).
 pub const LIVE_HOLD: Duration = Duration::from_millis(200);
 /// How often the loop wakes when nothing happens (Ctrl-C, child exit).
 const TICK: Duration = Duration::from_millis(50);
+/// Most bytes of packets (and events) waiting between the reader threads
+/// and the loop: as much as the kernel's own buffer ([`super::BUFFER_BYTES`]),
+/// so a burst is absorbed twice over, and memory stays bounded when the
+/// loop cannot keep up (an output nobody reads, a slow terminal).
+pub const MAX_QUEUED_BYTES: usize = 32 * 1024 * 1024;
+/// A batch of packets handed over at once, at most about this big.
+const BATCH_BYTES: usize = 256 * 1024;
+/// What one event counts for in [`MAX_QUEUED_BYTES`] (its strings included).
+const EVENT_COST: usize = 512;
+/// After Ctrl-C, how long the loop still draws what is already queued;
+/// the rest is counted as dropped.
+const STOP_DRAIN: Duration = Duration::from_millis(300);
+/// Most events read from a `.events` sidecar (the rest are counted): a
+/// long lecture's worth, about 40 MB in the timeline's index.
+pub const MAX_SIDECAR_EVENTS: usize = 100_000;
+/// The exit status of a capture stopped by a second Ctrl-C (128 + SIGINT,
+/// as a shell reports a program killed by it).
+pub const EXIT_INTERRUPTED_TWICE: i32 = 130;
 
 /// What to capture and how to show it (the binary fills this from flags).
 #[derive(Clone, Debug, Default)]
@@ -46,8 +78,8 @@ pub struct Options {
     pub ladder_at_end: bool,
     /// Write the ladder as SVG here at the end.
     pub svg: Option<PathBuf>,
-    /// Only this connection in the SVG.
-    pub svg_conn: Option<u64>,
+    /// Only this connection in the ladder and the SVG.
+    pub conn: Option<u64>,
     /// After the children exit, keep capturing this long.
     pub grace: Duration,
     pub style: Style,
@@ -74,38 +106,14 @@ impl Options {
     }
 }
 
-/// Set once Ctrl-C or SIGTERM came, so that a caller can still wait on it
-/// after [`run`] returns (the browser view stays up until Ctrl-C).
+/// Set by the first Ctrl-C (or SIGTERM) of the process, so that a caller
+/// can wait on it after [`run`] returns (the browser view stays up until
+/// Ctrl-C).
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-/// The stop flag of the run in progress, which the handler also sets.
-static RUNNING: Mutex<Option<Arc<AtomicBool>>> = Mutex::new(None);
 
 /// True once Ctrl-C or SIGTERM came (the handler is installed by [`run`]).
 pub fn interrupted() -> &'static AtomicBool {
     &INTERRUPTED
-}
-
-/// A stop flag for one run, set by Ctrl-C or SIGTERM. There is one handler
-/// for the whole process, installed on first use; the loop also sets the
-/// flag itself to stop its helper threads, so it is not the Ctrl-C record.
-fn stop_on_interrupt() -> Arc<AtomicBool> {
-    static HANDLER: Once = Once::new();
-    HANDLER.call_once(|| {
-        // SIGINT and SIGTERM (ctrlc's "termination" feature) end the loop
-        // cleanly: output flushed, summary printed, pcap file complete.
-        let set = ctrlc::set_handler(|| {
-            INTERRUPTED.store(true, Ordering::SeqCst);
-            if let Some(stop) = RUNNING.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
-                stop.store(true, Ordering::SeqCst);
-            }
-        });
-        if let Err(e) = set {
-            eprintln!("capture: note: Ctrl-C will not stop cleanly: {e}");
-        }
-    });
-    let stop = Arc::new(AtomicBool::new(INTERRUPTED.load(Ordering::SeqCst)));
-    *RUNNING.lock().unwrap_or_else(|e| e.into_inner()) = Some(stop.clone());
-    stop
 }
 
 /// What the loop saw, for callers that check (the demo, tests).
@@ -122,18 +130,79 @@ pub fn events_path(pcap: &Path) -> PathBuf {
     PathBuf::from(p)
 }
 
-/// Read the events sidecar of a pcap file, if there is one.
-pub fn read_events(pcap: &Path) -> Result<Vec<CallEvent>> {
+/// What reading a sidecar did not keep.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Sidecar {
+    /// Events handed over.
+    pub events: u64,
+    /// Lines that are not a valid event (or over the size limit).
+    pub rejected: u64,
+    /// Valid events over [`MAX_SIDECAR_EVENTS`].
+    pub dropped: u64,
+}
+
+/// Read the events sidecar of a pcap file, if there is one, handing each
+/// event to `keep`: line by line (a line is at most an event datagram
+/// long), at most [`MAX_SIDECAR_EVENTS`]. Lines may come in any order:
+/// the timeline's index sorts them as they come in (once, in
+/// O(n log n)), equal times in file order.
+pub fn read_events(pcap: &Path, mut keep: impl FnMut(CallEvent)) -> Result<Sidecar> {
     let path = events_path(pcap);
-    if !path.exists() {
-        return Ok(Vec::new());
+    let file = match std::fs::File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Sidecar::default()),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    let context = || format!("cannot read {}", path.display());
+    let mut r = BufReader::new(file);
+    let mut side = Sidecar::default();
+    let mut line = Vec::with_capacity(MAX_EVENT_BYTES + 2);
+    loop {
+        line.clear();
+        let limit = MAX_EVENT_BYTES as u64 + 1;
+        let n = (&mut r)
+            .take(limit)
+            .read_until(b'\n', &mut line)
+            .with_context(context)?;
+        if n == 0 {
+            break;
+        }
+        if line.last() == Some(&b'\n') {
+            line.pop();
+        } else if line.len() > MAX_EVENT_BYTES {
+            skip_line(&mut r).with_context(context)?;
+            side.rejected += 1;
+            continue;
+        }
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match CallEvent::parse_recorded(&line) {
+            Ok(ev) if side.events < MAX_SIDECAR_EVENTS as u64 => {
+                side.events += 1;
+                keep(ev);
+            }
+            Ok(_) => side.dropped += 1,
+            Err(_) => side.rejected += 1,
+        }
     }
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    Ok(text
-        .lines()
-        .filter_map(|l| CallEvent::parse(l.as_bytes()).ok())
-        .collect())
+    Ok(side)
+}
+
+/// Skip the rest of an over-long line without holding it in memory.
+fn skip_line(r: &mut impl BufRead) -> io::Result<()> {
+    loop {
+        let buf = r.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(());
+        }
+        if let Some(i) = buf.iter().position(|&b| b == b'\n') {
+            r.consume(i + 1);
+            return Ok(());
+        }
+        let n = buf.len();
+        r.consume(n);
+    }
 }
 
 /// Several renderers fed with the same items.
@@ -144,7 +213,7 @@ impl Render for Tee {
         self.0.iter_mut().try_for_each(|r| r.item(item))
     }
     fn end(&mut self, end: &End) -> io::Result<()> {
-        // Flush everyone first: renderers may share the terminal.
+        // Flush everyone first: renderers share the output.
         self.flush()?;
         self.0.iter_mut().try_for_each(|r| r.end(end))
     }
@@ -154,26 +223,42 @@ impl Render for Tee {
 }
 
 /// What the person sees, built from the options.
-fn renderers(opts: &Options, live: bool) -> Vec<Box<dyn Render>> {
-    let stdout = BufWriter::with_capacity(64 * 1024, io::stdout());
+fn renderers(opts: &Options, live: bool, output: &Output) -> Vec<Box<dyn Render>> {
     let mut out: Vec<Box<dyn Render>> = Vec::new();
     if opts.ladder_at_end && !opts.json && !opts.ladder {
         // First in the list so its diagrams come before the text's table.
-        let mut ladder = LadderRender::new(io::stdout(), opts.style, opts.width, false);
+        let mut ladder = LadderRender::new(
+            output.handle(),
+            opts.style,
+            opts.width,
+            LadderMode::AtEnd,
+            opts.conn,
+        );
         ladder.summary_table = false;
         out.push(Box::new(ladder));
     }
     if opts.json && opts.detail.any() {
-        out.push(Box::new(JsonRender::new(stdout).with_headers()));
+        out.push(Box::new(JsonRender::new(output.handle()).with_headers()));
     } else if opts.json {
-        out.push(Box::new(JsonRender::new(stdout)));
+        out.push(Box::new(JsonRender::new(output.handle())));
     } else if opts.ladder {
+        // Alone on the output, a file's diagrams can be drawn as their
+        // connections end instead of all kept for the end.
+        let mode = if live {
+            LadderMode::Live
+        } else {
+            LadderMode::Stream
+        };
         out.push(Box::new(LadderRender::new(
-            stdout, opts.style, opts.width, live,
+            output.handle(),
+            opts.style,
+            opts.width,
+            mode,
+            opts.conn,
         )));
     } else if opts.detail.any() {
         // The header lines go right after each packet's own lines, on the same stream.
-        let shared = SharedOut::new(stdout);
+        let shared = SharedOut::new(output.handle());
         out.push(Box::new(TextRender::new(shared.clone(), opts.style)));
         out.push(Box::new(VerboseRender::new(
             shared,
@@ -181,13 +266,13 @@ fn renderers(opts: &Options, live: bool) -> Vec<Box<dyn Render>> {
             opts.width,
         )));
     } else {
-        out.push(Box::new(TextRender::new(stdout, opts.style)));
+        out.push(Box::new(TextRender::new(output.handle(), opts.style)));
+    }
+    if let Some(path) = &opts.svg {
+        out.push(Box::new(SvgCollector::new(path.clone(), opts.conn)));
     }
     if let Some(feed) = &opts.web {
         out.push(Box::new(feed.render()));
-    }
-    if let Some(path) = &opts.svg {
-        out.push(Box::new(SvgCollector::new(path.clone(), opts.svg_conn)));
     }
     out
 }
@@ -198,15 +283,25 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
     if children.is_some() && opts.read.is_some() {
         bail!("-r reads a file; it cannot run a program at the same time");
     }
-    let mut source = match &opts.read {
+    let source = match &opts.read {
         Some(path) => Source::file(path, opts.filter.as_deref())?,
         None => Source::live(&opts.interface, opts.filter.as_deref(), opts.immediate)?,
     };
     let live = source.is_live();
+    // Root was needed only to open the source: give it back now, before
+    // anything is created or written (events socket, -w, --svg), so that
+    // all of it is the user's and nothing is done as root through a path.
+    match super::drop_sudo_privileges() {
+        Ok(Some(uid)) => eprintln!(
+            "capture: capture is open; now running as user {uid} (root dropped, as tcpdump -Z does)"
+        ),
+        Ok(None) => {}
+        Err(e) => bail!("could not drop root privileges after opening the capture: {e}"),
+    }
     // Events from the lab programs (live captures only).
     let mut listener = None;
     if live {
-        match Listener::bind(&events::socket_path()) {
+        match Listener::bind_default() {
             Ok(l) => listener = Some(l),
             Err(e) => eprintln!("capture: note: socket calls will not be shown: {e}"),
         }
@@ -224,25 +319,11 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
         );
     }
 
-    // Root was needed only to open the capture: give it back now.
-    if live {
-        if let (Some(l), Some((uid, gid))) = (&listener, crate::sys::sudo_invoker()) {
-            let _ = std::os::unix::fs::chown(l.path(), Some(uid), Some(gid));
-        }
-        match super::drop_sudo_privileges() {
-            Ok(Some(uid)) => eprintln!(
-                "capture: capture is open; now running as user {uid} (root dropped, as tcpdump -Z does)"
-            ),
-            Ok(None) => {}
-            Err(e) => bail!("could not drop root privileges after opening the capture: {e}"),
-        }
-    }
-
-    let mut writer: Option<Writer> = match &opts.write {
+    let writer: Option<Writer> = match &opts.write {
         Some(p) => Some(source.writer(p)?),
         None => None,
     };
-    let mut events_out = match &opts.write {
+    let events_out = match &opts.write {
         Some(p) if live => {
             let path = events_path(p);
             let f = std::fs::File::create(&path)
@@ -253,131 +334,624 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
     };
 
     let hold = if live { LIVE_HOLD } else { Duration::ZERO };
-    let mut session = Session::new(source.link_type(), hold);
-    session.headers = opts.keep_headers();
+    let mut timeline = Timeline::new(source.link_type(), hold);
+    timeline.headers = opts.keep_headers();
     if let Some(path) = &opts.read {
-        for ev in read_events(path)? {
-            session.event(ev);
-        }
+        // A file's events are all there at once: they wait in the
+        // timeline's index until the packets' time reaches them.
+        timeline = timeline.with_call_limit(MAX_SIDECAR_EVENTS);
+        let side = read_events(path, |ev| {
+            timeline.event(ev, None);
+        })?;
+        timeline.set_rejected_events(side.rejected);
+        timeline.count_dropped_events(side.dropped);
     }
-    let mut render = Tee(renderers(opts, live));
 
-    let stop = stop_on_interrupt();
-
-    let mut read_error = None;
-    let kernel = if live {
-        let mut out = Output {
-            session: &mut session,
-            render: &mut render,
-            writer: writer.as_mut(),
-            events_out: events_out.as_mut(),
-            seen: 0,
-        };
-        live_loop(opts, source, listener, &stop, children.as_mut(), &mut out)?
-    } else {
-        let mut seen: u64 = 0;
-        loop {
-            if stop.load(Ordering::SeqCst) || opts.count.is_some_and(|c| seen >= c) {
-                break;
-            }
-            let next = match source.next_packet() {
-                Ok(n) => n,
-                Err(e) => {
-                    // A file cut short: show what was read, then the error.
-                    read_error = Some(e);
-                    break;
-                }
-            };
-            match next {
-                Next::Packet(p, header) => {
-                    seen += 1;
-                    if let Some(w) = writer.as_mut() {
-                        w.write(header, p.data);
-                    }
-                    session.packet(p.t, p.data);
-                    session.release(Some(session.newest()), &mut render)?;
-                }
-                Next::Idle => continue,
-                Next::End => break,
-            }
-        }
-        None
+    let interrupted = Arc::new(AtomicBool::new(false));
+    on_ctrl_c(interrupted.clone());
+    let output = Output::start(interrupted.clone());
+    let mut sink = Sink {
+        timeline,
+        render: Tee(renderers(opts, live, &output)),
+        writer,
+        events_out,
+        seen: 0,
+        count: opts.count,
+        live,
     };
+    let queue = Arc::new(Queue::default());
+    let quit = Arc::new(AtomicBool::new(false));
+    let feed = Feed::start(source, listener, &quit, &queue);
 
     if let Some(c) = children.as_mut() {
-        c.finish()?;
+        c.start()?;
     }
-    let end = session.finish(kernel, &mut render)?;
+    let looped = main_loop(
+        opts,
+        &feed,
+        &mut sink,
+        children.as_mut(),
+        &interrupted,
+        &queue,
+    );
+    // Stop the helpers; a live capture takes every packet they still hold
+    // (a capture loses no packet it could have decoded), unless Ctrl-C
+    // asked to be quick.
+    quit.store(true, Ordering::SeqCst);
+    let drained = match looped {
+        Ok(ended) => sink
+            .drain(&feed, ended, &interrupted, &queue)
+            .map(|()| ended),
+        Err(e) => Err(e),
+    };
+    let (kernel, read_error) = feed.finish(matches!(drained, Ok(Ended::Input)));
+    sink.timeline
+        .count_dropped_packets(queue.dropped_packets.load(Ordering::SeqCst));
+    sink.timeline
+        .count_dropped_events(queue.dropped_events.load(Ordering::SeqCst));
+    let capture_dropped = queue.dropped_packets.load(Ordering::SeqCst);
+
+    let shown = drained.and_then(|_| {
+        if let Some(c) = children.as_mut() {
+            c.finish().map_err(io::Error::other)?;
+        }
+        sink.timeline.close();
+        sink.release(None)?;
+        let end = sink.timeline.end(kernel);
+        sink.render.end(&end)?;
+        Ok(end)
+    });
+    let shown = shown.and_then(|end| {
+        drop(sink.render);
+        output.finish().map(|()| end)
+    });
     if let Some(k) = kernel {
         // On stderr like tcpdump's own counters, so they are seen even when
         // the output goes to a file or /dev/null.
-        eprintln!(
+        let mut line = format!(
             "capture: {} packets received by filter, {} dropped by kernel, {} dropped by interface",
             k.received, k.dropped, k.if_dropped
         );
+        if capture_dropped > 0 {
+            line.push_str(&format!(
+                ", {capture_dropped} dropped by capture (its queue was full: the output did not keep up)"
+            ));
+        }
+        eprintln!("{line}");
     }
-    if let Some(w) = writer.as_mut() {
+    if let Some(w) = sink.writer.as_mut() {
         w.flush()?;
     }
-    if let Some(f) = events_out.as_mut() {
+    if let Some(f) = sink.events_out.as_mut() {
         f.flush()?;
     }
+    let end = shown?;
     if let Some(e) = read_error {
         return Err(e.into());
     }
     Ok(Outcome { end })
 }
 
-/// A packet copied out of the kernel's ring by the reader thread.
-struct OwnedPacket {
+/// Ctrl-C (or SIGTERM) once: end cleanly, output flushed, summary printed,
+/// pcap file complete. Twice: end at once.
+fn on_ctrl_c(interrupted: Arc<AtomicBool>) {
+    let presses = AtomicUsize::new(0);
+    let handler = move || {
+        if presses.fetch_add(1, Ordering::SeqCst) > 0 {
+            std::process::exit(EXIT_INTERRUPTED_TWICE);
+        }
+        interrupted.store(true, Ordering::SeqCst);
+        INTERRUPTED.store(true, Ordering::SeqCst);
+    };
+    if let Err(e) = ctrlc::set_handler(handler) {
+        eprintln!("capture: note: Ctrl-C will not stop cleanly: {e}");
+    }
+}
+
+/// Where a packet of a [`Batch`] is.
+struct Meta {
     t: Duration,
-    data: Vec<u8>,
+    /// Where its bytes end in [`Batch::data`] (they start where the
+    /// previous packet's end).
+    end: usize,
     wire_len: u32,
 }
 
-/// What the helper threads hand to the main loop.
+/// Packets copied out of the source, in one buffer.
+#[derive(Default)]
+struct Batch {
+    data: Vec<u8>,
+    packets: Vec<Meta>,
+    /// What it counts for in the queue's budget (given back when taken).
+    charged: usize,
+}
+
+impl Batch {
+    fn push(&mut self, p: &RawPacket<'_>) {
+        self.data.extend_from_slice(p.data);
+        self.packets.push(Meta {
+            t: p.t,
+            end: self.data.len(),
+            wire_len: p.wire_len,
+        });
+    }
+
+    /// The memory it holds (capacities, not lengths: that is what the
+    /// budget bounds).
+    fn cost(&self) -> usize {
+        self.data.capacity() + self.packets.capacity() * std::mem::size_of::<Meta>()
+    }
+
+    fn full(&self) -> bool {
+        self.data.len() >= BATCH_BYTES
+    }
+
+    /// (time, captured bytes, length on the wire) of each packet.
+    fn iter(&self) -> impl Iterator<Item = (Duration, &[u8], u32)> {
+        let mut start = 0;
+        self.packets.iter().map(move |m| {
+            let data = &self.data[start..m.end];
+            start = m.end;
+            (m.t, data, m.wire_len)
+        })
+    }
+}
+
+/// What the helper threads hand to the loop.
 enum Input {
-    Packets(Vec<OwnedPacket>),
-    /// Events, and the running count of rejected event datagrams.
-    Events(Vec<CallEvent>, u64),
+    Packets(Batch),
+    Events {
+        evs: Vec<CallEvent>,
+        /// The capture's clock when they arrived.
+        received: Duration,
+        /// The running count of rejected event datagrams.
+        rejected: u64,
+        charged: usize,
+    },
 }
 
-/// Where packets and events go in the main loop.
-struct Output<'a> {
-    session: &'a mut Session,
-    render: &'a mut Tee,
-    writer: Option<&'a mut Writer>,
-    events_out: Option<&'a mut BufWriter<std::fs::File>>,
+/// The budget of what waits between a live capture's helpers and the loop.
+#[derive(Default)]
+struct Queue {
+    bytes: AtomicUsize,
+    dropped_packets: AtomicU64,
+    dropped_events: AtomicU64,
+}
+
+impl Queue {
+    /// Take `cost` bytes of the budget, if there is room.
+    fn reserve(&self, cost: usize) -> bool {
+        self.bytes
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |b| {
+                (b + cost <= MAX_QUEUED_BYTES).then_some(b + cost)
+            })
+            .is_ok()
+    }
+
+    /// The loop took something: give its bytes back.
+    fn taken(&self, charged: usize) {
+        self.bytes.fetch_sub(charged, Ordering::SeqCst);
+    }
+
+    /// Hand packets over, or count them dropped when the queue is full.
+    /// False when the loop is gone.
+    fn offer_packets(&self, tx: &mpsc::Sender<Input>, mut batch: Batch) -> bool {
+        let cost = batch.cost();
+        if !self.reserve(cost) {
+            self.dropped_packets
+                .fetch_add(batch.packets.len() as u64, Ordering::SeqCst);
+            return true;
+        }
+        batch.charged = cost;
+        tx.send(Input::Packets(batch)).is_ok()
+    }
+}
+
+/// What [`Feed::next`] found.
+enum Got {
+    Input(Input),
+    /// Nothing within the wait.
+    Nothing,
+    /// Every input is done (the end of a file, or the live helpers gone).
+    Finished,
+}
+
+/// The helper threads and what they hand over.
+struct Feed {
+    /// Live: packets and events, bounded by the [`Queue`]'s budget.
+    rx: Option<mpsc::Receiver<Input>>,
+    /// A file: packets, one batch at a time.
+    handoff: Option<Arc<Handoff>>,
+    live: Option<JoinHandle<Result<Option<Stats>, CaptureError>>>,
+    events: Option<JoinHandle<()>>,
+}
+
+impl Feed {
+    /// Start the reader (and, live, the events receiver).
+    fn start(
+        source: Source,
+        listener: Option<Listener>,
+        quit: &Arc<AtomicBool>,
+        queue: &Arc<Queue>,
+    ) -> Feed {
+        if !source.is_live() {
+            let handoff = Arc::new(Handoff::default());
+            {
+                let handoff = handoff.clone();
+                // Never joined: it may be blocked reading a FIFO whose
+                // writer stalled, and is then left to the process exit.
+                std::thread::spawn(move || read_file(source, &handoff));
+            }
+            return Feed {
+                rx: None,
+                handoff: Some(handoff),
+                live: None,
+                events: None,
+            };
+        }
+        // Unbounded as a channel, bounded by the queue's byte budget.
+        let (tx, rx) = mpsc::channel::<Input>();
+        let reader = {
+            let tx = tx.clone();
+            let (quit, queue) = (quit.clone(), queue.clone());
+            std::thread::spawn(move || read_live(source, tx, &quit, &queue))
+        };
+        let events = listener.map(|l| {
+            let tx = tx.clone();
+            let (quit, queue) = (quit.clone(), queue.clone());
+            std::thread::spawn(move || receive_events(l, tx, &quit, &queue))
+        });
+        Feed {
+            rx: Some(rx),
+            handoff: None,
+            live: Some(reader),
+            events,
+        }
+    }
+
+    /// The next input, waiting at most `wait`.
+    fn next(&self, wait: Duration) -> Got {
+        if let Some(h) = &self.handoff {
+            return h.take(wait);
+        }
+        match self.rx.as_ref().map(|rx| rx.recv_timeout(wait)) {
+            Some(Ok(input)) => Got::Input(input),
+            Some(Err(mpsc::RecvTimeoutError::Timeout)) => Got::Nothing,
+            Some(Err(mpsc::RecvTimeoutError::Disconnected)) | None => Got::Finished,
+        }
+    }
+
+    /// An input already waiting (live), without waiting.
+    fn try_next(&self) -> Option<Input> {
+        self.rx.as_ref()?.try_recv().ok()
+    }
+
+    /// Wait for the live helpers and take the kernel's counters, and the
+    /// reader's error (a file's only when it reached its end).
+    fn finish(self, reached_end: bool) -> (Option<Stats>, Option<CaptureError>) {
+        let Feed {
+            rx,
+            handoff,
+            live,
+            events,
+        } = self;
+        drop(rx);
+        if let Some(h) = events {
+            let _ = h.join();
+        }
+        if let Some(h) = handoff {
+            let result = h.close();
+            return (None, result.and_then(Result::err).filter(|_| reached_end));
+        }
+        match live.map(JoinHandle::join) {
+            Some(Ok(Ok(stats))) => (stats, None),
+            Some(Ok(Err(e))) => (None, Some(e)),
+            Some(Err(_)) => (
+                None,
+                Some(CaptureError::Read("the packet reader stopped".into())),
+            ),
+            None => (None, None),
+        }
+    }
+}
+
+/// Where a file's reader leaves packets for the loop: one batch, filled a
+/// packet at a time and taken whole. The loop takes whatever has been read
+/// whenever it is ready, so a file that grows slowly (a FIFO fed by
+/// `tcpdump -U -w -`) is shown as it comes, and the reader waits while a
+/// full batch has not been taken (a file is read no faster than shown).
+#[derive(Default)]
+struct Handoff {
+    state: std::sync::Mutex<HandoffState>,
+    /// Signalled when a packet or the end arrives.
+    ready: std::sync::Condvar,
+    /// Signalled when the batch was taken, or the loop is gone.
+    room: std::sync::Condvar,
+}
+
+#[derive(Default)]
+struct HandoffState {
+    batch: Batch,
+    /// The reader's end: the file's end, or a read error.
+    finished: Option<Result<(), CaptureError>>,
+    /// The loop is gone.
+    closed: bool,
+}
+
+impl Handoff {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HandoffState> {
+        // Nothing panics while holding it; a poisoned state is still valid.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Add a packet (reader). False when the loop is gone.
+    fn push(&self, p: &RawPacket<'_>) -> bool {
+        let mut s = self.lock();
+        while s.batch.full() && !s.closed {
+            s = self.room.wait(s).unwrap_or_else(|e| e.into_inner());
+        }
+        if s.closed {
+            return false;
+        }
+        s.batch.push(p);
+        self.ready.notify_one();
+        true
+    }
+
+    /// The reader is done.
+    fn finish(&self, result: Result<(), CaptureError>) {
+        self.lock().finished = Some(result);
+        self.ready.notify_one();
+    }
+
+    /// Take what was read, waiting at most `wait` for something (loop).
+    fn take(&self, wait: Duration) -> Got {
+        let mut s = self.lock();
+        if s.batch.packets.is_empty() && s.finished.is_none() {
+            s = self
+                .ready
+                .wait_timeout(s, wait)
+                .map(|(s, _)| s)
+                .unwrap_or_else(|e| e.into_inner().0);
+        }
+        if !s.batch.packets.is_empty() {
+            let batch = std::mem::take(&mut s.batch);
+            self.room.notify_one();
+            return Got::Input(Input::Packets(batch));
+        }
+        if s.finished.is_some() {
+            return Got::Finished;
+        }
+        Got::Nothing
+    }
+
+    /// The loop is gone: let the reader go, and take its end if it came.
+    fn close(&self) -> Option<Result<(), CaptureError>> {
+        let mut s = self.lock();
+        s.closed = true;
+        self.room.notify_one();
+        s.finished.take()
+    }
+}
+
+/// A live reader: empties the kernel's ring as fast as it can, so that a
+/// flood is not dropped by the kernel while the loop decodes and prints;
+/// what the loop cannot take is dropped here, and counted.
+fn read_live(
+    mut source: Source,
+    tx: mpsc::Sender<Input>,
+    quit: &AtomicBool,
+    queue: &Queue,
+) -> Result<Option<Stats>, CaptureError> {
+    let fds: Vec<_> = source.fd().into_iter().collect();
+    // After the stop, keep reading for two block timeouts: without
+    // immediate mode the kernel hands over the last packets only when
+    // their block times out, and they must not be lost.
+    let linger = 2 * Duration::from_millis(super::BLOCK_TIMEOUT_MS as u64);
+    let mut stopped_at: Option<Instant> = None;
+    loop {
+        if quit.load(Ordering::SeqCst)
+            && stopped_at.get_or_insert_with(Instant::now).elapsed() > linger
+        {
+            break;
+        }
+        let mut batch = Batch::default();
+        while let Next::Packet(p, _) = source.next_packet()? {
+            batch.push(&p);
+            if batch.full() && !queue.offer_packets(&tx, std::mem::take(&mut batch)) {
+                return Ok(source.stats());
+            }
+        }
+        if !batch.packets.is_empty() && !queue.offer_packets(&tx, batch) {
+            break;
+        }
+        let _ = crate::sys::poll_readable(&fds, TICK);
+    }
+    Ok(source.stats())
+}
+
+/// A file's reader: every packet into the handoff, then the end.
+fn read_file(mut source: Source, handoff: &Handoff) {
+    let result = loop {
+        match source.next_packet() {
+            Ok(Next::Packet(p, _)) => {
+                if !handoff.push(&p) {
+                    return;
+                }
+            }
+            Ok(Next::Idle) => {}
+            Ok(Next::End) => break Ok(()),
+            // A file cut short: what was read is shown, then the error.
+            Err(e) => break Err(e),
+        }
+    };
+    handoff.finish(result);
+}
+
+/// Receive the lab programs' events until told to quit.
+fn receive_events(mut l: Listener, tx: mpsc::Sender<Input>, quit: &AtomicBool, queue: &Queue) {
+    let fd = [l.fd()];
+    let mut rejected = 0;
+    loop {
+        let quitting = quit.load(Ordering::SeqCst);
+        if !quitting {
+            let _ = crate::sys::poll_readable(&fd, TICK);
+        }
+        let evs = l.drain();
+        if !evs.is_empty() || l.stats.rejected != rejected {
+            rejected = l.stats.rejected;
+            let received = events::now();
+            let cost = evs.len() * EVENT_COST;
+            let input = if queue.reserve(cost) {
+                Input::Events {
+                    evs,
+                    received,
+                    rejected,
+                    charged: cost,
+                }
+            } else {
+                queue
+                    .dropped_events
+                    .fetch_add(evs.len() as u64, Ordering::SeqCst);
+                Input::Events {
+                    evs: Vec::new(),
+                    received,
+                    rejected,
+                    charged: 0,
+                }
+            };
+            if tx.send(input).is_err() {
+                break;
+            }
+        }
+        if quitting {
+            break;
+        }
+    }
+    // The listener is dropped here: its socket file is removed.
+}
+
+/// Why the loop ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ended {
+    /// Every input is done (the end of a file).
+    Input,
+    /// `-c` reached, the programs done, or Ctrl-C.
+    Stopped,
+}
+
+/// Where packets and events go in the loop.
+struct Sink {
+    timeline: Timeline,
+    render: Tee,
+    writer: Option<Writer>,
+    events_out: Option<BufWriter<std::fs::File>>,
     seen: u64,
+    count: Option<u64>,
+    live: bool,
 }
 
-impl Output<'_> {
-    fn input(&mut self, input: Input, count: Option<u64>) -> io::Result<()> {
+impl Sink {
+    /// `-c` is reached.
+    fn done(&self) -> bool {
+        self.count.is_some_and(|c| self.seen >= c)
+    }
+
+    fn input(&mut self, input: Input, queue: &Queue) -> io::Result<()> {
         match input {
             Input::Packets(batch) => {
-                for p in batch {
-                    if count.is_some_and(|c| self.seen >= c) {
+                queue.taken(batch.charged);
+                for (t, data, wire_len) in batch.iter() {
+                    if self.done() {
                         break;
                     }
                     self.seen += 1;
                     if let Some(w) = self.writer.as_mut() {
-                        w.write(&pcap_header(p.t, p.data.len(), p.wire_len), &p.data);
+                        w.write(&pcap_header(t, data.len(), wire_len), data);
                     }
-                    self.session.packet(p.t, &p.data);
+                    self.timeline.packet(t, data);
+                    if !self.live {
+                        // A file: its packets' time is the clock.
+                        let newest = self.timeline.newest();
+                        self.release(Some(newest))?;
+                    }
                 }
             }
-            Input::Events(evs, rejected) => {
+            Input::Events {
+                evs,
+                received,
+                rejected,
+                charged,
+            } => {
+                queue.taken(charged);
                 for ev in evs {
-                    if let Some(f) = self.events_out.as_mut() {
-                        f.write_all(&ev.to_bytes())?;
-                        f.write_all(b"\n")?;
+                    let line = self.events_out.is_some().then(|| ev.to_bytes());
+                    if self.timeline.event(ev, Some(received)) {
+                        if let (Some(f), Some(line)) = (self.events_out.as_mut(), line) {
+                            f.write_all(&line)?;
+                            f.write_all(b"\n")?;
+                        }
                     }
-                    self.session.event(ev);
                 }
-                self.session.set_rejected_events(rejected);
+                self.timeline.set_rejected_events(rejected);
             }
         }
         Ok(())
+    }
+
+    /// Draw what the timeline releases at `now` (everything with `None`).
+    fn release(&mut self, now: Option<Duration>) -> io::Result<()> {
+        while let Some(item) = self.timeline.pop(now) {
+            self.render.item(&item)?;
+        }
+        Ok(())
+    }
+
+    /// After the loop: a live capture's helpers still hold the last packets
+    /// (they stop within two block timeouts). After Ctrl-C they are drawn
+    /// for at most [`STOP_DRAIN`], and the rest counted as dropped.
+    fn drain(
+        &mut self,
+        feed: &Feed,
+        ended: Ended,
+        interrupted: &AtomicBool,
+        queue: &Queue,
+    ) -> io::Result<()> {
+        if !self.live || ended == Ended::Input {
+            return Ok(());
+        }
+        let start = Instant::now();
+        loop {
+            match feed.next(TICK) {
+                Got::Input(input) => {
+                    if interrupted.load(Ordering::SeqCst) && start.elapsed() > STOP_DRAIN {
+                        discard(input, queue);
+                    } else {
+                        self.input(input, queue)?;
+                    }
+                }
+                Got::Nothing => {}
+                Got::Finished => return Ok(()),
+            }
+        }
+    }
+}
+
+/// Count what is thrown away unseen.
+fn discard(input: Input, queue: &Queue) {
+    match input {
+        Input::Packets(batch) => {
+            queue.taken(batch.charged);
+            queue
+                .dropped_packets
+                .fetch_add(batch.packets.len() as u64, Ordering::SeqCst);
+        }
+        Input::Events { evs, charged, .. } => {
+            queue.taken(charged);
+            queue
+                .dropped_events
+                .fetch_add(evs.len() as u64, Ordering::SeqCst);
+        }
     }
 }
 
@@ -392,122 +966,50 @@ fn pcap_header(t: Duration, caplen: usize, len: u32) -> pcap::PacketHeader {
     }
 }
 
-/// A live capture: one thread empties the kernel's ring as fast as it can
-/// (so that a flood is not dropped while we decode and print), another
-/// receives the lab programs' events, and this thread decodes, tracks and
-/// renders what they hand over.
-fn live_loop(
+/// The loop: take what the helpers hand over, feed the timeline, draw what
+/// it releases; end with the file, `-c`, the programs, or Ctrl-C.
+fn main_loop(
     opts: &Options,
-    mut source: Source,
-    listener: Option<Listener>,
-    stop: &Arc<AtomicBool>,
-    mut children: Option<&mut Children>,
-    out: &mut Output<'_>,
-) -> Result<Option<super::Stats>> {
-    let (tx, rx) = mpsc::channel::<Input>();
-    let reader = {
-        let tx = tx.clone();
-        let stop = stop.clone();
-        std::thread::spawn(
-            move || -> Result<Option<super::Stats>, super::CaptureError> {
-                let fds: Vec<_> = source.fd().into_iter().collect();
-                // After the stop, keep reading for two block timeouts: without
-                // immediate mode the kernel hands over the last packets only
-                // when their block times out, and they must not be lost.
-                let linger = 2 * Duration::from_millis(super::BLOCK_TIMEOUT_MS as u64);
-                let mut stopped_at: Option<Instant> = None;
-                loop {
-                    if stop.load(Ordering::SeqCst)
-                        && stopped_at.get_or_insert_with(Instant::now).elapsed() > linger
-                    {
-                        break;
-                    }
-                    let mut batch = Vec::new();
-                    while let Next::Packet(p, _) = source.next_packet()? {
-                        batch.push(OwnedPacket {
-                            t: p.t,
-                            data: p.data.to_vec(),
-                            wire_len: p.wire_len,
-                        });
-                    }
-                    if !batch.is_empty() && tx.send(Input::Packets(batch)).is_err() {
-                        break;
-                    }
-                    let _ = crate::sys::poll_readable(&fds, TICK);
-                }
-                Ok(source.stats())
-            },
-        )
-    };
-    let events = listener.map(|mut l| {
-        let tx = tx.clone();
-        let stop = stop.clone();
-        std::thread::spawn(move || {
-            let fd = [l.fd()];
-            while !stop.load(Ordering::SeqCst) {
-                let _ = crate::sys::poll_readable(&fd, TICK);
-                let evs = l.drain();
-                if (!evs.is_empty() || l.stats.rejected > 0)
-                    && tx.send(Input::Events(evs, l.stats.rejected)).is_err()
-                {
-                    break;
-                }
-            }
-            let evs = l.drain();
-            let _ = tx.send(Input::Events(evs, l.stats.rejected));
-            // The listener is dropped here: its socket file is removed.
-        })
-    });
-    drop(tx);
-
-    if let Some(c) = children.as_mut() {
-        c.start()?;
-    }
+    feed: &Feed,
+    sink: &mut Sink,
+    children: Option<&mut Children>,
+    interrupted: &AtomicBool,
+    queue: &Queue,
+) -> io::Result<Ended> {
     let mut finished_at: Option<Instant> = None;
     loop {
-        match rx.recv_timeout(TICK) {
-            Ok(input) => out.input(input, opts.count)?,
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        match feed.next(TICK) {
+            Got::Input(input) => sink.input(input, queue)?,
+            Got::Nothing => {}
+            Got::Finished => return Ok(Ended::Input),
         }
-        // Take whatever else is already waiting before drawing.
-        while let Ok(input) = rx.try_recv() {
-            out.input(input, opts.count)?;
+        if sink.live {
+            // Take whatever else is already waiting before drawing.
+            while !interrupted.load(Ordering::SeqCst) && !sink.done() {
+                match feed.try_next() {
+                    Some(input) => sink.input(input, queue)?,
+                    None => break,
+                }
+            }
+            let now = events::now();
+            sink.release(Some(now))?;
+            sink.timeline.expire(now);
+            sink.render.flush()?;
+            if let Some(w) = sink.writer.as_mut() {
+                w.flush().map_err(io::Error::other)?;
+            }
         }
-        let now = events::now();
-        out.session.release(Some(now), out.render)?;
-        out.session.expire(now);
-        out.render.flush()?;
-        if let Some(w) = out.writer.as_mut() {
-            w.flush()?;
-        }
-        if opts.count.is_some_and(|c| out.seen >= c) {
-            break;
+        if sink.done() || interrupted.load(Ordering::SeqCst) {
+            return Ok(Ended::Stopped);
         }
         // Running programs: stop a little after they (and their teardown) ended.
         if let Some(c) = children.as_ref() {
             if c.done() {
                 let at = *finished_at.get_or_insert_with(Instant::now);
                 if at.elapsed() >= opts.grace {
-                    break;
+                    return Ok(Ended::Stopped);
                 }
             }
         }
-        if stop.load(Ordering::SeqCst) {
-            break;
-        }
     }
-    // Stop the helpers and take every packet they still hold: a capture
-    // loses no packet it could have decoded.
-    stop.store(true, Ordering::SeqCst);
-    while let Ok(input) = rx.recv() {
-        out.input(input, opts.count)?;
-    }
-    if let Some(h) = events {
-        let _ = h.join();
-    }
-    let stats = reader
-        .join()
-        .map_err(|_| anyhow::anyhow!("the packet reader thread panicked"))??;
-    Ok(stats)
 }

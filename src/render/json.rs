@@ -6,7 +6,9 @@
 //! - `{"type":"datagram","t":..,"src":..,"dst":..,"len":..,"note":..}`
 //! - `{"type":"call","t":..,"prog":..,"pid":..,"call":..,"phase":"enter","local":..,"peer":..,"result":..,"conn":..}`
 //! - `{"type":"connection","conn":..,"client":..,"server":..,"handshake":..,"teardown":..,"closed_by":..,"segments":..,"bytes_c2s":..,"bytes_s2c":..}`
-//! - `{"type":"other",..}`, `{"type":"malformed",..}` and a final `{"type":"totals",..}`.
+//! - `{"type":"other",..}`, `{"type":"malformed",..}` and a final `{"type":"totals",..}`
+//!   (live captures add the kernel's counters and `capture_dropped`, the
+//!   packets the capture's own full queue dropped).
 //!
 //! Written by hand rather than through `serde_json::Value`: it runs for every
 //! packet of a million-packet file.
@@ -14,9 +16,9 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::{epoch_secs, End, Item, Render};
+use super::{epoch_secs, relation_text, End, Item, Render};
+use crate::escape::escape_max;
 use crate::events::Phase;
-use crate::narrate::escape_max;
 use crate::track::{ConnSummary, Dir, Side};
 use crate::wire::DecodeError;
 
@@ -225,7 +227,13 @@ impl<W: Write> Render for JsonRender<W> {
                 b.push_str(",\"conn\":");
                 push_opt_u64(b, c.conn);
                 b.push_str(",\"relation\":");
-                push_str(b, &c.relation);
+                push_str(
+                    b,
+                    &c.relation.as_ref().map(relation_text).unwrap_or_default(),
+                );
+                // The sender's uid, when another user sent it (else null).
+                b.push_str(",\"uid\":");
+                push_opt_u64(b, c.ev.other_uid.map(u64::from));
                 b.push('}');
             }
             Item::Connection(s) => connection(b, s),
@@ -242,14 +250,14 @@ impl<W: Write> Render for JsonRender<W> {
         let mut b = String::new();
         let _ = write!(
             b,
-            "{{\"type\":\"totals\",\"packets\":{},\"tcp\":{},\"udp\":{},\"other\":{},\"truncated\":{},\"malformed\":{},\"untracked\":{},\"events\":{},\"events_rejected\":{}",
-            t.packets, t.tcp, t.udp, t.other, t.truncated, t.malformed, t.untracked, t.events, t.events_rejected
+            "{{\"type\":\"totals\",\"packets\":{},\"tcp\":{},\"udp\":{},\"other\":{},\"truncated\":{},\"malformed\":{},\"untracked\":{},\"events\":{},\"events_rejected\":{},\"events_dropped\":{}",
+            t.packets, t.tcp, t.udp, t.other, t.truncated, t.malformed, t.untracked, t.events, t.events_rejected, t.events_dropped
         );
         if let Some(k) = t.kernel {
             let _ = write!(
                 b,
-                ",\"kernel_received\":{},\"kernel_dropped\":{},\"if_dropped\":{}",
-                k.received, k.dropped, k.if_dropped
+                ",\"kernel_received\":{},\"kernel_dropped\":{},\"if_dropped\":{},\"capture_dropped\":{}",
+                k.received, k.dropped, k.if_dropped, t.capture_dropped
             );
         }
         b.push_str("}\n");

@@ -11,9 +11,11 @@
 //! ```
 //!
 //! [`Ladder`] is the model (shared with the SVG export); [`LadderRender`]
-//! draws it in a terminal, live as segments arrive or all at the end.
+//! draws it in a terminal: live as segments arrive, each diagram once its
+//! connection ended (reading a file), or all at the end. Memory is bounded
+//! in every mode (see [`Ladder`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::{self, Write};
 use std::net::SocketAddr;
 
@@ -28,6 +30,18 @@ use crate::wire::TcpFlags;
 pub const MIN_WIDTH: usize = 60;
 /// Rungs kept per connection for a diagram drawn at the end.
 pub const MAX_RUNGS: usize = 2000;
+/// Most diagrams a ladder or an SVG draws, as the summary table lists at
+/// most as many connections; the others are counted and said.
+pub const MAX_DIAGRAMS: usize = crate::timeline::MAX_TABLE_ROWS;
+/// Most rungs kept in all, whatever the number of diagrams (about 20 MB).
+pub const MAX_KEPT_RUNGS: usize = 200_000;
+/// Ended connections whose diagram waits before it is drawn (streaming) or
+/// forgotten (live): a call may still return after the last ACK.
+const RECENT_ENDED: usize = 256;
+/// Diagrams drawn or forgotten that late items may not open again.
+const CLOSED_MEMORY: usize = 4096;
+/// Live: most diagrams whose states are kept at once (flows that never end).
+const LIVE_DIAGRAMS: usize = 10_000;
 
 /// What kind of segment an arrow is (its colour).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,13 +141,38 @@ enum Key {
     Udp(u64),
 }
 
-/// The ladder model: diagrams in order of first appearance.
-#[derive(Debug, Default)]
+/// The ladder model: diagrams in order of first appearance, bounded.
+///
+/// A model that keeps rungs (for drawing at the end, or the SVG) opens at
+/// most [`MAX_DIAGRAMS`] diagrams, as the summary table lists at most as
+/// many connections, and keeps at most [`MAX_KEPT_RUNGS`] rungs in all;
+/// what is left out is counted ([`Ladder::left_out`]). A live model keeps
+/// only each diagram's states and forgets a connection some time after it
+/// ended, so it draws for ever in bounded memory.
+#[derive(Debug)]
 pub struct Ladder {
-    order: Vec<Key>,
+    /// Keys in order of first appearance (closed ones are purged lazily).
+    order: VecDeque<Key>,
     diagrams: HashMap<Key, Diagram>,
     /// Keep rungs (for drawing at the end / SVG) or only the latest.
     keep: bool,
+    /// Only this TCP connection (`--conn N`).
+    only: Option<u64>,
+    /// Most diagrams opened in all.
+    limit: usize,
+    opened: usize,
+    left_out: u64,
+    /// The highest connection and flow numbers counted as left out: the
+    /// numbers grow with each new connection, so a new one is a higher one.
+    left_out_tcp: u64,
+    left_out_udp: u64,
+    rungs_kept: usize,
+    /// Connections that ended, oldest first, their diagram still here.
+    ended: VecDeque<Key>,
+    /// Diagrams recently drawn or forgotten: a late item (a call that
+    /// returns after the last ACK) must not open them again.
+    closed: HashSet<Key>,
+    closed_order: VecDeque<Key>,
 }
 
 /// What [`Ladder::add`] did, for a live renderer.
@@ -148,12 +187,30 @@ pub enum Added<'a> {
 }
 
 impl Ladder {
-    /// A model that keeps every rung (`keep`) or only tracks state.
+    /// A model that keeps rungs (`keep`, bounded as above) or, for live
+    /// drawing, only tracks states.
     pub fn new(keep: bool) -> Ladder {
         Ladder {
+            order: VecDeque::new(),
+            diagrams: HashMap::new(),
             keep,
-            ..Ladder::default()
+            only: None,
+            limit: if keep { MAX_DIAGRAMS } else { usize::MAX },
+            opened: 0,
+            left_out: 0,
+            left_out_tcp: 0,
+            left_out_udp: 0,
+            rungs_kept: 0,
+            ended: VecDeque::new(),
+            closed: HashSet::new(),
+            closed_order: VecDeque::new(),
         }
+    }
+
+    /// Only TCP connection `conn` (nothing else is kept or counted).
+    pub fn only(mut self, conn: Option<u64>) -> Ladder {
+        self.only = conn;
+        self
     }
 
     /// Diagrams in order of first appearance.
@@ -166,10 +223,71 @@ impl Ladder {
         self.diagrams.get(&Key::Tcp(conn))
     }
 
+    /// Connections and flows that got no diagram because of the cap.
+    pub fn left_out(&self) -> u64 {
+        self.left_out
+    }
+
+    /// Take the diagram of the earliest ended connection, once more than
+    /// `recent` others ended after it (with `recent = 0`: any ended one).
+    /// Streaming renderers draw it and free it.
+    pub fn take_ended(&mut self, recent: usize) -> Option<Diagram> {
+        if self.ended.len() <= recent {
+            return None;
+        }
+        let key = self.ended.pop_front()?;
+        self.close(key)
+    }
+
+    /// Take every diagram left, in order of first appearance.
+    pub fn take_all(&mut self) -> Vec<Diagram> {
+        let order = std::mem::take(&mut self.order);
+        let out = order
+            .into_iter()
+            .filter_map(|k| self.diagrams.remove(&k))
+            .collect();
+        self.ended.clear();
+        self.rungs_kept = 0;
+        out
+    }
+
+    /// Remove a diagram and remember that it is closed.
+    fn close(&mut self, key: Key) -> Option<Diagram> {
+        let d = self.diagrams.remove(&key)?;
+        self.rungs_kept = self.rungs_kept.saturating_sub(d.rungs.len());
+        if self.closed.insert(key) {
+            self.closed_order.push_back(key);
+            if self.closed_order.len() > CLOSED_MEMORY {
+                if let Some(old) = self.closed_order.pop_front() {
+                    self.closed.remove(&old);
+                }
+            }
+        }
+        // Purge the order of closed keys now and then (amortized O(1)).
+        if self.order.len() > 2 * self.diagrams.len() + 64 {
+            let diagrams = &self.diagrams;
+            self.order.retain(|k| diagrams.contains_key(k));
+        }
+        Some(d)
+    }
+
+    /// Count a connection or flow that gets no diagram, once.
+    fn leave_out(&mut self, key: Key) {
+        let highest = match key {
+            Key::Tcp(n) => (n, &mut self.left_out_tcp),
+            Key::Udp(n) => (n, &mut self.left_out_udp),
+        };
+        if highest.0 > *highest.1 {
+            *highest.1 = highest.0;
+            self.left_out += 1;
+        }
+    }
+
     /// Add what an item contributes to the diagrams.
     pub fn add(&mut self, item: &Item) -> Added<'_> {
         if let Item::Connection(sum) = item {
-            if let Some(d) = self.diagrams.get_mut(&Key::Tcp(sum.conn)) {
+            let key = Key::Tcp(sum.conn);
+            if let Some(d) = self.diagrams.get_mut(&key) {
                 let closed = sum
                     .closed_by
                     .map(|side| format!(" · closed by the {side}"))
@@ -179,6 +297,19 @@ impl Ladder {
                     sum.handshake.as_str(),
                     sum.teardown.as_str()
                 ));
+                self.ended.push_back(key);
+                if !self.keep {
+                    // Live: the rungs are drawn already; keep the states a
+                    // little for late calls, then forget the connection.
+                    while self.ended.len() > RECENT_ENDED {
+                        if let Some(k) = self.ended.pop_front() {
+                            self.close(k);
+                        }
+                    }
+                }
+            } else if !self.only.is_some_and(|n| n != sum.conn) && !self.closed.contains(&key) {
+                // A connection whose segments were all left out.
+                self.leave_out(key);
             }
             return Added::Nothing;
         }
@@ -187,19 +318,33 @@ impl Ladder {
             Item::Datagram { note, .. } => Some(Key::Udp(note.flow)),
             // Only the calls that send or that waited for the wire: the
             // others (setsockopt, the entry of recv...) would crowd it.
-            Item::Call(c) if c.ev.sends() || c.ev.waited() => c.side.and(c.conn).map(Key::Tcp),
+            Item::Call(c) if c.sends() || c.waited() => c.side.and(c.conn).map(Key::Tcp),
             _ => None,
         };
         let Some(key) = key else {
             return Added::Nothing;
         };
+        if self.only.is_some_and(|n| key != Key::Tcp(n)) || self.closed.contains(&key) {
+            return Added::Nothing;
+        }
         let new = !self.diagrams.contains_key(&key);
         if new {
+            if self.opened >= self.limit {
+                self.leave_out(key);
+                return Added::Nothing;
+            }
             let Some(d) = opener(item) else {
                 return Added::Nothing;
             };
+            self.opened += 1;
             self.diagrams.insert(key, d);
-            self.order.push(key);
+            self.order.push_back(key);
+            if !self.keep && self.diagrams.len() > LIVE_DIAGRAMS {
+                // Live, many flows that never end (UDP): forget the oldest.
+                if let Some(&oldest) = self.order.iter().find(|k| self.diagrams.contains_key(k)) {
+                    self.close(oldest);
+                }
+            }
         }
         let Some(d) = self.diagrams.get_mut(&key) else {
             return Added::Nothing;
@@ -209,8 +354,9 @@ impl Ladder {
         };
         if !self.keep {
             // Live drawing needs only the states: the model does not grow.
-        } else if d.rungs.len() < MAX_RUNGS {
+        } else if d.rungs.len() < MAX_RUNGS && self.rungs_kept < MAX_KEPT_RUNGS {
             d.rungs.push(rung.clone());
+            self.rungs_kept += 1;
         } else {
             d.dropped += 1;
         }
@@ -500,12 +646,24 @@ pub fn rung_lines(d: &Diagram, rung: &Rung, width: usize) -> (Vec<String>, Optio
     }
 }
 
+/// When a terminal ladder draws its diagrams.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LadderMode {
+    /// Each rung as it comes (a live capture).
+    Live,
+    /// Each diagram once its connection ended (a file, the ladder alone on
+    /// the output): memory stays bounded whatever the file's size.
+    Stream,
+    /// Every diagram at the end (after another view of the same output).
+    AtEnd,
+}
+
 /// Draws the ladder in a terminal.
 pub struct LadderRender<W: Write> {
     out: W,
     style: Style,
     width: usize,
-    live: bool,
+    mode: LadderMode,
     model: Ladder,
     /// The diagram drawn last (live mode), to repeat its header on a switch.
     current: Option<String>,
@@ -514,14 +672,14 @@ pub struct LadderRender<W: Write> {
 }
 
 impl<W: Write> LadderRender<W> {
-    /// `live`: draw each rung as it comes; otherwise all diagrams at the end.
-    pub fn new(out: W, style: Style, width: usize, live: bool) -> Self {
+    /// A ladder drawn in `mode`, of every connection or only of `conn`.
+    pub fn new(out: W, style: Style, width: usize, mode: LadderMode, conn: Option<u64>) -> Self {
         LadderRender {
             out,
             style,
             width,
-            live,
-            model: Ladder::new(!live),
+            mode,
+            model: Ladder::new(mode != LadderMode::Live).only(conn),
             current: None,
             summary_table: true,
         }
@@ -537,7 +695,7 @@ impl<W: Write> LadderRender<W> {
         Ok(())
     }
 
-    /// Draw one whole diagram (non-live mode, and tests).
+    /// Draw one whole diagram (non-live modes, and tests).
     pub fn draw_diagram(&mut self, d: &Diagram) -> io::Result<()> {
         let head = header_lines(d, self.width);
         writeln!(self.out)?;
@@ -558,15 +716,32 @@ impl<W: Write> LadderRender<W> {
     }
 }
 
+/// What the ladder left out, in one line (`None` when nothing was).
+pub fn left_out_line(left_out: u64) -> Option<String> {
+    (left_out > 0).then(|| {
+        format!(
+            "... and {left_out} more connections or flows not drawn: a ladder keeps the first {MAX_DIAGRAMS}, as the summary table does; --conn N draws connection N"
+        )
+    })
+}
+
 impl<W: Write> Render for LadderRender<W> {
     fn item(&mut self, item: &Item) -> io::Result<()> {
         let width = self.width;
-        let Added::Rung { diagram, rung, new } = self.model.add(item) else {
+        let added = self.model.add(item);
+        match self.mode {
+            LadderMode::AtEnd => return Ok(()),
+            LadderMode::Stream => {
+                while let Some(d) = self.model.take_ended(RECENT_ENDED) {
+                    self.draw_diagram(&d)?;
+                }
+                return Ok(());
+            }
+            LadderMode::Live => {}
+        }
+        let Added::Rung { diagram, rung, new } = added else {
             return Ok(());
         };
-        if !self.live {
-            return Ok(());
-        }
         let head = (new || self.current.as_deref() != Some(diagram.tag.as_str()))
             .then(|| header_lines(diagram, width));
         let tag = diagram.tag.clone();
@@ -582,10 +757,12 @@ impl<W: Write> Render for LadderRender<W> {
     }
 
     fn end(&mut self, end: &End) -> io::Result<()> {
-        if !self.live {
-            let diagrams: Vec<Diagram> = self.model.diagrams().cloned().collect();
-            for d in &diagrams {
-                self.draw_diagram(d)?;
+        if self.mode != LadderMode::Live {
+            for d in self.model.take_all() {
+                self.draw_diagram(&d)?;
+            }
+            if let Some(line) = left_out_line(self.model.left_out()) {
+                writeln!(self.out, "\n{line}")?;
             }
         }
         if self.summary_table {

@@ -6,16 +6,13 @@
 
 use std::borrow::Cow;
 use std::io;
-use std::sync::Arc;
 use std::time::Duration;
 
 use colored::{Color, Colorize};
 
-use crate::capture::Stats;
-use crate::events::CallEvent;
-use crate::track::{Annotation, ConnSummary, DatagramNote};
-use crate::wire::detail::Headers;
-use crate::wire::{Datagram, DecodeError, Segment};
+pub use crate::timeline::{Call, End, Item, Totals};
+use crate::timeline::{Relation, Sent};
+use crate::track::Step;
 
 pub mod json;
 pub mod ladder;
@@ -23,103 +20,6 @@ pub mod svg;
 pub mod table;
 pub mod text;
 pub mod verbose;
-
-/// One thing that happened, in time order: what the renderers draw.
-#[derive(Clone, Debug)]
-pub enum Item {
-    /// A TCP segment and what the tracker made of it.
-    Segment {
-        t: Duration,
-        seg: Segment,
-        ann: Annotation,
-        /// Every header field, when asked for (`-v`, the web view).
-        headers: Option<Arc<Headers>>,
-    },
-    /// A UDP datagram.
-    Datagram {
-        t: Duration,
-        d: Datagram,
-        note: DatagramNote,
-        /// Every header field, when asked for (`-v`, the web view).
-        headers: Option<Arc<Headers>>,
-    },
-    /// A frame that is neither TCP nor UDP (ARP, ICMP, other protocols).
-    Other {
-        t: Duration,
-        what: String,
-        /// Every header field of an IP packet, when asked for.
-        headers: Option<Arc<Headers>>,
-    },
-    /// A frame that could not be decoded (truncated or malformed).
-    Bad { t: Duration, err: DecodeError },
-    /// A socket call reported by a lab program.
-    Call(Call),
-    /// A connection ended (or the capture did): its summary.
-    Connection(ConnSummary),
-}
-
-/// A socket call, attributed to a connection when its addresses match one.
-#[derive(Clone, Debug)]
-pub struct Call {
-    pub ev: CallEvent,
-    pub conn: Option<u64>,
-    /// How it relates to the segments around it: `-> SYN`,
-    /// `returned after handshake step 3/3`. Empty when nothing matches.
-    pub relation: String,
-    /// Which column of the ladder it belongs to.
-    pub side: Option<crate::track::Side>,
-    /// The connection's (client, server) addresses, when attributed.
-    pub ends: Option<(std::net::SocketAddr, std::net::SocketAddr)>,
-}
-
-impl Item {
-    /// When it happened (realtime, since the Unix epoch).
-    pub fn t(&self) -> Duration {
-        match self {
-            Item::Segment { t, .. }
-            | Item::Datagram { t, .. }
-            | Item::Other { t, .. }
-            | Item::Bad { t, .. } => *t,
-            Item::Call(c) => c.ev.t,
-            Item::Connection(s) => s.last,
-        }
-    }
-
-    /// Every header field of the packet, when the session decoded them.
-    pub fn headers(&self) -> Option<&Headers> {
-        match self {
-            Item::Segment { headers, .. }
-            | Item::Datagram { headers, .. }
-            | Item::Other { headers, .. } => headers.as_deref(),
-            _ => None,
-        }
-    }
-}
-
-/// Counters shown at the end of a capture.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Totals {
-    pub packets: u64,
-    pub tcp: u64,
-    pub udp: u64,
-    pub other: u64,
-    pub truncated: u64,
-    pub malformed: u64,
-    pub untracked: u64,
-    pub events: u64,
-    pub events_rejected: u64,
-    /// Live captures: the kernel's counters.
-    pub kernel: Option<Stats>,
-}
-
-/// The end of a capture: every connection's summary and the counters.
-#[derive(Clone, Debug, Default)]
-pub struct End {
-    pub connections: Vec<ConnSummary>,
-    /// Connections not listed because the table is capped.
-    pub more_connections: u64,
-    pub totals: Totals,
-}
 
 /// Something that draws items as they come and a summary at the end.
 pub trait Render {
@@ -187,5 +87,39 @@ pub fn human_duration(d: Duration) -> String {
         format!("{:.1} ms", us as f64 / 1000.0)
     } else {
         format!("{:.2} s", d.as_secs_f64())
+    }
+}
+
+/// How a call relates to the segments around it, in words: `-> SYN`,
+/// `-> PSH-ACK (6 bytes)`, `returned after handshake step 3/3 (ACK)`.
+pub fn relation_text(r: &Relation) -> String {
+    match r {
+        Relation::Caused(Sent::Segment { flags, len }) if *len > 0 => {
+            format!("-> {} ({len} bytes)", flags.label())
+        }
+        Relation::Caused(Sent::Segment { flags, .. }) => format!("-> {}", flags.label()),
+        Relation::Caused(Sent::Datagram { len }) if *len > 0 => {
+            format!("-> UDP datagram ({len} bytes)")
+        }
+        Relation::Caused(Sent::Datagram { .. }) => "-> UDP datagram".to_string(),
+        Relation::ReturnedAfter(step) => format!("returned after {}", step_phrase(*step)),
+    }
+}
+
+/// What a segment did, as a call's relation names it.
+fn step_phrase(step: Step) -> &'static str {
+    match step {
+        Step::Handshake1 => "handshake step 1/3 (SYN)",
+        Step::Handshake2 => "handshake step 2/3 (SYN-ACK)",
+        Step::Handshake3 => "handshake step 3/3 (ACK)",
+        Step::Teardown1 => "teardown step 1 (FIN)",
+        Step::Teardown2 => "teardown step 2 (ACK of the FIN)",
+        Step::Teardown3 => "teardown step 3 (FIN)",
+        Step::Teardown4 => "teardown step 4 (last ACK)",
+        Step::Reset => "a reset (RST)",
+        Step::Data => "data arrived",
+        Step::Ack => "an ACK",
+        Step::Retransmission => "a retransmission",
+        Step::Other => "a segment",
     }
 }

@@ -1,6 +1,8 @@
 //! The ladder diagram as a standalone SVG file, for a projector or a report.
 //!
-//! One diagram per connection (or UDP flow), stacked; `--conn N` keeps one.
+//! One diagram per connection (or UDP flow), stacked, at most
+//! [`MAX_DIAGRAMS`](super::ladder::MAX_DIAGRAMS) of them (a last line says
+//! how many more there were); `--conn N` keeps only that one.
 //! Rungs are spaced evenly in the order they happened (on loopback the real
 //! gaps are microseconds and would draw as one line). Every segment is one
 //! `<line class="arrow ...">` element, slanted from the sender's column down
@@ -10,7 +12,7 @@ use std::fmt::Write as _;
 use std::io;
 use std::path::PathBuf;
 
-use super::ladder::{Diagram, Ladder, Rung};
+use super::ladder::{left_out_line, Diagram, Ladder, Rung};
 use super::{End, Item, Render};
 use crate::track::{Dir, Side};
 
@@ -28,6 +30,8 @@ mod geo {
     pub const FONT: f64 = 15.0;
     /// Longest call text drawn beside a column.
     pub const CALL_CHARS: usize = 36;
+    /// The line at the bottom saying what was left out.
+    pub const NOTE: f64 = 40.0;
 }
 
 const STYLE: &str = r#"<style>
@@ -88,15 +92,18 @@ fn height_of(d: &Diagram) -> f64 {
     geo::HEADER + body + geo::GAP + if d.caption.is_some() { 30.0 } else { 0.0 }
 }
 
-/// Draw diagrams into one SVG document.
-pub fn svg<'a>(diagrams: impl IntoIterator<Item = &'a Diagram>) -> String {
+/// Draw diagrams into one SVG document, with a last line saying how many
+/// connections or flows were `left_out` (none drawn when 0).
+pub fn svg<'a>(diagrams: impl IntoIterator<Item = &'a Diagram>, left_out: u64) -> String {
     use geo::*;
     let diagrams: Vec<&Diagram> = diagrams.into_iter().collect();
+    let note = left_out_line(left_out);
     let total: f64 = diagrams
         .iter()
         .map(|d| height_of(d))
         .sum::<f64>()
-        .max(120.0);
+        .max(120.0)
+        + if note.is_some() { NOTE } else { 0.0 };
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -245,6 +252,14 @@ pub fn svg<'a>(diagrams: impl IntoIterator<Item = &'a Diagram>) -> String {
         let _ = writeln!(s, "</g>");
         y0 += h;
     }
+    if let Some(note) = note {
+        let _ = writeln!(
+            s,
+            r#"<text class="caption" x="20" y="{}">{}</text>"#,
+            y0 + NOTE / 2.0,
+            xml(&note)
+        );
+    }
     s.push_str("</svg>\n");
     s
 }
@@ -262,7 +277,7 @@ impl SvgCollector {
         SvgCollector {
             path,
             conn,
-            model: Ladder::new(true),
+            model: Ladder::new(true).only(conn),
         }
     }
 }
@@ -276,7 +291,7 @@ impl Render for SvgCollector {
     fn end(&mut self, _end: &End) -> io::Result<()> {
         let doc = match self.conn {
             Some(n) => match self.model.connection(n) {
-                Some(d) => svg([d]),
+                Some(d) => svg([d], 0),
                 None => {
                     return Err(io::Error::new(
                         io::ErrorKind::NotFound,
@@ -286,7 +301,7 @@ impl Render for SvgCollector {
                     ))
                 }
             },
-            None => svg(self.model.diagrams()),
+            None => svg(self.model.diagrams(), self.model.left_out()),
         };
         std::fs::write(&self.path, doc).map_err(|e| {
             io::Error::new(

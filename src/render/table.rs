@@ -87,12 +87,18 @@ pub fn write_totals(out: &mut dyn Write, t: &Totals) -> io::Result<()> {
             t.untracked
         ));
     }
-    if t.events + t.events_rejected > 0 {
+    if t.events + t.events_rejected + t.events_dropped > 0 {
         line.push_str(&format!("; {} socket calls from lab programs", t.events));
         if t.events_rejected > 0 {
             line.push_str(&format!(
                 " ({} bad event datagrams ignored)",
                 t.events_rejected
+            ));
+        }
+        if t.events_dropped > 0 {
+            line.push_str(&format!(
+                " ({} dropped: more arrived at once than the capture keeps)",
+                t.events_dropped
             ));
         }
     }

@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use colored::Color;
 
-use super::{since, table, Call, End, Item, Render, Style};
+use super::{relation_text, since, table, Call, End, Item, Render, Style};
+use crate::escape::escape_max;
 use crate::events::Phase;
-use crate::narrate::escape_max;
 use crate::track::{Annotation, Dir, Label, Step};
 use crate::wire::{Segment, TcpOptions};
 
@@ -115,7 +115,7 @@ impl<W: Write> TextRender<W> {
     fn call(&mut self, c: &Call) -> io::Result<()> {
         let time = self.time(c.ev.t);
         let s = self.style;
-        let who = format!("{}[{}]", c.ev.prog, c.ev.pid);
+        let who = c.ev.who();
         let mut text = format!("{}()", c.ev.call);
         match c.ev.phase {
             Phase::Enter => text.push_str(" ..."),
@@ -125,9 +125,9 @@ impl<W: Write> TextRender<W> {
             }
             Phase::Return => text.push_str(" returned"),
         }
-        if !c.relation.is_empty() {
+        if let Some(r) = &c.relation {
             text.push_str("  ");
-            text.push_str(&c.relation);
+            text.push_str(&relation_text(r));
         }
         let conn = c.conn.map(|n| format!(" #{n}")).unwrap_or_default();
         writeln!(

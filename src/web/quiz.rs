@@ -12,10 +12,10 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use crate::capture::run::read_events;
-use crate::capture::session::Session;
+use crate::capture::run::{read_events, MAX_SIDECAR_EVENTS};
 use crate::capture::{Next, Source};
 use crate::render::{End, Item, Render};
+use crate::timeline::Timeline;
 use crate::track::{Annotation, Side, TcpState};
 use crate::wire::{Segment, TcpFlags};
 
@@ -273,22 +273,28 @@ impl Render for Collect {
 /// Read the segments and calls of a pcap file (and its events sidecar).
 fn collect(path: &Path, filter: Option<&str>) -> Result<Collect> {
     let mut source = Source::file(path, filter)?;
-    let mut session = Session::new(source.link_type(), std::time::Duration::ZERO);
-    for ev in read_events(path)? {
-        session.event(ev);
-    }
+    let mut timeline = Timeline::new(source.link_type(), std::time::Duration::ZERO)
+        .with_call_limit(MAX_SIDECAR_EVENTS);
+    read_events(path, |ev| {
+        timeline.event(ev, None);
+    })?;
     let mut out = Collect::default();
     loop {
         match source.next_packet()? {
             Next::Packet(p, _) => {
-                session.packet(p.t, p.data);
-                session.release(Some(session.newest()), &mut out)?;
+                timeline.packet(p.t, p.data);
+                while let Some(item) = timeline.pop(Some(timeline.newest())) {
+                    out.item(&item)?;
+                }
             }
             Next::Idle => continue,
             Next::End => break,
         }
     }
-    session.finish(None, &mut out)?;
+    timeline.close();
+    while let Some(item) = timeline.pop(None) {
+        out.item(&item)?;
+    }
     Ok(out)
 }
 

@@ -1,0 +1,346 @@
+use std::net::{SocketAddr, SocketAddrV4};
+use std::time::Duration;
+
+use super::*;
+use crate::events::{CallEvent, Phase};
+use crate::track::Step;
+use crate::wire::{build, TcpFlags};
+
+const CLIENT: &str = "127.0.0.1:40000";
+const SERVER: &str = "127.0.0.1:5000";
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+fn v4(s: &str) -> SocketAddrV4 {
+    s.parse().unwrap()
+}
+
+fn addr(s: &str) -> SocketAddr {
+    s.parse().unwrap()
+}
+
+/// An Ethernet frame carrying one TCP segment.
+fn seg(src: &str, dst: &str, seq: u32, ack: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
+    build::ethernet(&build::tcp_v4(
+        v4(src),
+        v4(dst),
+        seq,
+        ack,
+        flags,
+        100,
+        &[],
+        payload,
+    ))
+}
+
+fn event(
+    call: &str,
+    phase: Phase,
+    local: Option<&str>,
+    peer: Option<&str>,
+    t: Duration,
+) -> CallEvent {
+    CallEvent {
+        prog: "tcp_client".into(),
+        pid: 7,
+        call: call.into(),
+        phase,
+        local: local.map(addr),
+        peer: peer.map(addr),
+        result: String::new(),
+        t,
+        other_uid: None,
+    }
+}
+
+/// Everything the timeline releases until the end.
+fn drain(tl: &mut Timeline) -> Vec<Item> {
+    tl.close();
+    std::iter::from_fn(|| tl.pop(None)).collect()
+}
+
+fn calls(items: &[Item]) -> Vec<&Call> {
+    items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Call(c) => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A handshake at 10, 11, 12 ms with connect() entering at 9 ms and
+/// returning at 11.5 ms, accept() returning at 12.5 ms.
+fn handshake_with_calls() -> Timeline {
+    let mut tl = Timeline::new(LinkType::Ethernet, Duration::ZERO);
+    // Events arrive first (another door); the packets after them.
+    tl.event(
+        event("connect", Phase::Enter, None, Some(SERVER), ms(9)),
+        None,
+    );
+    tl.event(
+        event(
+            "connect",
+            Phase::Return,
+            Some(CLIENT),
+            Some(SERVER),
+            ms(11) + Duration::from_micros(500),
+        ),
+        None,
+    );
+    let mut accept = event(
+        "accept",
+        Phase::Return,
+        Some(SERVER),
+        Some(CLIENT),
+        ms(12) + Duration::from_micros(500),
+    );
+    accept.prog = "tcp_server".into();
+    accept.pid = 8;
+    tl.event(accept, None);
+    tl.packet(ms(10), &seg(CLIENT, SERVER, 100, 0, TcpFlags::SYN, b""));
+    tl.packet(
+        ms(11),
+        &seg(SERVER, CLIENT, 900, 101, TcpFlags::SYN | TcpFlags::ACK, b""),
+    );
+    tl.packet(ms(12), &seg(CLIENT, SERVER, 101, 901, TcpFlags::ACK, b""));
+    tl
+}
+
+#[test]
+fn calls_get_typed_relations_to_the_segments_around_them() {
+    let mut tl = handshake_with_calls();
+    let items = drain(&mut tl);
+    // Time order; the summaries of connections still open come last.
+    let order: Vec<Duration> = items
+        .iter()
+        .filter(|i| !matches!(i, Item::Connection(_)))
+        .map(Item::t)
+        .collect();
+    let mut sorted = order.clone();
+    sorted.sort();
+    assert_eq!(order, sorted, "items come out in time order");
+    assert!(matches!(items.last(), Some(Item::Connection(_))));
+    let c = calls(&items);
+    assert_eq!(c.len(), 3);
+    // connect() entered: it caused the SYN, and belongs to connection 1
+    // although it did not know its local address yet.
+    assert_eq!(c[0].call, SocketCall::Connect);
+    assert_eq!(
+        c[0].relation,
+        Some(Relation::Caused(Sent::Segment {
+            flags: TcpFlags(TcpFlags::SYN),
+            len: 0
+        }))
+    );
+    assert_eq!(c[0].conn, Some(1));
+    assert_eq!(c[0].side, Some(Side::Client));
+    assert_eq!(c[0].ends, Some((addr(CLIENT), addr(SERVER))));
+    // connect() returned after the SYN-ACK; accept() after step 3.
+    assert_eq!(
+        c[1].relation,
+        Some(Relation::ReturnedAfter(Step::Handshake2))
+    );
+    assert_eq!(c[2].call, SocketCall::Accept);
+    assert_eq!(
+        c[2].relation,
+        Some(Relation::ReturnedAfter(Step::Handshake3))
+    );
+    assert_eq!(c[2].side, Some(Side::Server));
+    let end = tl.end(None);
+    assert_eq!(end.totals.events, 3);
+    assert_eq!(
+        end.connections.len(),
+        1,
+        "the open connection is summarized"
+    );
+}
+
+#[test]
+fn a_call_the_timeline_does_not_know_is_kept_by_name_without_a_relation() {
+    let mut tl = Timeline::new(LinkType::Ethernet, Duration::ZERO);
+    tl.event(
+        event(
+            "frobnicate",
+            Phase::Enter,
+            Some(CLIENT),
+            Some(SERVER),
+            ms(1),
+        ),
+        None,
+    );
+    tl.packet(ms(2), &seg(CLIENT, SERVER, 100, 0, TcpFlags::SYN, b""));
+    let items = drain(&mut tl);
+    let c = calls(&items);
+    assert_eq!(c[0].call, SocketCall::Other("frobnicate".into()));
+    assert_eq!(c[0].call.name(), "frobnicate");
+    assert_eq!(
+        c[0].relation, None,
+        "only known sending calls cause segments"
+    );
+}
+
+#[test]
+fn a_call_on_a_reused_address_pair_belongs_to_the_new_connection() {
+    let mut tl = Timeline::new(LinkType::Ethernet, Duration::ZERO);
+    // Connection 1: a SYN answered by nothing, then connection 2 on the
+    // same pair with another ISN (a new connection number).
+    tl.packet(ms(1_000), &seg(CLIENT, SERVER, 100, 0, TcpFlags::SYN, b""));
+    let mut out: Vec<Item> = std::iter::from_fn(|| tl.pop(None)).collect();
+    tl.packet(
+        ms(9_000),
+        &seg(CLIENT, SERVER, 900_000, 0, TcpFlags::SYN, b""),
+    );
+    tl.event(
+        event("send", Phase::Return, Some(CLIENT), Some(SERVER), ms(9_001)),
+        None,
+    );
+    out.extend(std::iter::from_fn(|| tl.pop(None)));
+    let conns: Vec<_> = out
+        .iter()
+        .filter_map(|i| match i {
+            Item::Segment { ann, .. } => ann.conn,
+            _ => None,
+        })
+        .collect();
+    assert_eq!(conns.len(), 2);
+    assert_ne!(conns[0], conns[1], "the second SYN opens a new connection");
+    assert_eq!(calls(&out)[0].conn, Some(conns[1]));
+}
+
+#[test]
+fn items_wait_for_the_hold_and_then_come_out_in_time_order() {
+    let mut tl = Timeline::new(LinkType::Ethernet, ms(200));
+    tl.packet(ms(1_000), &seg(CLIENT, SERVER, 100, 0, TcpFlags::SYN, b""));
+    // The connect() that caused it arrives later, through the events socket.
+    tl.event(
+        event("connect", Phase::Enter, Some(CLIENT), Some(SERVER), ms(999)),
+        None,
+    );
+    assert!(tl.pop(Some(ms(1_100))).is_none(), "still within the hold");
+    let first = tl.pop(Some(ms(1_300))).unwrap();
+    assert!(
+        matches!(first, Item::Call(_)),
+        "the call comes before its SYN"
+    );
+    assert!(matches!(
+        tl.pop(Some(ms(1_300))),
+        Some(Item::Segment { .. })
+    ));
+    assert!(tl.pop(Some(ms(1_300))).is_none());
+}
+
+#[test]
+fn events_dated_far_from_the_capture_clock_are_rejected_and_counted() {
+    let mut tl = Timeline::new(LinkType::Ethernet, ms(200));
+    let now = Duration::from_secs(1_700_000_000);
+    let day = Duration::from_secs(86_400);
+    assert!(!tl.event(
+        event("send", Phase::Enter, Some(CLIENT), Some(SERVER), now + day),
+        Some(now)
+    ));
+    assert!(!tl.event(
+        event("send", Phase::Enter, Some(CLIENT), Some(SERVER), now - day),
+        Some(now)
+    ));
+    assert!(tl.event(
+        event(
+            "send",
+            Phase::Enter,
+            Some(CLIENT),
+            Some(SERVER),
+            now + ms(3)
+        ),
+        Some(now)
+    ));
+    tl.set_rejected_events(2); // two malformed datagrams, counted by the listener
+                               // A future call would otherwise hold nothing back, but it would wait
+                               // for ever: only the good one is there.
+    let items = drain(&mut tl);
+    assert_eq!(calls(&items).len(), 1);
+    let end = tl.end(None);
+    assert_eq!(end.totals.events, 1);
+    assert_eq!(end.totals.events_rejected, 4);
+}
+
+#[test]
+fn calls_over_the_cap_are_dropped_and_counted() {
+    let mut tl = Timeline::new(LinkType::Ethernet, ms(200)).with_call_limit(100);
+    let now = Duration::from_secs(1_700_000_000);
+    for i in 0..250 {
+        tl.event(
+            event(
+                "send",
+                Phase::Enter,
+                Some(CLIENT),
+                Some(SERVER),
+                now + Duration::from_micros(i),
+            ),
+            Some(now),
+        );
+    }
+    assert_eq!(tl.pending.calls(), 100);
+    let items = drain(&mut tl);
+    assert_eq!(calls(&items).len(), 100);
+    let end = tl.end(None);
+    assert_eq!(end.totals.events, 100);
+    assert_eq!(end.totals.events_dropped, 150);
+}
+
+#[test]
+fn a_sidecar_in_reverse_order_comes_out_sorted_and_attributed() {
+    // Like a `.events` file written backwards: 20,000 sends, newest first,
+    // each before one of the data segments that follow.
+    let mut tl = Timeline::new(LinkType::Ethernet, Duration::ZERO).with_call_limit(100_000);
+    let n = 20_000u32;
+    for i in (0..n).rev() {
+        let t = ms(100) + Duration::from_micros(u64::from(i) * 10);
+        tl.event(
+            event("send", Phase::Enter, Some(CLIENT), Some(SERVER), t),
+            None,
+        );
+    }
+    tl.packet(ms(50), &seg(CLIENT, SERVER, 100, 0, TcpFlags::SYN, b""));
+    tl.packet(
+        ms(99),
+        &seg(CLIENT, SERVER, 101, 0, TcpFlags::ACK | TcpFlags::PSH, b"hi"),
+    );
+    let mut items = Vec::new();
+    let mut released = |tl: &mut Timeline| {
+        let newest = tl.newest();
+        items.extend(std::iter::from_fn(|| tl.pop(Some(newest))));
+    };
+    released(&mut tl);
+    for i in 0..n {
+        let t = ms(100) + Duration::from_micros(u64::from(i) * 10 + 5);
+        tl.packet(
+            t,
+            &seg(
+                CLIENT,
+                SERVER,
+                103 + i,
+                0,
+                TcpFlags::ACK | TcpFlags::PSH,
+                b"x",
+            ),
+        );
+        released(&mut tl);
+    }
+    items.extend(drain(&mut tl));
+    let times: Vec<Duration> = items
+        .iter()
+        .filter(|i| !matches!(i, Item::Connection(_)))
+        .map(Item::t)
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "sorted by time");
+    let c = calls(&items);
+    assert_eq!(c.len(), n as usize);
+    // Each send() is followed by its own one-byte segment.
+    assert!(c.iter().all(|c| c.relation
+        == Some(Relation::Caused(Sent::Segment {
+            flags: TcpFlags(TcpFlags::ACK | TcpFlags::PSH),
+            len: 1
+        }))));
+}
