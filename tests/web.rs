@@ -83,7 +83,10 @@ impl WebCapture {
                 panic!("capture did not start: {}", stderr.lock().unwrap());
             };
             if let Some(rest) = line.strip_prefix("capture: browser view at ") {
-                url = rest.split_whitespace().next().map(str::to_string);
+                url = rest
+                    .split_whitespace()
+                    .next()
+                    .map(|u| u.trim_end_matches(':').to_string());
             }
             if line.contains("listening on") {
                 listening = true;
@@ -720,6 +723,102 @@ fn a_live_handshake_appears_in_the_page() {
     assert!(list.contains("connect()"), "the calls come too: {list}");
     drop(cap);
     let _ = std::fs::remove_file(&events);
+}
+
+/// Set inside the namespace of the read-only test: the page's address.
+const NETNS_ADDR: &str = "SOCKLAB_WEB_TEST_NETNS_ADDR";
+
+/// A network namespace of the test's own, removed when dropped.
+struct Netns(String);
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
+    }
+}
+
+fn ip(args: &[&str]) {
+    let out = Command::new("ip").args(args).output().expect("ip runs");
+    assert!(
+        out.status.success(),
+        "ip {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Bound to an address other than loopback (to share with a class), the
+/// page says it is a read-only view. The address must not be the host's:
+/// the test runs itself again inside a network namespace of its own, where
+/// capture, chromium and the address all live.
+#[test]
+fn shared_on_a_network_the_page_says_it_is_read_only() {
+    if let Some(addr) = std::env::var_os(NETNS_ADDR) {
+        let addr = addr.to_string_lossy().to_string();
+        let Some(b) = Browser::start("read_only") else {
+            panic!("chromium was there outside the namespace");
+        };
+        let web = format!("--web={addr}:0");
+        let cap = WebCapture::start(&["-r", &data("demo.pcap"), &web], None);
+        assert!(
+            cap.url.starts_with(&format!("http://{addr}:")),
+            "{}",
+            cap.url
+        );
+        assert!(cap
+            .stderr
+            .lock()
+            .unwrap()
+            .contains("read-only; anyone who can reach it sees the packets"));
+        b.goto(&cap.url);
+        let banner = b.wait_for(
+            "const r = document.getElementById('readonly'); return r.hidden ? '' : r.textContent;",
+            "the read-only banner",
+        );
+        assert!(
+            banner
+                .as_str()
+                .unwrap()
+                .starts_with("Read-only view shared with the class"),
+            "{banner}"
+        );
+        // Stepping still works: the controls are the page's own.
+        b.step_to("SYN seq 0");
+        return;
+    }
+    if !can_capture("shared_on_a_network_the_page_says_it_is_read_only") {
+        return;
+    }
+    if which("chromium").is_none() || which("chromedriver").is_none() {
+        eprintln!("skipping the read-only page: chromium and chromedriver are not installed");
+        return;
+    }
+    let ns = Netns(format!("socklab-web-{}", std::process::id()));
+    ip(&["netns", "add", &ns.0]);
+    ip(&["-n", &ns.0, "link", "set", "lo", "up"]);
+    ip(&[
+        "-n", &ns.0, "link", "add", "v0", "type", "veth", "peer", "name", "v1",
+    ]);
+    ip(&["-n", &ns.0, "addr", "add", "10.251.0.1/24", "dev", "v0"]);
+    ip(&["-n", &ns.0, "link", "set", "v0", "up"]);
+    ip(&["-n", &ns.0, "link", "set", "v1", "up"]);
+    let me = std::env::current_exe().unwrap();
+    let out = Command::new("ip")
+        .args(["netns", "exec", &ns.0])
+        .arg(me)
+        .args([
+            "--exact",
+            "shared_on_a_network_the_page_says_it_is_read_only",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(NETNS_ADDR, "10.251.0.1")
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "inside the namespace: {text}");
+    assert!(text.contains("1 passed"), "{text}");
 }
 
 #[test]

@@ -493,8 +493,7 @@ function drawLadder() {
       y += CALL;
       continue;
     }
-    const fromA = e.type === "segment" ? e.dir === "c2s" : e.src === f.a;
-    const [x1, x2] = fromA ? [LX, RX] : [RX, LX];
+    const [x1, x2] = fromSideA(e, f) ? [LX, RX] : [RX, LX];
     const cls = kindClass(e);
     const g = rung(i);
     g.append(svgEl("title", {}, eventText(e)[1]));
@@ -530,6 +529,15 @@ function drawLadder() {
   pane.append(svg);
   const cur = svg.querySelector("g.selected, g.current, g.pending");
   if (cur && cur.scrollIntoView) cur.scrollIntoView({ block: "center" });
+}
+
+/** Whether `e` goes from the ladder's left column (A) to its right one. */
+function fromSideA(e, f) {
+  if (e.type === "segment") return e.dir === "c2s";
+  if (e.type === "datagram") return e.src === f.a;
+  // An ICMP error goes back to the sender of the datagram it quotes.
+  const m = /for UDP (\S+) > (\S+)$/.exec(String(e.what));
+  return !(m && m[1] === f.a);
 }
 
 function callSide(e, f) {
