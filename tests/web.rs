@@ -65,10 +65,14 @@ impl WebCapture {
             std::thread::spawn(move || {
                 for line in BufReader::new(err).lines() {
                     let Ok(line) = line else { break };
-                    let _ = tx.send(line.clone());
-                    let mut s = stderr.lock().unwrap();
-                    s.push_str(&line);
-                    s.push('\n');
+                    // Kept before it is announced: whoever hears of a line
+                    // finds it in `stderr`.
+                    {
+                        let mut s = stderr.lock().unwrap();
+                        s.push_str(&line);
+                        s.push('\n');
+                    }
+                    let _ = tx.send(line);
                 }
             });
         }
@@ -290,7 +294,21 @@ impl Browser {
             "Emulation.setDeviceMetricsOverride",
             json!({"width": 1024, "height": 768, "deviceScaleFactor": 1, "mobile": false}),
         );
+        // Record the page's own script errors, to fail on any of them.
+        b.cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({"source": "window.__errors = []; window.addEventListener('error', e => window.__errors.push(String(e.message)));"}),
+        );
         Some(b)
+    }
+
+    /// The page's scripts threw nothing so far.
+    fn no_script_errors(&self) {
+        assert_eq!(
+            self.js("return window.__errors || []"),
+            json!([]),
+            "script errors"
+        );
     }
 
     /// One WebDriver command; returns its `value`.
@@ -524,6 +542,8 @@ fn the_page_loads_and_steps_forward_and_back_through_a_recording() {
         "return document.getElementById('b-handshake').textContent === 'Próx. handshake'",
         "the Portuguese page",
     );
+    b.step_to("SYN-ACK");
+    b.no_script_errors();
 }
 
 #[test]
@@ -576,6 +596,7 @@ fn predict_mode_scores_a_right_and_a_wrong_answer() {
     assert!(card.contains("ack number 1/2"), "{card}");
     assert!(card.contains("not quite: SYN ACK"), "{card}");
     assert!(b.text("#events li.current .text").contains("SYN-ACK"));
+    b.no_script_errors();
 }
 
 /// A TCP conversation whose payloads and socket-call results are HTML.
@@ -643,6 +664,7 @@ fn a_hostile_payload_is_shown_as_text_and_runs_nothing() {
         json!(0)
     );
     assert_eq!(b.js("return typeof window.__pwned"), json!("undefined"));
+    b.no_script_errors();
     let _ = std::fs::remove_file(&file);
     let _ = std::fs::remove_file(format!("{}.events", file.display()));
 }
@@ -858,6 +880,7 @@ fn screenshots_at_1024x768_light_and_dark() {
     b.click("b-forward");
     b.js("document.querySelector('#predict button.flag[data-flag=\"SYN\"]').click(); return 1;");
     b.screenshot(&dir.join("web-predict.png"));
+    b.no_script_errors();
     match keep {
         Some(_) => eprintln!("screenshots in {}", dir.display()),
         None => {

@@ -493,7 +493,8 @@ function drawLadder() {
       y += CALL;
       continue;
     }
-    const [x1, x2] = fromSideA(e, f) ? [LX, RX] : [RX, LX];
+    const fromA = fromSideA(e, f);
+    const [x1, x2] = fromA ? [LX, RX] : [RX, LX];
     const cls = kindClass(e);
     const g = rung(i);
     g.append(svgEl("title", {}, eventText(e)[1]));
