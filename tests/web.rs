@@ -34,6 +34,18 @@ fn tmp(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("socklab-web-{}-{name}", std::process::id()))
 }
 
+/// Files and directories a test made, removed however it ends.
+struct Scratch(Vec<PathBuf>);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        for p in &self.0 {
+            let _ = std::fs::remove_file(p);
+            let _ = std::fs::remove_dir_all(p);
+        }
+    }
+}
+
 // ------------------------------------------------------------ the capture
 
 /// `capture --web ...` running in the background, and its page's address.
@@ -634,6 +646,10 @@ fn a_hostile_payload_is_shown_as_text_and_runs_nothing() {
         return;
     };
     let file = hostile_capture();
+    let _scratch = Scratch(vec![
+        file.clone(),
+        PathBuf::from(format!("{}.events", file.display())),
+    ]);
     let cap = WebCapture::start(&["-r", &file.display().to_string(), "--web"], None);
     b.goto(&cap.url);
     b.wait_for(
@@ -665,8 +681,6 @@ fn a_hostile_payload_is_shown_as_text_and_runs_nothing() {
     );
     assert_eq!(b.js("return typeof window.__pwned"), json!("undefined"));
     b.no_script_errors();
-    let _ = std::fs::remove_file(&file);
-    let _ = std::fs::remove_file(format!("{}.events", file.display()));
 }
 
 #[test]
@@ -850,6 +864,11 @@ fn screenshots_at_1024x768_light_and_dark() {
     };
     let keep = std::env::var_os("SOCKLAB_SCREENSHOTS").map(PathBuf::from);
     let dir = keep.clone().unwrap_or_else(|| tmp("shots"));
+    let _scratch = Scratch(if keep.is_none() {
+        vec![dir.clone()]
+    } else {
+        vec![]
+    });
     std::fs::create_dir_all(&dir).unwrap();
     let cap = WebCapture::start(&["-r", &data("demo.pcap"), "--web"], None);
     for (theme, lang) in [("light", "en"), ("dark", "pt-BR")] {
@@ -881,11 +900,8 @@ fn screenshots_at_1024x768_light_and_dark() {
     b.js("document.querySelector('#predict button.flag[data-flag=\"SYN\"]').click(); return 1;");
     b.screenshot(&dir.join("web-predict.png"));
     b.no_script_errors();
-    match keep {
-        Some(_) => eprintln!("screenshots in {}", dir.display()),
-        None => {
-            let _ = std::fs::remove_dir_all(&dir);
-        }
+    if keep.is_some() {
+        eprintln!("screenshots in {}", dir.display());
     }
 }
 
