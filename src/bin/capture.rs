@@ -32,7 +32,9 @@ Examples:
   sudo capture --json -- tcp_client --message hi   # run a program under capture
   sudo capture -v --port 5000             # every header field: TTL, IP id, checksums, options
   sudo capture --web --port 5000          # the browser view for a lecture (prints its address)
-  capture -r lab3.pcap --quiz             # predict each segment, then see it: a quiz";
+  capture -r lab3.pcap --quiz             # predict each segment, then see it: a quiz
+
+  capture --private --port 5000           # no root: your own network; `capture shell` in other terminals";
 
 /// Sniff loopback and annotate each TCP segment: handshake, data, teardown,
 /// each side's TCP state, and the socket call that caused it.
@@ -54,6 +56,16 @@ struct Cli {
 enum Command {
     /// Run tcp_server and tcp_client (then udp_server and udp_client) under capture and explain everything.
     Demo(DemoArgs),
+    /// A shell (or PROGRAM) in your private network, the one `capture --private` watches: no root needed.
+    Shell {
+        /// The program to run instead of your shell, and its arguments.
+        #[arg(
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "PROGRAM"
+        )]
+        program: Vec<String>,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -136,6 +148,9 @@ struct Opts {
     /// and the state after it (answers from standard input).
     #[arg(long, requires = "read", conflicts_with_all = ["json", "ladder", "svg", "web"])]
     quiz: bool,
+    /// Capture in your private network (Linux, no root needed); `capture shell` works in it from other terminals.
+    #[arg(long, conflicts_with = "read")]
+    private: bool,
     /// A BPF filter in tcpdump's syntax, e.g. `tcp port 5000`.
     #[arg(value_name = "FILTER")]
     filter: Vec<String>,
@@ -199,8 +214,16 @@ fn run(cli: Cli) -> Result<()> {
             )
             .map(|_score| ())
         }
+        Some(Command::Shell { program }) => {
+            std::process::exit(socklab::userns::private_shell(&program)?);
+        }
         None => {
             let o = cli.opts;
+            // The browser view's port is bound in this machine's network,
+            // before a private one is entered, so that its browsers reach it.
+            let view = o.web.map(|addr| bind_web(addr, &o)).transpose()?;
+            // First, while single-threaded: the private network, if asked.
+            let _private = socklab::userns::for_capture(o.private)?;
             let children = (!o.program.is_empty()).then(|| Children::program(o.program.clone()));
             let opts = Options {
                 interface: o
@@ -230,10 +253,10 @@ fn run(cli: Cli) -> Result<()> {
                 },
                 web: None,
             };
-            let Some(addr) = o.web else {
+            let Some(mut view) = view else {
                 return run::run(&opts, children).map(|_| ());
             };
-            let view = start_web(addr, &opts)?;
+            serve_web(&mut view)?;
             let opts = Options {
                 web: Some(view.feed()),
                 ..opts
@@ -257,17 +280,25 @@ fn web_addr(given: &str) -> Result<std::net::SocketAddr, String> {
     web::parse_addr(given).map_err(|e| e.to_string())
 }
 
-/// Serve the browser view and say where.
-fn start_web(addr: std::net::SocketAddr, opts: &Options) -> Result<Web> {
-    let view = Web::start(web::Config {
+/// Bind the browser view's address.
+fn bind_web(addr: std::net::SocketAddr, o: &Opts) -> Result<Web> {
+    Ok(Web::bind(web::Config {
         addr,
         lang: "en".into(),
-        live: opts.read.is_none(),
-        source: match &opts.read {
+        live: o.read.is_none(),
+        source: match &o.read {
             Some(p) => p.display().to_string(),
-            None => opts.interface.clone(),
+            None => o
+                .interface
+                .clone()
+                .unwrap_or_else(|| capture::default_interface().to_string()),
         },
-    })?;
+    })?)
+}
+
+/// Serve the browser view and say where.
+fn serve_web(view: &mut Web) -> Result<()> {
+    view.serve()?;
     if view.read_only() {
         eprintln!(
             "capture: browser view at {}: shared with the network, read-only; anyone who can reach it sees the packets, payloads included",
@@ -279,7 +310,7 @@ fn start_web(addr: std::net::SocketAddr, opts: &Options) -> Result<Web> {
             view.url()
         );
     }
-    Ok(view)
+    Ok(())
 }
 
 fn style(choice: ColorChoice) -> Style {

@@ -2,8 +2,8 @@
 //! packets like a simulation (Packet Tracer's simulation mode, with real
 //! segments and the socket calls that caused them).
 //!
-//! - [`Web::start`] binds the address (127.0.0.1 and a free port unless
-//!   told otherwise) and serves, from a thread, the page and a Server-Sent
+//! - [`Web::bind`] binds the address (127.0.0.1 and a free port unless
+//!   told otherwise) and [`Web::serve`] serves, from a thread, the page and a Server-Sent
 //!   Events stream ([`http`]).
 //! - [`WebRender`] is one more renderer in the capture loop: it writes the
 //!   same JSON objects as `--json -v` (segments with their `headers`,
@@ -125,11 +125,13 @@ impl Site {
     }
 }
 
-/// A running browser view.
+/// A browser view: its address bound, served once [`Web::serve`] is called.
 pub struct Web {
     hub: Arc<hub::Hub>,
     addr: SocketAddr,
     site: Arc<Site>,
+    /// The bound socket, until the server thread takes it.
+    listener: Option<TcpListener>,
 }
 
 /// The capture loop's handle on the history (cheap to clone).
@@ -150,8 +152,10 @@ impl Feed {
 }
 
 impl Web {
-    /// Bind `cfg.addr` and serve from a thread.
-    pub fn start(cfg: Config) -> Result<Web, WebError> {
+    /// Bind `cfg.addr` (no thread yet: a process about to enter a private
+    /// network must still be single-threaded, and a socket bound now stays
+    /// reachable from this machine's browsers after it does).
+    pub fn bind(cfg: Config) -> Result<Web, WebError> {
         let listener = TcpListener::bind(cfg.addr).map_err(|source| WebError::Bind {
             addr: cfg.addr,
             source,
@@ -168,18 +172,28 @@ impl Web {
             loopback: addr.ip().to_canonical().is_loopback(),
             bound: addr,
         });
-        let hub = Arc::new(hub::Hub::default());
-        {
-            let (site, hub) = (site.clone(), hub.clone());
-            std::thread::Builder::new()
-                .name("web".into())
-                .spawn(move || http::serve(listener, site, hub))
-                .map_err(|source| WebError::Bind {
-                    addr: cfg.addr,
-                    source,
-                })?;
-        }
-        Ok(Web { hub, addr, site })
+        Ok(Web {
+            hub: Arc::new(hub::Hub::default()),
+            addr,
+            site,
+            listener: Some(listener),
+        })
+    }
+
+    /// Serve the page and its event stream from a thread.
+    pub fn serve(&mut self) -> Result<(), WebError> {
+        let Some(listener) = self.listener.take() else {
+            return Ok(());
+        };
+        let (site, hub) = (self.site.clone(), self.hub.clone());
+        std::thread::Builder::new()
+            .name("web".into())
+            .spawn(move || http::serve(listener, site, hub))
+            .map_err(|source| WebError::Bind {
+                addr: self.addr,
+                source,
+            })?;
+        Ok(())
     }
 
     /// The address actually bound (the free port chosen).
