@@ -10,6 +10,7 @@ mod support;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -271,8 +272,11 @@ impl Browser {
         let profile = tmp(&format!("chromium-{test}"));
         let _ = std::fs::remove_dir_all(&profile);
         std::fs::create_dir_all(&profile).unwrap();
+        // A process group of its own: chromium and its helpers are in it,
+        // so that a test that fails half-way still ends all of them.
         let driver = Command::new(driver)
             .arg(format!("--port={port}"))
+            .process_group(0)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -458,7 +462,9 @@ impl Drop for Browser {
                 self.call("DELETE", &format!("/session/{}", self.session), None)
             }));
         }
-        let _ = self.driver.kill();
+        // The driver's group: chromedriver, chromium and chromium's helpers.
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.driver.wait();
         let _ = std::fs::remove_dir_all(&self.profile);
     }
