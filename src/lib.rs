@@ -16,8 +16,9 @@
 //! | [`experiment`] | the TCP vs UDP loss and timing experiment                        | I/O   |
 //! | [`events`]  | the datagram a lab program sends to `capture` for every call          | I/O   |
 //! | [`wire`]    | bytes to `Segment` / `Datagram`: link, IP and transport decoding     | yes   |
-//! | [`track`]   | connections, TCP state per endpoint, handshake and teardown           | yes   |
+//! | [`track`]   | connections, TCP state per endpoint, handshake and teardown: typed facts | yes   |
 //! | [`timeline`] | segments and socket calls merged in time order, calls attributed, typed relations | yes |
+//! | [`i18n`]    | facts into sentences (English): the only prose about a capture        | yes   |
 //! | [`render`]  | text, JSON, tables, ladder and SVG: everything a person sees          | yes   |
 //! | [`capture`] | the libpcap source and pcap writer, privileges, the bounded loop      | I/O   |
 //! | [`web`]     | `capture --web`: the page that steps through packets, and `--quiz`    | I/O   |
@@ -30,6 +31,7 @@ pub mod cli;
 pub mod escape;
 pub mod events;
 pub mod experiment;
+pub mod i18n;
 pub mod lab;
 #[cfg(target_os = "linux")]
 pub mod link;

@@ -30,7 +30,7 @@ use crate::render::json::JsonRender;
 use crate::render::ladder::{LadderMode, LadderRender};
 use crate::render::svg::SvgCollector;
 use crate::render::text::TextRender;
-use crate::render::verbose::{Detail, SharedOut, VerboseRender, KEEP_FOR_HEADERS};
+use crate::render::verbose::{Detail, VerboseLines, KEEP_FOR_HEADERS};
 use crate::render::{End, Item, Render, Style};
 use crate::timeline::Timeline;
 
@@ -256,17 +256,14 @@ fn renderers(opts: &Options, live: bool, output: &Output) -> Vec<Box<dyn Render>
             mode,
             opts.conn,
         )));
-    } else if opts.detail.any() {
-        // The header lines go right after each packet's own lines, on the same stream.
-        let shared = SharedOut::new(output.handle());
-        out.push(Box::new(TextRender::new(shared.clone(), opts.style)));
-        out.push(Box::new(VerboseRender::new(
-            shared,
-            opts.detail,
-            opts.width,
-        )));
     } else {
-        out.push(Box::new(TextRender::new(output.handle(), opts.style)));
+        let mut text = TextRender::new(output.handle(), opts.style);
+        if opts.detail.any() {
+            // Each packet's header lines right after its own.
+            let mut lines = VerboseLines::new(opts.detail, opts.width);
+            text.after_item = Some(Box::new(move |item| lines.lines(item)));
+        }
+        out.push(Box::new(text));
     }
     if let Some(path) = &opts.svg {
         out.push(Box::new(SvgCollector::new(path.clone(), opts.conn)));
@@ -993,7 +990,6 @@ fn main_loop(
             }
             let now = events::now();
             sink.release(Some(now))?;
-            sink.timeline.expire(now);
             sink.render.flush()?;
             if let Some(w) = sink.writer.as_mut() {
                 w.flush().map_err(io::Error::other)?;

@@ -16,6 +16,7 @@ use crate::track::Step;
 
 pub mod json;
 pub mod ladder;
+pub mod settle;
 pub mod svg;
 pub mod table;
 pub mod text;

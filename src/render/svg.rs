@@ -14,6 +14,7 @@ use std::path::PathBuf;
 
 use super::ladder::{left_out_line, Diagram, Ladder, Rung};
 use super::{End, Item, Render};
+use crate::i18n::en;
 use crate::track::{Dir, Side};
 
 /// Drawing geometry, in SVG user units (pixels).
@@ -167,15 +168,17 @@ pub fn svg<'a>(diagrams: impl IntoIterator<Item = &'a Diagram>, left_out: u64) -
         if let Some((l, r)) = d.initial {
             let _ = writeln!(
                 s,
-                r#"<text class="state" x="{}" y="{}" text-anchor="end">{l}</text>"#,
+                r#"<text class="state" x="{}" y="{}" text-anchor="end">{}</text>"#,
                 LEFT_X - 8.0,
-                y0 + 54.0
+                y0 + 54.0,
+                en::state(l)
             );
             let _ = writeln!(
                 s,
-                r#"<text class="state" x="{}" y="{}">{r}</text>"#,
+                r#"<text class="state" x="{}" y="{}">{}</text>"#,
                 RIGHT_X + 8.0,
-                y0 + 54.0
+                y0 + 54.0,
+                en::state(r)
             );
         }
         let mut y = y0 + HEADER;
@@ -232,10 +235,10 @@ pub fn svg<'a>(diagrams: impl IntoIterator<Item = &'a Diagram>, left_out: u64) -
                         )
                     };
                     if let Some(st) = sender_state {
-                        let _ = writeln!(s, "{}", side_text(x1, ya, &st.to_string(), x1 < x2));
+                        let _ = writeln!(s, "{}", side_text(x1, ya, en::state(*st), x1 < x2));
                     }
                     if let Some(st) = receiver_state {
-                        let _ = writeln!(s, "{}", side_text(x2, yb, &st.to_string(), x2 < x1));
+                        let _ = writeln!(s, "{}", side_text(x2, yb, en::state(*st), x2 < x1));
                     }
                     y += RUNG;
                 }

@@ -29,6 +29,8 @@ pub fn write_summary(out: &mut dyn Write, end: &End, style: Style) -> io::Result
         "segments c→s/s→c",
         "bytes c→s/s→c",
         "handshake RTT",
+        "retrans.",
+        "dup ACKs",
     ]);
     for s in &end.connections {
         let closed = match s.closed_by {
@@ -56,6 +58,8 @@ pub fn write_summary(out: &mut dyn Write, end: &End, style: Style) -> io::Result
                     .map(human_duration)
                     .unwrap_or_else(|| "-".into()),
             ),
+            Cell::new(s.retransmissions).set_alignment(CellAlignment::Right),
+            Cell::new(s.dup_acks).set_alignment(CellAlignment::Right),
         ]);
     }
     writeln!(out, "{t}")?;
@@ -104,4 +108,61 @@ pub fn write_totals(out: &mut dyn Write, t: &Totals) -> io::Result<()> {
     }
     writeln!(out, "{line}")?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::track::{ConnSummary, Handshake, Teardown};
+    use std::time::Duration;
+
+    #[test]
+    fn each_row_shows_retransmissions_and_duplicate_acks() {
+        let end = End {
+            connections: vec![ConnSummary {
+                conn: 1,
+                client: "127.0.0.1:40000".parse().unwrap(),
+                server: "127.0.0.1:5000".parse().unwrap(),
+                handshake: Handshake::Complete,
+                teardown: Teardown::FourWay,
+                closed_by: Some(Side::Client),
+                half_close: false,
+                first: Duration::ZERO,
+                last: Duration::from_millis(3),
+                segments: 40,
+                segments_c2s: 25,
+                segments_s2c: 15,
+                bytes_c2s: 20_000,
+                bytes_s2c: 0,
+                handshake_rtt: None,
+                retransmissions: 4,
+                dup_acks: 7,
+                out_of_order: 0,
+                syn_options: None,
+                synack_options: None,
+            }],
+            ..End::default()
+        };
+        let mut out = Vec::new();
+        write_summary(&mut out, &end, Style::default()).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let header = text.lines().nth(1).unwrap();
+        assert!(
+            header.contains("retrans.") && header.contains("dup ACKs"),
+            "{text}"
+        );
+        let row: Vec<&str> = text
+            .lines()
+            .nth(3)
+            .unwrap()
+            .split('┆')
+            .map(str::trim)
+            .collect();
+        assert_eq!(row[row.len() - 2], "4", "{text}");
+        assert_eq!(
+            row[row.len() - 1].trim_end_matches('│').trim(),
+            "7",
+            "{text}"
+        );
+    }
 }

@@ -20,10 +20,9 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::io::{self, Write};
 
 use super::json::push_str;
-use super::{End, Item, Render};
+use super::Item;
 use crate::track::Dir;
 use crate::wire::detail::{
     Checksum, Headers, Icmp, Ip, Ipv4, Ipv6, Tcp, TcpOption, Transport, Udp,
@@ -562,68 +561,37 @@ pub fn text(
 }
 
 /// `-v`, `-vv`, `-x`, `-X` in the text view: the header lines of each
-/// packet, written after the text renderer's own lines for it (both write
-/// to the same [`super::text::TextRender`] output; see `SharedOut`).
-pub struct VerboseRender<W: Write> {
-    out: W,
+/// packet, which the text renderer writes right after the packet's own
+/// lines ([`super::text::TextRender::after_item`]), in its order.
+pub struct VerboseLines {
     detail: Detail,
     width: usize,
     scales: WindowScales,
 }
 
-impl<W: Write> VerboseRender<W> {
-    /// A renderer writing to `out` for a `width`-column screen.
-    pub fn new(out: W, detail: Detail, width: usize) -> Self {
-        VerboseRender {
-            out,
+impl VerboseLines {
+    /// Lines for a `width`-column screen.
+    pub fn new(detail: Detail, width: usize) -> Self {
+        VerboseLines {
             detail,
             width,
             scales: WindowScales::default(),
         }
     }
-}
 
-impl<W: Write> Render for VerboseRender<W> {
-    fn item(&mut self, item: &Item) -> io::Result<()> {
+    /// The header lines of `item` (none for items without headers). Every
+    /// item must come through here, in order: the handshake's SYNs give the
+    /// window scale of the segments after them.
+    pub fn lines(&mut self, item: &Item) -> String {
         let scale = self.scales.observe(item);
         let Some(h) = item.headers() else {
-            return Ok(());
+            return String::new();
         };
         let rel = match item {
             Item::Segment { ann, .. } if ann.conn.is_some() => Some((ann.rel_seq, ann.rel_ack)),
             _ => None,
         };
-        self.out
-            .write_all(text(h, scale, rel, self.detail, self.width).as_bytes())
-    }
-
-    fn end(&mut self, _end: &End) -> io::Result<()> {
-        self.out.flush()
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.out.flush()
-    }
-}
-
-/// A writer shared by two renderers that must interleave their lines in
-/// item order on one stream (the text view and its `-v` lines).
-#[derive(Clone)]
-pub struct SharedOut(pub std::rc::Rc<std::cell::RefCell<Box<dyn Write>>>);
-
-impl SharedOut {
-    /// Share `out`.
-    pub fn new(out: impl Write + 'static) -> Self {
-        SharedOut(std::rc::Rc::new(std::cell::RefCell::new(Box::new(out))))
-    }
-}
-
-impl Write for SharedOut {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.borrow_mut().write(buf)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.0.borrow_mut().flush()
+        text(h, scale, rel, self.detail, self.width)
     }
 }
 

@@ -30,8 +30,8 @@ use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::events::CallEvent;
-use crate::track::{ConnSummary, Side, TrackConfig, Tracker};
+use crate::events::{CallEvent, Phase};
+use crate::track::{ConnSummary, EnteredCall, Side, TrackConfig, Tracker};
 use crate::wire::{self, DecodeError, LinkType, Packet};
 
 pub use item::{Call, End, Item, Relation, Sent, SocketCall, Stats, Totals};
@@ -177,6 +177,13 @@ impl Timeline {
             return false;
         }
         self.totals.events += 1;
+        // A close() entered tells the tracker what the wire cannot yet show
+        // (the closer is in FIN-WAIT-1 even while its FIN is still queued).
+        if let (Phase::Enter, Some(call), Some(local), Some(peer)) =
+            (ev.phase, EnteredCall::named(&ev.call), ev.local, ev.peer)
+        {
+            self.tracker.call_entered(local, peer, call, ev.t);
+        }
         self.pending.push_call(Call::new(ev));
         true
     }
@@ -218,12 +225,6 @@ impl Timeline {
         };
         self.prepare(&mut item);
         Some(item)
-    }
-
-    /// Free the connections whose linger time has passed, by the clock
-    /// (live captures call this when idle, when no packet moves time on).
-    pub fn expire(&mut self, now: Duration) {
-        self.tracker.expire(now);
     }
 
     /// The newest timestamp seen on a packet (for releasing file captures).
