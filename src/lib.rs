@@ -21,6 +21,7 @@
 //! | [`i18n`]    | facts into sentences (English): the only prose about a capture        | yes   |
 //! | [`render`]  | text, JSON, tables, ladder and SVG: everything a person sees          | yes   |
 //! | [`capture`] | the libpcap source and pcap writer, privileges, the bounded loop      | I/O   |
+//! | [`web`]     | `capture --web`: the page that steps through packets, and `--quiz`    | I/O   |
 //! | [`sys`]     | the few libc calls no safe crate offers (the only `unsafe`)           | I/O   |
 #![deny(unsafe_code)]
 
@@ -44,4 +45,5 @@ pub mod timeline;
 pub mod track;
 #[cfg(target_os = "linux")]
 pub mod userns;
+pub mod web;
 pub mod wire;

@@ -32,6 +32,8 @@ const PREVIEW_CHARS: usize = 64;
 pub struct JsonRender<W: Write> {
     out: W,
     line: String,
+    /// `-v`: every header field under `headers` (see `verbose::headers_json`).
+    headers: Option<super::verbose::HeadersJson>,
     /// Lines held until the wire settles the states they show.
     settle: Settle,
 }
@@ -42,8 +44,15 @@ impl<W: Write> JsonRender<W> {
         JsonRender {
             out,
             line: String::with_capacity(512),
+            headers: None,
             settle: Settle::default(),
         }
+    }
+
+    /// Add a `headers` object to each packet that carries them (`-v`).
+    pub fn with_headers(mut self) -> Self {
+        self.headers = Some(super::verbose::HeadersJson::default());
+        self
     }
 }
 
@@ -253,6 +262,9 @@ impl<W: Write> JsonRender<W> {
                 b.push('}');
             }
             Item::Connection(s) => connection(b, s),
+        }
+        if let Some(h) = self.headers.as_mut() {
+            h.append(b, item);
         }
         b.push('\n');
         self.out.write_all(b.as_bytes())

@@ -20,6 +20,7 @@ pub mod settle;
 pub mod svg;
 pub mod table;
 pub mod text;
+pub mod verbose;
 
 /// Something that draws items as they come and a summary at the end.
 pub trait Render {

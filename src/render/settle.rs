@@ -154,6 +154,7 @@ pub(super) mod testing {
                     t,
                     seg: seg.clone(),
                     ann,
+                    headers: None,
                 }
             })
             .collect()

@@ -36,7 +36,12 @@ pub struct TextRender<W: Write> {
     settle: Settle,
     /// Print the end-of-capture table (off for `--ladder`, which prints its own).
     pub summary_table: bool,
+    /// More lines after each item's own (`-v`: its header fields).
+    pub after_item: Option<AfterItem>,
 }
+
+/// What [`TextRender::after_item`] holds: the lines to add after an item's.
+pub type AfterItem = Box<dyn FnMut(&Item) -> String>;
 
 impl<W: Write> TextRender<W> {
     /// A renderer writing to `out`.
@@ -47,6 +52,7 @@ impl<W: Write> TextRender<W> {
             start: None,
             settle: Settle::default(),
             summary_table: true,
+            after_item: None,
         }
     }
 
@@ -190,12 +196,21 @@ fn flag_color(ann: &Annotation) -> Color {
 }
 
 impl<W: Write> TextRender<W> {
-    /// Draw one item now (it has left the [`Settle`] queue).
+    /// Draw one item now (it has left the [`Settle`] queue), and what
+    /// [`TextRender::after_item`] adds to it.
     fn draw(&mut self, item: &Item, unsettled: Option<&Inferred>) -> io::Result<()> {
+        self.draw_own(item, unsettled)?;
+        if let Some(more) = self.after_item.as_mut() {
+            self.out.write_all(more(item).as_bytes())?;
+        }
+        Ok(())
+    }
+
+    fn draw_own(&mut self, item: &Item, unsettled: Option<&Inferred>) -> io::Result<()> {
         let s = self.style;
         match item {
-            Item::Segment { t, seg, ann } => self.segment(*t, seg, ann, unsettled),
-            Item::Datagram { t, d, note } => {
+            Item::Segment { t, seg, ann, .. } => self.segment(*t, seg, ann, unsettled),
+            Item::Datagram { t, d, note, .. } => {
                 let time = self.time(*t);
                 let mut line = format!(
                     "{time} {} {} {} {}  len {}",
@@ -220,7 +235,7 @@ impl<W: Write> TextRender<W> {
                     en::udp(&note.note)
                 )
             }
-            Item::Other { t, what } => {
+            Item::Other { t, what, .. } => {
                 let time = self.time(*t);
                 writeln!(self.out, "{time} {} {what}", s.dim("other"))
             }

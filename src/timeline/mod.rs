@@ -75,6 +75,9 @@ pub struct Timeline {
     /// What the latest released segment of each connection did.
     last_step: HashMap<u64, crate::track::Step>,
     newest: Duration,
+    /// Decode every header field too, keeping this many bytes of each
+    /// packet for hex dumps (`-v`, `-x`, the web view); `None`: don't.
+    pub headers: Option<usize>,
 }
 
 impl Timeline {
@@ -96,6 +99,7 @@ impl Timeline {
             ended: VecDeque::new(),
             last_step: HashMap::new(),
             newest: Duration::ZERO,
+            headers: None,
         }
     }
 
@@ -109,6 +113,10 @@ impl Timeline {
     pub fn packet(&mut self, t: Duration, data: &[u8]) {
         self.totals.packets += 1;
         self.newest = self.newest.max(t);
+        let headers = self
+            .headers
+            .and_then(|keep| wire::detail::decode(self.link, data, keep))
+            .map(std::sync::Arc::new);
         let item = match wire::decode(self.link, data) {
             Ok(Packet::Tcp(seg)) => {
                 self.totals.tcp += 1;
@@ -116,16 +124,26 @@ impl Timeline {
                 if ann.conn.is_none() {
                     self.totals.untracked += 1;
                 }
-                Item::Segment { t, seg, ann }
+                Item::Segment {
+                    t,
+                    seg,
+                    ann,
+                    headers,
+                }
             }
             Ok(Packet::Udp(d)) => {
                 self.totals.udp += 1;
                 let note = self.tracker.on_datagram(t, &d);
-                Item::Datagram { t, d, note }
+                Item::Datagram {
+                    t,
+                    d,
+                    note,
+                    headers,
+                }
             }
             Ok(Packet::Other(what)) => {
                 self.totals.other += 1;
-                Item::Other { t, what }
+                Item::Other { t, what, headers }
             }
             Err(err) => {
                 match err {
