@@ -15,6 +15,7 @@
 //! | [`track`]   | connections, TCP state per endpoint, handshake and teardown           | yes   |
 //! | [`render`]  | text, JSON, tables, ladder and SVG: everything a person sees          | yes   |
 //! | [`capture`] | the libpcap source and pcap writer, privileges                        | I/O   |
+//! | [`kernel`]  | any program's socket calls and the kernel's TCP states, from tracefs  | I/O   |
 //! | [`sys`]     | the few libc calls no safe crate offers (the only `unsafe`)           | I/O   |
 #![deny(unsafe_code)]
 
@@ -23,6 +24,7 @@ pub mod chat;
 pub mod cli;
 pub mod events;
 pub mod experiment;
+pub mod kernel;
 pub mod narrate;
 pub mod net;
 pub mod netns;
