@@ -94,6 +94,14 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
     };
+    // Before the ready line: whoever waits for it may signal us at once.
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        if let Err(e) = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst)) {
+            eprintln!("ktrace: note: Ctrl-C will not stop cleanly: {e}");
+        }
+    }
     let st = tracer.status().clone();
     if let Some((uid, gid)) = drop_to {
         if let Err(e) = socklab::sys::drop_privileges(uid, gid) {
@@ -114,13 +122,6 @@ fn main() -> ExitCode {
     let _ = writeln!(out, "{ready}");
     let _ = out.flush();
 
-    let stop = Arc::new(AtomicBool::new(false));
-    {
-        let stop = stop.clone();
-        if let Err(e) = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst)) {
-            eprintln!("ktrace: note: Ctrl-C will not stop cleanly: {e}");
-        }
-    }
     let mut child = None;
     if let Some((prog, rest)) = args.program.split_first() {
         // The program's output goes to stderr: stdout is the JSON stream.

@@ -131,6 +131,16 @@ impl InstanceName {
     }
 }
 
+/// Whether a directory is still there: `None` when we may not look (after
+/// root was given back).
+pub fn dir_present(p: &Path) -> Option<bool> {
+    match std::fs::symlink_metadata(p) {
+        Ok(_) => Some(true),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Some(false),
+        Err(_) => None,
+    }
+}
+
 /// Remove the instances left by socklab processes that are gone. Returns
 /// their names.
 pub fn remove_stale(root: &Path) -> Vec<String> {
@@ -206,6 +216,9 @@ for d in "$@"; do
     rmdir "$d" 2>/dev/null || sleep 0.1
     i=$((i+1))
   done
+done
+for d in "$@"; do
+  if [ -d "$d" ]; then exit 1; fi
 done"#;
 
 impl Cleaner {
@@ -233,10 +246,11 @@ impl Cleaner {
         self.child.id()
     }
 
-    /// Let it clean up now and wait until it has.
-    pub fn finish(mut self) {
+    /// Let it clean up now and wait until it has. True if every directory
+    /// is gone.
+    pub fn finish(mut self) -> bool {
         drop(self.stdin.take());
-        let _ = self.child.wait();
+        self.child.wait().is_ok_and(|s| s.success())
     }
 }
 

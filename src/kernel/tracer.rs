@@ -20,8 +20,8 @@ use super::join::Joiner;
 use super::procfs::ProcTable;
 use super::reader::{CpuPipe, Reader, ReaderEnd, TraceClock};
 use super::tracefs::{
-    find_root, open_nonblocking, read_value, remove_stale, start_time, write_once, write_value,
-    Cleaner, InstanceName,
+    dir_present, find_root, open_nonblocking, read_value, remove_stale, start_time, write_once,
+    write_value, Cleaner, InstanceName,
 };
 use super::{Config, CpuLoss, Follow, KernelFact, Report, Status, Unavailable};
 use crate::sys::Clock;
@@ -388,13 +388,10 @@ impl Tracer {
     }
 
     fn remove_instances(&mut self) -> bool {
-        let mut left: Vec<&PathBuf> = Vec::new();
         for d in &self.dirs {
             // EBUSY while the kernel finishes closing a pipe: try again.
-            let mut ok = false;
             for _ in 0..20 {
-                if std::fs::remove_dir(d).is_ok() || !d.exists() {
-                    ok = true;
+                if std::fs::remove_dir(d).is_ok() || dir_present(d) == Some(false) {
                     break;
                 }
                 if !crate::sys::is_root() {
@@ -402,15 +399,16 @@ impl Tracer {
                 }
                 std::thread::sleep(Duration::from_millis(10));
             }
-            if !ok {
-                left.push(d);
-            }
         }
-        // Root given back, or still busy: the helper (still root) does it.
-        if let Some(c) = self.cleaner.take() {
-            c.finish();
+        // Root given back, or still busy: the helper (still root) does it,
+        // and says whether it could.
+        let helper_ok = self.cleaner.take().map(Cleaner::finish);
+        let seen: Vec<Option<bool>> = self.dirs.iter().map(|d| dir_present(d)).collect();
+        if seen.iter().all(|s| *s == Some(false)) {
+            return true;
         }
-        self.dirs.iter().all(|d| !d.exists())
+        // Where we may not look, the helper's word is all we have.
+        seen.iter().all(|s| *s != Some(true)) && helper_ok == Some(true)
     }
 }
 
