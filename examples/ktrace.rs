@@ -11,7 +11,8 @@
 //! ```
 //!
 //! The first line is `{"type":"ready",...}` (the instances, the clock, the
-//! cleanup helper's pid), the last `{"type":"report",...}` (what the kernel
+//! cleanup helper's pid), then `{"type":"started","pid":N}` for a program
+//! run after `--`, and the last `{"type":"report",...}` (what the kernel
 //! lost, whether the instances were removed). Without tracefs or root it
 //! prints `{"type":"unavailable",...}` and the reason, and exits 0.
 
@@ -130,7 +131,11 @@ fn main() -> ExitCode {
             Err(_) => Stdio::null(),
         };
         match Command::new(prog).args(rest).stdout(stdout).spawn() {
-            Ok(c) => child = Some(c),
+            Ok(c) => {
+                let _ = writeln!(out, "{}", json!({"type": "started", "pid": c.id()}));
+                let _ = out.flush();
+                child = Some(c);
+            }
             Err(e) => {
                 eprintln!("ktrace: cannot run {prog}: {e}");
                 tracer.stop();

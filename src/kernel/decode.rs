@@ -230,8 +230,9 @@ pub enum Ev {
         state: Option<i32>,
         tuple: Option<Tuple>,
     },
-    /// `sched_process_exec`: the program of `pid` changed.
-    Exec { pid: u32 },
+    /// `sched_process_exec`: `pid` now runs the program file `filename`
+    /// (untrusted, bounded to [`MAX_FILENAME`] bytes).
+    Exec { pid: u32, filename: String },
 }
 
 /// A record with the fields every event has.
@@ -315,6 +316,7 @@ enum Layout {
     },
     Exec {
         pid: Field,
+        filename: Option<Field>,
     },
 }
 
@@ -436,7 +438,13 @@ impl Decoder {
                 sk: word("skaddr")?,
                 ports: Ports::from(f)?,
             },
-            Wanted::Exec => Layout::Exec { pid: int("pid")? },
+            Wanted::Exec => Layout::Exec {
+                pid: int("pid")?,
+                filename: f
+                    .field("filename")
+                    .filter(|x| x.data_loc && x.size == 4)
+                    .cloned(),
+            },
         };
         let flags = f.sized("common_flags", 1)?;
         let pid = f.sized("common_pid", 4)?;
@@ -481,7 +489,10 @@ impl Decoder {
                 fields.push(sk);
                 fields.extend(ports.fields());
             }
-            Layout::Exec { pid } => fields.push(pid),
+            Layout::Exec { pid, filename } => {
+                fields.push(pid);
+                fields.extend(filename.iter());
+            }
         }
         let min_len = fields.iter().map(|f| f.offset + f.size).max().unwrap_or(0);
         Ok(Decoder {
@@ -576,8 +587,12 @@ impl Decoder {
                 state: None,
                 tuple: Some(ports.tuple(d)),
             },
-            Layout::Exec { pid } => Ev::Exec {
+            Layout::Exec { pid, filename } => Ev::Exec {
                 pid: uint(d, pid) as u32,
+                filename: filename
+                    .as_ref()
+                    .map(|f| data_loc_str(d, f))
+                    .unwrap_or_default(),
             },
         };
         Ok(Decoded {
@@ -586,6 +601,21 @@ impl Decoder {
             ev,
         })
     }
+}
+
+/// Longest exec file name kept.
+pub const MAX_FILENAME: usize = 256;
+
+/// A `__data_loc` string: the u32 field holds its length (high half) and
+/// its offset in the record (low half). Checked against the record.
+fn data_loc_str(d: &[u8], f: &Field) -> String {
+    let loc = uint(d, f) as u32;
+    let (off, len) = ((loc & 0xffff) as usize, (loc >> 16) as usize);
+    let Some(b) = d.get(off..off.saturating_add(len)) else {
+        return String::new();
+    };
+    let b = b.split(|&c| c == 0).next().unwrap_or(&[]);
+    String::from_utf8_lossy(&b[..b.len().min(MAX_FILENAME)]).into_owned()
 }
 
 /// The `common_type` of a record: which event it is.
@@ -904,6 +934,33 @@ pub(crate) mod tests {
             Ev::Exit {
                 sys: Sys::Connect,
                 ret: -111
+            }
+        );
+    }
+
+    #[test]
+    fn exec_records_carry_their_file_name() {
+        let w = Wanted::Exec;
+        let dec = Decoder::new(w, &format(w)).unwrap();
+        let mut d = record(w, 42, false, &[("pid", &42i32.to_ne_bytes())]);
+        let name = b"/usr/bin/python3\0";
+        let loc = ((name.len() as u32) << 16) | d.len() as u32;
+        d[8..12].copy_from_slice(&loc.to_ne_bytes());
+        d.extend_from_slice(name);
+        assert_eq!(
+            dec.decode(&d).unwrap().ev,
+            Ev::Exec {
+                pid: 42,
+                filename: "/usr/bin/python3".into()
+            }
+        );
+        // A location outside the record is an empty name, not a panic.
+        d[8..12].copy_from_slice(&(u32::MAX).to_ne_bytes());
+        assert_eq!(
+            dec.decode(&d).unwrap().ev,
+            Ev::Exec {
+                pid: 42,
+                filename: String::new()
             }
         );
     }

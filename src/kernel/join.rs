@@ -74,8 +74,9 @@ pub trait Procs {
     fn tgid(&mut self, tid: u32) -> u32;
     /// The process's name as a student would say it (`python3 servidor.py`).
     fn prog(&mut self, pid: u32) -> String;
-    /// The process ran a new program: forget its name.
-    fn exec(&mut self, pid: u32);
+    /// The process ran a new program (file `filename`): name it again, now,
+    /// while it surely runs.
+    fn exec(&mut self, pid: u32, filename: &str);
     /// What /proc says about descriptor `fd` of `pid`, if it is an
     /// internet socket.
     fn fd_socket(&mut self, pid: u32, fd: i32) -> Option<ProcSocket>;
@@ -270,7 +271,7 @@ impl<P: Procs> Joiner<P> {
                     peer: tuple.and_then(|x| known(x.peer)),
                 }));
             }
-            Ev::Exec { pid } => self.procs.exec(pid),
+            Ev::Exec { pid, filename } => self.procs.exec(pid, &filename),
         }
     }
 
@@ -356,7 +357,8 @@ impl<P: Procs> Joiner<P> {
             t,
             pid,
             tid,
-            prog: self.procs.prog(pid),
+            // Named when shown: most calls followed here are on files.
+            prog: String::new(),
             call: kind,
             syscall: sys.name(),
             phase: Phase::Enter,
@@ -443,7 +445,7 @@ impl<P: Procs> Joiner<P> {
                 t: p.t,
                 pid: p.pid,
                 tid,
-                prog: self.procs.prog(p.pid),
+                prog: String::new(),
                 call: kind_of(sys, p.args),
                 syscall: sys.name(),
                 phase: Phase::Enter,
@@ -987,7 +989,12 @@ impl<P: Procs> Joiner<P> {
 
     /// Where a call goes: out, held on its descriptor, or nowhere (port
     /// filter).
-    fn emit(&mut self, c: Call, key: Option<(u32, i32)>) {
+    fn emit(&mut self, mut c: Call, key: Option<(u32, i32)>) {
+        // Named now, while the process surely lives (a held call may be
+        // shown later).
+        if c.prog.is_empty() {
+            c.prog = self.procs.prog(c.pid);
+        }
         match self.verdict(&c) {
             Some(true) => self.out.push(KernelFact::Call(c)),
             Some(false) => self.stats.filtered += 1,

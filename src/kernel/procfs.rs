@@ -21,6 +21,8 @@ const MAX_NET_TABLE: usize = 4 << 20;
 const MAX_CACHE: usize = 8192;
 /// One word of a program's name (a script's file name), in characters.
 const MAX_WORD: usize = 48;
+/// The name of a process that is gone before it could be read.
+const UNKNOWN: &str = "?";
 /// `st` of a listening socket in /proc/net/tcp.
 const TCP_LISTEN_HEX: &str = "0A";
 
@@ -78,6 +80,11 @@ impl Procs for ProcTable {
             self.tgids.clear();
         }
         self.tgids.insert(tid, tgid);
+        // Name the process at first sight, while it runs: its first socket
+        // call may be processed after it has already exited.
+        if !self.names.contains_key(&tgid) {
+            self.prog(tgid);
+        }
         tgid
     }
 
@@ -103,7 +110,7 @@ impl Procs for ProcTable {
             });
         let Some(name) = name else {
             // Gone already: do not remember, a new process may take the pid.
-            return "?".to_string();
+            return UNKNOWN.to_string();
         };
         if self.names.len() >= MAX_CACHE {
             self.names.clear();
@@ -112,8 +119,14 @@ impl Procs for ProcTable {
         name
     }
 
-    fn exec(&mut self, pid: u32) {
+    fn exec(&mut self, pid: u32, filename: &str) {
         self.names.remove(&pid);
+        let name = self.prog(pid);
+        if name == UNKNOWN && !filename.is_empty() {
+            // Gone already: the file it ran is the best name left.
+            let n = bounded(basename(filename), MAX_WORD);
+            self.names.insert(pid, n);
+        }
     }
 
     fn fd_socket(&mut self, pid: u32, fd: i32) -> Option<ProcSocket> {
@@ -332,9 +345,11 @@ mod tests {
         assert_eq!(t.prog(42), "python3 cliente.py");
         std::fs::write(dir.join("42/cmdline"), b"nc\0").unwrap();
         assert_eq!(t.prog(42), "python3 cliente.py", "cached");
-        t.exec(42);
+        t.exec(42, "/usr/bin/nc");
         assert_eq!(t.prog(42), "nc", "re-read after exec");
         assert_eq!(t.prog(99), "?");
+        t.exec(99, "/usr/bin/curl");
+        assert_eq!(t.prog(99), "curl", "gone: named after the file it ran");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

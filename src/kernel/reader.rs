@@ -32,6 +32,8 @@ const SETTLE_NS: u64 = 10_000_000;
 /// Most records waiting to be put in order before the oldest are joined
 /// regardless.
 const MAX_WAITING: usize = 200_000;
+/// Rounds between two notices of lost events (one second).
+const LOST_EVERY: u64 = 50;
 /// Pages read from one pipe per round before moving on to the next.
 const MAX_PAGES_PER_ROUND: usize = 4096;
 
@@ -124,6 +126,8 @@ pub struct Reader {
     /// Each event's `enable` file, to turn one off.
     pub enables: HashMap<Wanted, File>,
     pub stop: Receiver<()>,
+    /// Losses not told yet, per CPU: (pages, events counted).
+    pub lost: HashMap<usize, (u64, u64)>,
 }
 
 struct Waiting {
@@ -173,6 +177,17 @@ impl Reader {
                 self.joiner.finish();
             } else {
                 self.joiner.tick(self.clock.to_real(mark));
+            }
+            // Losses are told at most once a second, not page by page.
+            if stopping || rounds % LOST_EVERY == 0 {
+                let mut lost: Vec<(usize, (u64, u64))> = self.lost.drain().collect();
+                lost.sort_unstable();
+                for (cpu, (_, events)) in lost {
+                    self.joiner.notice(KernelFact::Lost {
+                        cpu,
+                        events: (events > 0).then_some(events),
+                    });
+                }
             }
             self.send();
             if stopping {
@@ -230,10 +245,9 @@ impl Reader {
                 if info.missed {
                     end.lost_pages += 1;
                     end.lost_events += info.missed_count;
-                    self.joiner.notice(KernelFact::Lost {
-                        cpu,
-                        events: (info.missed_count > 0).then_some(info.missed_count),
-                    });
+                    let l = self.lost.entry(cpu).or_default();
+                    l.0 += 1;
+                    l.1 += info.missed_count;
                 }
                 if info.corrupt {
                     end.corrupt_pages += 1;

@@ -265,6 +265,7 @@ impl Tracer {
             dropped: dropped.clone(),
             enables,
             stop,
+            lost: HashMap::new(),
         };
         let handle = std::thread::Builder::new()
             .name("socklab-kernel".into())

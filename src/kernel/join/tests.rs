@@ -32,7 +32,7 @@ impl Procs for FakeProcs {
             .cloned()
             .unwrap_or_else(|| format!("prog{pid}"))
     }
-    fn exec(&mut self, pid: u32) {
+    fn exec(&mut self, pid: u32, _filename: &str) {
         self.execs.push(pid);
         self.names.insert(pid, "after-exec".into());
     }
@@ -560,7 +560,15 @@ fn a_soft_interrupt_never_teaches_a_descriptor() {
 #[test]
 fn exec_forgets_the_name_and_resets_are_reported() {
     let mut s = Script::new(vec![]);
-    s.push(Role::Calls, SERVER, false, Ev::Exec { pid: SERVER });
+    s.push(
+        Role::Calls,
+        SERVER,
+        false,
+        Ev::Exec {
+            pid: SERVER,
+            filename: "/usr/bin/python3".into(),
+        },
+    );
     s.push(
         Role::Tcp,
         CLIENT,
