@@ -29,7 +29,7 @@
 //! Pure code: process names and /proc lookups come through [`Procs`], so
 //! tests feed records and a fake process table.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
@@ -126,8 +126,6 @@ struct SockInfo {
     /// Its life is over (closed and no descriptor): the pointer may be
     /// reused by a new socket.
     freed: bool,
-    /// /proc was asked once already.
-    proc_tried: bool,
     /// It was seen entering LISTEN, so its accept queue is fully known.
     listen_seen: bool,
 }
@@ -172,6 +170,8 @@ pub struct Joiner<P: Procs> {
     by_ptr: HashMap<u64, SockId>,
     next_id: u32,
     accept_q: HashMap<(u16, u16), VecDeque<SockId>>,
+    /// Listening descriptors /proc said are not internet sockets.
+    not_inet: HashSet<(u32, i32)>,
     out: Vec<KernelFact>,
     stats: JoinStats,
 }
@@ -190,6 +190,7 @@ impl<P: Procs> Joiner<P> {
             by_ptr: HashMap::new(),
             next_id: 1,
             accept_q: HashMap::new(),
+            not_inet: HashSet::new(),
             out: Vec::new(),
             stats: JoinStats::default(),
         }
@@ -299,7 +300,7 @@ impl<P: Procs> Joiner<P> {
             .map(|(k, _)| *k)
             .collect();
         for k in keys {
-            self.try_proc(k);
+            self.try_proc(k, false);
             self.release(k, true);
         }
     }
@@ -307,6 +308,13 @@ impl<P: Procs> Joiner<P> {
     /// The end: every held call is decided, calls still in progress are
     /// shown as entered.
     pub fn finish(&mut self) {
+        let mut pending: Vec<Pending> = self.tasks.drain().map(|(_, p)| p).collect();
+        pending.sort_by_key(|p| p.t);
+        for mut p in pending {
+            if p.confirmed {
+                self.send_enter(&mut p);
+            }
+        }
         let keys: Vec<(u32, i32)> = self
             .fds
             .iter()
@@ -316,15 +324,6 @@ impl<P: Procs> Joiner<P> {
         for k in keys {
             self.release(k, true);
         }
-        let mut pending: Vec<Pending> = self.tasks.drain().map(|(_, p)| p).collect();
-        pending.sort_by_key(|p| p.t);
-        for p in pending {
-            if p.confirmed && !p.enter_sent {
-                if let Some(c) = p.enter {
-                    self.emit(c, Some((p.pid, p.fd)));
-                }
-            }
-        }
     }
 
     fn enter(&mut self, t: Duration, tid: u32, sys: Sys, fd: i64, args: [u64; 2]) {
@@ -333,6 +332,9 @@ impl<P: Procs> Joiner<P> {
             return;
         }
         let fd = fd as i32;
+        if sys == Sys::Close {
+            self.not_inet.remove(&(pid, fd));
+        }
         let known = self.fds.get(&(pid, fd)).map(|e| (e.sock, e.proto));
         let confirmed = match sys {
             Sys::Socket => {
@@ -415,16 +417,26 @@ impl<P: Procs> Joiner<P> {
             return;
         }
         let key = (p.pid, p.fd);
-        if !p.confirmed && matches!(sys, Sys::Accept | Sys::Accept4) {
-            // A listening socket from before tracing started: ask /proc.
-            if let Some(ps) = self.procs.fd_socket(p.pid, p.fd) {
+        if !p.confirmed
+            && matches!(sys, Sys::Accept | Sys::Accept4)
+            && !self.not_inet.contains(&key)
+        {
+            // A listening socket from before tracing started: ask /proc
+            // (once: a Unix socket's server accepts all day long).
+            let found = self.procs.fd_socket(p.pid, p.fd);
+            if found.is_none() {
+                if self.not_inet.len() >= MAX_FDS {
+                    self.not_inet.clear();
+                }
+                self.not_inet.insert(key);
+            }
+            if let Some(ps) = found {
                 let id = self.new_sock(None);
                 if let Some(info) = self.socks.get_mut(&id) {
                     info.proto = Some(ps.proto);
                     info.family = family_of(ps.local);
                     info.local = known(ps.local);
                     info.state = ps.listening.then_some(TCP_LISTEN);
-                    info.fds = 1;
                 }
                 self.set_fd(key, Some(id), Some(ps.proto));
                 p.confirmed = true;
@@ -471,6 +483,9 @@ impl<P: Procs> Joiner<P> {
                     Some(fd) => {
                         let fd = fd as i32;
                         let k = (p.pid, fd);
+                        // A descriptor number we still knew: its old socket
+                        // was closed in a way not followed (dup2, exit).
+                        self.release(k, true);
                         self.set_fd(k, None, c.proto);
                         c.fd = Some(fd);
                         if let Some(mut e) = enter {
@@ -497,6 +512,7 @@ impl<P: Procs> Joiner<P> {
                     let exact = listener
                         .and_then(|l| self.socks.get(&l))
                         .is_some_and(|i| i.listen_seen);
+                    self.release((p.pid, newfd), true);
                     self.set_fd((p.pid, newfd), child, Some(Proto::Tcp));
                     if let Some(e) = self.fds.get_mut(&(p.pid, newfd)) {
                         e.guessed = child.is_none() || !exact;
@@ -504,8 +520,19 @@ impl<P: Procs> Joiner<P> {
                     match child {
                         Some(id) => self.fill(&mut c, id),
                         None => {
-                            // Ask /proc for the new socket's addresses.
-                            if let Some(ps) = self.procs.fd_socket(p.pid, newfd) {
+                            // Ask /proc for the new socket's addresses (not
+                            // for a listener on a port nobody asked about:
+                            // /proc/net/tcp is long on a busy machine).
+                            let port = listener
+                                .and_then(|l| self.socks.get(&l))
+                                .and_then(|i| i.local)
+                                .map(|a| a.port());
+                            let ps = if self.port_wanted(port) {
+                                self.procs.fd_socket(p.pid, newfd)
+                            } else {
+                                None
+                            };
+                            if let Some(ps) = ps {
                                 c.local = known(ps.local);
                                 c.peer = known(ps.peer);
                             }
@@ -521,8 +548,8 @@ impl<P: Procs> Joiner<P> {
             }
             _ => {}
         }
-        if matches!(sys, Sys::Bind | Sys::Connect) && p.learned.is_none() {
-            self.try_proc(key);
+        if matches!(sys, Sys::Bind | Sys::Connect) && p.learned.is_none() && result.is_some() {
+            self.try_proc(key, true);
         }
         self.send_enter(&mut p);
         let sock = p
@@ -696,7 +723,7 @@ impl<P: Procs> Joiner<P> {
                 }
                 self.learn(tid, key, id);
                 if self.socks.get(&id).is_some_and(|i| i.local.is_none()) {
-                    self.try_proc(key);
+                    self.try_proc(key, false);
                 }
             }
             None => {
@@ -738,6 +765,15 @@ impl<P: Procs> Joiner<P> {
         if prev != Some(id) {
             if entry.is_some_and(|e| e.guessed && e.sock.is_some()) {
                 self.stats.corrected += 1;
+            }
+            if entry.is_some_and(|e| e.guessed) {
+                // The kernel accepted `id`: whatever queued before it was
+                // accepted too, unseen (lost events): forget those.
+                for q in self.accept_q.values_mut() {
+                    if let Some(pos) = q.iter().position(|&c| c == id) {
+                        q.drain(..=pos);
+                    }
+                }
             }
             let proto = self.socks.get(&id).and_then(|i| i.proto);
             self.set_fd(key, Some(id), proto);
@@ -914,18 +950,21 @@ impl<P: Procs> Joiner<P> {
         q.remove(pos)
     }
 
-    /// Ask /proc (once per descriptor) for a socket's addresses.
-    fn try_proc(&mut self, key: (u32, i32)) {
+    /// Ask /proc for a socket's addresses: once per descriptor, and again
+    /// after each `bind()` or `connect()` (`again`), which change them.
+    fn try_proc(&mut self, key: (u32, i32), again: bool) {
         let Some(e) = self.fds.get_mut(&key) else {
             return;
         };
-        if e.proc_tried {
+        if e.proc_tried && !again {
             return;
         }
         let sock = e.sock;
-        if let Some(i) = sock.and_then(|s| self.socks.get(&s)) {
-            if i.local.is_some() && (i.peer.is_some() || i.proto == Some(Proto::Udp)) {
-                return;
+        if !again {
+            if let Some(i) = sock.and_then(|s| self.socks.get(&s)) {
+                if i.local.is_some() && (i.peer.is_some() || i.proto == Some(Proto::Udp)) {
+                    return;
+                }
             }
         }
         e.proc_tried = true;
@@ -941,18 +980,11 @@ impl<P: Procs> Joiner<P> {
             }
         };
         if let Some(i) = self.socks.get_mut(&id) {
-            if i.proc_tried {
-                return;
-            }
-            i.proc_tried = true;
             i.proto = Some(ps.proto);
             i.family = family_of(ps.local);
-            if i.local.is_none() {
-                i.local = known(ps.local);
-            }
-            if i.peer.is_none() {
-                i.peer = known(ps.peer);
-            }
+            // /proc is the kernel's word: it wins over what we had.
+            i.local = known(ps.local).or(i.local);
+            i.peer = known(ps.peer).or(i.peer);
         }
         self.release(key, false);
     }
@@ -990,12 +1022,13 @@ impl<P: Procs> Joiner<P> {
     /// Where a call goes: out, held on its descriptor, or nowhere (port
     /// filter).
     fn emit(&mut self, mut c: Call, key: Option<(u32, i32)>) {
-        // Named now, while the process surely lives (a held call may be
-        // shown later).
-        if c.prog.is_empty() {
+        let verdict = self.verdict(&c);
+        // Named now (not for a call that is hidden), while the process
+        // surely lives: a held call may be shown later.
+        if verdict != Some(false) && c.prog.is_empty() {
             c.prog = self.procs.prog(c.pid);
         }
-        match self.verdict(&c) {
+        match verdict {
             Some(true) => self.out.push(KernelFact::Call(c)),
             Some(false) => self.stats.filtered += 1,
             None => {
@@ -1007,6 +1040,11 @@ impl<P: Procs> Joiner<P> {
                 }
             }
         }
+    }
+
+    /// Could a socket with this port be shown (port filter)?
+    fn port_wanted(&self, port: Option<u16>) -> bool {
+        self.ports.is_empty() || port.is_some_and(|p| self.ports.contains(&p))
     }
 
     /// Shown (`Some(true)`), hidden (`Some(false)`) or not known yet.

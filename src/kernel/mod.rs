@@ -68,8 +68,13 @@ pub use join::{JoinStats, HOLD};
 
 /// Default bound of the fact queue.
 pub const DEFAULT_QUEUE: usize = 65_536;
-/// Default ring buffer per CPU and instance, in KB.
-pub const DEFAULT_BUFFER_KB: u32 = 2048;
+/// Default ring buffer per CPU and instance, in KB: about 200 ms of a
+/// loopback connection storm, for a reader that a busy machine keeps
+/// waiting. (Capped so that all buffers together stay under
+/// [`MAX_BUFFERS_KB`].)
+pub const DEFAULT_BUFFER_KB: u32 = 4096;
+/// Most memory all ring buffers of a tracer may take, in KB.
+pub const MAX_BUFFERS_KB: u32 = 64 * 1024;
 
 /// Whose calls to follow.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -92,7 +97,8 @@ pub struct Config {
     pub ports: Vec<u16>,
     /// Bound of the fact queue; facts beyond it are counted and dropped.
     pub queue: usize,
-    /// Kernel ring buffer per CPU and instance, in KB.
+    /// Kernel ring buffer per CPU and instance, in KB (at least 64; all of
+    /// them together at most [`MAX_BUFFERS_KB`]).
     pub buffer_kb: u32,
 }
 

@@ -108,10 +108,9 @@ impl Procs for ProcTable {
                     .map(|b| bounded(String::from_utf8_lossy(&b).trim(), MAX_WORD))
                     .filter(|n| !n.is_empty())
             });
-        let Some(name) = name else {
-            // Gone already: do not remember, a new process may take the pid.
-            return UNKNOWN.to_string();
-        };
+        // Gone already: remembered too (a dead process's records keep
+        // coming for a while); an exec of a new process forgets it.
+        let name = name.unwrap_or_else(|| UNKNOWN.to_string());
         if self.names.len() >= MAX_CACHE {
             self.names.clear();
         }
@@ -350,6 +349,10 @@ mod tests {
         assert_eq!(t.prog(99), "?");
         t.exec(99, "/usr/bin/curl");
         assert_eq!(t.prog(99), "curl", "gone: named after the file it ran");
+        assert_eq!(t.prog(98), "?");
+        std::fs::create_dir_all(dir.join("98")).unwrap();
+        std::fs::write(dir.join("98/cmdline"), b"late\0").unwrap();
+        assert_eq!(t.prog(98), "?", "a gone process is remembered as unknown");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -148,10 +148,15 @@ impl Tracer {
                 clock = Clock::Monotonic;
             }
         }
+        let ncpu = cpus(&dirs[0]).len().max(1) as u32;
+        let kb = cfg
+            .buffer_kb
+            .min(super::MAX_BUFFERS_KB / (2 * ncpu))
+            .max(64)
+            .to_string();
         for d in &dirs {
             let name = if clock == Clock::Tai { "tai" } else { "mono" };
             write_value(&d.join("trace_clock"), name).map_err(|e| fail("trace_clock", e))?;
-            let kb = cfg.buffer_kb.max(64).to_string();
             write_value(&d.join("buffer_size_kb"), &kb).map_err(|e| fail("buffer_size_kb", e))?;
         }
         let (calls, tcp) = (&dirs[0], &dirs[1]);

@@ -521,6 +521,35 @@ fn udp_gets_its_address_from_proc() {
 }
 
 #[test]
+fn a_udp_connect_after_bind_asks_proc_again_for_the_peer() {
+    let mut s = Script::new(vec![]);
+    let bound = ProcSocket {
+        proto: Proto::Udp,
+        local: a("127.0.0.1:5001"),
+        peer: a(ANY),
+        listening: false,
+    };
+    s.j.procs.sockets.insert((CLIENT, 3), bound);
+    s.call(CLIENT, Sys::Socket, -1, [AF_INET as u64, SOCK_DGRAM], 3)
+        .call(CLIENT, Sys::Bind, 3, [0, 0], 0);
+    s.j.procs.sockets.insert(
+        (CLIENT, 3),
+        ProcSocket {
+            peer: a("127.0.0.1:5002"),
+            ..bound
+        },
+    );
+    s.call(CLIENT, Sys::Connect, 3, [0, 0], 0);
+    let f = s.facts();
+    let c = find(&f, CLIENT, "connect", Phase::Return);
+    assert_eq!(
+        (c.local, c.peer),
+        (Some(a("127.0.0.1:5001")), Some(a("127.0.0.1:5002")))
+    );
+    assert_eq!(c.proto, Some(Proto::Udp));
+}
+
+#[test]
 fn a_write_not_followed_is_still_a_send_when_it_returns() {
     let mut s = Script::new(vec![]);
     s.call(CLIENT, Sys::Socket, -1, [AF_INET as u64, SOCK_STREAM], 3)
