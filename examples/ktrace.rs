@@ -207,6 +207,7 @@ fn main() -> ExitCode {
         "not_sockets": report.join.not_sockets,
         "filtered": report.join.filtered,
         "corrected": report.join.corrected,
+        "quieted": report.quieted,
         "removed": report.removed,
     });
     let _ = writeln!(out, "{report}");
@@ -286,6 +287,9 @@ fn fact_json(f: &KernelFact) -> Value {
         KernelFact::Lost { cpu, events } => json!({"type": "lost", "cpu": cpu, "events": events}),
         KernelFact::Disabled { event, why } => {
             json!({"type": "disabled", "event": event, "why": why})
+        }
+        KernelFact::Quieted { tid, pid, prog } => {
+            json!({"type": "quieted", "tid": tid, "pid": pid, "prog": prog})
         }
     }
 }

@@ -305,6 +305,14 @@ pub enum KernelFact {
         event: String,
         why: String,
     },
+    /// A thread making thousands of calls a second on sockets nobody asked
+    /// about: its sends, receives and closes are filtered out in the kernel
+    /// from now on (until it makes a call worth showing).
+    Quieted {
+        tid: u32,
+        pid: u32,
+        prog: String,
+    },
 }
 
 impl KernelFact {
@@ -315,7 +323,9 @@ impl KernelFact {
             KernelFact::State(s) => Some(s.t),
             KernelFact::Retransmit(r) => Some(r.t),
             KernelFact::Reset(r) => Some(r.t),
-            KernelFact::Lost { .. } | KernelFact::Disabled { .. } => None,
+            KernelFact::Lost { .. } | KernelFact::Disabled { .. } | KernelFact::Quieted { .. } => {
+                None
+            }
         }
     }
 }

@@ -172,6 +172,10 @@ pub struct Joiner<P: Procs> {
     accept_q: HashMap<(u16, u16), VecDeque<SockId>>,
     /// Listening descriptors /proc said are not internet sockets.
     not_inet: HashSet<(u32, i32)>,
+    /// Calls not shown, per thread, since [`Joiner::noisy`] last asked.
+    noise: HashMap<u32, u32>,
+    /// Threads whose calls were shown, since [`Joiner::take_wanted`].
+    wanted: HashSet<u32>,
     out: Vec<KernelFact>,
     stats: JoinStats,
 }
@@ -191,6 +195,8 @@ impl<P: Procs> Joiner<P> {
             next_id: 1,
             accept_q: HashMap::new(),
             not_inet: HashSet::new(),
+            noise: HashMap::new(),
+            wanted: HashSet::new(),
             out: Vec::new(),
             stats: JoinStats::default(),
         }
@@ -444,6 +450,7 @@ impl<P: Procs> Joiner<P> {
         }
         if !p.confirmed {
             self.stats.not_sockets += 1;
+            self.noise(tid);
             return;
         }
         let (result, errno) = if ret < 0 {
@@ -1029,17 +1036,61 @@ impl<P: Procs> Joiner<P> {
             c.prog = self.procs.prog(c.pid);
         }
         match verdict {
-            Some(true) => self.out.push(KernelFact::Call(c)),
-            Some(false) => self.stats.filtered += 1,
+            Some(true) => {
+                if self.wanted.len() < MAX_TASKS {
+                    self.wanted.insert(c.tid);
+                }
+                self.out.push(KernelFact::Call(c));
+            }
+            Some(false) => {
+                self.stats.filtered += 1;
+                self.noise(c.tid);
+            }
             None => {
                 let held = key.and_then(|k| self.fds.get_mut(&k));
                 match held {
                     Some(e) if e.held.len() < MAX_HELD_PER_FD => e.held.push(c),
                     Some(_) => self.stats.overflow += 1,
-                    None => self.stats.filtered += 1,
+                    None => {
+                        self.stats.filtered += 1;
+                        self.noise(c.tid);
+                    }
                 }
             }
         }
+    }
+
+    /// A call of `tid` that was not shown: counted, to find the programs
+    /// that flood the tracer with calls nobody asked about.
+    fn noise(&mut self, tid: u32) {
+        if self.noise.len() < MAX_TASKS || self.noise.contains_key(&tid) {
+            *self.noise.entry(tid).or_default() += 1;
+        }
+    }
+
+    /// The threads with at least `min` calls not shown since the last time
+    /// this was asked (then the count starts again).
+    pub fn noisy(&mut self, min: u32) -> Vec<u32> {
+        let mut v: Vec<u32> = self
+            .noise
+            .drain()
+            .filter(|&(_, n)| n >= min)
+            .map(|(tid, _)| tid)
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// The threads that made a call on a socket worth showing since the last
+    /// time this was asked.
+    pub fn take_wanted(&mut self) -> HashSet<u32> {
+        std::mem::take(&mut self.wanted)
+    }
+
+    /// The process and program of a thread.
+    pub fn who(&mut self, tid: u32) -> (u32, String) {
+        let pid = self.procs.tgid(tid);
+        (pid, self.procs.prog(pid))
     }
 
     /// Could a socket with this port be shown (port filter)?

@@ -199,6 +199,9 @@ pub struct Report {
     /// Events not used or turned off, and why.
     pub disabled: Vec<(String, String)>,
     pub join: JoinStats,
+    /// Threads left out of the busy events' filters for flooding them on
+    /// ports nobody asked about ([`KernelFact::Quieted`]).
+    pub quieted: u64,
     /// Both instances were removed.
     pub removed: bool,
 }

@@ -7,7 +7,7 @@
 //! is full (the default). Draining every [`TICK`] costs the traced programs
 //! nothing and keeps the delay small.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::fs::File;
 use std::io::{ErrorKind, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -34,6 +34,10 @@ const SETTLE_NS: u64 = 10_000_000;
 const MAX_WAITING: usize = 200_000;
 /// Rounds between two notices of lost events (one second).
 const LOST_EVERY: u64 = 50;
+/// More calls not shown than this in a second, and a thread is left out.
+const NOISY_PER_SECOND: u32 = 2000;
+/// Most threads left out at once (the filter stays short).
+const MAX_EXCLUDED: usize = 64;
 /// Pages read from one pipe per round before moving on to the next.
 const MAX_PAGES_PER_ROUND: usize = 4096;
 
@@ -112,6 +116,8 @@ pub struct ReaderEnd {
     pub corrupt_pages: u64,
     /// Events turned off because their records did not match the format.
     pub disabled: Vec<(String, String)>,
+    /// Threads left out for flooding.
+    pub quieted: u64,
 }
 
 /// Everything the thread owns.
@@ -128,6 +134,11 @@ pub struct Reader {
     pub stop: Receiver<()>,
     /// Losses not told yet, per CPU: (pages, events counted).
     pub lost: HashMap<usize, (u64, u64)>,
+    /// Following every process: the filter files of the busy events (sends,
+    /// receives, closes) and their filters, to leave flooding threads out.
+    pub quiet: HashMap<Wanted, (File, String)>,
+    /// The threads left out now.
+    pub excluded: BTreeSet<u32>,
 }
 
 struct Waiting {
@@ -177,6 +188,9 @@ impl Reader {
                 self.joiner.finish();
             } else {
                 self.joiner.tick(self.clock.to_real(mark));
+            }
+            if !stopping && rounds % LOST_EVERY == 0 {
+                self.quieten(&mut end);
             }
             // Losses are told at most once a second, not page by page.
             if stopping || rounds % LOST_EVERY == 0 {
@@ -256,6 +270,56 @@ impl Reader {
                     self.disable(id, why, end);
                 }
             }
+        }
+    }
+
+    /// Once a second: leave out, in the kernel, the threads that made more
+    /// than [`NOISY_PER_SECOND`] calls nobody asked about (another program's
+    /// flood on other ports), and take back any that made a call worth
+    /// showing. Their opening calls (socket, connect, accept...) are never
+    /// left out, so a quieted program that starts a conversation on our
+    /// ports is noticed.
+    fn quieten(&mut self, end: &mut ReaderEnd) {
+        if self.quiet.is_empty() {
+            return;
+        }
+        let wanted = self.joiner.take_wanted();
+        let noisy = self.joiner.noisy(NOISY_PER_SECOND);
+        let mut changed = false;
+        for t in &wanted {
+            changed |= self.excluded.remove(t);
+        }
+        for t in noisy {
+            if self.excluded.len() < MAX_EXCLUDED && !wanted.contains(&t) && self.excluded.insert(t)
+            {
+                changed = true;
+                end.quieted += 1;
+                let (pid, prog) = self.joiner.who(t);
+                self.joiner
+                    .notice(KernelFact::Quieted { tid: t, pid, prog });
+            }
+        }
+        if !changed {
+            return;
+        }
+        let excluded: Vec<String> = self
+            .excluded
+            .iter()
+            .map(|t| format!("common_pid != {t}"))
+            .collect();
+        for (file, base) in self.quiet.values_mut() {
+            let mut parts: Vec<String> = Vec::new();
+            if !base.is_empty() {
+                parts.push(format!("({base})"));
+            }
+            parts.extend(excluded.iter().cloned());
+            // "0" clears a filter.
+            let filter = if parts.is_empty() {
+                "0".to_string()
+            } else {
+                parts.join(" && ")
+            };
+            let _ = write_once(file, &filter);
         }
     }
 

@@ -182,11 +182,31 @@ pub fn write_once(f: &mut File, value: &str) -> io::Result<()> {
     Ok(())
 }
 
-/// Read a small control file.
+/// Read a small control file. The first read asks for 64 KB: some tracefs
+/// files (`header_page`, `filter`) answer only a read at offset 0, so the
+/// small first probe of `read_to_string` would see them cut.
 pub fn read_value(path: &Path) -> io::Result<String> {
-    let mut s = String::new();
-    File::open(path)?.take(1 << 20).read_to_string(&mut s)?;
-    Ok(s)
+    const FIRST: usize = 64 * 1024;
+    const MAX: usize = 1 << 20;
+    let mut f = File::open(path)?;
+    let mut buf = vec![0u8; FIRST];
+    let mut len = 0;
+    loop {
+        if len == buf.len() {
+            if buf.len() >= MAX {
+                break;
+            }
+            buf.resize(buf.len() * 2, 0);
+        }
+        match f.read(&mut buf[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    buf.truncate(len);
+    Ok(String::from_utf8_lossy(&buf).into_owned())
 }
 
 /// Open a file to read without blocking (`trace_pipe_raw`).

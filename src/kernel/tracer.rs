@@ -70,10 +70,19 @@ impl Tracer {
             return Err(Unavailable::NoInstances);
         }
         let removed_stale = remove_stale(&root);
-        let layout = read_value(&root.join("events/header_page"))
-            .ok()
-            .and_then(|t| PageLayout::parse(&t).ok())
-            .unwrap_or(PageLayout::DEFAULT);
+        let mut notes = Vec::new();
+        let layout = match read_value(&root.join("events/header_page"))
+            .map_err(|e| e.to_string())
+            .and_then(|t| PageLayout::parse(&t).map_err(|e| e.to_string()))
+        {
+            Ok(l) => l,
+            Err(why) => {
+                notes.push(format!(
+                    "events/header_page not understood ({why}); the 64-bit layout is assumed"
+                ));
+                PageLayout::DEFAULT
+            }
+        };
         let following = cfg.follow != Follow::Everyone;
 
         // Which events this kernel has, in a shape we understand.
@@ -164,7 +173,6 @@ impl Tracer {
         // Follow programs: the pid filter of the calls instance, and its
         // children with event-fork.
         let own_tid = thread_id().unwrap_or(pid);
-        let mut notes = Vec::new();
         let pid_file = if following {
             write_value(&calls.join("options/event-fork"), "1")
                 .map_err(|e| fail("event-fork", e))?;
@@ -185,18 +193,25 @@ impl Tracer {
 
         // Filters, then enable.
         let mut enables: HashMap<Wanted, File> = HashMap::new();
+        let mut quiet: HashMap<Wanted, (File, String)> = HashMap::new();
         for &w in &wanted_ok {
             let dir = match w.role() {
                 Role::Calls => calls,
                 Role::Tcp => tcp,
             };
             let ev = dir.join("events").join(w.path());
-            if let Some(filter) = filter_for(w, &cfg.ports, own_tid) {
-                if let Err(e) = write_value(&ev.join("filter"), &filter) {
+            let filter = filter_for(w, &cfg.ports, own_tid);
+            if let Some(filter) = &filter {
+                if let Err(e) = write_value(&ev.join("filter"), filter) {
                     notes.push(format!(
                         "{}: filter {filter:?} refused ({e}); unfiltered",
                         w.path()
                     ));
+                }
+            }
+            if !following && busy(w) {
+                if let Ok(f) = OpenOptions::new().write(true).open(ev.join("filter")) {
+                    quiet.insert(w, (f, filter.clone().unwrap_or_default()));
                 }
             }
             match write_value(&ev.join("enable"), "1") {
@@ -271,6 +286,8 @@ impl Tracer {
             enables,
             stop,
             lost: HashMap::new(),
+            quiet,
+            excluded: Default::default(),
         };
         let handle = std::thread::Builder::new()
             .name("socklab-kernel".into())
@@ -387,6 +404,7 @@ impl Tracer {
             corrupt_pages: end.corrupt_pages,
             disabled,
             join: end.join,
+            quieted: end.quieted,
             removed,
         };
         self.report = Some(report.clone());
@@ -456,6 +474,27 @@ fn filter_for(w: Wanted, ports: &[u16], own_tid: u32) -> Option<String> {
             })
         }
         Wanted::SendReset | Wanted::Exec => None,
+    }
+}
+
+/// The events every busy program makes all day (sends, receives, closes):
+/// when following every process, a thread flooding them on other ports is
+/// left out of their filters.
+fn busy(w: Wanted) -> bool {
+    match w {
+        Wanted::Enter(s) | Wanted::Exit(s) => matches!(
+            s,
+            Sys::SendTo
+                | Sys::SendMsg
+                | Sys::RecvFrom
+                | Sys::RecvMsg
+                | Sys::Close
+                | Sys::Shutdown
+                | Sys::Read
+                | Sys::Write
+        ),
+        Wanted::SendLength | Wanted::RecvLength => true,
+        _ => false,
     }
 }
 

@@ -727,3 +727,31 @@ fn random_record_streams_never_panic_and_stay_bounded() {
         assert!(s.j.fds.values().all(|e| e.held.len() <= MAX_HELD_PER_FD));
     }
 }
+
+#[test]
+fn floods_on_other_ports_are_noticed_and_shown_calls_are_wanted() {
+    let mut s = Script::new(vec![5000]);
+    const FLOOD: u32 = 777;
+    s.call(FLOOD, Sys::Socket, -1, [AF_INET as u64, SOCK_DGRAM], 3);
+    s.j.procs.sockets.insert(
+        (FLOOD, 3),
+        ProcSocket {
+            proto: Proto::Udp,
+            local: a("0.0.0.0:40000"),
+            peer: a(ANY),
+            listening: false,
+        },
+    );
+    for _ in 0..3000 {
+        s.enter(FLOOD, Sys::SendTo, 3, [1, 0x7ffd])
+            .len(FLOOD, true, 0x99, IPPROTO_UDP, 1)
+            .exit(FLOOD, Sys::SendTo, 1);
+    }
+    conversation(&mut s);
+    let _ = s.j.drain().count();
+    assert_eq!(s.j.noisy(2000), vec![FLOOD]);
+    assert!(s.j.noisy(1).is_empty(), "counting starts again");
+    let wanted = s.j.take_wanted();
+    assert!(wanted.contains(&SERVER) && wanted.contains(&CLIENT));
+    assert!(!wanted.contains(&FLOOD));
+}
