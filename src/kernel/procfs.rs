@@ -5,13 +5,12 @@
 //! Everything read here belongs to other users' processes: bounded, never
 //! trusted beyond display, and a process that is gone is simply unknown.
 
-use std::collections::HashMap;
 use std::io::Read;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 
 use super::facts::{Proto, MAX_PROG};
-use super::join::{ProcSocket, Procs};
+use super::join::{Map, ProcSocket, Procs};
 
 /// Longest command line read.
 const MAX_CMDLINE: usize = 4096;
@@ -29,8 +28,8 @@ const TCP_LISTEN_HEX: &str = "0A";
 /// The real process table, read from `root` (normally `/proc`).
 pub struct ProcTable {
     root: PathBuf,
-    tgids: HashMap<u32, u32>,
-    names: HashMap<u32, String>,
+    tgids: Map<u32, u32>,
+    names: Map<u32, String>,
 }
 
 impl ProcTable {
@@ -43,8 +42,8 @@ impl ProcTable {
     pub fn at(root: impl Into<PathBuf>) -> ProcTable {
         ProcTable {
             root: root.into(),
-            tgids: HashMap::new(),
-            names: HashMap::new(),
+            tgids: Map::default(),
+            names: Map::default(),
         }
     }
 
