@@ -177,17 +177,20 @@ slower() { awk -v base="$1" -v x="$2" -v more_is_better="$3" 'BEGIN {
 modes=(off ports follow)
 declare -A tp acc facts_tp facts_acc
 for round in $(seq "$ROUNDS"); do
+    line="round $round:"
     for mode in "${modes[@]}"; do
         throughput "$mode"
         tp[$mode]+="$result "
+        line+=" $mode ${result} Gbit/s"
         accepts "$mode"
         acc[$mode]+="$result "
+        line+=" ${result} s;"
         if [ "$mode" != off ]; then
             facts_tp[$mode]=$(report_of "$tmp/kt-$mode-tp.json")
             facts_acc[$mode]=$(report_of "$tmp/kt-$mode-acc.json")
         fi
     done
-    echo "round $round done" >&2
+    echo "$line" >&2
 done
 
 echo "Kernel tracing cost, $(nproc) CPUs, $(uname -sr), $ROUNDS rounds (medians)"

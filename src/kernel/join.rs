@@ -133,7 +133,7 @@ pub trait Procs {
     fn fd_socket(&mut self, pid: u32, fd: i32) -> Option<ProcSocket>;
 }
 
-/// A socket as /proc/PID/net/{tcp,udp}[6] lists it.
+/// A socket as `/proc/PID/net/{tcp,udp,tcp6,udp6}` lists it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ProcSocket {
     pub proto: Proto,

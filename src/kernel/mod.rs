@@ -17,7 +17,7 @@
 //! [`decode::Role`] for why two), never from the global one, with in-kernel
 //! filters (ports, internet sockets, the followed pids) so a busy machine
 //! does not flood them. The records are read raw ([`ring`]) and laid out by
-//! each event's `format` file ([`format`], [`decode`]), joined into facts
+//! each event's `format` file ([`mod@format`], [`decode`]), joined into facts
 //! ([`join`]) and handed over through a bounded queue.
 //!
 //! ```no_run

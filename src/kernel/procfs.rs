@@ -148,7 +148,7 @@ impl Procs for ProcTable {
     }
 }
 
-/// The line of a /proc/net/{tcp,udp}[6] table for socket `inode`.
+/// The line of a `/proc/net/{tcp,udp,tcp6,udp6}` table for socket `inode`.
 ///
 /// ```text
 ///   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
