@@ -407,29 +407,12 @@ impl<P: Procs> Joiner<P> {
             self.stats.overflow += 1;
             return;
         }
-        let kind = kind_of(sys, args);
         let bytes = match sys {
             Sys::SendTo | Sys::RecvFrom | Sys::Read | Sys::Write => Some(args[0]),
             _ => None,
         };
-        let mut enter = Call {
-            t,
-            pid,
-            tid,
-            // Named when shown: most calls followed here are on files.
-            prog: String::new(),
-            call: kind,
-            syscall: sys.name(),
-            phase: Phase::Enter,
-            fd: (sys != Sys::Socket).then_some(fd),
-            sock: None,
-            proto: None,
-            result: None,
-            errno: None,
-            local: None,
-            peer: None,
-            bytes,
-        };
+        let mut enter = blank_call(t, pid, tid, sys, fd, args);
+        enter.bytes = bytes;
         if sys == Sys::Socket {
             enter.proto = proto_of_type(args[1]);
         }
@@ -511,23 +494,7 @@ impl<P: Procs> Joiner<P> {
         };
         let mut c = match p.enter.clone() {
             Some(c) => c,
-            None => Call {
-                t: p.t,
-                pid: p.pid,
-                tid,
-                prog: String::new(),
-                call: kind_of(sys, p.args),
-                syscall: sys.name(),
-                phase: Phase::Enter,
-                fd: (sys != Sys::Socket).then_some(p.fd),
-                sock: None,
-                proto: None,
-                result: None,
-                errno: None,
-                local: None,
-                peer: None,
-                bytes: None,
-            },
+            None => blank_call(p.t, p.pid, tid, sys, p.fd, p.args),
         };
         c.t = t;
         c.phase = Phase::Return;
@@ -1210,6 +1177,28 @@ impl<P: Procs> Joiner<P> {
         if let Some(e) = self.fds.get_mut(&key) {
             e.held = keep;
         }
+    }
+}
+
+/// A call's entry, before anything is known of its socket. The program's
+/// name is filled when the call is shown: most calls followed are on files.
+fn blank_call(t: Duration, pid: u32, tid: u32, sys: Sys, fd: i32, args: [u64; 2]) -> Call {
+    Call {
+        t,
+        pid,
+        tid,
+        prog: String::new(),
+        call: kind_of(sys, args),
+        syscall: sys.name(),
+        phase: Phase::Enter,
+        fd: (sys != Sys::Socket).then_some(fd),
+        sock: None,
+        proto: None,
+        result: None,
+        errno: None,
+        local: None,
+        peer: None,
+        bytes: None,
     }
 }
 

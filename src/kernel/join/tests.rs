@@ -130,6 +130,28 @@ impl Script {
             },
         )
     }
+    /// `tid`'s connect() on fd 3 entering, and the kernel moving socket `sk`
+    /// to SYN-SENT (its port not chosen yet).
+    fn syn_sent(&mut self, tid: u32, sk: u64) -> &mut Self {
+        self.enter(tid, Sys::Connect, 3, [0, 0]).state(
+            tid,
+            false,
+            sk,
+            TCP_CLOSE,
+            TCP_SYN_SENT,
+            "127.0.0.1:0",
+            SRV,
+        )
+    }
+
+    /// The client: socket() as fd 3, connect() to the server, established.
+    fn connected_client(&mut self) -> &mut Self {
+        self.call(CLIENT, Sys::Socket, -1, [AF_INET as u64, SOCK_STREAM], 3)
+            .syn_sent(CLIENT, CSOCK)
+            .state(CLIENT, true, CSOCK, TCP_SYN_SENT, TCP_ESTABLISHED, CLI, SRV)
+            .exit(CLIENT, Sys::Connect, 0)
+    }
+
     fn facts(&mut self) -> Vec<KernelFact> {
         self.j.finish();
         self.j.drain().collect()
@@ -364,35 +386,13 @@ fn a_listener_from_before_tracing_is_found_in_proc() {
 #[test]
 fn a_reused_kernel_pointer_is_a_new_socket() {
     let mut s = Script::new(vec![]);
-    let stream = [AF_INET as u64, SOCK_STREAM];
-    s.call(CLIENT, Sys::Socket, -1, stream, 3)
-        .enter(CLIENT, Sys::Connect, 3, [0, 0])
-        .state(
-            CLIENT,
-            false,
-            CSOCK,
-            TCP_CLOSE,
-            TCP_SYN_SENT,
-            "127.0.0.1:0",
-            SRV,
-        )
-        .state(CLIENT, true, CSOCK, TCP_SYN_SENT, TCP_ESTABLISHED, CLI, SRV)
-        .exit(CLIENT, Sys::Connect, 0)
+    s.connected_client()
         .enter(CLIENT, Sys::Close, 3, [0, 0])
         .state(CLIENT, false, CSOCK, TCP_ESTABLISHED, TCP_CLOSE, CLI, SRV)
         .exit(CLIENT, Sys::Close, 0)
         // The same memory, a new socket on the same descriptor number.
-        .call(CLIENT, Sys::Socket, -1, stream, 3)
-        .enter(CLIENT, Sys::Connect, 3, [0, 0])
-        .state(
-            CLIENT,
-            false,
-            CSOCK,
-            TCP_CLOSE,
-            TCP_SYN_SENT,
-            "127.0.0.1:0",
-            SRV,
-        )
+        .call(CLIENT, Sys::Socket, -1, [AF_INET as u64, SOCK_STREAM], 3)
+        .syn_sent(CLIENT, CSOCK)
         .exit(CLIENT, Sys::Connect, -111);
     let f = s.facts();
     let connects: Vec<&Call> = calls(&f)
@@ -410,16 +410,7 @@ fn a_refused_connect_tried_again_on_the_same_socket_keeps_its_number() {
     let mut s = Script::new(vec![]);
     s.call(CLIENT, Sys::Socket, -1, [AF_INET as u64, SOCK_STREAM], 3);
     for _ in 0..2 {
-        s.enter(CLIENT, Sys::Connect, 3, [0, 0])
-            .state(
-                CLIENT,
-                false,
-                CSOCK,
-                TCP_CLOSE,
-                TCP_SYN_SENT,
-                "127.0.0.1:0",
-                SRV,
-            )
+        s.syn_sent(CLIENT, CSOCK)
             .state(CLIENT, true, CSOCK, TCP_SYN_SENT, TCP_CLOSE, CLI, SRV)
             .exit(CLIENT, Sys::Connect, -111);
     }
@@ -552,19 +543,7 @@ fn a_udp_connect_after_bind_asks_proc_again_for_the_peer() {
 #[test]
 fn a_write_not_followed_is_still_a_send_when_it_returns() {
     let mut s = Script::new(vec![]);
-    s.call(CLIENT, Sys::Socket, -1, [AF_INET as u64, SOCK_STREAM], 3)
-        .enter(CLIENT, Sys::Connect, 3, [0, 0])
-        .state(
-            CLIENT,
-            false,
-            CSOCK,
-            TCP_CLOSE,
-            TCP_SYN_SENT,
-            "127.0.0.1:0",
-            SRV,
-        )
-        .state(CLIENT, true, CSOCK, TCP_SYN_SENT, TCP_ESTABLISHED, CLI, SRV)
-        .exit(CLIENT, Sys::Connect, 0)
+    s.connected_client()
         .len(CLIENT, true, CSOCK, IPPROTO_TCP, 12);
     let f = s.facts();
     let w = find(&f, CLIENT, "send", Phase::Return);
@@ -629,16 +608,7 @@ fn threads_share_their_process_descriptors() {
     let mut s = Script::new(vec![]);
     let thread = 10_000 + SERVER;
     s.call(SERVER, Sys::Socket, -1, [AF_INET as u64, SOCK_STREAM], 3)
-        .enter(thread, Sys::Connect, 3, [0, 0])
-        .state(
-            thread,
-            false,
-            CSOCK,
-            TCP_CLOSE,
-            TCP_SYN_SENT,
-            "127.0.0.1:0",
-            SRV,
-        )
+        .syn_sent(thread, CSOCK)
         .exit(thread, Sys::Connect, 0);
     let f = s.facts();
     let c = find(&f, SERVER, "connect", Phase::Return);
