@@ -362,6 +362,12 @@ pub fn errno_name(errno: i32) -> Option<&'static str> {
         113 => "EHOSTUNREACH",
         114 => "EALREADY",
         115 => "EINPROGRESS",
+        // The kernel's own codes for "interrupted by a signal": a system
+        // call's exit record shows them before the signal is delivered.
+        512 => "ERESTARTSYS",
+        513 => "ERESTARTNOINTR",
+        514 => "ERESTARTNOHAND",
+        516 => "ERESTART_RESTARTBLOCK",
         _ => return None,
     })
 }
@@ -385,6 +391,7 @@ mod tests {
         assert_eq!(How::from_arg(7), How::Other(7));
         assert_eq!(errno_name(111), Some("ECONNREFUSED"));
         assert_eq!(errno_name(104), Some("ECONNRESET"));
+        assert_eq!(errno_name(512), Some("ERESTARTSYS"));
         assert_eq!(errno_name(4000), None);
     }
 }

@@ -319,6 +319,15 @@ impl<P: Procs> Joiner<P> {
                 state,
                 tuple,
             } => {
+                // `tcp_send_reset` has no port fields to filter on in the
+                // kernel: the port filter is applied here.
+                if let Some(x) = tuple {
+                    if !self.port_wanted(Some(x.local.port()))
+                        && !self.port_wanted(Some(x.peer.port()))
+                    {
+                        return;
+                    }
+                }
                 let sock = (sk != 0).then(|| self.sock_for(sk, Birth::No, None));
                 self.out.push(KernelFact::Reset(Reset {
                     t,

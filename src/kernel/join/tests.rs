@@ -604,6 +604,30 @@ fn exec_forgets_the_name_and_resets_are_reported() {
 }
 
 #[test]
+fn resets_on_ports_not_asked_about_are_left_out() {
+    let mut s = Script::new(vec![5000]);
+    for (l, p) in [("127.0.0.1:37791", "127.0.0.1:37614"), (SRV, CLI)] {
+        s.push(
+            Role::Tcp,
+            CLIENT,
+            true,
+            Ev::Reset {
+                sent: true,
+                sk: 0,
+                state: None,
+                tuple: Some(Tuple {
+                    local: a(l),
+                    peer: a(p),
+                }),
+            },
+        );
+    }
+    let f = s.facts();
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(matches!(&f[0], KernelFact::Reset(r) if r.local == Some(a(SRV))));
+}
+
+#[test]
 fn threads_share_their_process_descriptors() {
     let mut s = Script::new(vec![]);
     let thread = 10_000 + SERVER;
