@@ -16,8 +16,11 @@
 # Usage: sudo bench/kernel_overhead.sh [SIZE] [CONNS] [ROUNDS]   (1G 1000 3)
 #
 # Rounds interleave the three modes; the table shows each mode's median
-# and how much slower it is than tracing off (goal: under 10 %). Needs
-# root. Everything started here is stopped by its pid on exit.
+# and how much slower it is than tracing off (goal: under 10 %), and for
+# the accepts the CPU time the client and server used and the tracer's own:
+# on a shared machine wall times swing with the others' load, CPU times
+# much less. Needs root. Everything started here is stopped by its pid on
+# exit.
 set -euo pipefail
 
 SIZE=${1:-1G}
@@ -122,48 +125,62 @@ throughput() {
 }
 
 # The client of the accept loop: CONNS connections, each waits for its
-# echo before closing; prints seconds.
+# echo before closing; prints its wall time and its own CPU time (s).
 cat >"$tmp/connect_loop.py" <<'EOF'
 import socket, sys, time
 port, n = int(sys.argv[1]), int(sys.argv[2])
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 for _ in range(n):
     s = socket.socket()
     s.connect(("127.0.0.1", port))
     s.sendall(b"x")
     s.recv(16)
     s.close()
-print(f"{time.perf_counter() - t0:.3f}")
+print(f"{time.perf_counter() - t0:.3f} {time.process_time() - c0:.3f}")
 EOF
 
-# One accept-loop run in MODE; the seconds CONNS connections took in $result.
+# CPU time (user + system) a process has used so far, in ms.
+cpu_ms() {
+    local hz
+    hz=$(getconf CLK_TCK)
+    sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk -v hz="$hz" '{ printf "%d", ($12 + $13) * 1000 / hz }'
+}
+
+# One accept-loop run in MODE: the seconds CONNS connections took in
+# $result; the CPU the client and server used (ms) in $progs_cpu, and the
+# tracer's own in $tracer_cpu. CPU time is far less disturbed than wall
+# time by whatever else the machine is doing.
 accepts() {
-    local mode=$1 port server child
+    local mode=$1 port server wall ccpu s0 k0=0 k1=0
     port=$(free_port)
     local srv=(python3 labs/python/servidor_tcp.py --port "$port")
     case $mode in
         off|ports)
             if [ "$mode" = ports ]; then start_ktrace "$tmp/kt-$mode-acc.json" --port "$port"; fi
-            "${srv[@]}" >/dev/null 2>&1 &
+            "${srv[@]}" >"$tmp/server-out.txt" 2>&1 &
             server=$!
             pids+=("$server")
             ;;
         follow)
             start_ktrace "$tmp/kt-$mode-acc.json" -- "${srv[@]}"
-            server=$tracer
+            server=$(sed -n 's/.*"pid":\([0-9]*\),"type":"started".*/\1/p' "$tmp/kt-$mode-acc.json" | head -1)
             ;;
     esac
     wait_listening "$port"
-    result=$(python3 "$tmp/connect_loop.py" "$port" "$CONNS")
+    s0=$(cpu_ms "$server")
+    if [ "$mode" != off ]; then k0=$(cpu_ms "$tracer"); fi
+    read -r wall ccpu < <(python3 "$tmp/connect_loop.py" "$port" "$CONNS")
+    sleep 0.3 # the tracer catches up with the last records
+    if [ "$mode" != off ]; then k1=$(cpu_ms "$tracer"); fi
+    result=$wall
+    progs_cpu=$(awk -v c="$ccpu" -v s0="$s0" -v s1="$(cpu_ms "$server")" \
+        'BEGIN { printf "%d", c * 1000 + s1 - s0 }')
+    tracer_cpu=$((k1 - k0))
+    kill "$server" 2>/dev/null || true
     if [ "$mode" = follow ]; then
-        # ktrace ends when its program does: stop the server by its pid
-        # (from ktrace's "started" line).
-        child=$(sed -n 's/.*"type":"started".*"pid":\([0-9]*\).*/\1/p;s/.*"pid":\([0-9]*\).*"type":"started".*/\1/p' \
-            "$tmp/kt-$mode-acc.json" | head -1)
-        if [ -n "$child" ]; then kill "$child" 2>/dev/null || true; fi
+        # ktrace ends when its program does.
         wait "$tracer" 2>/dev/null || true
     else
-        kill "$server" 2>/dev/null || true
         wait "$server" 2>/dev/null || true
         if [ "$mode" = ports ]; then stop_ktrace; fi
     fi
@@ -175,7 +192,7 @@ slower() { awk -v base="$1" -v x="$2" -v more_is_better="$3" 'BEGIN {
     printf "%+.1f %%", 100 * d }'; }
 
 modes=(off ports follow)
-declare -A tp acc facts_tp facts_acc
+declare -A tp acc pcpu kcpu facts_tp facts_acc
 for round in $(seq "$ROUNDS"); do
     line="round $round:"
     for mode in "${modes[@]}"; do
@@ -184,7 +201,9 @@ for round in $(seq "$ROUNDS"); do
         line+=" $mode ${result} Gbit/s"
         accepts "$mode"
         acc[$mode]+="$result "
-        line+=" ${result} s;"
+        pcpu[$mode]+="$progs_cpu "
+        kcpu[$mode]+="$tracer_cpu "
+        line+=" ${result} s (CPU: programs ${progs_cpu} ms, tracer ${tracer_cpu} ms);"
         if [ "$mode" != off ]; then
             facts_tp[$mode]=$(report_of "$tmp/kt-$mode-tp.json")
             facts_acc[$mode]=$(report_of "$tmp/kt-$mode-acc.json")
@@ -205,5 +224,13 @@ p=$(printf '%s\n' ${acc[ports]} | median)
 f=$(printf '%s\n' ${acc[follow]} | median)
 printf '%-34s %11s s %11s (%s) %11s (%s)\n' "$CONNS connections (accept loop)" "$base" \
     "$p" "$(slower "$base" "$p" 0)" "$f" "$(slower "$base" "$f" 0)"
+base=$(printf '%s\n' ${pcpu[off]} | median)
+p=$(printf '%s\n' ${pcpu[ports]} | median)
+f=$(printf '%s\n' ${pcpu[follow]} | median)
+printf '%-34s %10s ms %10s ms (%s) %10s ms (%s)\n' "  CPU of client + server" "$base" \
+    "$p" "$(slower "$base" "$p" 0)" "$f" "$(slower "$base" "$f" 0)"
+p=$(printf '%s\n' ${kcpu[ports]} | median)
+f=$(printf '%s\n' ${kcpu[follow]} | median)
+printf '%-34s %13s %13s ms %19s ms\n' "  CPU of the tracer" "-" "$p" "$f"
 echo "facts / events lost in the last round: throughput --port ${facts_tp[ports]}, -- PROGRAM ${facts_tp[follow]};" \
     "accepts --port ${facts_acc[ports]}, -- PROGRAM ${facts_acc[follow]}"
