@@ -406,7 +406,8 @@ fn more_clients_than_the_soft_fd_limit_are_all_served() {
         &format!("ulimit -S -n {SOFT} && exec \"$0\" --port 0 --backlog 128"),
         exe("tcp_server"),
     ])
-    .env("SOCKLAB_EVENTS", no_events_path());
+    .env("SOCKLAB_EVENTS", no_events_path())
+    .env("LC_ALL", "C");
     let server = Running::start("tcp_server", cmd, false);
     let addr = server.listening_addr();
     let idle: Vec<_> = (0..IDLE).map(|_| connect(addr)).collect();
@@ -463,7 +464,8 @@ fn low_port_without_privilege_is_a_one_line_error_with_exit_1() {
             .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
             .arg(exe("tcp_server"))
             .args(["--port", "1"])
-            .env("SOCKLAB_EVENTS", no_events_path());
+            .env("SOCKLAB_EVENTS", no_events_path())
+            .env("LC_ALL", "C");
         as_nobody
     } else {
         command("tcp_server", &["--port", "1"])
@@ -663,7 +665,8 @@ fn network_unreachable_is_a_one_line_error_with_exit_1() {
         "--message",
         "hi",
     ])
-    .env("SOCKLAB_EVENTS", no_events_path());
+    .env("SOCKLAB_EVENTS", no_events_path())
+    .env("LC_ALL", "C");
     let out = run_command("tcp_client", cmd, b"");
     let _ = std::process::Command::new("ip")
         .args(["netns", "del", &ns])
@@ -695,7 +698,8 @@ fn unknown_host_is_a_one_line_error_with_exit_1() {
         "-m",
         "hi",
     ])
-    .env("SOCKLAB_EVENTS", no_events_path());
+    .env("SOCKLAB_EVENTS", no_events_path())
+    .env("LC_ALL", "C");
     let out = run_command("tcp_client", cmd, b"");
     let _ = std::process::Command::new("ip")
         .args(["netns", "del", &ns])

@@ -49,10 +49,12 @@ pub fn chat(args: &[&str]) -> Command {
     cmd
 }
 
-/// Events nowhere, colour off.
+/// Events nowhere, colour off, English whatever the machine's locale
+/// (`LC_ALL=C`; a test of another language sets `LC_ALL` again).
 pub fn quiet_env(cmd: &mut Command) {
     cmd.env("SOCKLAB_EVENTS", no_events_path())
-        .env("NO_COLOR", "1");
+        .env("NO_COLOR", "1")
+        .env("LC_ALL", "C");
 }
 
 /// A UDP port free right now (bound then released).

@@ -35,11 +35,14 @@ pub fn no_events_path() -> PathBuf {
     std::env::temp_dir().join(format!("socklab-tests-no-events-{}", std::process::id()))
 }
 
-/// The command for lab program `name` with `args`, events sent nowhere.
+/// The command for lab program `name` with `args`, events sent nowhere, in
+/// English whatever the machine's locale (`LC_ALL=C`; a test of another
+/// language sets `LC_ALL` again).
 pub fn command(name: &str, args: &[&str]) -> Command {
     let mut cmd = Command::new(exe(name));
     cmd.args(args)
         .env("SOCKLAB_EVENTS", no_events_path())
+        .env("LC_ALL", "C")
         .env_remove("NO_COLOR")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
