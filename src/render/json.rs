@@ -19,6 +19,7 @@ use std::io::{self, Write};
 use super::{epoch_secs, relation_text, End, Item, Render};
 use crate::escape::escape_max;
 use crate::events::Phase;
+use crate::timeline::Conversation;
 use crate::track::{ConnSummary, Dir, Side};
 use crate::wire::DecodeError;
 
@@ -191,9 +192,12 @@ impl<W: Write> Render for JsonRender<W> {
                 push_str(b, &note.note);
                 b.push('}');
             }
-            Item::Other { what, .. } => {
+            Item::Other { what, icmp, .. } => {
                 let _ = write!(b, "{{\"type\":\"other\",\"t\":{t:.6},\"what\":");
                 push_str(b, what);
+                // An ICMP error: the connection or flow of the packet it quotes.
+                let about = icmp.as_ref().and_then(|i| i.about);
+                push_conversation(b, about);
                 b.push('}');
             }
             Item::Bad { err, .. } => bad(b, t, err),
@@ -217,6 +221,8 @@ impl<W: Write> Render for JsonRender<W> {
                 push_str(b, &c.ev.result);
                 b.push_str(",\"conn\":");
                 push_opt_u64(b, c.conn);
+                b.push_str(",\"flow\":");
+                push_opt_u64(b, c.flow);
                 b.push_str(",\"relation\":");
                 push_str(
                     b,
@@ -256,6 +262,19 @@ impl<W: Write> Render for JsonRender<W> {
     fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }
+}
+
+/// `,"conn":N,"flow":null` (or the other way round, or both null).
+fn push_conversation(b: &mut String, c: Option<Conversation>) {
+    let (conn, flow) = match c {
+        Some(Conversation::Tcp(n)) => (Some(n), None),
+        Some(Conversation::Udp(n)) => (None, Some(n)),
+        None => (None, None),
+    };
+    b.push_str(",\"conn\":");
+    push_opt_u64(b, conn);
+    b.push_str(",\"flow\":");
+    push_opt_u64(b, flow);
 }
 
 #[cfg(test)]

@@ -129,7 +129,10 @@ impl<W: Write> TextRender<W> {
             text.push_str("  ");
             text.push_str(&relation_text(r));
         }
-        let conn = c.conn.map(|n| format!(" #{n}")).unwrap_or_default();
+        let conn = c
+            .conversation()
+            .map(|k| format!(" {}", k.tag()))
+            .unwrap_or_default();
         writeln!(
             self.out,
             "{time}{} {} {}",
@@ -211,7 +214,7 @@ impl<W: Write> Render for TextRender<W> {
                     note.note
                 )
             }
-            Item::Other { t, what } => {
+            Item::Other { t, what, .. } => {
                 let time = self.time(*t);
                 writeln!(self.out, "{time} {} {what}", s.dim("other"))
             }
