@@ -28,10 +28,11 @@ use super::{CaptureError, Next, RawPacket, Source, Stats, Writer};
 use crate::events::{self, CallEvent, Listener, MAX_EVENT_BYTES};
 use crate::render::json::JsonRender;
 use crate::render::ladder::{LadderMode, LadderRender};
+use crate::render::select::Only;
 use crate::render::svg::SvgCollector;
 use crate::render::text::TextRender;
 use crate::render::{End, Item, Render, Style};
-use crate::timeline::Timeline;
+use crate::timeline::{Conversation, Timeline};
 
 /// How long a live item waits for the socket-call events that belong
 /// before it (events and packets come in through different sockets).
@@ -77,8 +78,14 @@ pub struct Options {
     pub ladder_at_end: bool,
     /// Write the ladder as SVG here at the end.
     pub svg: Option<PathBuf>,
-    /// Only this connection in the ladder and the SVG.
-    pub conn: Option<u64>,
+    /// Only this connection (or UDP flow), in every view.
+    pub conn: Option<Conversation>,
+    /// Draw the ladder and the SVG with time to scale: the time one
+    /// terminal row stands for (the SVG draws 10 px for it).
+    pub time_scale: Option<Duration>,
+    /// Draw every segment in the SVG (otherwise runs of bulk data are
+    /// condensed into one band).
+    pub all_segments: bool,
     /// After the children exit, keep capturing this long.
     pub grace: Duration,
     pub style: Style,
@@ -200,13 +207,9 @@ fn renderers(opts: &Options, live: bool, output: &Output) -> Vec<Box<dyn Render>
     let mut out: Vec<Box<dyn Render>> = Vec::new();
     if opts.ladder_at_end && !opts.json && !opts.ladder {
         // First in the list so its diagrams come before the text's table.
-        let mut ladder = LadderRender::new(
-            output.handle(),
-            opts.style,
-            opts.width,
-            LadderMode::AtEnd,
-            opts.conn,
-        );
+        let mut ladder =
+            LadderRender::new(output.handle(), opts.style, opts.width, LadderMode::AtEnd)
+                .time_scale(opts.time_scale);
         ladder.summary_table = false;
         out.push(Box::new(ladder));
     }
@@ -220,18 +223,25 @@ fn renderers(opts: &Options, live: bool, output: &Output) -> Vec<Box<dyn Render>
         } else {
             LadderMode::Stream
         };
-        out.push(Box::new(LadderRender::new(
-            output.handle(),
-            opts.style,
-            opts.width,
-            mode,
-            opts.conn,
-        )));
+        out.push(Box::new(
+            LadderRender::new(output.handle(), opts.style, opts.width, mode)
+                .time_scale(opts.time_scale),
+        ));
     } else {
-        out.push(Box::new(TextRender::new(output.handle(), opts.style)));
+        let mut text = TextRender::new(output.handle(), opts.style);
+        text.width = opts.width;
+        out.push(Box::new(text));
     }
     if let Some(path) = &opts.svg {
-        out.push(Box::new(SvgCollector::new(path.clone(), opts.conn)));
+        out.push(Box::new(
+            SvgCollector::new(path.clone())
+                .time_scale(opts.time_scale)
+                .all_segments(opts.all_segments),
+        ));
+    }
+    // `--conn N`: every view sees only that connection or flow.
+    if let Some(want) = opts.conn {
+        return vec![Box::new(Only::new(Tee(out), want))];
     }
     out
 }

@@ -16,9 +16,15 @@ use crate::track::Step;
 
 pub mod json;
 pub mod ladder;
+pub mod select;
 pub mod svg;
 pub mod table;
 pub mod text;
+pub mod wrap;
+
+/// The width assumed when the output's is not known (not a terminal, no
+/// `COLUMNS`).
+pub const DEFAULT_WIDTH: usize = 100;
 
 /// Something that draws items as they come and a summary at the end.
 pub trait Render {

@@ -31,6 +31,8 @@ pub struct TextRender<W: Write> {
     start: Option<Duration>,
     /// Print the end-of-capture table (off for `--ladder`, which prints its own).
     pub summary_table: bool,
+    /// The terminal's width, which the summary table keeps within.
+    pub width: usize,
 }
 
 impl<W: Write> TextRender<W> {
@@ -41,6 +43,7 @@ impl<W: Write> TextRender<W> {
             style,
             start: None,
             summary_table: true,
+            width: super::DEFAULT_WIDTH,
         }
     }
 
@@ -246,9 +249,9 @@ impl<W: Write> Render for TextRender<W> {
     fn end(&mut self, end: &End) -> io::Result<()> {
         if self.summary_table {
             writeln!(self.out)?;
-            table::write_summary(&mut self.out, end, self.style)?;
+            table::write_summary(&mut self.out, end, self.style, self.width)?;
         }
-        table::write_totals(&mut self.out, &end.totals)?;
+        table::write_totals(&mut self.out, &end.totals, self.width)?;
         self.out.flush()
     }
 
