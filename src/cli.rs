@@ -76,6 +76,27 @@ impl CommonArgs {
     pub fn narrator(&self, prog: &str) -> Narrator {
         Narrator::new(prog, self.quiet, self.color.apply())
     }
+
+    /// Narrate the calls of program `prog` (its [`crate::lab`] sockets)
+    /// with `--quiet` and `--color` applied.
+    pub fn start(&self, prog: &str) {
+        crate::lab::start(self.narrator(prog));
+    }
+}
+
+/// The arguments of a lab program, which hold the [`CommonArgs`].
+pub trait LabArgs: clap::Parser {
+    /// `--host`, `--quiet`, `--color`.
+    fn common(&self) -> &CommonArgs;
+}
+
+/// The `main` of a lab program `prog`: parse its arguments, narrate its
+/// calls with `--quiet` and `--color` applied, run `run` and turn its
+/// outcome into the exit code ([`run_main`]).
+pub fn run_lab<A: LabArgs>(prog: &str, run: impl FnOnce(A) -> anyhow::Result<()>) -> ExitCode {
+    let args = A::parse();
+    args.common().start(prog);
+    run_main(prog, || run(args))
 }
 
 /// Parse a byte count such as `100`, `64K`, `1M`, `1G` (binary multiples:
@@ -118,6 +139,17 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     })?;
     Duration::try_from_secs_f64(value * scale)
         .map_err(|_| format!("`{text}` is not a usable duration"))
+}
+
+/// Parse a timeout: a duration as [`parse_duration`], above zero (a socket
+/// timeout of 0 would mean "wait for ever"). For clap's `value_parser`.
+pub fn parse_timeout(text: &str) -> Result<Duration, String> {
+    match parse_duration(text)? {
+        Duration::ZERO => Err(format!(
+            "`{text}` is no time at all: give a timeout above 0"
+        )),
+        timeout => Ok(timeout),
+    }
 }
 
 /// Run a program's `run` and turn its outcome into the exit code: 0 on
@@ -199,6 +231,8 @@ mod tests {
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("-1").is_err());
+        assert_eq!(parse_timeout("90s"), Ok(Duration::from_secs(90)));
+        assert!(parse_timeout("0").unwrap_err().contains("above 0"));
     }
 
     #[test]

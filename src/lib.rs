@@ -6,10 +6,13 @@
 //! |-------------|----------------------------------------------------------------------|-------|
 //! | [`cli`]     | options shared by every binary: `--color`, sizes like `64K`, exit codes | yes   |
 //! | [`net`]     | name resolution, line framing, socket errors with a hint for students | I/O   |
-//! | [`netns`]  | two "computers" on one machine: namespaces, veth, kernel packet loss | I/O   |
+//! | [`lab`]     | the narrated socket of the lab programs: one method per C call        | I/O   |
+//! | [`netns`]  | the lab network: hosts in namespaces, the link between them, leftovers | I/O   |
+//! | [`link`]    | the emulated cable: delay, rate, loss, reordering, duplication, events | mostly |
+//! | [`userns`]  | the same without root: a private user namespace, and joining it     | I/O   |
 //! | [`escape`]  | outside text made safe for a terminal: controls, bidi, format chars | yes   |
 //! | [`narrate`] | one line per socket call, as the lab programs print it               | I/O   |
-//! | [`chat`]    | the chat's message format, gap detection, and its screen (prompt)     | mostly |
+//! | [`chat`]    | the chat's message format, gap detection, its screen and its threads  | mostly |
 //! | [`experiment`] | the TCP vs UDP loss and timing experiment                        | I/O   |
 //! | [`events`]  | the datagram a lab program sends to `capture` for every call          | I/O   |
 //! | [`wire`]    | bytes to `Segment` / `Datagram`: link, IP and transport decoding     | yes   |
@@ -26,6 +29,9 @@ pub mod cli;
 pub mod escape;
 pub mod events;
 pub mod experiment;
+pub mod lab;
+#[cfg(target_os = "linux")]
+pub mod link;
 pub mod narrate;
 pub mod net;
 pub mod netns;
@@ -34,4 +40,6 @@ pub mod render;
 pub mod sys;
 pub mod timeline;
 pub mod track;
+#[cfg(target_os = "linux")]
+pub mod userns;
 pub mod wire;

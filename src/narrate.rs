@@ -13,11 +13,13 @@
 //! close()
 //! ```
 //!
-//! Calls that return at once go through [`Narrator::call`]. Calls that can
-//! wait or put a segment on the wire are bracketed: [`Narrator::enter`] just
-//! before the call, then [`Narrator::done`] (or [`Narrator::failed`]...) just
-//! after, so `capture` can show that `close()` came before the FIN or that
-//! `accept()` returned after the handshake:
+//! The lab programs do not call this module themselves: their sockets are
+//! [`crate::lab`]'s, whose methods narrate through it. Calls that return at
+//! once go through [`Narrator::call`]. Calls that can wait or put a segment
+//! on the wire are bracketed: [`Narrator::enter`] just before the call, then
+//! [`Narrator::done`] (or [`Narrator::failed`]...) just after, so `capture`
+//! can show that `close()` came before the FIN or that `accept()` returned
+//! after the handshake:
 //!
 //! ```no_run
 //! # use socklab::narrate::{Ends, Narrator};
@@ -118,14 +120,27 @@ pub struct Narrator {
     shared: Arc<Shared>,
     /// Printed before every line, e.g. `[client 3] `.
     tag: Option<Arc<str>>,
+    /// `--quiet`, or a clone [`Narrator::silenced`]: nothing is printed
+    /// (the events still go out).
+    quiet: bool,
 }
 
 #[derive(Debug)]
 struct Shared {
     prog: String,
-    quiet: bool,
     color: bool,
     emitter: Emitter,
+    /// The prompt on the terminal's last line, if a program keeps one.
+    prompt: Option<Arc<dyn Prompt>>,
+}
+
+/// A prompt kept on the terminal's last line (the chat's `alice> `): every
+/// line is printed above it, by clearing it first and drawing it again after.
+pub trait Prompt: Send + Sync + fmt::Debug {
+    /// Clear the prompt's line, if a prompt is drawn there.
+    fn clear(&self, out: &mut dyn Write);
+    /// Draw the prompt again (at the start of a fresh line).
+    fn draw(&self, out: &mut dyn Write);
 }
 
 impl Narrator {
@@ -137,22 +152,47 @@ impl Narrator {
 
     /// A narrator that emits through `emitter` (tests pass their own).
     pub fn with_emitter(prog: &str, quiet: bool, color: bool, emitter: Emitter) -> Narrator {
+        Narrator::build(prog, quiet, color, emitter, None)
+    }
+
+    /// A narrator that prints every line above `prompt` (the chat's).
+    pub fn with_prompt(prog: &str, quiet: bool, color: bool, prompt: Arc<dyn Prompt>) -> Narrator {
+        Narrator::build(prog, quiet, color, Emitter::new(prog), Some(prompt))
+    }
+
+    fn build(
+        prog: &str,
+        quiet: bool,
+        color: bool,
+        emitter: Emitter,
+        prompt: Option<Arc<dyn Prompt>>,
+    ) -> Narrator {
         Narrator {
             shared: Arc::new(Shared {
                 prog: prog.to_string(),
-                quiet,
                 color,
                 emitter,
+                prompt,
             }),
             tag: None,
+            quiet,
         }
     }
 
     /// The same narrator, printing `[tag] ` before each line (one per client).
     pub fn tagged(&self, tag: impl Display) -> Narrator {
         Narrator {
-            shared: Arc::clone(&self.shared),
             tag: Some(format!("[{tag}] ").into()),
+            ..self.clone()
+        }
+    }
+
+    /// The same narrator, printing no narration (the events still go out):
+    /// for calls whose lines would bury the screen (a chat flood).
+    pub fn silenced(&self) -> Narrator {
+        Narrator {
+            quiet: true,
+            ..self.clone()
         }
     }
 
@@ -163,7 +203,7 @@ impl Narrator {
 
     /// True with `--quiet`: narration is not printed (events still are sent).
     pub fn is_quiet(&self) -> bool {
-        self.shared.quiet
+        self.quiet
     }
 
     // ---- calls that return at once ------------------------------------
@@ -190,19 +230,28 @@ impl Narrator {
     /// addresses found. A library call, not a socket call: no event.
     pub fn resolve(&self, host: &str, port: u16) -> Result<Vec<SocketAddr>, NetError> {
         let resolved = net::resolve(host, port);
-        if !self.shared.quiet {
-            let sig = format!("getaddrinfo(\"{}\", {port})", escape(host.as_bytes()));
-            match &resolved {
-                Ok(addrs) => self.print_call(&sig, &self.ok_text(&AddrList(addrs).to_string())),
-                Err(e) => {
-                    let why = e
-                        .io_error()
-                        .map_or_else(|| e.to_string(), ToString::to_string);
-                    self.print_call(&sig, &self.error_text(&format!("error: {why}")));
-                }
+        let sig = format!("getaddrinfo(\"{}\", {port})", escape(host.as_bytes()));
+        match &resolved {
+            Ok(addrs) => self.note_call(&sig, Ok(&AddrList(addrs).to_string())),
+            Err(e) => {
+                let why = e
+                    .io_error()
+                    .map_or_else(|| e.to_string(), ToString::to_string);
+                self.note_call(&sig, Err(&format!("error: {why}")));
             }
         }
         resolved
+    }
+
+    /// A call that is not a socket call (`getaddrinfo`, `setrlimit`), as a
+    /// line only: `sig -> result`, in red when `result` is an error. No event.
+    pub fn note_call(&self, sig: &str, result: Result<&str, &str>) {
+        if !self.quiet {
+            match result {
+                Ok(text) => self.print_call(&self.bold(sig), &self.ok_text(text)),
+                Err(text) => self.print_call(&self.bold(sig), &self.error_text(text)),
+            }
+        }
     }
 
     // ---- calls that may wait ------------------------------------------
@@ -226,7 +275,7 @@ impl Narrator {
     pub fn done(&self, call: Call, ends: Ends, result: impl Display) {
         let result = result.to_string();
         self.emit_return(&call, ends, if result.is_empty() { "ok" } else { &result });
-        if !self.shared.quiet {
+        if !self.quiet {
             let sig = self.signature(&call);
             if result.is_empty() {
                 self.print_line(&sig);
@@ -241,7 +290,7 @@ impl Narrator {
         let what = what.to_string();
         let short = format!("{what} \"{}\"", escape_max(data, EVENT_PREVIEW_CHARS));
         self.emit_return(&call, ends, &short);
-        if !self.shared.quiet {
+        if !self.quiet {
             let result = format!("{} {}", self.ok_text(&what), self.quote(data));
             self.print_call(&self.signature(&call), &result);
         }
@@ -253,7 +302,7 @@ impl Narrator {
     pub fn done_repeated(&self, call: Call, times: u64, ends: Ends, result: impl Display) {
         let result = result.to_string();
         self.emit_return(&call, ends, &format!("{times} calls: {result}"));
-        if !self.shared.quiet {
+        if !self.quiet {
             let sig = format!("{} x {times} calls", self.signature(&call));
             self.print_call(&sig, &self.ok_text(&result));
         }
@@ -263,7 +312,7 @@ impl Narrator {
     pub fn failed(&self, call: Call, error: &io::Error) {
         let text = format!("error: {}", net::describe(error));
         self.emit_return(&call, call.ends, &text);
-        if !self.shared.quiet {
+        if !self.quiet {
             self.print_call(&self.signature(&call), &self.error_text(&text));
         }
     }
@@ -282,7 +331,7 @@ impl Narrator {
 
     /// Why something happened: a dimmed, indented line under the call.
     pub fn explain(&self, text: impl Display) {
-        if !self.shared.quiet {
+        if !self.quiet {
             let text = format!("    {text}");
             if self.shared.color {
                 self.print_line(&text.dimmed().to_string());
@@ -294,7 +343,7 @@ impl Narrator {
 
     /// A narration line that is not a call (`client 3 connected`).
     pub fn say(&self, text: impl Display) {
-        if !self.shared.quiet {
+        if !self.quiet {
             self.print_line(&text.to_string());
         }
     }
@@ -313,7 +362,16 @@ impl Narrator {
         } else {
             line
         };
+        // stdout stays locked meanwhile: the prompt (on stdout) is cleared,
+        // the warning printed on stderr, and the prompt drawn again.
+        let mut out = io::stdout().lock();
+        if let Some(prompt) = &self.shared.prompt {
+            prompt.clear(&mut out);
+        }
         let _ = writeln!(io::stderr().lock(), "{line}");
+        if let Some(prompt) = &self.shared.prompt {
+            prompt.draw(&mut out);
+        }
     }
 
     /// `data` escaped, cut to [`PREVIEW_CHARS`], in quotes, coloured as data.
@@ -329,11 +387,14 @@ impl Narrator {
     // ---- printing -------------------------------------------------------
 
     fn signature(&self, call: &Call) -> String {
-        let sig = format!("{}({})", call.name, call.args);
+        self.bold(&format!("{}({})", call.name, call.args))
+    }
+
+    fn bold(&self, text: &str) -> String {
         if self.shared.color {
-            sig.bold().to_string()
+            text.bold().to_string()
         } else {
-            sig
+            text.to_string()
         }
     }
 
@@ -379,7 +440,14 @@ impl Narrator {
         line.push_str(text);
         line.push('\n');
         let mut out = io::stdout().lock();
-        if let Err(e) = out.write_all(line.as_bytes()).and_then(|()| out.flush()) {
+        if let Some(prompt) = &self.shared.prompt {
+            prompt.clear(&mut out);
+        }
+        let written = out.write_all(line.as_bytes());
+        if let Some(prompt) = &self.shared.prompt {
+            prompt.draw(&mut out);
+        }
+        if let Err(e) = written.and_then(|()| out.flush()) {
             if e.kind() == io::ErrorKind::BrokenPipe {
                 // Whoever read our output has gone (`tcp_server | head`): like
                 // `cat`, stop quietly, and call it success.

@@ -1,9 +1,10 @@
 //! Name resolution, line framing for TCP, and socket errors that tell a
 //! student what happened and what to try next.
 //!
-//! The lab programs make the socket calls themselves (that is the lesson);
-//! this module holds what surrounds them: turning `--host` into addresses,
-//! cutting a TCP byte stream into lines, and one-line error messages.
+//! The lab programs make the socket calls themselves (that is the lesson,
+//! through [`crate::lab`]); this module holds what surrounds them: turning
+//! `--host` into addresses, cutting a TCP byte stream into lines, and
+//! one-line error messages.
 
 use std::collections::VecDeque;
 use std::io::{self, ErrorKind, Read};
@@ -15,6 +16,8 @@ pub const MAX_LINE: usize = 64 * 1024;
 pub const DEFAULT_TCP_PORT: u16 = 5000;
 /// Port the UDP lab programs use unless `--port` says otherwise.
 pub const DEFAULT_UDP_PORT: u16 = 5001;
+/// The line (TCP) or datagram (UDP) that stops a lab server.
+pub const OFF: &[u8] = b"off";
 /// Largest UDP payload over IPv4: 65535 (IP total length) - 20 (IP header) - 8 (UDP header).
 pub const MAX_DATAGRAM_V4: usize = 65_535 - 20 - 8;
 /// Largest UDP payload over IPv6: 65535 (IPv6 payload length) - 8 (UDP header).
@@ -36,9 +39,18 @@ pub enum NetError {
     /// bind() failed.
     #[error("bind {addr}: {}", bind_hint(*.addr, .error))]
     Bind { addr: SocketAddr, error: io::Error },
+    /// setsockopt() failed.
+    #[error("setsockopt({option}): {}", describe(.error))]
+    SetOption {
+        option: &'static str,
+        error: io::Error,
+    },
     /// listen() failed.
     #[error("listen on {addr}: {}", describe(.error))]
     Listen { addr: SocketAddr, error: io::Error },
+    /// accept() failed.
+    #[error("accept on {addr}: {}", socket_hint(.error))]
+    Accept { addr: SocketAddr, error: io::Error },
     /// connect() failed.
     #[error("connect {addr}: {}", connect_hint(*.addr, .error))]
     Connect { addr: SocketAddr, error: io::Error },
@@ -65,7 +77,9 @@ impl NetError {
             NetError::Resolve { error, .. }
             | NetError::Socket { error, .. }
             | NetError::Bind { error, .. }
+            | NetError::SetOption { error, .. }
             | NetError::Listen { error, .. }
+            | NetError::Accept { error, .. }
             | NetError::Connect { error, .. }
             | NetError::Transfer { error, .. } => Some(error),
             NetError::NoAddress { .. } | NetError::DatagramTooLarge { .. } => None,
@@ -107,6 +121,19 @@ pub fn family_name(addr: &SocketAddr) -> &'static str {
         SocketAddr::V4(_) => "AF_INET",
         SocketAddr::V6(_) => "AF_INET6",
     }
+}
+
+/// Where to connect to reach a server listening on `listening`: the same
+/// address, or loopback if it listens on every address (0.0.0.0 or ::).
+pub fn reachable(listening: SocketAddr) -> SocketAddr {
+    let mut target = listening;
+    if target.ip().is_unspecified() {
+        target.set_ip(match target {
+            SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    target
 }
 
 /// The largest UDP payload one datagram to `addr` can carry.
@@ -220,17 +247,29 @@ fn transfer_hint(error: &io::Error) -> String {
     }
 }
 
-/// One outcome of reading a line from a TCP byte stream.
+/// A line cut from a byte stream by [`LineFramer::push`].
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum LineRead {
+pub enum Line {
     /// A complete line, without its `\n` (nor a `\r` before it, as telnet sends).
-    Line(Vec<u8>),
+    Text(Vec<u8>),
     /// A line longer than [`MAX_LINE`]: its bytes are skipped up to the next `\n`.
     TooLong,
-    /// The peer closed its side (FIN) at a line boundary.
-    Eof,
-    /// The peer closed its side in the middle of a line: here is the partial line.
-    EofMidLine(Vec<u8>),
+}
+
+/// How a byte stream ended ([`LineFramer::finish`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum End {
+    /// At a line boundary: nothing was left half-read.
+    Clean,
+    /// In the middle of a line: here are its bytes, which no `\n` ended.
+    MidLine(Vec<u8>),
+}
+
+/// What a line reader returns: the next line, or how the stream ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Next {
+    Line(Line),
+    End(End),
 }
 
 /// Cuts a byte stream into lines. Pure: feed it what `recv()` returned.
@@ -239,7 +278,7 @@ pub enum LineRead {
 /// a line, or three lines and the start of a fourth. The lab programs agree
 /// that a message ends with `\n` (framing), and this is the code that finds
 /// those ends. A line longer than [`MAX_LINE`] is reported once as
-/// [`LineRead::TooLong`] and skipped, so a client cannot make us buffer
+/// [`Line::TooLong`] and skipped, so a client cannot make us buffer
 /// without end.
 #[derive(Debug, Default)]
 pub struct LineFramer {
@@ -255,9 +294,8 @@ impl LineFramer {
         LineFramer::default()
     }
 
-    /// Feed bytes just received; returns the lines they complete, in order
-    /// (only [`LineRead::Line`] and [`LineRead::TooLong`]).
-    pub fn push(&mut self, mut bytes: &[u8]) -> Vec<LineRead> {
+    /// Feed bytes just received; returns the lines they complete, in order.
+    pub fn push(&mut self, mut bytes: &[u8]) -> Vec<Line> {
         let mut out = Vec::new();
         while let Some(end) = bytes.iter().position(|&b| b == b'\n') {
             let piece = &bytes[..end];
@@ -267,14 +305,14 @@ impl LineFramer {
                 self.skipping = false;
             } else if self.partial.len() + piece.len() > MAX_LINE {
                 self.partial.clear();
-                out.push(LineRead::TooLong);
+                out.push(Line::TooLong);
             } else {
                 self.partial.extend_from_slice(piece);
                 let mut line = std::mem::take(&mut self.partial);
                 if line.last() == Some(&b'\r') {
                     line.pop();
                 }
-                out.push(LineRead::Line(line));
+                out.push(Line::Text(line));
             }
         }
         // What is left has no newline: the start of the next line.
@@ -282,7 +320,7 @@ impl LineFramer {
             if self.partial.len() + bytes.len() > MAX_LINE {
                 self.partial = Vec::new();
                 self.skipping = true;
-                out.push(LineRead::TooLong);
+                out.push(Line::TooLong);
             } else {
                 self.partial.extend_from_slice(bytes);
             }
@@ -290,14 +328,14 @@ impl LineFramer {
         out
     }
 
-    /// The stream has ended (`recv()` returned 0): [`LineRead::Eof`], or
-    /// [`LineRead::EofMidLine`] with the bytes of an unfinished line.
-    pub fn finish(&mut self) -> LineRead {
+    /// The stream has ended (`recv()` returned 0): cleanly, or in the
+    /// middle of a line, whose bytes are handed back.
+    pub fn finish(&mut self) -> End {
         self.skipping = false;
         if self.partial.is_empty() {
-            LineRead::Eof
+            End::Clean
         } else {
-            LineRead::EofMidLine(std::mem::take(&mut self.partial))
+            End::MidLine(std::mem::take(&mut self.partial))
         }
     }
 
@@ -310,13 +348,14 @@ impl LineFramer {
 /// Size of [`LineReader`]'s read buffer.
 const READ_BUFFER: usize = 64 * 1024;
 
-/// Reads lines from any byte stream (a socket, a pipe), buffered, with the
-/// same outcomes as [`LineFramer`]. Errors (a reset) are returned as errors.
+/// Reads lines from any byte stream (a pipe, the keyboard), buffered, with
+/// a [`LineFramer`]. Errors are returned as errors. (Lines from a lab
+/// socket: [`crate::lab::Lines`].)
 #[derive(Debug)]
 pub struct LineReader<R> {
     inner: R,
     framer: LineFramer,
-    ready: VecDeque<LineRead>,
+    ready: VecDeque<Line>,
     buf: Box<[u8]>,
     ended: bool,
 }
@@ -333,14 +372,14 @@ impl<R: Read> LineReader<R> {
         }
     }
 
-    /// The next line; after the end of the stream, [`LineRead::Eof`] again and again.
-    pub fn read_line(&mut self) -> io::Result<LineRead> {
+    /// The next line; after the end of the stream, [`End::Clean`] again and again.
+    pub fn read_line(&mut self) -> io::Result<Next> {
         loop {
             if let Some(line) = self.ready.pop_front() {
-                return Ok(line);
+                return Ok(Next::Line(line));
             }
             if self.ended {
-                return Ok(self.framer.finish());
+                return Ok(Next::End(self.framer.finish()));
             }
             let got = match self.inner.read(&mut self.buf) {
                 Ok(got) => got,
@@ -365,29 +404,26 @@ impl<R: Read> LineReader<R> {
 mod tests {
     use super::*;
 
-    fn lines(framer: &mut LineFramer, bytes: &[u8]) -> Vec<LineRead> {
+    fn lines(framer: &mut LineFramer, bytes: &[u8]) -> Vec<Line> {
         framer.push(bytes)
+    }
+
+    fn text(bytes: &[u8]) -> Line {
+        Line::Text(bytes.to_vec())
     }
 
     #[test]
     fn a_line_may_arrive_in_pieces_or_several_at_once() {
         let mut f = LineFramer::new();
         assert_eq!(lines(&mut f, b"hel"), vec![]);
-        assert_eq!(
-            lines(&mut f, b"lo\nwor"),
-            vec![LineRead::Line(b"hello".to_vec())]
-        );
+        assert_eq!(lines(&mut f, b"lo\nwor"), vec![text(b"hello")]);
         assert_eq!(
             lines(&mut f, b"ld\r\n\nbye\npar"),
-            vec![
-                LineRead::Line(b"world".to_vec()),
-                LineRead::Line(b"".to_vec()),
-                LineRead::Line(b"bye".to_vec()),
-            ]
+            vec![text(b"world"), text(b""), text(b"bye"),]
         );
         assert_eq!(f.pending(), 3);
-        assert_eq!(f.finish(), LineRead::EofMidLine(b"par".to_vec()));
-        assert_eq!(f.finish(), LineRead::Eof);
+        assert_eq!(f.finish(), End::MidLine(b"par".to_vec()));
+        assert_eq!(f.finish(), End::Clean);
     }
 
     #[test]
@@ -395,7 +431,7 @@ mod tests {
         let mut f = LineFramer::new();
         let mut line = vec![b'a'; MAX_LINE];
         line.push(b'\n');
-        assert_eq!(f.push(&line), vec![LineRead::Line(vec![b'a'; MAX_LINE])]);
+        assert_eq!(f.push(&line), vec![Line::Text(vec![b'a'; MAX_LINE])]);
     }
 
     #[test]
@@ -405,15 +441,12 @@ mod tests {
         assert_eq!(f.push(&chunk), vec![]);
         assert_eq!(
             f.push(&chunk),
-            vec![LineRead::TooLong],
+            vec![Line::TooLong],
             "80 KiB without a newline"
         );
         assert_eq!(f.push(&chunk), vec![], "still skipping, reported only once");
         assert_eq!(f.pending(), 0, "nothing is buffered while skipping");
-        assert_eq!(
-            f.push(b"xx\nnext\n"),
-            vec![LineRead::Line(b"next".to_vec())]
-        );
+        assert_eq!(f.push(b"xx\nnext\n"), vec![text(b"next")]);
     }
 
     #[test]
@@ -421,31 +454,25 @@ mod tests {
         let mut f = LineFramer::new();
         let mut bytes = vec![b'x'; MAX_LINE + 1];
         bytes.extend_from_slice(b"\nok\n");
-        assert_eq!(
-            f.push(&bytes),
-            vec![LineRead::TooLong, LineRead::Line(b"ok".to_vec())]
-        );
+        assert_eq!(f.push(&bytes), vec![Line::TooLong, text(b"ok")]);
     }
 
     #[test]
     fn non_utf8_bytes_pass_through_untouched() {
         let mut f = LineFramer::new();
-        assert_eq!(
-            f.push(b"caf\xe9\xff\n"),
-            vec![LineRead::Line(b"caf\xe9\xff".to_vec())]
-        );
+        assert_eq!(f.push(b"caf\xe9\xff\n"), vec![text(b"caf\xe9\xff")]);
     }
 
     #[test]
     fn line_reader_reads_a_stream_to_its_end() {
         let mut r = LineReader::new(&b"one\ntwo\nthr"[..]);
-        assert_eq!(r.read_line().unwrap(), LineRead::Line(b"one".to_vec()));
-        assert_eq!(r.read_line().unwrap(), LineRead::Line(b"two".to_vec()));
+        assert_eq!(r.read_line().unwrap(), Next::Line(text(b"one")));
+        assert_eq!(r.read_line().unwrap(), Next::Line(text(b"two")));
         assert_eq!(
             r.read_line().unwrap(),
-            LineRead::EofMidLine(b"thr".to_vec())
+            Next::End(End::MidLine(b"thr".to_vec()))
         );
-        assert_eq!(r.read_line().unwrap(), LineRead::Eof);
+        assert_eq!(r.read_line().unwrap(), Next::End(End::Clean));
     }
 
     #[test]
@@ -515,6 +542,14 @@ mod tests {
             "{e}"
         );
         assert!(!e.to_string().contains('\n'));
+    }
+
+    #[test]
+    fn a_server_on_every_address_is_reached_on_loopback() {
+        let on = |a: &str| reachable(a.parse().unwrap()).to_string();
+        assert_eq!(on("0.0.0.0:5000"), "127.0.0.1:5000");
+        assert_eq!(on("[::]:5000"), "[::1]:5000");
+        assert_eq!(on("10.203.0.1:5000"), "10.203.0.1:5000");
     }
 
     #[test]

@@ -1,49 +1,73 @@
-//! Two "computers" on one machine: network namespaces `alice` and `bob`
-//! joined by a veth pair, each with its own IPv4 and IPv6 address.
+//! The lab network: "computers" on one machine, network namespaces `alice`
+//! and `bob` (and `carol` when asked), each joined by its own veth pair to
+//! a middle namespace where socklab's link emulator ([`crate::link`])
+//! carries the frames between them, with the delay, bandwidth, loss,
+//! reordering and duplication it is given.
 //!
 //! ```text
-//!   namespace alice                          namespace bob
-//!   veth-alice 10.203.0.1/24  <--- veth --->  veth-bob 10.203.0.2/24
-//!              fd00:5:1ab::1/64                         fd00:5:1ab::2/64
+//!   socklab-PID-alice        socklab-PID-link                 socklab-PID-bob
+//!   veth-alice 10.203.0.1 -- link-alice [emulator] link-bob -- veth-bob 10.203.0.2
+//!              fd00:5:1ab::1                                           fd00:5:1ab::2
 //! ```
 //!
-//! Everything happens inside the two namespaces: the host's own interfaces,
-//! routes and firewall are never touched, and deleting the namespaces
-//! removes the veth pair and any loss rules with them. Loss is made by the
-//! kernel with an nftables rule where packets arrive in each namespace
-//! (`numgen random mod 10000 < N drop`), so each direction loses the same
-//! fraction and senders see nothing, as on a lossy wire.
+//! **Names.** Every namespace socklab makes is called
+//! `socklab-<PID>-<prefix><role>`: one recognisable prefix, and the process
+//! id of the run that owns it (the process running its emulator). A run
+//! that ends removes its namespaces; one killed with SIGKILL cannot, so
+//! every run first removes the namespaces of owners that no longer exist
+//! ([`remove_leftovers`]), and never those of a live run, whoever's it is.
+//! (A pid reused by an unrelated process only delays that removal.)
 //!
-//! Needs root (CAP_SYS_ADMIN and CAP_NET_ADMIN) and the `ip` and `nft` tools.
+//! Everything happens inside the namespaces: the host's own interfaces,
+//! routes and firewall are never touched, and deleting the namespaces
+//! removes the veth pairs with them. Needs CAP_SYS_ADMIN and CAP_NET_ADMIN:
+//! root, or the private user namespace of [`crate::userns`], inside which
+//! the same code runs unchanged. Uses the `ip` tool (iproute2).
 
+use std::fs::File;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Why the two-host network could not be built or changed.
+use crate::link::{self, Impairments, Link, LinkSpec, Port, Snapshot};
+use crate::sys::linux as sys;
+
+/// The start of every namespace name socklab makes.
+pub const NS_PREFIX: &str = "socklab-";
+/// Where `ip netns` keeps its names.
+pub const NETNS_DIR: &str = "/run/netns";
+
+/// Why the lab network could not be built or changed.
 #[derive(Debug, thiserror::Error)]
 pub enum NetnsError {
     #[error("the two-host network needs root: run it with sudo")]
     NotRoot,
-    #[error("`{cmd}` is not installed: install iproute2 (ip) and nftables (nft)")]
+    #[error("`{cmd}` is not installed: install iproute2 (it gives the `ip` command)")]
     Missing { cmd: String },
     #[error("`{cmd}` failed: {stderr}")]
     Command { cmd: String, stderr: String },
-    #[error("loss must be a percentage from 0 to 100, not {0}")]
-    BadLoss(f64),
+    #[error("{0}")]
+    BadSettings(String),
+    #[error("{what}: {error}")]
+    Io {
+        what: String,
+        #[source]
+        error: std::io::Error,
+    },
 }
 
-/// The nftables table socklab adds inside each namespace.
-const NFT_TABLE: &str = "socklab";
-/// Loss is drawn out of this many (0.01 % steps).
-const LOSS_SCALE: u32 = 10_000;
-
-/// One of the two hosts.
+/// One of the hosts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Host {
-    /// Namespace name: `alice`.
+    /// What the course calls it: `alice`.
+    pub name: String,
+    /// Namespace name: `socklab-4242-alice`.
     pub ns: String,
-    /// Its end of the veth pair: `veth-alice`.
+    /// Its end of its veth pair: `veth-alice`.
     pub veth: String,
+    /// The other end, in the link's namespace: `link-alice`.
+    pub link_end: String,
     pub v4: Ipv4Addr,
     pub v6: Ipv6Addr,
 }
@@ -58,7 +82,7 @@ impl Host {
         }
     }
 
-    /// `ip netns exec <ns> <program> <args>`: run a program on this host.
+    /// `ip netns exec <ns> <program>`: run a program on this host.
     pub fn command(&self, program: &str) -> Command {
         let mut c = Command::new("ip");
         c.args(["netns", "exec", &self.ns, program]);
@@ -66,225 +90,409 @@ impl Host {
     }
 }
 
-/// The pair of hosts. Names are `<prefix>alice` / `<prefix>bob`, so tests
-/// can build their own pair without touching an instructor's.
+/// The hosts of one lab network and the namespace of its link. Names are
+/// `socklab-<owner>-<prefix>alice` and so on, so that tests can build their
+/// own network without touching an instructor's.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TwoHosts {
     pub alice: Host,
     pub bob: Host,
+    /// A third host, for one server and several clients.
+    pub carol: Option<Host>,
+    /// The middle namespace, where the link emulator runs.
+    pub link_ns: String,
+    /// The process that owns (and runs the link of) this network.
+    pub owner: u32,
+    /// The name prefix (`""` for the default network).
+    pub prefix: String,
 }
 
 impl TwoHosts {
-    /// The layout for a name prefix (`""` gives `alice` and `bob`) and a
-    /// subnet number (the third byte of 10.203.N.0/24), so that several
-    /// pairs can coexist.
+    /// The layout for a name prefix (`""` gives alice and bob) and a subnet
+    /// number (the third byte of 10.203.N.0/24), owned by this process.
     pub fn layout(prefix: &str, subnet: u8) -> TwoHosts {
+        TwoHosts::layout_owned(prefix, subnet, std::process::id(), false)
+    }
+
+    /// The layout of the network that process `owner` runs, with or
+    /// without carol.
+    pub fn layout_owned(prefix: &str, subnet: u8, owner: u32, carol: bool) -> TwoHosts {
         let host = |name: &str, n: u8| Host {
-            ns: format!("{prefix}{name}"),
-            // Interface names are at most 15 bytes.
-            veth: format!("veth-{prefix}{name}").chars().take(15).collect(),
+            name: name.to_string(),
+            ns: format!("{NS_PREFIX}{owner}-{prefix}{name}"),
+            // Made inside its namespace, so no other network's can clash.
+            veth: format!("veth-{name}"),
+            link_end: format!("link-{name}"),
             v4: Ipv4Addr::new(10, 203, subnet, n),
             v6: Ipv6Addr::new(0xfd00, 5, 0x1ab, subnet as u16, 0, 0, 0, n as u16),
         };
         TwoHosts {
             alice: host("alice", 1),
             bob: host("bob", 2),
+            carol: carol.then(|| host("carol", 3)),
+            link_ns: format!("{NS_PREFIX}{owner}-{prefix}link"),
+            owner,
+            prefix: prefix.to_string(),
         }
     }
 
-    /// The default pair: `alice` (10.203.0.1) and `bob` (10.203.0.2).
+    /// The default layout: alice (10.203.0.1) and bob (10.203.0.2).
     pub fn default_layout() -> TwoHosts {
         TwoHosts::layout("", 0)
     }
 
-    /// Build the network (removing a leftover one first), with `loss_percent`
-    /// of packets dropped in each direction.
-    pub fn up(&self, loss_percent: f64) -> Result<(), NetnsError> {
-        check_loss(loss_percent)?;
+    /// The hosts, alice first.
+    pub fn hosts(&self) -> Vec<&Host> {
+        let mut v = vec![&self.alice, &self.bob];
+        v.extend(self.carol.as_ref());
+        v
+    }
+
+    /// The host called `name` (`alice`, `bob`, `carol`).
+    pub fn host(&self, name: &str) -> Option<&Host> {
+        self.hosts().into_iter().find(|h| h.name == name)
+    }
+
+    /// Every namespace of this network, the link's last.
+    pub fn namespaces(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.hosts().iter().map(|h| h.ns.clone()).collect();
+        v.push(self.link_ns.clone());
+        v
+    }
+
+    /// The namespaces of this network that exist now: all of them when
+    /// up, none when down, some after an interrupted run.
+    pub fn existing(&self) -> Result<Vec<String>, NetnsError> {
+        let names = list_namespaces()?;
+        Ok(self
+            .namespaces()
+            .into_iter()
+            .filter(|n| names.contains(n))
+            .collect())
+    }
+
+    /// True when every namespace exists.
+    pub fn is_up(&self) -> Result<bool, NetnsError> {
+        Ok(self.existing()?.len() == self.namespaces().len())
+    }
+
+    /// Remove the namespaces (and with them the veth pairs), after asking
+    /// the programs still running in them to end (SIGTERM). Doing it twice,
+    /// or on a half-built network, is fine.
+    pub fn down(&self) -> Result<(), NetnsError> {
+        for ns in self.existing()? {
+            delete_namespace(&ns, sys::SIGTERM)?;
+        }
+        Ok(())
+    }
+}
+
+/// The namespaces `ip netns list` shows, by name.
+pub fn list_namespaces() -> Result<Vec<String>, NetnsError> {
+    let out = output(&["ip", "netns", "list"])?;
+    Ok(out
+        .lines()
+        .filter_map(|l| l.split_whitespace().next().map(String::from))
+        .collect())
+}
+
+/// The owner pid and the rest of a socklab namespace name:
+/// `socklab-4242-c17ialice` is `(4242, "c17ialice")`.
+pub fn parse_name(name: &str) -> Option<(u32, &str)> {
+    let rest = name.strip_prefix(NS_PREFIX)?;
+    let (pid, role) = rest.split_once('-')?;
+    if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) || role.is_empty() {
+        return None;
+    }
+    Some((pid.parse().ok()?, role))
+}
+
+/// True while process `pid` runs: it exists and is not a zombie (a dead
+/// process whose parent has not collected it yet).
+pub fn process_running(pid: u32) -> bool {
+    if !sys::process_exists(pid) {
+        return false;
+    }
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // "pid (comm) S ...": the state follows the last ')'.
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .map_or(true, |state| state != "Z" && state != "X"),
+        Err(_) => true,
+    }
+}
+
+/// Which of `names` are leftovers: socklab namespaces whose owner, by the
+/// `alive` test, no longer exists.
+pub fn leftovers(names: &[String], alive: impl Fn(u32) -> bool) -> Vec<String> {
+    names
+        .iter()
+        .filter(|n| parse_name(n).is_some_and(|(pid, _)| !alive(pid)))
+        .cloned()
+        .collect()
+}
+
+/// Remove the namespaces of socklab runs whose process no longer exists
+/// (a run killed with SIGKILL), with anything still running in them.
+/// Returns the names removed. Never touches a live run's namespaces.
+pub fn remove_leftovers() -> Result<Vec<String>, NetnsError> {
+    let gone = leftovers(&list_namespaces()?, process_running);
+    let mut removed = Vec::new();
+    for ns in gone {
+        // Another run may be removing the same leftover right now.
+        if delete_namespace(&ns, sys::SIGKILL).is_ok() {
+            removed.push(ns);
+        }
+    }
+    Ok(removed)
+}
+
+/// The live networks with this prefix: (owner, layout). Several only if
+/// someone else started one too (as root, on a shared machine).
+pub fn find_networks(prefix: &str, subnet: u8) -> Result<Vec<TwoHosts>, NetnsError> {
+    let names = list_namespaces()?;
+    let link_role = format!("{prefix}link");
+    let carol_role = format!("{prefix}carol");
+    let mut found = Vec::new();
+    for name in &names {
+        let Some((pid, role)) = parse_name(name) else {
+            continue;
+        };
+        if role != link_role || !process_running(pid) {
+            continue;
+        }
+        let has_carol = names
+            .iter()
+            .any(|n| parse_name(n) == Some((pid, carol_role.as_str())));
+        found.push(TwoHosts::layout_owned(prefix, subnet, pid, has_carol));
+    }
+    Ok(found)
+}
+
+/// The namespaces with this prefix whose owner is gone (for `status`).
+pub fn dead_networks(prefix: &str) -> Result<Vec<String>, NetnsError> {
+    let roles: Vec<String> = ["alice", "bob", "carol", "link"]
+        .iter()
+        .map(|r| format!("{prefix}{r}"))
+        .collect();
+    Ok(leftovers(&list_namespaces()?, process_running)
+        .into_iter()
+        .filter(|n| parse_name(n).is_some_and(|(_, role)| roles.iter().any(|r| r == role)))
+        .collect())
+}
+
+fn delete_namespace(ns: &str, signal: i32) -> Result<(), NetnsError> {
+    // Programs left in it would keep an unnamed copy of it alive.
+    if let Ok(pids) = output(&["ip", "netns", "pids", ns]) {
+        for pid in pids
+            .split_whitespace()
+            .filter_map(|p| p.parse::<u32>().ok())
+        {
+            if pid != std::process::id() {
+                let _ = sys::kill(pid, signal);
+            }
+        }
+    }
+    run(&["ip", "netns", "del", ns])
+}
+
+/// A lab network this process built and owns: its namespaces and its
+/// running link. Dropping it removes everything.
+pub struct Network {
+    pub hosts: TwoHosts,
+    link: Option<Link>,
+}
+
+/// How to build a [`Network`].
+#[derive(Clone, Debug, Default)]
+pub struct NetworkOptions {
+    pub impairments: Impairments,
+    /// Send the link's events to the Unix datagram socket at this path.
+    pub events: Option<PathBuf>,
+    /// Seed of the link's random draws (`None`: from the clock).
+    pub seed: Option<u64>,
+}
+
+impl Network {
+    /// Build the network of `hosts` (owned by this process): remove
+    /// leftovers of dead runs and any earlier network with these names,
+    /// make the namespaces, cables and addresses, and start the link.
+    pub fn build(hosts: &TwoHosts, opts: &NetworkOptions) -> Result<Network, NetnsError> {
+        link::check(&opts.impairments).map_err(NetnsError::BadSettings)?;
         if !crate::sys::is_root() {
             return Err(NetnsError::NotRoot);
         }
-        self.down()?;
-        let (a, b) = (&self.alice, &self.bob);
-        run(&["ip", "netns", "add", &a.ns])?;
-        run(&["ip", "netns", "add", &b.ns])?;
-        let built = (|| {
-            run(&[
-                "ip", "link", "add", &a.veth, "netns", &a.ns, "type", "veth", "peer", "name",
-                &b.veth, "netns", &b.ns,
-            ])?;
-            for h in [a, b] {
-                let v4 = format!("{}/24", h.v4);
-                let v6 = format!("{}/64", h.v6);
-                run_in(&h.ns, &["ip", "link", "set", "lo", "up"])?;
-                run_in(&h.ns, &["ip", "addr", "add", &v4, "dev", &h.veth])?;
-                // nodad: the address is usable at once, no duplicate detection wait.
-                run_in(
-                    &h.ns,
-                    &["ip", "-6", "addr", "add", &v6, "dev", &h.veth, "nodad"],
-                )?;
-                run_in(&h.ns, &["ip", "link", "set", &h.veth, "up"])?;
-            }
-            self.set_loss(loss_percent)
-        })();
-        if built.is_err() {
-            let _ = self.down();
-        }
-        built
-    }
-
-    /// Drop `loss_percent` of the packets each host receives from the link
-    /// (0 removes the rule). The drop happens on arrival (prerouting), as on
-    /// a lossy wire: a rule on the sender's output path would instead make
-    /// `sendto()` fail with EPERM, which no real network does.
-    pub fn set_loss(&self, loss_percent: f64) -> Result<(), NetnsError> {
-        check_loss(loss_percent)?;
-        let n = (loss_percent / 100.0 * LOSS_SCALE as f64).round() as u32;
-        for h in [&self.alice, &self.bob] {
-            // Start from an empty table each time (delete may fail: none yet).
-            let _ = run_in(&h.ns, &["nft", "delete", "table", "inet", NFT_TABLE]);
-            if n == 0 {
-                continue;
-            }
-            // numgen draws 0..LOSS_SCALE-1, so `< LOSS_SCALE` is out of its
-            // range and nft refuses it: 100 % is a plain drop.
-            let chance = if n >= LOSS_SCALE {
-                String::new()
-            } else {
-                format!("numgen random mod {LOSS_SCALE} < {n} ")
-            };
-            let ruleset = format!(
-                "table inet {NFT_TABLE} {{\n  chain lossy_link {{\n    type filter hook prerouting priority -300; policy accept;\n    iifname \"{}\" {chance}counter drop\n  }}\n}}\n",
-                h.veth
-            );
-            run_in_stdin(&h.ns, &["nft", "-f", "-"], &ruleset)?;
-        }
-        Ok(())
-    }
-
-    /// Remove both namespaces (and with them the veth pair and the rules).
-    /// Doing it twice, or on a half-built network, is fine.
-    pub fn down(&self) -> Result<(), NetnsError> {
-        for h in [&self.alice, &self.bob] {
-            if self.exists(&h.ns)? {
-                run(&["ip", "netns", "del", &h.ns])?;
-            }
-        }
-        Ok(())
-    }
-
-    /// True when both namespaces exist.
-    pub fn is_up(&self) -> Result<bool, NetnsError> {
-        Ok(self.exists(&self.alice.ns)? && self.exists(&self.bob.ns)?)
-    }
-
-    /// The namespaces of this pair that exist now: both when up, none when
-    /// down, one after an interrupted `up` or `down`.
-    pub fn existing(&self) -> Result<Vec<String>, NetnsError> {
-        let mut found = Vec::new();
-        for h in [&self.alice, &self.bob] {
-            if self.exists(&h.ns)? {
-                found.push(h.ns.clone());
-            }
-        }
-        Ok(found)
-    }
-
-    /// The loss now set on the link, in percent (0 when no rule is set),
-    /// read back from alice's nftables rule.
-    pub fn loss_percent(&self) -> Result<f64, NetnsError> {
-        let out = output(&[
-            "ip",
-            "netns",
-            "exec",
-            &self.alice.ns,
-            "nft",
-            "list",
-            "table",
-            "inet",
-            NFT_TABLE,
-        ])
-        .unwrap_or_default();
-        Ok(parse_loss_rule(&out))
-    }
-
-    fn exists(&self, ns: &str) -> Result<bool, NetnsError> {
-        let out = output(&["ip", "netns", "list"])?;
-        Ok(out.lines().any(|l| l.split_whitespace().next() == Some(ns)))
-    }
-
-    /// Packets dropped so far by the loss rule of each host (alice, bob).
-    pub fn dropped(&self) -> Result<(u64, u64), NetnsError> {
-        let count = |h: &Host| -> Result<u64, NetnsError> {
-            let out = output(&[
-                "ip", "netns", "exec", &h.ns, "nft", "list", "table", "inet", NFT_TABLE,
-            ])
-            .unwrap_or_default();
-            // "... counter packets 12 bytes 3456 drop"
-            Ok(out
-                .split_whitespace()
-                .skip_while(|w| *w != "packets")
-                .nth(1)
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0))
+        remove_leftovers()?;
+        hosts.down()?;
+        let mut net = Network {
+            hosts: hosts.clone(),
+            link: None,
         };
-        Ok((count(&self.alice)?, count(&self.bob)?))
+        net.make(opts)?;
+        Ok(net)
     }
-}
 
-/// The percentage in a listed loss rule: `... numgen random mod 10000 < 2000 ...` is 20.
-fn parse_loss_rule(listing: &str) -> f64 {
-    let words: Vec<&str> = listing.split_whitespace().collect();
-    words
-        .windows(5)
-        .find(|w| w[0] == "random" && w[1] == "mod" && w[3] == "<")
-        .and_then(|w| {
-            let scale: f64 = w[2].parse().ok()?;
-            let n: f64 = w[4].parse().ok()?;
-            Some(n / scale * 100.0)
-        })
-        // A drop rule without a random draw drops everything.
-        .unwrap_or(if words.contains(&"drop") { 100.0 } else { 0.0 })
-}
-
-fn check_loss(p: f64) -> Result<(), NetnsError> {
-    if (0.0..=100.0).contains(&p) {
+    fn make(&mut self, opts: &NetworkOptions) -> Result<(), NetnsError> {
+        let h = &self.hosts;
+        for ns in h.namespaces() {
+            run(&["ip", "netns", "add", &ns])?;
+        }
+        let link_ns = h.link_ns.as_str();
+        run(&["ip", "-n", link_ns, "link", "set", "lo", "up"])?;
+        for host in h.hosts() {
+            run(&[
+                "ip",
+                "link",
+                "add",
+                &host.veth,
+                "netns",
+                &host.ns,
+                "type",
+                "veth",
+                "peer",
+                "name",
+                &host.link_end,
+                "netns",
+                link_ns,
+            ])?;
+            // The link's ends are wires, not hosts: no addresses, so its
+            // kernel never speaks on them (no IPv6 link-local, no DAD).
+            run(&[
+                "ip",
+                "-n",
+                link_ns,
+                "link",
+                "set",
+                &host.link_end,
+                "addrgenmode",
+                "none",
+            ])?;
+            run(&["ip", "-n", link_ns, "link", "set", &host.link_end, "up"])?;
+            let v4 = format!("{}/24", host.v4);
+            let v6 = format!("{}/64", host.v6);
+            run(&["ip", "-n", &host.ns, "link", "set", "lo", "up"])?;
+            run(&["ip", "-n", &host.ns, "addr", "add", &v4, "dev", &host.veth])?;
+            // nodad: the address is usable at once, no duplicate detection wait.
+            run(&[
+                "ip", "-n", &host.ns, "-6", "addr", "add", &v6, "dev", &host.veth, "nodad",
+            ])?;
+            let veth = host.veth.clone();
+            in_namespace(&host.ns, move || sys::disable_offloads(&veth)).map_err(|error| {
+                NetnsError::Io {
+                    what: format!("turning off the offloads of {}", host.veth),
+                    error,
+                }
+            })?;
+            run(&["ip", "-n", &host.ns, "link", "set", &host.veth, "up"])?;
+        }
+        // `ip link set up` returns before the carrier is up: wait for it, so
+        // that the first thing a user sees (`ip -brief address`) says UP.
+        for host in h.hosts() {
+            wait_up(&host.ns, &host.veth)?;
+        }
+        let spec = LinkSpec {
+            ports: h
+                .hosts()
+                .iter()
+                .map(|host| Port {
+                    host: host.name.clone(),
+                    ifname: host.link_end.clone(),
+                })
+                .collect(),
+            impairments: opts.impairments.clone(),
+            events: opts.events.clone(),
+            seed: opts.seed.unwrap_or_else(clock_seed),
+        };
+        let path = Path::new(NETNS_DIR).join(link_ns);
+        self.link = Some(Link::start(&path, spec).map_err(|error| NetnsError::Io {
+            what: format!("starting the link in {link_ns}"),
+            error,
+        })?);
         Ok(())
-    } else {
-        Err(NetnsError::BadLoss(p))
     }
-}
 
-fn run_in(ns: &str, argv: &[&str]) -> Result<(), NetnsError> {
-    let mut full = vec!["ip", "netns", "exec", ns];
-    full.extend_from_slice(argv);
-    run(&full)
-}
-
-fn run_in_stdin(ns: &str, argv: &[&str], input: &str) -> Result<(), NetnsError> {
-    use std::io::Write;
-    let mut full = vec!["netns", "exec", ns];
-    full.extend_from_slice(argv);
-    let cmd = format!("ip {}", full.join(" "));
-    let mut child = Command::new("ip")
-        .args(&full)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| spawn_error("ip", e))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        let _ = stdin.write_all(input.as_bytes());
-    }
-    let out = child.wait_with_output().map_err(|e| spawn_error("ip", e))?;
-    if out.status.success() {
+    /// Change what the link does, from now on.
+    pub fn set_impairments(&self, cfg: Impairments) -> Result<(), NetnsError> {
+        link::check(&cfg).map_err(NetnsError::BadSettings)?;
+        if let Some(l) = &self.link {
+            l.set_impairments(cfg);
+        }
         Ok(())
-    } else {
-        Err(NetnsError::Command {
-            cmd,
-            stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
-        })
     }
+
+    /// What the link has done so far.
+    pub fn snapshot(&self) -> Snapshot {
+        self.link.as_ref().map(Link::snapshot).unwrap_or_default()
+    }
+
+    /// True while the link forwards.
+    pub fn link_running(&self) -> bool {
+        self.link.as_ref().is_some_and(Link::is_running)
+    }
+
+    /// Stop the link and remove the namespaces; the link's final counts.
+    pub fn down(mut self) -> Result<Snapshot, NetnsError> {
+        self.teardown()
+    }
+
+    fn teardown(&mut self) -> Result<Snapshot, NetnsError> {
+        let snap = match self.link.take() {
+            Some(l) => l.stop().unwrap_or_default(),
+            None => Snapshot::default(),
+        };
+        self.hosts.down()?;
+        Ok(snap)
+    }
+}
+
+impl Drop for Network {
+    fn drop(&mut self) {
+        let _ = self.teardown();
+    }
+}
+
+/// Wait (up to 5 s) until interface `ifname` of namespace `ns` is
+/// operationally up.
+fn wait_up(ns: &str, ifname: &str) -> Result<(), NetnsError> {
+    let start = std::time::Instant::now();
+    loop {
+        let out = output(&["ip", "-n", ns, "-brief", "link", "show", "dev", ifname])?;
+        if out.split_whitespace().nth(1) == Some("UP") {
+            return Ok(());
+        }
+        if start.elapsed() > std::time::Duration::from_secs(5) {
+            return Err(NetnsError::Command {
+                cmd: format!("ip -n {ns} link set {ifname} up"),
+                stderr: format!("{ifname} is still not up after 5 s: {}", out.trim()),
+            });
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+fn clock_seed() -> u64 {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    nanos ^ (u64::from(std::process::id()) << 32)
+}
+
+/// Run `f` on a thread that has joined network namespace `ns` (only that
+/// thread moves; the process stays where it is).
+pub fn in_namespace<R: Send>(
+    ns: &str,
+    f: impl FnOnce() -> std::io::Result<R> + Send,
+) -> std::io::Result<R> {
+    let file = File::open(Path::new(NETNS_DIR).join(ns))?;
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            sys::setns(&file, sys::NEW_NET)?;
+            f()
+        })
+        .join()
+        .unwrap_or_else(|_| Err(std::io::Error::other("a namespace thread panicked")))
+    })
 }
 
 fn spawn_error(cmd: &str, e: std::io::Error) -> NetnsError {
@@ -325,28 +533,53 @@ mod tests {
     use super::*;
 
     #[test]
-    fn layout_names_fit_interface_limits() {
-        let t = TwoHosts::layout("t12345", 7);
-        assert_eq!(t.alice.ns, "t12345alice");
-        assert!(t.alice.veth.len() <= 15 && t.bob.veth.len() <= 15);
-        assert_ne!(t.alice.veth, t.bob.veth);
+    fn layout_names_carry_the_prefix_and_the_owner() {
+        let t = TwoHosts::layout_owned("t12345", 7, 4242, true);
+        assert_eq!(t.alice.ns, "socklab-4242-t12345alice");
+        assert_eq!(t.link_ns, "socklab-4242-t12345link");
+        assert_eq!(t.carol.as_ref().unwrap().v4, Ipv4Addr::new(10, 203, 7, 3));
+        assert_eq!(t.alice.veth, "veth-alice");
         assert_eq!(t.bob.v4, Ipv4Addr::new(10, 203, 7, 2));
         assert_eq!(t.alice.v6.to_string(), "fd00:5:1ab:7::1");
+        assert_eq!(t.namespaces().len(), 4);
+        assert_eq!(t.host("bob"), Some(&t.bob));
+        let d = TwoHosts::layout_owned("", 0, 1, false);
+        assert_eq!(
+            (d.alice.ns.as_str(), d.alice.veth.as_str()),
+            ("socklab-1-alice", "veth-alice")
+        );
     }
 
     #[test]
-    fn loss_is_read_back_from_the_listed_rule() {
-        let listing = "table inet socklab {\n\tchain lossy_link {\n\t\ttype filter hook prerouting priority raw; policy accept;\n\t\tiifname \"veth-alice\" numgen random mod 10000 < 2500 counter packets 3 bytes 252 drop\n\t}\n}\n";
-        assert_eq!(parse_loss_rule(listing), 25.0);
-        assert_eq!(parse_loss_rule(""), 0.0, "no table: no loss");
-        let all = "table inet socklab { chain lossy_link { iifname \"veth-bob\" counter packets 3 bytes 252 drop } }";
-        assert_eq!(parse_loss_rule(all), 100.0, "a plain drop is 100 %");
+    fn names_are_parsed_back_to_their_owner() {
+        assert_eq!(parse_name("socklab-4242-alice"), Some((4242, "alice")));
+        assert_eq!(parse_name("socklab-17-c9ilink"), Some((17, "c9ilink")));
+        for not_ours in [
+            "alice",
+            "socklab-",
+            "socklab-x1-alice",
+            "socklab-12-",
+            "socklab--bob",
+        ] {
+            assert_eq!(parse_name(not_ours), None, "{not_ours}");
+        }
     }
 
     #[test]
-    fn loss_outside_0_to_100_is_refused() {
-        assert!(matches!(check_loss(101.0), Err(NetnsError::BadLoss(_))));
-        assert!(matches!(check_loss(-1.0), Err(NetnsError::BadLoss(_))));
-        assert!(check_loss(0.0).is_ok() && check_loss(100.0).is_ok());
+    fn only_namespaces_of_dead_owners_are_leftovers() {
+        let names: Vec<String> = [
+            "socklab-100-alice",
+            "socklab-100-link",
+            "socklab-200-bob",
+            "alice",
+            "someone-elses",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // 200 is alive, 100 is not; names that are not ours are never touched.
+        let gone = leftovers(&names, |pid| pid == 200);
+        assert_eq!(gone, ["socklab-100-alice", "socklab-100-link"]);
+        assert!(leftovers(&names, |_| true).is_empty());
     }
 }

@@ -133,41 +133,8 @@ fn tcp_chat_both_ways_at_once_on_ipv6() {
 fn udp_both_ways(host: &str) -> (Running, Running) {
     let pa = free_udp_port(host).to_string();
     let pb = free_udp_port(host).to_string();
-    let a = Running::start(
-        "alice",
-        chat(&[
-            "--proto",
-            "udp",
-            "--peer",
-            host,
-            "--host",
-            host,
-            "--port",
-            &pa,
-            "--peer-port",
-            &pb,
-            "--name",
-            "alice",
-        ]),
-    );
-    let b = Running::start(
-        "bob",
-        chat(&[
-            "--proto",
-            "udp",
-            "--peer",
-            host,
-            "--host",
-            host,
-            "--port",
-            &pb,
-            "--peer-port",
-            &pa,
-            "--name",
-            "bob",
-            "--quiet",
-        ]),
-    );
+    let a = Running::start("alice", udp_chat(host, "alice", (&pa, &pb), &[]));
+    let b = Running::start("bob", udp_chat(host, "bob", (&pb, &pa), &["--quiet"]));
     talk_both_ways(a, b)
 }
 
@@ -231,22 +198,8 @@ fn tcp_connect_to_nobody_is_explained() {
 fn udp_peer_not_there_is_explained_and_the_chat_goes_on() {
     let pa = free_udp_port("127.0.0.1").to_string();
     let pb = free_udp_port("127.0.0.1").to_string();
-    let udp = |me: &str, port: &str, peer_port: &str| {
-        chat(&[
-            "--proto",
-            "udp",
-            "--peer",
-            "127.0.0.1",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            port,
-            "--peer-port",
-            peer_port,
-            "--name",
-            me,
-        ])
-    };
+    let udp =
+        |me: &str, port: &str, peer_port: &str| udp_chat("127.0.0.1", me, (port, peer_port), &[]);
     let mut a = Running::start("alice", udp("alice", &pa, &pb));
     a.wait_line("chatting with");
     a.type_line("is anyone there?");
@@ -298,31 +251,7 @@ fn udp_peer_not_there_is_explained_and_the_chat_goes_on() {
 
 #[test]
 fn a_message_too_big_for_a_datagram_is_refused_before_sending() {
-    let me = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let port = free_udp_port("127.0.0.1").to_string();
-    let peer_port = me.local_addr().unwrap().port().to_string();
-    me.connect(("127.0.0.1", port.parse::<u16>().unwrap()))
-        .unwrap();
-    me.set_read_timeout(Some(WAIT)).unwrap();
-    let mut a = Running::start(
-        "alice",
-        chat(&[
-            "--proto",
-            "udp",
-            "--peer",
-            "127.0.0.1",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--peer-port",
-            &peer_port,
-            "--name",
-            "alice",
-            "--quiet",
-        ]),
-    );
-    a.wait_line("chatting with");
+    let (me, mut a) = udp_chat_with_hand_peer(&["--quiet"]);
     // 65 500 bytes of text and a header: more than 65 507 bytes, the most
     // one IPv4 datagram carries.
     a.type_line(&"x".repeat(65_500));
@@ -358,30 +287,7 @@ fn send(me: &UdpSocket, bytes: &[u8]) {
 #[test]
 fn udp_receiver_reports_gaps_late_and_duplicate_messages_as_they_happen() {
     // We play the peer by hand, to make the network misbehave on purpose.
-    let me = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let port = free_udp_port("127.0.0.1");
-    me.connect(("127.0.0.1", port)).unwrap();
-    me.set_read_timeout(Some(WAIT)).unwrap();
-    let peer_port = me.local_addr().unwrap().port().to_string();
-    let mut a = Running::start(
-        "alice",
-        chat(&[
-            "--proto",
-            "udp",
-            "--peer",
-            "127.0.0.1",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port.to_string(),
-            "--peer-port",
-            &peer_port,
-            "--name",
-            "alice",
-            "--quiet",
-        ]),
-    );
-    a.wait_line("chatting with");
+    let (me, mut a) = udp_chat_with_hand_peer(&["--quiet"]);
 
     // What alice sends is one readable datagram: kind, number, time, name, text.
     a.type_line("hi mallory");
@@ -440,6 +346,48 @@ fn udp_receiver_reports_gaps_late_and_duplicate_messages_as_they_happen() {
             "-- peer left: it sent a goodbye datagram. UDP itself would never tell you: with no connection, a peer that left and a peer that is silent look the same",
             "report: sent 1, received 6, lost 0, reordered 2, duplicates 1",
         ][..],
+        "\n{}",
+        a.dump()
+    );
+}
+
+#[test]
+fn impossible_sequence_numbers_are_bogus_messages_not_losses() {
+    // Issue 10, item 20: a peer that sends 1, 2^64-1, 1... made the counter
+    // report "lost 18446744073709551613" (and a debug build panic).
+    let (me, mut a) = udp_chat_with_hand_peer(&["--quiet"]);
+    for datagram in [
+        &b"msg 1 0 mallory first"[..],
+        b"msg 18446744073709551615 0 mallory from nowhere",
+        b"msg 1 0 mallory first",
+        b"msg 2 0 mallory second",
+        b"bye 3 0 mallory",
+    ] {
+        send(&me, datagram);
+    }
+    a.wait_line("-- peer left");
+    assert!(a.wait_exit().success(), "{}", a.dump());
+    let lines = a.stdout();
+    let from = lines.iter().position(|l| l.contains("mallory #1")).unwrap();
+    assert_eq!(
+        lines[from..from + 4],
+        [
+            "[00:00:00] mallory #1: first",
+            "-- bogus message: seq 18446744073709551615 is more than 1000000 past the highest so far (1), not a number this chat can reach (not shown, not counted)",
+            "-- duplicate seq 1 (not shown again)",
+            "[00:00:00] mallory #2: second",
+        ][..],
+        "\n{}",
+        a.dump()
+    );
+    assert_eq!(
+        report(&a),
+        Counts {
+            received: 2,
+            duplicates: 1,
+            bogus: 1,
+            ..Counts::default()
+        },
         "\n{}",
         a.dump()
     );
@@ -521,30 +469,7 @@ fn tcp_messages_are_lines_and_bytes_from_the_peer_are_escaped() {
 
 #[test]
 fn a_flood_from_the_peer_does_not_freeze_typing() {
-    let me = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let port = free_udp_port("127.0.0.1");
-    me.connect(("127.0.0.1", port)).unwrap();
-    let peer_port = me.local_addr().unwrap().port().to_string();
-    let mut a = Running::start(
-        "alice",
-        chat(&[
-            "--proto",
-            "udp",
-            "--peer",
-            "127.0.0.1",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port.to_string(),
-            "--peer-port",
-            &peer_port,
-            "--name",
-            "alice",
-            "--show-limit",
-            "20",
-        ]),
-    );
-    a.wait_line("chatting with");
+    let (me, mut a) = udp_chat_with_hand_peer(&["--show-limit", "20"]);
 
     // Flood alice until her typed message reaches us.
     let stop = Arc::new(AtomicBool::new(false));
@@ -637,30 +562,7 @@ fn usage_errors_exit_2_with_a_hint() {
 
 #[test]
 fn ctrl_c_leaves_like_quit_and_the_peer_is_told() {
-    let me = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let port = free_udp_port("127.0.0.1");
-    me.connect(("127.0.0.1", port)).unwrap();
-    me.set_read_timeout(Some(WAIT)).unwrap();
-    let peer_port = me.local_addr().unwrap().port().to_string();
-    let mut a = Running::start(
-        "alice",
-        chat(&[
-            "--proto",
-            "udp",
-            "--peer",
-            "127.0.0.1",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port.to_string(),
-            "--peer-port",
-            &peer_port,
-            "--name",
-            "alice",
-            "--quiet",
-        ]),
-    );
-    a.wait_line("chatting with");
+    let (me, mut a) = udp_chat_with_hand_peer(&["--quiet"]);
     a.type_line("one");
     let mut buf = [0u8; 2048];
     let got = me.recv(&mut buf).unwrap();

@@ -328,6 +328,98 @@ fn bytes_streams_to_the_sink_and_both_sides_report() {
 }
 
 #[test]
+fn a_client_over_max_clients_is_refused_in_one_line_and_the_others_are_served() {
+    // Issue 10, item 19: idle connections must not lock everyone out.
+    let (server, addr) = Running::server("tcp_server", &["--max-clients", "2"]);
+    let (mut one, mut one_reader) = connect(addr);
+    one.write_all(b"one\n").unwrap();
+    assert_eq!(read_reply(&mut one_reader), b"one\n");
+    let (mut two, mut two_reader) = connect(addr);
+    two.write_all(b"two\n").unwrap();
+    assert_eq!(read_reply(&mut two_reader), b"two\n");
+
+    // A third: one line that says why, then the end of the stream.
+    let (_three, mut three_reader) = connect(addr);
+    assert_eq!(
+        String::from_utf8(read_reply(&mut three_reader)).unwrap(),
+        "error: server busy: 2 clients are connected already; try again later\n"
+    );
+    assert_eq!(read_reply(&mut three_reader), b"", "then closed");
+    server.wait_stdout("but 2 clients are connected already (--max-clients): refusing it");
+
+    // Those connected are still served, and a place that frees up is
+    // given to the next client.
+    two.write_all(b"still here\n").unwrap();
+    assert_eq!(read_reply(&mut two_reader), b"still here\n");
+    drop((one, one_reader));
+    server.wait_stdout("[client 1] close()");
+    let served = (0..50).any(|_| {
+        let out = client(addr, &["-m", "my turn", "--quiet"], b"");
+        // The place is given back just after close() is narrated.
+        out.stdout == "reply: my turn\n" || {
+            thread::sleep(Duration::from_millis(100));
+            false
+        }
+    });
+    assert!(served, "a freed place is taken again:\n{}", server.stdout());
+}
+
+#[test]
+fn a_client_that_sends_nothing_is_closed_after_the_idle_timeout() {
+    let (server, addr) = Running::server("tcp_server", &["--idle-timeout", "300ms"]);
+    let (_idle, mut idle_reader) = connect(addr);
+    assert_eq!(
+        read_reply(&mut idle_reader),
+        b"",
+        "the server closes a client that sends nothing"
+    );
+    server.wait_stdout("[client 1] close()");
+    let narration = server.stdout();
+    for line in [
+        "[client 1] setsockopt(SO_RCVTIMEO, 300ms) -> ok",
+        "[client 1] recv() -> error: timed out",
+        "[client 1]     nothing arrived for --idle-timeout: closing this connection",
+    ] {
+        assert_contains(&narration, line);
+    }
+    // A client that talks is served as before, and not cut short.
+    let out = client(addr, &["-m", "hello", "--quiet"], b"");
+    assert_eq!(out.stdout, "reply: hello\n");
+}
+
+#[test]
+fn more_clients_than_the_soft_fd_limit_are_all_served() {
+    // Started with a soft limit of 64 open files, the server raises it to
+    // the hard limit: 70 idle clients do not lock the next one out.
+    const SOFT: u64 = 64;
+    const IDLE: usize = 70;
+    let hard = socklab::sys::fd_limit().map_or(0, |(_, hard)| hard);
+    if hard < 4 * SOFT {
+        eprintln!("skipping: the hard limit on open files ({hard}) leaves no room to raise");
+        return;
+    }
+    let mut cmd = std::process::Command::new("bash");
+    cmd.args([
+        "-c",
+        // A long backlog: connections the server cannot accept wait there
+        // (and connect() returns) instead of retrying their SYN for minutes.
+        &format!("ulimit -S -n {SOFT} && exec \"$0\" --port 0 --backlog 128"),
+        exe("tcp_server"),
+    ])
+    .env("SOCKLAB_EVENTS", no_events_path());
+    let server = Running::start("tcp_server", cmd, false);
+    let addr = server.listening_addr();
+    let idle: Vec<_> = (0..IDLE).map(|_| connect(addr)).collect();
+    let out = client(addr, &["-m", "and me", "--quiet"], b"");
+    assert_eq!(out.stdout, "reply: and me\n", "{}", server.stdout());
+    assert_contains(
+        &server.stdout(),
+        &format!("setrlimit(RLIMIT_NOFILE, {SOFT} -> {hard}) -> ok"),
+    );
+    drop(idle);
+}
+
+#[test]
 fn port_in_use_is_a_one_line_error_with_exit_1() {
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();

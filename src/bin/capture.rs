@@ -28,7 +28,8 @@ Examples:
   sudo capture --ladder tcp port 5000     # draw the conversation as a ladder diagram
   sudo capture -w lab3.pcap --port 5000   # also save the packets for Wireshark
   capture -r lab3.pcap --svg lab3.svg     # read a saved capture, export the diagram
-  sudo capture --json -- tcp_client --message hi   # run a program under capture";
+  sudo capture --json -- tcp_client --message hi   # run a program under capture
+  capture --private --port 5000           # no root: your own network; `capture shell` in other terminals";
 
 /// Sniff loopback and annotate each TCP segment: handshake, data, teardown,
 /// each side's TCP state, and the socket call that caused it.
@@ -50,6 +51,16 @@ struct Cli {
 enum Command {
     /// Run tcp_server and tcp_client (then udp_server and udp_client) under capture and explain everything.
     Demo(DemoArgs),
+    /// A shell (or PROGRAM) in your private network, the one `capture --private` watches: no root needed.
+    Shell {
+        /// The program to run instead of your shell, and its arguments.
+        #[arg(
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "PROGRAM"
+        )]
+        program: Vec<String>,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -125,6 +136,9 @@ struct Opts {
     /// Colour: auto (only on a terminal, honours NO_COLOR), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+    /// Capture in your private network (Linux, no root needed); `capture shell` works in it from other terminals.
+    #[arg(long, conflicts_with = "read")]
+    private: bool,
     /// A BPF filter in tcpdump's syntax, e.g. `tcp port 5000`.
     #[arg(value_name = "FILTER")]
     filter: Vec<String>,
@@ -176,8 +190,13 @@ fn run(cli: Cli) -> Result<()> {
             };
             demo::run(opts, d.from_file)
         }
+        Some(Command::Shell { program }) => {
+            std::process::exit(socklab::userns::private_shell(&program)?);
+        }
         None => {
             let o = cli.opts;
+            // First, while single-threaded: the private network, if asked.
+            let _private = socklab::userns::for_capture(o.private)?;
             let children = (!o.program.is_empty()).then(|| Children::program(o.program.clone()));
             let opts = Options {
                 interface: o

@@ -11,10 +11,11 @@
 //! - `overload` (default, no root): loopback, the sender as fast as it can,
 //!   the receiver slowed down by `--recv-delay`. UDP loses what overflows the
 //!   receiver's socket buffer; TCP's flow control slows the sender instead.
-//! - `lossy` (root, Linux): the receiver in namespace `bob`, the sender in
-//!   `alice`, the kernel dropping `--loss` percent of the packets arriving in
-//!   each. This program starts itself there with the hidden subcommands
-//!   `receiver` and `sender`.
+//! - `lossy` (Linux; root, or a user namespace of its own without root): the
+//!   receiver on host `bob`, the sender on `alice`, socklab's link between
+//!   them losing `--loss` percent of the packets each way, with `--delay`,
+//!   `--jitter` and `--link-rate` if given. This program starts itself there
+//!   with the hidden subcommands `receiver` and `sender`.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -31,6 +32,7 @@ use socklab::experiment::lossy::{self, LossyPlan, DEFAULT_LOSSY_RATE, DEFAULT_LO
 use socklab::experiment::message::HEADER_LEN;
 use socklab::experiment::report::{self, ProtoRun};
 use socklab::experiment::{local, plot, Proto, Scenario, Workload, MAX_MESSAGES};
+use socklab::link::{self, Impairments};
 use socklab::narrate::Narrator;
 use socklab::net::{self, NetError};
 
@@ -43,9 +45,10 @@ Examples:
   tcp_vs_udp                                   overload on loopback: a slow receiver, 10,000 messages
   tcp_vs_udp --recv-delay 0 --rate 20000       loopback with no overload: both should deliver 100%
   tcp_vs_udp --rcvbuf 4M                       the same overload with a bigger UDP receive buffer
-  sudo tcp_vs_udp --scenario lossy --loss 10   two hosts, 10% of packets dropped each way
-  sudo tcp_vs_udp --scenario lossy --sweep 0,1,5,10,20 --repeat 3 --svg sweep.svg
-  sudo tcp_vs_udp --scenario lossy --loss 10 --proto udp --iperf3   check against iperf3
+  tcp_vs_udp --scenario lossy --loss 10        two hosts, 10% of packets lost each way (no root needed)
+  tcp_vs_udp --scenario lossy --sweep 0,1,5,10,20 --repeat 3 --svg sweep.svg
+  tcp_vs_udp --scenario lossy --loss 1 --delay-sweep 0,10ms,25ms,50ms --svg rtt.svg   time against RTT
+  tcp_vs_udp --scenario lossy --loss 10 --proto udp --iperf3   check against iperf3
   tcp_vs_udp --json | jq .lost                 one JSON object per protocol per run";
 
 /// Send the same messages over TCP and over UDP; count what is lost, duplicated
@@ -65,7 +68,7 @@ struct RunArgs {
     #[command(flatten)]
     common: CommonArgs,
 
-    /// overload: loopback, slow receiver (no root); lossy: two hosts with packet loss (root)
+    /// overload: loopback, slow receiver; lossy: two hosts and a link with loss and delay
     #[arg(long, value_enum, default_value_t = Scenario::Overload)]
     scenario: Scenario,
 
@@ -98,6 +101,22 @@ struct RunArgs {
     /// Lossy: repeat over these loss percentages, e.g. 0,1,5,10,20
     #[arg(long, value_name = "LIST", value_parser = parse_percent_list)]
     sweep: Option<PercentList>,
+
+    /// Lossy: the link's one-way delay, e.g. 25ms (the round trip is twice this)
+    #[arg(long, value_name = "DELAY", value_parser = link::parse_delay, conflicts_with = "delay_sweep")]
+    delay: Option<Duration>,
+
+    /// Lossy: repeat over these one-way delays, e.g. 0,10ms,25ms,50ms
+    #[arg(long, value_name = "LIST", value_parser = parse_delay_list)]
+    delay_sweep: Option<DelayList>,
+
+    /// Lossy: each packet's delay varies by up to this much, e.g. 5ms
+    #[arg(long, value_name = "DELAY", value_parser = link::parse_delay)]
+    jitter: Option<Duration>,
+
+    /// Lossy: the link's bandwidth, e.g. 10mbit (--rate is the sender's pace in messages)
+    #[arg(long, value_name = "RATE", value_parser = link::parse_rate)]
+    link_rate: Option<u64>,
 
     /// Run each scenario (or each rate of --sweep) this many times
     #[arg(long, default_value_t = 1, value_name = "N",
@@ -146,6 +165,17 @@ impl Protos {
 /// A parsed `--sweep` (its own type, so that clap keeps it whole).
 #[derive(Clone, Debug)]
 struct PercentList(Vec<f64>);
+
+/// A parsed `--delay-sweep`.
+#[derive(Clone, Debug)]
+struct DelayList(Vec<Duration>);
+
+fn parse_delay_list(text: &str) -> Result<DelayList, String> {
+    text.split(',')
+        .map(link::parse_delay)
+        .collect::<Result<Vec<Duration>, String>>()
+        .map(DelayList)
+}
 
 /// The hidden roles of the lossy scenario: this program, started again in a
 /// namespace by `ip netns exec`.
@@ -273,6 +303,12 @@ fn main() -> ExitCode {
 
 fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    if cli.role.is_none() && cli.run.scenario == Scenario::Lossy && !socklab::sys::is_root() {
+        // Without root: the whole run (its hosts, its link, its role
+        // processes) lives in a user namespace of its own. Entered now,
+        // while this process has a single thread.
+        socklab::userns::enter_private_lab().context("lossy scenario without root")?;
+    }
     match cli.role {
         Some(Role::Receiver(a)) => run_receiver(a),
         Some(Role::Sender(a)) => run_sender(a),
@@ -320,11 +356,15 @@ fn experiment(a: RunArgs) -> anyhow::Result<()> {
             (a.sweep.is_some(), "--sweep"),
             (a.iperf3, "--iperf3"),
             (a.svg.is_some(), "--svg"),
+            (a.delay.is_some(), "--delay"),
+            (a.delay_sweep.is_some(), "--delay-sweep"),
+            (a.jitter.is_some(), "--jitter"),
+            (a.link_rate.is_some(), "--link-rate"),
         ] {
             if given {
                 usage_error(
                     ErrorKind::ArgumentConflict,
-                    format!("{name} belongs to --scenario lossy (the overload scenario runs on loopback, with no link loss)"),
+                    format!("{name} belongs to --scenario lossy (the overload scenario runs on loopback, with no link in between)"),
                 );
             }
         }
@@ -332,9 +372,9 @@ fn experiment(a: RunArgs) -> anyhow::Result<()> {
     let losses = match (&a.loss, &a.sweep) {
         (Some(p), _) => vec![*p],
         (None, Some(list)) => list.0.clone(),
-        (None, None) if lossy => usage_error(
+        (None, None) if lossy && a.delay.is_none() && a.delay_sweep.is_none() => usage_error(
             ErrorKind::MissingRequiredArgument,
-            "--scenario lossy needs --loss PERCENT or --sweep LIST (e.g. --loss 10)",
+            "--scenario lossy needs --loss PERCENT or --sweep LIST (or --delay, --delay-sweep), e.g. --loss 10",
         ),
         (None, None) => vec![0.0],
     };
@@ -374,11 +414,23 @@ fn experiment(a: RunArgs) -> anyhow::Result<()> {
         }
     };
 
+    let delay_sweep = a.delay_sweep.is_some();
     let runs = if lossy {
+        let link = Impairments {
+            delay: a.delay.unwrap_or_default(),
+            jitter: a.jitter.unwrap_or_default(),
+            rate_bps: a.link_rate,
+            ..Impairments::default()
+        };
+        if let Err(e) = link::check(&link) {
+            usage_error(ErrorKind::ValueValidation, e);
+        }
         let plan = LossyPlan {
             workload,
             protos: a.proto.list(),
-            losses,
+            losses: losses.clone(),
+            delays: a.delay_sweep.map(|d| d.0).unwrap_or_default(),
+            link,
             iperf3: a.iperf3,
             narrate: !(a.common.quiet || json),
             color,
@@ -395,6 +447,8 @@ fn experiment(a: RunArgs) -> anyhow::Result<()> {
                 proto,
                 scenario: Scenario::Overload,
                 loss_percent: 0.0,
+                delay: Duration::ZERO,
+                link_rate_bps: None,
                 workload: workload.clone(),
                 sent,
                 received,
@@ -414,11 +468,22 @@ fn experiment(a: RunArgs) -> anyhow::Result<()> {
         }
     }
     if let Some(path) = &a.svg {
-        let title = format!(
-            "TCP vs UDP: {} messages of {} bytes over a link losing a share of packets each way",
-            a.messages, a.size
-        );
-        plot::write_svg(path, &runs, &title).map_err(anyhow::Error::msg)?;
+        if delay_sweep {
+            let loss = losses.first().copied().unwrap_or(0.0);
+            let title = format!(
+                "TCP vs UDP: {} messages of {} bytes, {}% loss each way, against the link's round trip",
+                a.messages,
+                a.size,
+                report::trim_float(loss)
+            );
+            plot::write_rtt_svg(path, &runs, &title).map_err(anyhow::Error::msg)?;
+        } else {
+            let title = format!(
+                "TCP vs UDP: {} messages of {} bytes over a link losing a share of packets each way",
+                a.messages, a.size
+            );
+            plot::write_svg(path, &runs, &title).map_err(anyhow::Error::msg)?;
+        }
         if !json {
             n.output(format!("plot written to {}", path.display()));
         }

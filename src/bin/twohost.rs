@@ -1,27 +1,48 @@
 #![forbid(unsafe_code)]
-//! twohost: two "computers" on one machine, for the chat labs.
+//! twohost: two "computers" on one machine, for the chat labs, joined by a
+//! cable that socklab emulates (delay, bandwidth, loss, reordering,
+//! duplication).
 //!
-//! `sudo twohost up` builds two network namespaces, `alice` and `bob`, joined
-//! by a virtual cable (a veth pair), each end with its own IPv4 and IPv6
-//! address. A program started with `sudo ip netns exec alice PROGRAM` runs
-//! "on alice": it sees only alice's network. `--loss P` makes the cable drop
-//! P % of the packets. `sudo twohost down` removes everything, however often
-//! it is run and whatever an interrupted run left behind.
+//! `twohost up` builds network namespaces `alice` and `bob` (and `carol`
+//! with `--carol`), each with its own IPv4 and IPv6 address and its own
+//! veth pair to a middle namespace, and starts the process that owns them:
+//! it runs the link emulator between the cables and answers `status`,
+//! `set` and `down` on a control socket. `twohost exec alice PROGRAM` runs
+//! a program "on alice"; `twohost shell alice` opens a shell there.
 //!
-//! A thin binary over `socklab::netns`; nothing here touches the host's own
-//! interfaces, routes or firewall.
+//! With sudo the namespaces are the machine's (`ip netns list` shows them);
+//! without root everything lives in the user's own user namespace and
+//! nothing is made on the machine. Either way `twohost down` removes it all,
+//! however often it is run, and a killed owner's leftovers are removed by
+//! the next `twohost up` or `down`.
+//!
+//! A thin binary over `socklab::netns`, `socklab::link` and
+//! `socklab::userns`; nothing here touches the host's own interfaces,
+//! routes or firewall.
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+use std::process::{Command as Process, ExitCode, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use anyhow::bail;
-use clap::{Parser, Subcommand};
-use serde_json::json;
+use anyhow::{anyhow, bail, Context};
+use clap::{Args as ClapArgs, Parser, Subcommand};
+use serde_json::{json, Map, Value};
 
 use socklab::cli;
-use socklab::netns::{NetnsError, TwoHosts};
+use socklab::link::control::{self, Request, Server};
+use socklab::link::{self, Impairments};
+use socklab::netns::{self, Network, NetworkOptions, TwoHosts};
+use socklab::sys::linux as sys;
+use socklab::userns;
 
 const PROG: &str = "twohost";
+/// The control socket's kind (see `socklab::link::control`).
+const KIND: &str = "twohost";
+/// How long `up` waits for the network, and `down` for it to go.
+const PATIENCE: Duration = Duration::from_secs(30);
 
 /// `println!`, except that a closed stdout (`twohost status | head -1`) ends
 /// the program quietly, with success, as `cat` would.
@@ -38,52 +59,204 @@ macro_rules! say {
 
 const EXAMPLES: &str = "\
 Examples:
-  sudo twohost up                 build alice (10.203.0.1) and bob (10.203.0.2)
-  sudo twohost up --loss 20       the same, with a cable that drops 20 % of packets
-  sudo twohost loss 5             change the loss while programs run
-  twohost status                  is it up? addresses, loss, packets dropped
-  sudo twohost down               remove everything (safe to run twice)
-  sudo ip netns exec bob target/release/tcp_server --host 10.203.0.2    run a program on bob";
+  twohost up                          build alice (10.203.0.1) and bob (10.203.0.2), no root needed
+  twohost up --delay 50ms --rate 10mbit --loss 2    a cable with a 100 ms round trip, 10 Mbit/s and 2 % loss
+  twohost set --loss 5                change the cable while programs run (also: twohost loss 5)
+  twohost exec bob target/release/tcp_server --host 10.203.0.2     run a program on bob
+  twohost shell alice                 a shell on alice: everything typed there runs on alice
+  twohost status                      is it up? addresses, the cable, what it dropped
+  twohost down                        remove everything (safe to run twice)
+With sudo, the same commands build the namespaces on the machine itself (`ip netns list` shows them).";
 
-/// Two computers on one machine: network namespaces alice and bob, joined by
-/// a veth pair, with optional packet loss. Linux, as root.
+/// Two computers on one machine: network namespaces alice and bob, each
+/// joined by its own cable to a link that socklab emulates, with optional
+/// delay, bandwidth limit, loss, reordering and duplication. Linux; root
+/// or a user namespace.
 #[derive(Parser)]
 #[command(version, after_help = EXAMPLES)]
 struct Args {
     #[command(subcommand)]
     command: Command,
 
-    /// Prefix of the namespace names (tests build their own pair)
-    #[arg(long, global = true, default_value = "", hide = true)]
+    /// Prefix of the namespace names (tests build their own network)
+    #[arg(long, global = true, default_value = "", hide = true, value_parser = parse_prefix)]
     prefix: String,
 
-    /// Third byte of the subnet 10.203.N.0/24 (tests build their own pair)
+    /// Third byte of the subnet 10.203.N.0/24 (tests build their own network)
     #[arg(long, global = true, default_value_t = 0, hide = true)]
     subnet: u8,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Build the two hosts (a leftover pair is removed first)
-    Up {
-        /// Drop this percentage of the packets arriving at each host (0 to 100)
-        #[arg(long, default_value_t = 0.0, value_parser = parse_loss, value_name = "P")]
-        loss: f64,
-    },
-    /// Remove the two hosts, the cable and the loss rules; nothing to do is fine
+    /// Build the hosts and start the link (a network left from before is removed first)
+    Up(UpArgs),
+    /// Remove the hosts, the cables and the link; nothing to do is fine
     Down,
-    /// Say whether the two hosts are up, their addresses, the loss and the packets dropped
+    /// Say whether the hosts are up, their addresses, the cable and what it did
     Status {
         /// One JSON object instead of text
         #[arg(long)]
         json: bool,
     },
-    /// Change the loss on the cable (0 removes it)
+    /// Change the loss on the cable (0 removes it); the same as `set --loss P`
     Loss {
-        /// Percentage of packets dropped on arrival at each host (0 to 100)
-        #[arg(value_parser = parse_loss, value_name = "P")]
+        /// Percentage of packets lost on the way, each direction (0 to 100)
+        #[arg(value_parser = link::parse_percent, value_name = "P")]
         percent: f64,
     },
+    /// Change what the cable does while programs run (only the options given change)
+    Set(LinkArgs),
+    /// Run a program on one host: `twohost exec alice PROGRAM [ARGS...]`
+    Exec {
+        /// alice, bob (or carol)
+        host: String,
+        /// The program and its arguments
+        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+        program: Vec<String>,
+    },
+    /// Open a shell on one host (`exit` leaves)
+    Shell {
+        /// alice, bob (or carol)
+        host: String,
+    },
+    /// The process that owns the network (started by `up`)
+    #[command(hide = true)]
+    Serve(UpArgs),
+}
+
+#[derive(ClapArgs, Clone, Default)]
+struct UpArgs {
+    #[command(flatten)]
+    link: LinkArgs,
+    /// Also build carol (10.203.0.3): one server, several clients
+    #[arg(long)]
+    carol: bool,
+    /// Send an event for everything the link does to the Unix datagram socket at PATH (docs/protocol.md)
+    #[arg(long, value_name = "PATH")]
+    events: Option<PathBuf>,
+    /// Seed of the link's random draws, to repeat a run exactly
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+}
+
+/// What the cable does; each option applies to both directions.
+#[derive(ClapArgs, Clone, Default)]
+struct LinkArgs {
+    /// One-way delay, e.g. 50ms (the round trip is twice this); at most 60s
+    #[arg(long, value_name = "DELAY", value_parser = link::parse_delay, allow_hyphen_values = true)]
+    delay: Option<Duration>,
+    /// Each packet's delay varies by up to this much, e.g. 5ms (never reorders)
+    #[arg(long, value_name = "DELAY", value_parser = link::parse_delay, allow_hyphen_values = true)]
+    jitter: Option<Duration>,
+    /// Bandwidth, e.g. 10mbit, 512kbit, 1gbit
+    #[arg(long, value_name = "RATE", value_parser = link::parse_rate, allow_hyphen_values = true)]
+    rate: Option<u64>,
+    /// Packets the queue before the bandwidth limit holds; more are dropped (default 100)
+    #[arg(long, value_name = "N", value_parser = link::parse_queue, allow_hyphen_values = true)]
+    queue: Option<usize>,
+    /// Percentage of packets lost on the way, e.g. 2 (0 to 100)
+    #[arg(long, value_name = "P", value_parser = link::parse_percent, allow_hyphen_values = true)]
+    loss: Option<f64>,
+    /// Losses come in bursts of this many packets on average (Gilbert–Elliott), e.g. 3
+    #[arg(long, value_name = "N", value_parser = link::parse_burst, allow_hyphen_values = true)]
+    burst: Option<f64>,
+    /// Percentage of packets held back behind two later ones, e.g. 1
+    #[arg(long, value_name = "P", value_parser = link::parse_percent, allow_hyphen_values = true)]
+    reorder: Option<f64>,
+    /// Percentage of packets delivered twice, e.g. 1
+    #[arg(long, value_name = "P", value_parser = link::parse_percent, allow_hyphen_values = true)]
+    duplicate: Option<f64>,
+}
+
+impl LinkArgs {
+    /// The settings given, as the control socket takes them.
+    fn settings(&self) -> Value {
+        let mut m = Map::new();
+        let mut put = |k: &str, v: Value| {
+            m.insert(k.to_string(), v);
+        };
+        if let Some(d) = self.delay {
+            put("delay_ms", json!(d.as_secs_f64() * 1000.0));
+        }
+        if let Some(d) = self.jitter {
+            put("jitter_ms", json!(d.as_secs_f64() * 1000.0));
+        }
+        if let Some(r) = self.rate {
+            put("rate_bps", json!(r));
+        }
+        if let Some(q) = self.queue {
+            put("queue", json!(q));
+        }
+        if let Some(p) = self.loss {
+            put("loss_percent", json!(p));
+        }
+        if let Some(b) = self.burst {
+            put("burst", json!(b));
+        }
+        if let Some(p) = self.reorder {
+            put("reorder_percent", json!(p));
+        }
+        if let Some(p) = self.duplicate {
+            put("duplicate_percent", json!(p));
+        }
+        Value::Object(m)
+    }
+
+    /// The given settings over the defaults; a bad combination is a usage error.
+    fn impairments(&self) -> Impairments {
+        control::apply_settings(&Impairments::default(), &self.settings())
+            .unwrap_or_else(|e| usage_error(&e))
+    }
+
+    /// The arguments that give these settings again (for `serve`).
+    fn to_args(&self) -> Vec<String> {
+        let mut a = Vec::new();
+        let ms = |d: Duration| format!("{}us", d.as_micros());
+        if let Some(d) = self.delay {
+            a.extend(["--delay".into(), ms(d)]);
+        }
+        if let Some(d) = self.jitter {
+            a.extend(["--jitter".into(), ms(d)]);
+        }
+        if let Some(r) = self.rate {
+            a.extend(["--rate".into(), format!("{r}bit")]);
+        }
+        if let Some(q) = self.queue {
+            a.extend(["--queue".into(), q.to_string()]);
+        }
+        for (flag, v) in [
+            ("--loss", self.loss),
+            ("--burst", self.burst),
+            ("--reorder", self.reorder),
+            ("--duplicate", self.duplicate),
+        ] {
+            if let Some(v) = v {
+                a.extend([flag.to_string(), v.to_string()]);
+            }
+        }
+        a
+    }
+}
+
+/// A usage error found after parsing: one line, exit code 2.
+fn usage_error(message: &str) -> ! {
+    use clap::CommandFactory;
+    Args::command()
+        .error(clap::error::ErrorKind::ValueValidation, message)
+        .exit()
+}
+
+fn parse_prefix(text: &str) -> Result<String, String> {
+    if text.len() <= 24
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        Ok(text.to_string())
+    } else {
+        Err("a prefix is at most 24 letters, digits, - or _".into())
+    }
 }
 
 fn main() -> ExitCode {
@@ -92,187 +265,472 @@ fn main() -> ExitCode {
 
 fn run() -> anyhow::Result<()> {
     let args = Args::parse();
-    let hosts = TwoHosts::layout(&args.prefix, args.subnet);
+    let (prefix, subnet) = (args.prefix.as_str(), args.subnet);
     match args.command {
-        Command::Up { loss } => {
-            let was_there = !need_root(&hosts)?.is_empty();
-            hosts.up(loss)?;
-            if was_there {
-                say!("removed the two hosts left from before, and built them again");
-            }
-            say!(
-                "two hosts up: namespaces {} and {}, joined by a veth pair",
-                hosts.alice.ns,
-                hosts.bob.ns
-            );
-            print_hosts(&hosts, loss, None);
-            print_examples(&hosts);
-        }
-        Command::Down => {
-            let found = need_root(&hosts)?;
-            hosts.down()?;
-            if found.is_empty() {
-                say!("nothing to remove: the two hosts were not up");
-            } else {
-                say!(
-                    "removed {} (and with them the veth pair and the loss rules)",
-                    found.join(" and ")
-                );
-            }
-        }
-        Command::Loss { percent } => {
-            if need_root(&hosts)?.len() != 2 {
-                bail!("the two hosts are not up: run `sudo twohost up` first");
-            }
-            hosts.set_loss(percent)?;
-            say!(
-                "loss set to {}: {}",
-                percent_text(percent),
-                loss_meaning(percent)
-            );
-        }
-        Command::Status { json } => status(&hosts, json)?,
-    }
-    Ok(())
-}
-
-/// Stop here unless we are root; otherwise, the pair's namespaces that exist.
-fn need_root(hosts: &TwoHosts) -> Result<Vec<String>, NetnsError> {
-    if !socklab::sys::is_root() {
-        return Err(NetnsError::NotRoot);
-    }
-    hosts.existing()
-}
-
-fn status(hosts: &TwoHosts, json: bool) -> anyhow::Result<()> {
-    let existing = hosts.existing()?;
-    let up = existing.len() == 2;
-    let root = socklab::sys::is_root();
-    // Reading the loss rule means entering the namespaces: root only.
-    let (loss, dropped) = if up && root {
-        (Some(hosts.loss_percent()?), Some(hosts.dropped()?))
-    } else {
-        (None, None)
-    };
-    if json {
-        let host = |h: &socklab::netns::Host, dropped: Option<u64>| {
-            json!({
-                "ns": h.ns,
-                "veth": h.veth,
-                "ipv4": h.v4.to_string(),
-                "ipv6": h.v6.to_string(),
-                "dropped": dropped,
-            })
-        };
-        let status = json!({
-            "up": up,
-            "existing": existing,
-            "alice": host(&hosts.alice, dropped.map(|d| d.0)),
-            "bob": host(&hosts.bob, dropped.map(|d| d.1)),
-            "loss_percent": loss,
-        });
-        say!("{status}");
-        return Ok(());
-    }
-    match existing.len() {
-        2 => {
-            say!("two hosts: up");
-            print_hosts(hosts, loss.unwrap_or(0.0), dropped);
-            if !root {
-                say!("  (run with sudo to see the loss and the packets dropped)");
-            }
-        }
-        0 => say!("two hosts: down (build them with `sudo twohost up`)"),
-        _ => say!(
-            "two hosts: half built ({} only, an interrupted run?): `sudo twohost down` removes it",
-            existing.join(", ")
+        Command::Up(up_args) => up(prefix, subnet, &up_args),
+        Command::Serve(up_args) => serve(prefix, subnet, &up_args),
+        Command::Down => down(prefix),
+        Command::Status { json } => status(prefix, subnet, json),
+        Command::Loss { percent } => set(
+            prefix,
+            &LinkArgs {
+                loss: Some(percent),
+                ..LinkArgs::default()
+            },
         ),
+        Command::Set(link_args) => set(prefix, &link_args),
+        Command::Exec { host, program } => exec(prefix, &host, &program),
+        Command::Shell { host } => exec(prefix, &host, &[]),
+    }
+}
+
+// ---- finding the owner ----------------------------------------------------------
+
+/// The control socket names to look for the network under: ours, then
+/// root's (a network built with sudo, seen by its student).
+fn socket_names(prefix: &str) -> Vec<String> {
+    let uid = sys::real_ids().0;
+    let mut names = vec![control::socket_name(KIND, uid, prefix)];
+    if uid != 0 {
+        names.push(control::socket_name(KIND, 0, prefix));
+    }
+    names
+}
+
+/// Ask the owner of the network; `None` when none is up.
+fn ask(prefix: &str, req: &Request) -> anyhow::Result<Option<control::Reply>> {
+    for name in socket_names(prefix) {
+        if let Some(reply) = control::request(&name, req)? {
+            if let Some(e) = reply.body.get("error").and_then(Value::as_str) {
+                bail!("{e}");
+            }
+            return Ok(Some(reply));
+        }
+    }
+    Ok(None)
+}
+
+/// Wait until the owner `pid` has ended (it removes the network first).
+fn wait_gone(prefix: &str, pid: u32) -> anyhow::Result<()> {
+    let start = Instant::now();
+    while ask(prefix, &Request::Status)?.is_some() || netns::process_running(pid) {
+        if start.elapsed() > PATIENCE {
+            bail!("the network's owner did not end within {PATIENCE:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
     Ok(())
 }
 
-/// The table of hosts and addresses, and the loss.
-fn print_hosts(hosts: &TwoHosts, loss: f64, dropped: Option<(u64, u64)>) {
-    for (h, dropped) in [
-        (&hosts.alice, dropped.map(|d| d.0)),
-        (&hosts.bob, dropped.map(|d| d.1)),
-    ] {
-        let dropped = dropped.map_or_else(String::new, |d| format!("  dropped: {d}"));
-        say!(
-            "  {:<8} {:<16} {:<14} {}{dropped}",
-            h.ns,
-            h.veth,
-            h.v4,
-            h.v6
+/// Namespaces left by a killed owner with this prefix (root networks only:
+/// a private network vanishes with its owner).
+fn dead_leftovers(prefix: &str) -> Vec<String> {
+    if !socklab::sys::is_root() {
+        return Vec::new();
+    }
+    netns::dead_networks(prefix).unwrap_or_default()
+}
+
+// ---- up, down ------------------------------------------------------------------
+
+fn up(prefix: &str, subnet: u8, a: &UpArgs) -> anyhow::Result<()> {
+    let impairments = a.link.impairments();
+    let mut was_there = false;
+    if let Some(reply) = ask(prefix, &Request::Stop)? {
+        wait_gone(prefix, reply.peer.pid)?;
+        was_there = true;
+    }
+    if !dead_leftovers(prefix).is_empty() {
+        was_there = true;
+    }
+    let exe = std::env::current_exe().context("finding this program's path")?;
+    let mut cmd = Process::new(exe);
+    cmd.args(["--prefix", prefix, "--subnet", &subnet.to_string(), "serve"])
+        .args(a.link.to_args());
+    if a.carol {
+        cmd.arg("--carol");
+    }
+    if let Some(p) = &a.events {
+        cmd.arg("--events").arg(p);
+    }
+    if let Some(s) = a.seed {
+        cmd.args(["--seed", &s.to_string()]);
+    }
+    // Its own process group: a Ctrl-C in this terminal later must not stop it.
+    let mut child = cmd
+        .process_group(0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("starting the network's owner")?;
+    let owner = child.id();
+    let mut out = child.stdout.take().map(std::io::BufReader::new);
+    let mut line = String::new();
+    if let Some(out) = out.as_mut() {
+        use std::io::BufRead;
+        let _ = out.read_line(&mut line);
+    }
+    if line.trim() != "ready" {
+        let mut err = String::new();
+        if let Some(mut e) = child.stderr.take() {
+            use std::io::Read;
+            let _ = e.read_to_string(&mut err);
+        }
+        let _ = child.wait();
+        let err = err.trim();
+        let err = err.strip_prefix(&format!("{PROG}: error: ")).unwrap_or(err);
+        bail!(
+            "{}",
+            if err.is_empty() {
+                "the network's owner ended without a word"
+            } else {
+                err
+            }
         );
     }
-    say!("  loss: {}", loss_meaning(loss));
+    // From here on it runs on its own; its pipes close with us.
+    let hosts = TwoHosts::layout_owned(prefix, subnet, owner, a.carol);
+    if was_there {
+        say!("removed the network left from before, and built it again");
+    }
+    let names: Vec<&str> = hosts.hosts().iter().map(|h| h.name.as_str()).collect();
+    say!(
+        "{} up: {}, each joined by its own cable to the link",
+        if a.carol { "three hosts" } else { "two hosts" },
+        names.join(", ")
+    );
+    for h in hosts.hosts() {
+        say!("  {:<8} {:<12} {:<14} {}", h.name, h.veth, h.v4, h.v6);
+    }
+    say!("  link: {}", link::describe(&impairments));
+    say!("  {}", where_text(!socklab::sys::is_root(), &hosts));
+    print_examples(&hosts);
+    Ok(())
 }
 
-fn loss_meaning(loss: f64) -> String {
-    if loss == 0.0 {
-        "none: the cable delivers every packet".into()
+fn where_text(private: bool, hosts: &TwoHosts) -> String {
+    if private {
+        "without root: in your own user namespace, nothing made on the machine".to_string()
     } else {
-        format!(
-            "{} of the packets arriving at each host are dropped (TCP retransmits them, UDP loses them)",
-            percent_text(loss)
-        )
+        format!("namespaces: {}", hosts.namespaces().join(" "))
     }
 }
 
-fn percent_text(loss: f64) -> String {
-    format!("{} %", (loss * 100.0).round() / 100.0)
+fn down(prefix: &str) -> anyhow::Result<()> {
+    let mut removed = Vec::new();
+    if let Some(reply) = ask(prefix, &Request::Stop)? {
+        wait_gone(prefix, reply.peer.pid)?;
+        removed.extend(names_of(&reply.body));
+    }
+    let dead = dead_leftovers(prefix);
+    if !dead.is_empty() {
+        netns::remove_leftovers()?;
+        say!(
+            "removed {} (left by a run that was killed)",
+            dead.join(", ")
+        );
+    }
+    if removed.is_empty() && dead.is_empty() {
+        say!("nothing to remove: the two hosts were not up");
+    } else if !removed.is_empty() {
+        say!(
+            "removed {} (and with them the cables and the link)",
+            removed.join(" and ")
+        );
+    }
+    Ok(())
 }
 
-/// How to run programs on the two hosts.
+fn names_of(status: &Value) -> Vec<String> {
+    ["alice", "bob", "carol"]
+        .iter()
+        .filter(|h| status.get(**h).is_some_and(|v| !v.is_null()))
+        .map(|h| h.to_string())
+        .collect()
+}
+
+fn set(prefix: &str, a: &LinkArgs) -> anyhow::Result<()> {
+    let settings = a.settings();
+    if settings.as_object().is_some_and(Map::is_empty) {
+        usage_error("say what to change, e.g. `twohost set --delay 20ms` (see --help)");
+    }
+    let Some(reply) = ask(prefix, &Request::Set(settings))? else {
+        bail!("the two hosts are not up: run `twohost up` first");
+    };
+    let cfg = control::apply_settings(&Impairments::default(), &reply.body["link"])
+        .map_err(|e| anyhow!("the owner answered a link we cannot read: {e}"))?;
+    say!("the link now: {}", link::describe(&cfg));
+    Ok(())
+}
+
+// ---- the owner -----------------------------------------------------------------
+
+/// `twohost serve`: take the name, build the network, answer until told
+/// to stop (or SIGINT/SIGTERM), remove everything.
+fn serve(prefix: &str, subnet: u8, a: &UpArgs) -> anyhow::Result<()> {
+    let private = !socklab::sys::is_root();
+    let uid = sys::real_ids().0;
+    let name = control::socket_name(KIND, uid, prefix);
+    let server = match Server::bind(&name) {
+        Ok(s) => s,
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+            bail!("a network with this name is already up: `twohost down` first")
+        }
+        Err(e) => return Err(e).context("taking the control socket's name"),
+    };
+    if private {
+        userns::enter_private_lab()?;
+    }
+    let hosts = TwoHosts::layout_owned(prefix, subnet, std::process::id(), a.carol);
+    let opts = NetworkOptions {
+        impairments: a.link.impairments(),
+        events: a.events.clone(),
+        seed: a.seed,
+    };
+    let net = Network::build(&hosts, &opts)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
+    say!("ready");
+    let mut current = opts.impairments.clone();
+    server.serve(&stop, |req, _peer| match req {
+        Request::Status => (status_json(&net, private, &current), false),
+        Request::Set(settings) => match control::apply_settings(&current, &settings) {
+            Ok(cfg) => match net.set_impairments(cfg.clone()) {
+                Ok(()) => {
+                    current = cfg;
+                    (status_json(&net, private, &current), false)
+                }
+                Err(e) => (json!({"error": e.to_string()}), false),
+            },
+            Err(e) => (json!({"error": e}), false),
+        },
+        Request::Stop => (status_json(&net, private, &current), true),
+    })?;
+    net.down()?;
+    Ok(())
+}
+
+/// What `status --json` shows, made by the owner.
+fn status_json(net: &Network, private: bool, cfg: &Impairments) -> Value {
+    let snap = net.snapshot();
+    let h = &net.hosts;
+    let existing = h.existing().unwrap_or_default();
+    let host = |x: &netns::Host| {
+        // What the link dropped on the way to this host.
+        let dropped: u64 = snap
+            .directions
+            .iter()
+            .filter(|d| d.to == x.name)
+            .map(|d| d.stats.dropped())
+            .sum();
+        json!({
+            "ns": x.ns,
+            "veth": x.veth,
+            "ipv4": x.v4.to_string(),
+            "ipv6": x.v6.to_string(),
+            "dropped": dropped,
+        })
+    };
+    let mut directions = Map::new();
+    for d in &snap.directions {
+        directions.insert(
+            format!("{}->{}", d.from, d.to),
+            control::stats_json(&d.stats),
+        );
+    }
+    json!({
+        "up": existing.len() == h.namespaces().len() && net.link_running(),
+        "existing": existing,
+        "owner": h.owner,
+        "private": private,
+        "alice": host(&h.alice),
+        "bob": host(&h.bob),
+        "carol": h.carol.as_ref().map(host),
+        "link_ns": h.link_ns,
+        "loss_percent": cfg.loss_percent,
+        "link": control::impairments_json(cfg),
+        "link_running": net.link_running(),
+        "directions": directions,
+        "overrun": snap.overrun,
+        "send_failed": snap.send_failed,
+        "too_long": snap.too_long,
+        "events_sent": snap.events_sent,
+        "events_lost": snap.events_lost,
+    })
+}
+
+// ---- status ----------------------------------------------------------------------
+
+fn status(prefix: &str, subnet: u8, json: bool) -> anyhow::Result<()> {
+    let reply = ask(prefix, &Request::Status)?;
+    let dead = dead_leftovers(prefix);
+    let body = match &reply {
+        Some(r) => r.body.clone(),
+        None => {
+            let hosts = TwoHosts::layout_owned(prefix, subnet, 0, false);
+            let host = |x: &netns::Host| {
+                json!({"ns": Value::Null, "veth": x.veth, "ipv4": x.v4.to_string(),
+                       "ipv6": x.v6.to_string(), "dropped": Value::Null})
+            };
+            json!({
+                "up": false,
+                "existing": dead,
+                "owner": Value::Null,
+                "alice": host(&hosts.alice),
+                "bob": host(&hosts.bob),
+                "loss_percent": Value::Null,
+                "link": Value::Null,
+            })
+        }
+    };
+    if json {
+        say!("{body}");
+        return Ok(());
+    }
+    let up = body["up"] == true;
+    match (&reply, up) {
+        (Some(_), true) => {
+            let three = !body["carol"].is_null();
+            say!("{}: up", if three { "three hosts" } else { "two hosts" });
+            for name in ["alice", "bob", "carol"] {
+                let x = &body[name];
+                if x.is_null() {
+                    continue;
+                }
+                say!(
+                    "  {:<8} {:<12} {:<14} {}  dropped on the way here: {}",
+                    name,
+                    x["veth"].as_str().unwrap_or(""),
+                    x["ipv4"].as_str().unwrap_or(""),
+                    x["ipv6"].as_str().unwrap_or(""),
+                    x["dropped"]
+                );
+            }
+            let cfg = control::apply_settings(&Impairments::default(), &body["link"])
+                .unwrap_or_default();
+            say!("  link: {}", link::describe(&cfg));
+            if let Some(dirs) = body["directions"].as_object() {
+                for (dir, s) in dirs {
+                    say!(
+                        "  {dir}: {} forwarded, {} dropped, {} reordered, {} duplicated",
+                        s["forwarded"],
+                        s["dropped"],
+                        s["reordered"],
+                        s["duplicated"]
+                    );
+                }
+            }
+        }
+        (Some(_), false) => say!(
+            "two hosts: half built (only {} exist, an interrupted run?): `twohost down` removes it",
+            body["existing"]
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "))
+                .unwrap_or_default()
+        ),
+        (None, _) if !dead.is_empty() => say!(
+            "two hosts: down, but {} were left by a run that was killed: `twohost down` (or the next `twohost up`) removes them",
+            dead.join(", ")
+        ),
+        (None, _) => say!("two hosts: down (build them with `twohost up`)"),
+    }
+    Ok(())
+}
+
+// ---- exec, shell -----------------------------------------------------------------
+
+/// Run `program` (empty: a shell) on `host`, replacing this process.
+fn exec(prefix: &str, host: &str, program: &[String]) -> anyhow::Result<()> {
+    let Some(reply) = ask(prefix, &Request::Status)? else {
+        bail!("the two hosts are not up: run `twohost up` first");
+    };
+    let Some(ns) = reply.body[host]["ns"].as_str().map(String::from) else {
+        bail!(
+            "there is no host `{host}`: the hosts are {}",
+            names_of(&reply.body).join(", ")
+        );
+    };
+    let owner = reply.peer.pid;
+    if reply.peer.uid == 0 && !socklab::sys::is_root() {
+        bail!("this network was built with sudo: run it with sudo too (`sudo twohost exec {host} ...`)");
+    }
+    // Single-threaded still: a private network's namespaces can be joined.
+    userns::join_lab(owner)?;
+    let mut argv: Vec<String> = program.to_vec();
+    if argv.is_empty() {
+        argv.push(std::env::var("SHELL").unwrap_or_else(|_| "/bin/sh".into()));
+        let addr = reply.body[host]["ipv4"].as_str().unwrap_or("");
+        eprintln!(
+            "a shell on {host} ({addr}): every program started here runs on {host}; `exit` leaves"
+        );
+    }
+    let error = Process::new("ip")
+        .args(["netns", "exec", &ns])
+        .args(&argv)
+        .env("SOCKLAB_HOST", host)
+        .exec();
+    Err(error).context(if error_is_missing(&argv) {
+        "`ip` is not installed: install iproute2".to_string()
+    } else {
+        format!("running {} on {host}", argv[0])
+    })
+}
+
+fn error_is_missing(_argv: &[String]) -> bool {
+    which("ip").is_none()
+}
+
+fn which(program: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(program))
+            .find(|p| p.is_file())
+    })
+}
+
+// ---- examples --------------------------------------------------------------------
+
+/// How to run programs on the hosts.
 fn print_examples(hosts: &TwoHosts) {
     let (a, b) = (&hosts.alice, &hosts.bob);
     let bin = |name: &str| program_path(name).display().to_string();
+    let sudo = if socklab::sys::is_root() { "sudo " } else { "" };
+    let th = format!("{sudo}{}", bin("twohost"));
     say!();
-    say!("Run a program on a host with `sudo ip netns exec HOST PROGRAM`:");
+    say!("Run a program on a host with `{th} exec HOST PROGRAM`, or open a shell there with `{th} shell HOST`:");
     say!(
-        "  sudo ip netns exec {} {} --proto tcp --listen --host {} --name alice",
-        a.ns,
+        "  {th} exec alice {} --proto tcp --listen --host {} --name alice",
         bin("chat"),
         a.v4
     );
     say!(
-        "  sudo ip netns exec {} {} --proto tcp --connect {} --name bob",
-        b.ns,
+        "  {th} exec bob {} --proto tcp --connect {} --name bob",
         bin("chat"),
         a.v4
     );
     say!(
-        "  sudo ip netns exec {} {} --proto udp --peer {} --name alice",
-        a.ns,
+        "  {th} exec alice {} --proto udp --peer {} --name alice",
         bin("chat"),
         b.v4
     );
     say!(
-        "  sudo ip netns exec {} {} --proto udp --peer {} --name bob",
-        b.ns,
+        "  {th} exec bob {} --proto udp --peer {} --name bob",
         bin("chat"),
         a.v4
     );
     say!(
-        "  sudo ip netns exec {} {} -i {}        watch the cable from alice's side",
-        a.ns,
+        "  {th} exec alice {} -i {}        watch the cable from alice's side",
         bin("capture"),
         a.veth
     );
     say!(
-        "  sudo ip netns exec {} {} --host {}        a UDP server on bob, over IPv6",
-        b.ns,
+        "  {th} exec bob {} --host {}        a UDP server on bob, over IPv6",
         bin("udp_server"),
         b.v6
     );
-    say!(
-        "  sudo ip netns exec {} {} --host {} -m hello",
-        a.ns,
-        bin("udp_client"),
-        b.v6
-    );
-    say!("When done: sudo twohost down");
+    say!("When done: {th} down");
 }
 
 /// Where the lab program `name` is: beside this binary, shown relative to
@@ -290,21 +748,5 @@ fn program_path(name: &str) -> PathBuf {
             .strip_prefix(&cwd)
             .map_or(path.clone(), Path::to_path_buf),
         Err(_) => path,
-    }
-}
-
-/// A loss percentage from 0 to 100, for clap (a usage error otherwise).
-fn parse_loss(text: &str) -> Result<f64, String> {
-    let value: f64 = text
-        .trim()
-        .trim_end_matches('%')
-        .parse()
-        .map_err(|_| format!("`{text}` is not a percentage: use a number from 0 to 100"))?;
-    if (0.0..=100.0).contains(&value) {
-        Ok(value)
-    } else {
-        Err(format!(
-            "{value} is not a percentage from 0 to 100 (20 means 20 %)"
-        ))
     }
 }

@@ -6,32 +6,98 @@
 //! `accept()`, no connection at all. Each datagram stands alone and carries
 //! its sender's address, and one socket talks to every client.
 
-use std::net::UdpSocket;
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
-use socket2::{Domain, Socket, Type};
 
 use socklab::cli::{self, CommonArgs};
-use socklab::narrate::{escape, Ends};
-use socklab::net::{self, NetError};
+use socklab::lab::{self, RecvFrom, SOCK_DGRAM};
+use socklab::narrate::escape;
+use socklab::net;
 
-const PROG: &str = "udp_server";
-/// Big enough for the largest UDP datagram: one recvfrom() returns one whole
-/// datagram, and a buffer too small would silently cut it.
-const RECV_BUFFER: usize = 64 * 1024;
-/// The message that stops the server.
-const OFF: &[u8] = b"off";
+fn run(args: Args) -> anyhow::Result<()> {
+    // getaddrinfo(): turn --host into addresses; we listen on the first.
+    let addr = lab::first_address(&args.common.host, args.port, "listening on")?;
+
+    // socket(): a UDP endpoint (SOCK_DGRAM). It will send and receive
+    // datagrams: separate messages, each delivered whole or not at all.
+    let sock = lab::socket(addr, SOCK_DGRAM)?;
+
+    // bind(): claim the port, so that datagrams sent to it reach us.
+    // There is no listen() and no accept(): UDP has no connections. And no
+    // SO_REUSEADDR: UDP leaves no TIME-WAIT behind, and on a UDP socket the
+    // option would let a second server share our port without an error.
+    sock.bind(addr)?;
+    lab::output(format!("listening on {}", sock.getsockname()));
+
+    // Room for the largest UDP datagram: one recvfrom() returns one whole
+    // datagram, and a buffer too small would silently cut it.
+    let mut buf = vec![0u8; net::MAX_DATAGRAM_V6];
+    loop {
+        // recvfrom(): wait for one datagram. One call returns exactly one
+        // datagram, never half of one and never two (UDP keeps message
+        // boundaries, unlike TCP), together with the sender's address.
+        let Ok(RecvFrom::Data(datagram, sender)) = sock.recvfrom(&mut buf) else {
+            continue; // an error, narrated: wait for the next datagram
+        };
+        let message = without_newline(datagram);
+        lab::output(format!("from {sender}: {}", escape(message)));
+
+        let off = message.trim_ascii() == net::OFF;
+        let reply = match args.mode {
+            _ if off => GOODBYE,
+            Mode::Echo => datagram,
+            Mode::Ack => ACK,
+            Mode::Print => continue,
+        };
+        // sendto(): one datagram back to whoever sent this one. No
+        // connection: the address goes with every datagram. (A failure is
+        // narrated, and the server goes on.)
+        let _ = sock.sendto(reply, sender);
+        if off {
+            lab::explain("`off`: stopping the server");
+            break;
+        }
+    }
+
+    // close(): give the socket back. Nothing goes on the wire: there is no
+    // connection to end, so no FIN.
+    sock.close();
+    lab::output("server stopped: a client sent `off`");
+    Ok(())
+}
+
 /// The answer in `--mode ack`.
 const ACK: &[u8] = b"message received";
 /// The answer to `off`.
 const GOODBYE: &[u8] = b"goodbye: server stopping";
 
+/// The datagram without one trailing newline (`nc -u` sends one per line).
+fn without_newline(datagram: &[u8]) -> &[u8] {
+    let line = datagram.strip_suffix(b"\n").unwrap_or(datagram);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+fn main() -> ExitCode {
+    cli::run_lab(PROG, run)
+}
+
+const PROG: &str = "udp_server";
 const EXAMPLES: &str = "\
 Examples:
   udp_server                        echo datagrams on 127.0.0.1:5001
   udp_server --mode print           print datagrams, never answer (udp_client then times out)
   udp_server --host ::1 --port 0    IPv6; the kernel picks a free port (see `listening on`)";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Mode {
+    /// Send each datagram back
+    Echo,
+    /// Answer each datagram with `message received`
+    Ack,
+    /// Only print each datagram
+    Print,
+}
 
 /// A UDP server that narrates every socket call: socket, bind, recvfrom, sendto, close.
 #[derive(Parser)]
@@ -49,113 +115,8 @@ struct Args {
     mode: Mode,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum Mode {
-    /// Send each datagram back
-    Echo,
-    /// Answer each datagram with `message received`
-    Ack,
-    /// Only print each datagram
-    Print,
-}
-
-fn main() -> ExitCode {
-    cli::run_main(PROG, run)
-}
-
-fn run() -> anyhow::Result<()> {
-    let args = Args::parse();
-    let n = args.common.narrator(PROG);
-
-    // getaddrinfo(): turn --host into addresses; we listen on the first.
-    let addrs = n.resolve(&args.common.host, args.port)?;
-    let addr = addrs[0];
-    if addrs.len() > 1 {
-        n.explain(format!(
-            "{} addresses found: listening on the first, {addr}",
-            addrs.len()
-        ));
+impl cli::LabArgs for Args {
+    fn common(&self) -> &CommonArgs {
+        &self.common
     }
-
-    // socket(): a UDP endpoint (SOCK_DGRAM). It will send and receive
-    // datagrams: separate messages, each delivered whole or not at all.
-    let what = format!("{}, SOCK_DGRAM", net::family_name(&addr));
-    let sock = n
-        .call(
-            "socket",
-            &what,
-            Ends::NONE,
-            Socket::new(Domain::for_address(addr), Type::DGRAM, None),
-        )
-        .map_err(|error| NetError::Socket { what, error })?;
-
-    // bind(): claim the port, so that datagrams sent to it reach us.
-    // There is no listen() and no accept(): UDP has no connections. And no
-    // SO_REUSEADDR: UDP leaves no TIME-WAIT behind, and on a UDP socket the
-    // option would let a second server share our port without an error.
-    n.call("bind", addr, Ends::local(addr), sock.bind(&addr.into()))
-        .map_err(|error| NetError::Bind { addr, error })?;
-    let local = sock
-        .local_addr()
-        .ok()
-        .and_then(|a| a.as_socket())
-        .unwrap_or(addr);
-    n.output(format!("listening on {local}"));
-
-    // From here on we use std's UdpSocket: the same socket (the same file
-    // descriptor), whose recv_from() and send_to() are exactly recvfrom()
-    // and sendto(), with a plain byte buffer.
-    let sock = UdpSocket::from(sock);
-    let mut buf = vec![0u8; RECV_BUFFER];
-    loop {
-        // recvfrom(): wait for one datagram. One call returns exactly one
-        // datagram, never half of one and never two (UDP keeps message
-        // boundaries, unlike TCP), together with the sender's address.
-        let call = n.enter("recvfrom", "", Ends::local(local));
-        let (len, sender) = match sock.recv_from(&mut buf) {
-            Ok(received) => received,
-            Err(error) => {
-                n.failed(call, &error);
-                continue;
-            }
-        };
-        let ends = Ends::new(local, sender);
-        let datagram = &buf[..len];
-        n.done_data(call, ends, format!("{len} bytes from {sender}"), datagram);
-        let message = without_newline(datagram);
-        n.output(format!("from {sender}: {}", escape(message)));
-
-        let off = message.trim_ascii() == OFF;
-        let reply = match args.mode {
-            _ if off => GOODBYE,
-            Mode::Echo => datagram,
-            Mode::Ack => ACK,
-            Mode::Print => continue,
-        };
-        // sendto(): one datagram back to whoever sent this one. No
-        // connection: the address goes with every datagram.
-        let call = n.enter("sendto", format!("{sender}, {}", n.quote(reply)), ends);
-        match sock.send_to(reply, sender) {
-            Ok(sent) => n.done(call, ends, format!("{sent} bytes")),
-            Err(error) => n.failed(call, &error),
-        }
-        if off {
-            n.explain("`off`: stopping the server");
-            break;
-        }
-    }
-
-    // close(): give the socket back. Nothing goes on the wire: there is no
-    // connection to end, so no FIN.
-    let call = n.enter("close", "", Ends::local(local));
-    drop(sock);
-    n.done(call, Ends::local(local), "");
-    n.output("server stopped: a client sent `off`");
-    Ok(())
-}
-
-/// The datagram without one trailing newline (`nc -u` sends one per line).
-fn without_newline(datagram: &[u8]) -> &[u8] {
-    let line = datagram.strip_suffix(b"\n").unwrap_or(datagram);
-    line.strip_suffix(b"\r").unwrap_or(line)
 }

@@ -1,6 +1,7 @@
-//! The `lossy` scenario: the receiver runs in namespace `bob`, the sender in
-//! `alice`, and the kernel drops a random fraction of the packets arriving
-//! in each (see [`crate::netns`]). Root, Linux.
+//! The `lossy` scenario: the receiver runs on host `bob`, the sender on
+//! `alice`, and socklab's link emulator between them loses, delays and
+//! rate-limits the packets (see [`crate::netns`] and [`crate::link`]). Root,
+//! or the private user namespace of [`crate::userns`]; Linux.
 //!
 //! Each end is this same program started again with a hidden role
 //! (`tcp_vs_udp receiver ...` / `tcp_vs_udp sender ...`) through
@@ -15,14 +16,16 @@
 //!
 //! The receiver learns that the sender is done when its stdin closes.
 //!
-//! Cleaning up: the namespaces and every role process are held in one
+//! Cleaning up: the network and every role process are held in one
 //! process-wide [`LAB`]. A Drop guard ([`LabGuard`]) and a SIGINT/SIGTERM
 //! handler both kill the processes (by their pid, through their `Child`)
-//! and delete the namespaces, which removes the veth pair and the loss
-//! rules with them. Resources are created under the same lock the cleanup
+//! and remove the network (the link stops, the namespaces go, the veth
+//! pairs with them). Resources are created under the same lock the cleanup
 //! takes, after checking that no interrupt came, so none can slip past it.
-//! Only SIGKILL of this process leaves them behind; the next run with the
-//! same prefix removes them first.
+//! SIGKILL of this process cannot be caught: then the kernel kills the role
+//! processes (they die with their parent, `PR_SET_PDEATHSIG`), and the
+//! namespaces, named after this process's pid, are removed by the next run
+//! of any socklab program that builds a network ([`crate::netns::remove_leftovers`]).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
@@ -38,8 +41,9 @@ use super::endpoint::{self, Controls, Received, Receiver, ReceiverConfig, Sender
 use super::progress::Progress;
 use super::report::{Iperf3Udp, ProtoRun};
 use super::{ExperimentError, Proto, Scenario, Workload};
+use crate::link::Impairments;
 use crate::narrate::Narrator;
-use crate::netns::TwoHosts;
+use crate::netns::{Network, NetworkOptions, TwoHosts};
 
 /// Lines of the role processes' protocol start with this.
 pub const LINE_PREFIX: &str = "@socklab ";
@@ -65,7 +69,7 @@ pub struct Lab {
 }
 
 struct LabState {
-    hosts: Option<TwoHosts>,
+    network: Option<Network>,
     children: Vec<Child>,
 }
 
@@ -73,7 +77,7 @@ struct LabState {
 pub static LAB: Lab = Lab {
     interrupted: AtomicBool::new(false),
     state: Mutex::new(LabState {
-        hosts: None,
+        network: None,
         children: Vec::new(),
     }),
 };
@@ -84,15 +88,40 @@ impl Lab {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Build the two hosts with `loss` percent loss, unless interrupted.
-    fn up(&self, hosts: &TwoHosts, loss: f64) -> Result<(), ExperimentError> {
+    /// Build the network with these impairments, unless interrupted.
+    fn up(&self, hosts: &TwoHosts, impairments: Impairments) -> Result<(), ExperimentError> {
         let mut state = self.lock();
         if self.interrupted.load(Ordering::SeqCst) {
             return Err(ExperimentError::Interrupted);
         }
-        state.hosts = Some(hosts.clone());
-        hosts.up(loss)?;
+        let opts = NetworkOptions {
+            impairments,
+            ..NetworkOptions::default()
+        };
+        state.network = Some(Network::build(hosts, &opts)?);
         Ok(())
+    }
+
+    /// Change the link's impairments.
+    fn set_impairments(&self, cfg: Impairments) -> Result<(), ExperimentError> {
+        if let Some(net) = &self.lock().network {
+            net.set_impairments(cfg)?;
+        }
+        Ok(())
+    }
+
+    /// Frames the link has dropped so far: (alice to bob, bob to alice).
+    fn link_drops(&self) -> (u64, u64) {
+        let state = self.lock();
+        let Some(net) = &state.network else {
+            return (0, 0);
+        };
+        let snap = net.snapshot();
+        let (a, b) = (&net.hosts.alice.name, &net.hosts.bob.name);
+        (
+            snap.direction(a, b).dropped(),
+            snap.direction(b, a).dropped(),
+        )
     }
 
     /// Start `cmd`, unless interrupted, and keep it for cleanup. Returns its
@@ -103,6 +132,9 @@ impl Lab {
             return Err(ExperimentError::Interrupted);
         }
         let program = format!("{cmd:?}");
+        // Killed with us even by SIGKILL (we spawn from the main thread,
+        // which lives as long as the run).
+        crate::sys::linux::kill_with_parent(&mut cmd);
         let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -168,8 +200,8 @@ impl Lab {
             let _ = child.kill();
             let _ = child.wait();
         }
-        if let Some(hosts) = state.hosts.take() {
-            let _ = hosts.down();
+        if let Some(net) = state.network.take() {
+            let _ = net.down();
         }
     }
 
@@ -223,6 +255,11 @@ pub struct LossyPlan {
     pub protos: Vec<Proto>,
     /// Loss rates, percent, in order.
     pub losses: Vec<f64>,
+    /// One-way delays, in order (each loss rate is run at each delay).
+    pub delays: Vec<Duration>,
+    /// The rest of what the link does (its loss and delay come from
+    /// `losses` and `delays`).
+    pub link: Impairments,
     /// Also measure the same link with iperf3 after each UDP run.
     pub iperf3: bool,
     /// Show the role processes' narration.
@@ -232,11 +269,15 @@ pub struct LossyPlan {
     pub show_progress: bool,
 }
 
-/// The name prefix and subnet for this process's pair of hosts: unique per
-/// process, so that parallel runs (and tests) never share namespaces.
+/// The name prefix of the lossy scenario's namespaces (after the owner's
+/// pid: `socklab-4242-lossy-alice`), so that `twohost` never takes them
+/// for its own.
+pub const LOSSY_PREFIX: &str = "lossy-";
+
+/// This process's hosts: named after its pid, so that parallel runs (and
+/// tests) never share namespaces.
 pub fn layout_for_this_process() -> TwoHosts {
-    let pid = std::process::id();
-    TwoHosts::layout(&format!("x{}", pid % 100_000), (pid % 250) as u8 + 1)
+    TwoHosts::layout(LOSSY_PREFIX, 7)
 }
 
 /// Run the plan: build the hosts, then for each loss rate each protocol.
@@ -272,43 +313,64 @@ fn run_plan(
     })?;
     let exe = exe.to_string_lossy().into_owned();
 
-    let first = plan.losses.first().copied().unwrap_or(0.0);
-    LAB.up(&hosts, first)?;
+    let settings = |loss: f64, delay: Duration| Impairments {
+        loss_percent: loss,
+        delay,
+        ..plan.link.clone()
+    };
+    let delays = if plan.delays.is_empty() {
+        vec![plan.link.delay]
+    } else {
+        plan.delays.clone()
+    };
+    let first = settings(plan.losses.first().copied().unwrap_or(0.0), delays[0]);
+    LAB.up(&hosts, first.clone())?;
     n.say(format!(
-        "two hosts up: {} ({}) and {} ({}), each dropping {}% of arriving packets",
-        hosts.alice.ns, hosts.alice.v4, hosts.bob.ns, hosts.bob.v4, first
+        "two hosts up: {} ({}) and {} ({}); the link between them: {}",
+        hosts.alice.ns,
+        hosts.alice.v4,
+        hosts.bob.ns,
+        hosts.bob.v4,
+        crate::link::describe(&first)
     ));
     let mut runs = Vec::new();
-    for (i, &loss) in plan.losses.iter().enumerate() {
-        if i > 0 {
-            hosts.set_loss(loss)?;
-            n.say(format!("loss set to {loss}% in each direction"));
-        }
-        for &proto in &plan.protos {
-            let before = hosts.dropped().unwrap_or((0, 0));
-            let (sent, received) = run_pair(&hosts, &exe, proto, loss, plan, n)?;
-            let after = hosts.dropped().unwrap_or((0, 0));
-            let iperf3 = if plan.iperf3 && proto == Proto::Udp {
-                Some(run_iperf3(&hosts, &plan.workload, n)?)
-            } else {
-                None
-            };
-            let run = ProtoRun {
-                proto,
-                scenario: Scenario::Lossy,
-                loss_percent: loss,
-                workload: plan.workload.clone(),
-                sent,
-                received,
-                // alice's rule drops what comes back, bob's what goes to him.
-                link_drops: Some((
-                    after.1.saturating_sub(before.1),
-                    after.0.saturating_sub(before.0),
-                )),
-                iperf3,
-            };
-            on_run(&run);
-            runs.push(run);
+    let mut current = first;
+    for &delay in &delays {
+        for &loss in &plan.losses {
+            let wanted = settings(loss, delay);
+            if wanted != current {
+                LAB.set_impairments(wanted.clone())?;
+                n.say(format!("the link now: {}", crate::link::describe(&wanted)));
+                current = wanted;
+            }
+            for &proto in &plan.protos {
+                let before = LAB.link_drops();
+                let (sent, received) = run_pair(&hosts, &exe, proto, loss, plan, n)?;
+                let after = LAB.link_drops();
+                let iperf3 = if plan.iperf3 && proto == Proto::Udp {
+                    Some(run_iperf3(&hosts, &plan.workload, n)?)
+                } else {
+                    None
+                };
+                let run = ProtoRun {
+                    proto,
+                    scenario: Scenario::Lossy,
+                    loss_percent: loss,
+                    delay,
+                    link_rate_bps: current.rate_bps,
+                    workload: plan.workload.clone(),
+                    sent,
+                    received,
+                    // The sender is on alice, the receiver on bob.
+                    link_drops: Some((
+                        after.0.saturating_sub(before.0),
+                        after.1.saturating_sub(before.1),
+                    )),
+                    iperf3,
+                };
+                on_run(&run);
+                runs.push(run);
+            }
         }
     }
     LAB.cleanup();
@@ -788,7 +850,7 @@ mod tests {
 
     #[test]
     fn iperf3_gets_the_same_workload() {
-        let hosts = TwoHosts::layout("t1", 9);
+        let hosts = TwoHosts::layout_owned("t1", 9, 42, false);
         let w = Workload {
             messages: 10_000,
             size: 1000,
@@ -800,11 +862,11 @@ mod tests {
         let (server, client) = iperf3_commands(&hosts, &w);
         assert_eq!(
             command_line(&server),
-            "ip netns exec t1bob iperf3 -s -1 -B 10.203.9.2 -p 5201 --forceflush"
+            "ip netns exec socklab-42-t1bob iperf3 -s -1 -B 10.203.9.2 -p 5201 --forceflush"
         );
         assert_eq!(
             command_line(&client),
-            "ip netns exec t1alice iperf3 -u -c 10.203.9.2 -p 5201 -b 160000000 -l 1000 -k 10000 -J -w 4194304"
+            "ip netns exec socklab-42-t1alice iperf3 -u -c 10.203.9.2 -p 5201 -b 160000000 -l 1000 -k 10000 -J -w 4194304"
         );
     }
 }

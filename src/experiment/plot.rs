@@ -1,6 +1,8 @@
 //! `--svg FILE`: delivered % and elapsed time against the link's loss rate,
 //! TCP and UDP side by side (plotters, SVG backend). Each run is a dot; the
 //! line joins the medians when a rate was run several times (`--repeat`).
+//! With `--delay-sweep`, the same file shows elapsed time against the
+//! round-trip time instead ([`write_rtt_svg`]).
 
 use std::path::Path;
 
@@ -54,6 +56,69 @@ pub fn medians(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
         out.push((x, median));
     }
     out
+}
+
+/// (RTT in ms, elapsed s) of every run of one protocol, in order of RTT.
+fn rtt_points(runs: &[ProtoRun], proto: Proto) -> Vec<(f64, f64)> {
+    let mut pts: Vec<(f64, f64)> = runs
+        .iter()
+        .filter(|r| r.proto == proto)
+        .filter_map(|r| Some((2.0 * r.delay.as_secs_f64() * 1000.0, r.elapsed_s()?)))
+        .collect();
+    pts.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    pts
+}
+
+/// Draw elapsed time against the link's round-trip time into `path`.
+pub fn write_rtt_svg(path: &Path, runs: &[ProtoRun], title: &str) -> Result<(), String> {
+    draw_rtt(path, runs, title).map_err(|e| format!("drawing {}: {e}", path.display()))
+}
+
+fn draw_rtt(path: &Path, runs: &[ProtoRun], title: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let root = SVGBackend::new(path, (WIDTH * 7 / 10, HEIGHT + 60)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let root = root.titled(title, ("sans-serif", 16))?;
+    let max_rtt = runs
+        .iter()
+        .map(|r| 2.0 * r.delay.as_secs_f64() * 1000.0)
+        .fold(0.0f64, f64::max)
+        .max(1.0);
+    let max_s = runs
+        .iter()
+        .filter_map(|r| r.elapsed_s())
+        .fold(0.0f64, f64::max)
+        .max(0.01);
+    let mut chart = ChartBuilder::on(&root)
+        .caption("Time from first send to last receive", ("sans-serif", 15))
+        .margin(14)
+        .x_label_area_size(40)
+        .y_label_area_size(55)
+        .build_cartesian_2d(0.0..max_rtt * 1.05, 0.0..max_s * 1.1)?;
+    chart
+        .configure_mesh()
+        .x_desc("round-trip time of the link (ms)")
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_desc("elapsed (s)")
+        .y_label_formatter(&|v| format!("{v:.2}"))
+        .draw()?;
+    for (proto, color) in [(Proto::Tcp, TCP_COLOR), (Proto::Udp, UDP_COLOR)] {
+        let pts = rtt_points(runs, proto);
+        chart.draw_series(pts.iter().map(|&p| Circle::new(p, 3, color.filled())))?;
+        chart
+            .draw_series(LineSeries::new(medians(&pts), color.stroke_width(2)))?
+            .label(proto.upper())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+            });
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .border_style(BLACK)
+        .background_style(WHITE.mix(0.9))
+        .draw()?;
+    root.present()?;
+    Ok(())
 }
 
 /// Draw the two charts into `path`.
@@ -186,6 +251,8 @@ mod tests {
             proto,
             scenario: Scenario::Lossy,
             loss_percent: loss,
+            delay: std::time::Duration::ZERO,
+            link_rate_bps: None,
             workload: Workload {
                 messages: 100,
                 size: 1000,

@@ -29,6 +29,10 @@ pub struct ProtoRun {
     pub scenario: Scenario,
     /// The link's configured loss (0 in the overload scenario), percent.
     pub loss_percent: f64,
+    /// The link's one-way delay (zero in the overload scenario).
+    pub delay: std::time::Duration,
+    /// The link's bandwidth limit, bits per second (`None`: no limit).
+    pub link_rate_bps: Option<u64>,
     pub workload: Workload,
     pub sent: Sent,
     pub received: Received,
@@ -109,6 +113,8 @@ impl ProtoRun {
             "proto": self.proto.as_str(),
             "scenario": self.scenario.as_str(),
             "loss_percent": self.loss_percent,
+            "delay_ms": self.delay.as_secs_f64() * 1000.0,
+            "link_rate_bps": self.link_rate_bps,
             "messages": w.messages,
             "size": w.size,
             "rate": w.rate,
@@ -220,7 +226,12 @@ pub fn table(runs: &[ProtoRun], color: bool) -> String {
         let right = |text: String| Cell::new(text).set_alignment(CellAlignment::Right);
         let link = match r.scenario {
             Scenario::Overload => "none (loopback)".to_string(),
-            Scenario::Lossy => format!("{}%", trim_float(r.loss_percent)),
+            Scenario::Lossy if r.delay.is_zero() => format!("{}%", trim_float(r.loss_percent)),
+            Scenario::Lossy => format!(
+                "{}%, RTT {} ms",
+                trim_float(r.loss_percent),
+                trim_float(2.0 * r.delay.as_secs_f64() * 1000.0)
+            ),
         };
         t.add_row(vec![
             right(link),
@@ -347,6 +358,8 @@ mod tests {
             proto,
             scenario,
             loss_percent: loss,
+            delay: Duration::ZERO,
+            link_rate_bps: None,
             workload: Workload {
                 messages: sent,
                 size: 1000,
@@ -404,6 +417,8 @@ mod tests {
             "proto",
             "scenario",
             "loss_percent",
+            "delay_ms",
+            "link_rate_bps",
             "messages",
             "size",
             "sent",

@@ -72,17 +72,15 @@ pub fn can_use_namespaces(test: &str) -> bool {
         );
         return false;
     }
-    for tool in ["ip", "nft"] {
-        let found = Command::new(tool)
-            .arg("-V")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok();
-        if !found {
-            eprintln!("skipping {test}: `{tool}` is not installed (iproute2, nftables)");
-            return false;
-        }
+    let found = Command::new("ip")
+        .arg("-V")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok();
+    if !found {
+        eprintln!("skipping {test}: `ip` is not installed (iproute2)");
+        return false;
     }
     true
 }
@@ -93,26 +91,56 @@ pub fn prefix(tag: char) -> String {
     format!("c{}{tag}", std::process::id() % 100_000)
 }
 
-/// A pair of namespaces, removed when dropped (even on panic).
+/// A lab network built by this test process (it owns the namespaces and
+/// runs the link), removed when dropped (even on panic).
 pub struct Net {
     pub hosts: TwoHosts,
+    pub network: socklab::netns::Network,
 }
 
 impl Net {
-    /// Build the pair `<prefix(tag)>alice` / `...bob` on 10.203.`subnet`.0/24.
+    /// Build `socklab-<pid>-<prefix(tag)>alice` / `...bob` on 10.203.`subnet`.0/24,
+    /// with `loss` percent lost on the link each way.
     pub fn up(tag: char, subnet: u8, loss: f64) -> Net {
-        let hosts = TwoHosts::layout(&prefix(tag), subnet);
-        let net = Net { hosts };
-        net.hosts.up(loss).expect("build the two hosts");
-        net
+        Net::with(
+            tag,
+            subnet,
+            socklab::link::Impairments {
+                loss_percent: loss,
+                ..Default::default()
+            },
+        )
     }
-}
 
-impl Drop for Net {
-    fn drop(&mut self) {
-        if let Err(e) = self.hosts.down() {
-            eprintln!("could not remove the test namespaces: {e}");
-        }
+    /// The same with any impairments.
+    pub fn with(tag: char, subnet: u8, impairments: socklab::link::Impairments) -> Net {
+        let hosts = TwoHosts::layout(&prefix(tag), subnet);
+        let opts = socklab::netns::NetworkOptions {
+            impairments,
+            ..Default::default()
+        };
+        let network = socklab::netns::Network::build(&hosts, &opts).expect("build the two hosts");
+        Net { hosts, network }
+    }
+
+    /// Change the loss on the link, each way.
+    pub fn set_loss(&self, loss: f64) {
+        let mut cfg = self.network.snapshot().impairments;
+        cfg.loss_percent = loss;
+        self.network.set_impairments(cfg).expect("set the loss");
+    }
+
+    /// The link's counts of one direction.
+    pub fn stats(&self, from: &str, to: &str) -> socklab::link::Stats {
+        self.network.snapshot().direction(from, to)
+    }
+
+    /// Packets the link dropped: (on the way to alice, on the way to bob).
+    pub fn dropped(&self) -> (u64, u64) {
+        (
+            self.stats("bob", "alice").dropped(),
+            self.stats("alice", "bob").dropped(),
+        )
     }
 }
 
@@ -360,7 +388,8 @@ pub fn messages(lines: &[String]) -> Vec<Shown> {
 }
 
 /// The numbers of the final report line:
-/// `report: sent 20, received 18, lost 2, reordered 0, duplicates 0`.
+/// `report: sent 20, received 18, lost 2, reordered 0, duplicates 0`
+/// (and `, bogus 1` when some numbers were impossible).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Counts {
     pub sent: u64,
@@ -368,6 +397,7 @@ pub struct Counts {
     pub lost: u64,
     pub reordered: u64,
     pub duplicates: u64,
+    pub bogus: u64,
 }
 
 /// The report of a chat that has ended; panics if there is none.
@@ -387,6 +417,7 @@ pub fn report(run: &Running) -> Counts {
             "lost" => c.lost = value,
             "reordered" => c.reordered = value,
             "duplicates" => c.duplicates = value,
+            "bogus" => c.bogus = value,
             other => panic!("unknown report field {other}"),
         }
     }
@@ -452,6 +483,45 @@ impl Running {
     pub fn give_stdin(&mut self, stdin: ChildStdin) {
         self.stdin = Some(stdin);
     }
+}
+
+/// `chat --proto udp` named `name` on `host` (both ends on this machine),
+/// bound to `port`, whose peer is `host`:`peer_port`; `extra` adds arguments.
+pub fn udp_chat(host: &str, name: &str, ports: (&str, &str), extra: &[&str]) -> Command {
+    let (port, peer_port) = ports;
+    let mut args = vec![
+        "--proto",
+        "udp",
+        "--peer",
+        host,
+        "--host",
+        host,
+        "--port",
+        port,
+        "--peer-port",
+        peer_port,
+        "--name",
+        name,
+    ];
+    args.extend_from_slice(extra);
+    chat(&args)
+}
+
+/// A UDP chat `alice` on loopback whose peer the test plays by hand: our
+/// socket (connected to alice's port, reads waiting up to [`WAIT`]) and the
+/// running chat, once it says `chatting with`. `extra` adds arguments.
+pub fn udp_chat_with_hand_peer(extra: &[&str]) -> (UdpSocket, Running) {
+    let me = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = free_udp_port("127.0.0.1");
+    me.connect(("127.0.0.1", port)).unwrap();
+    me.set_read_timeout(Some(WAIT)).unwrap();
+    let peer_port = me.local_addr().unwrap().port().to_string();
+    let alice = Running::start(
+        "alice",
+        udp_chat("127.0.0.1", "alice", (&port.to_string(), &peer_port), extra),
+    );
+    alice.wait_line("chatting with");
+    (me, alice)
 }
 
 /// Run a command to its end: (exit code, stdout, stderr).

@@ -24,16 +24,25 @@
 //! back in order and retransmitted what was lost. Over UDP it is the only way
 //! to know.
 //!
-//! Everything here is pure (no sockets, no clock reads) except [`Screen`],
-//! which only writes to stdout.
+//! This file is pure (no sockets, no clock reads). Around it:
+//! [`screen`] holds the terminal's side (the prompt, the flood guard),
+//! [`talk`] what a chat does around its socket calls (its threads' events,
+//! showing what arrives, the report) and [`args`] its command line, so that
+//! `src/bin/chat.rs` holds only the lesson.
+
+pub mod args;
+pub mod screen;
+pub mod talk;
 
 use std::collections::BTreeMap;
 use std::fmt::{self, Display};
-use std::io::{self, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
 
 use crate::narrate::escape;
+
+pub use screen::{Admit, FloodGuard, Screen, CLEAR_LINE};
+pub use talk::{
+    default_name, on_interrupt, print_report, read_keyboard, wait_for_peer, Event, Inbox,
+};
 
 /// Port the chat uses unless `--port` says otherwise (the same number for
 /// TCP and UDP: the two protocols have separate port spaces).
@@ -45,6 +54,11 @@ pub const QUIT: &str = "/quit";
 /// Most ranges of missing sequence numbers a [`SeqTracker`] remembers, so
 /// that a peer that skips numbers on purpose cannot fill our memory.
 pub const MAX_MISSING_RANGES: usize = 1024;
+/// The most numbers one message may skip. A chat that loses more than a
+/// million messages in a row is no chat: a bigger jump is a bogus number
+/// (a peer that made it up), reported and not counted, so that it can
+/// neither inflate the count of lost messages nor overflow it.
+pub const MAX_JUMP: u64 = 1_000_000;
 
 /// What a message is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -219,12 +233,19 @@ pub enum Verdict {
     /// Number 1 again, after `after`: the sender has started afresh (a new
     /// program); counting starts over.
     Restart { after: u64 },
+    /// More than [`MAX_JUMP`] past `after` (the highest seen): no sender of
+    /// this chat can reach it, so the message is bogus. Not shown, and not
+    /// counted as received, nor are the numbers it skips counted as lost.
+    Bogus { seq: u64, after: u64 },
 }
 
 impl Verdict {
-    /// True when the message should be shown (it is not a copy).
+    /// True when the message should be shown (it is not a copy, nor bogus).
     pub fn is_new(self) -> bool {
-        !matches!(self, Verdict::Duplicate { .. } | Verdict::TooOld { .. })
+        !matches!(
+            self,
+            Verdict::Duplicate { .. } | Verdict::TooOld { .. } | Verdict::Bogus { .. }
+        )
     }
 
     /// The note printed before the message, if any:
@@ -248,6 +269,9 @@ impl Verdict {
             Verdict::Restart { after } => Some(format!(
                 "seq 1 again after {after}: the peer started afresh, counting starts over"
             )),
+            Verdict::Bogus { seq, after } => Some(format!(
+                "bogus message: seq {seq} is more than {MAX_JUMP} past the highest so far ({after}), not a number this chat can reach (not shown, not counted)"
+            )),
         }
     }
 }
@@ -264,6 +288,8 @@ pub struct Counts {
     pub reordered: u64,
     /// Copies of messages already received.
     pub duplicates: u64,
+    /// Messages with an impossible number ([`Verdict::Bogus`]).
+    pub bogus: u64,
 }
 
 /// Follows the sequence numbers of one sender, as they arrive. Pure.
@@ -314,25 +340,36 @@ impl SeqTracker {
     pub fn observe_goodbye(&mut self, seq: u64) -> Verdict {
         let verdict = self.observe(seq);
         if verdict.is_new() {
-            self.counts.received -= 1;
+            // observe() has just counted it.
+            self.counts.received = self.counts.received.saturating_sub(1);
         }
         verdict
     }
 
-    /// Take note of number `seq` and say what it means.
+    /// Take note of number `seq` and say what it means. The arithmetic
+    /// cannot overflow, whatever numbers a peer sends.
     pub fn observe(&mut self, seq: u64) -> Verdict {
         if seq > self.highest {
+            // highest < seq <= u64::MAX, so highest + 1 cannot overflow.
             let expected = self.highest + 1;
+            if seq - expected > MAX_JUMP {
+                self.counts.bogus = self.counts.bogus.saturating_add(1);
+                return Verdict::Bogus {
+                    seq,
+                    after: self.highest,
+                };
+            }
             self.highest = seq;
-            self.counts.received += 1;
+            self.counts.received = self.counts.received.saturating_add(1);
             if seq == expected {
                 return Verdict::InOrder;
             }
             let (first, last) = (expected, seq - 1);
-            self.counts.lost += last - first + 1;
+            self.counts.lost = self.counts.lost.saturating_add(last - first + 1);
             self.missing.insert(first, last);
             if self.missing.len() > MAX_MISSING_RANGES {
                 if let Some((_, oldest_last)) = self.missing.pop_first() {
+                    // oldest_last < highest: + 1 cannot overflow.
                     self.forgotten_below = oldest_last + 1;
                 }
             }
@@ -346,6 +383,7 @@ impl SeqTracker {
             .map(|(&first, &last)| (first, last))
             .filter(|&(_, last)| seq <= last);
         if let Some((first, last)) = range {
+            // first <= seq <= last < highest: seq - 1 and seq + 1 stay in range.
             self.missing.remove(&first);
             if first < seq {
                 self.missing.insert(first, seq - 1);
@@ -353,9 +391,9 @@ impl SeqTracker {
             if seq < last {
                 self.missing.insert(seq + 1, last);
             }
-            self.counts.lost -= 1;
-            self.counts.reordered += 1;
-            self.counts.received += 1;
+            self.counts.lost = self.counts.lost.saturating_sub(1);
+            self.counts.reordered = self.counts.reordered.saturating_add(1);
+            self.counts.received = self.counts.received.saturating_add(1);
             return Verdict::Late {
                 seq,
                 after: self.highest,
@@ -368,13 +406,13 @@ impl SeqTracker {
             self.highest = 1;
             self.missing.clear();
             self.forgotten_below = 0;
-            self.counts.received += 1;
+            self.counts.received = self.counts.received.saturating_add(1);
             return Verdict::Restart { after };
         }
         if seq < self.forgotten_below {
             return Verdict::TooOld { seq };
         }
-        self.counts.duplicates += 1;
+        self.counts.duplicates = self.counts.duplicates.saturating_add(1);
         Verdict::Duplicate { seq }
     }
 }
@@ -389,152 +427,19 @@ pub struct Report {
 }
 
 impl Display for Report {
-    /// `sent 20, received 18, lost 2, reordered 0, duplicates 0`
+    /// `sent 20, received 18, lost 2, reordered 0, duplicates 0`, and
+    /// `, bogus 1` when some messages had impossible numbers.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let c = self.counts;
         write!(
             f,
             "sent {}, received {}, lost {}, reordered {}, duplicates {}",
             self.sent, c.received, c.lost, c.reordered, c.duplicates
-        )
-    }
-}
-
-/// Limits how many received messages are shown per second on a terminal, so
-/// that a peer flooding us cannot bury the prompt. Hidden messages are still
-/// counted. Pure: the time comes in with each call.
-#[derive(Clone, Debug)]
-pub struct FloodGuard {
-    /// Most messages shown per second; `None`: no limit.
-    limit: Option<u32>,
-    window_start: Option<Instant>,
-    shown: u32,
-    hidden: u64,
-}
-
-/// What [`FloodGuard::admit`] decided.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Admit {
-    /// Show this one.
-    pub show: bool,
-    /// How many were hidden in the second that just ended (say so now).
-    pub hidden_before: u64,
-}
-
-/// The length of a [`FloodGuard`] window.
-const FLOOD_WINDOW: Duration = Duration::from_secs(1);
-
-impl FloodGuard {
-    /// At most `limit` messages shown per second (`None`: all of them).
-    pub fn new(limit: Option<u32>) -> FloodGuard {
-        FloodGuard {
-            limit,
-            window_start: None,
-            shown: 0,
-            hidden: 0,
+        )?;
+        if c.bogus > 0 {
+            write!(f, ", bogus {}", c.bogus)?;
         }
-    }
-
-    /// A message arrives at `now`: show it or not?
-    pub fn admit(&mut self, now: Instant) -> Admit {
-        let mut hidden_before = 0;
-        let new_window = self
-            .window_start
-            .map_or(true, |start| now.duration_since(start) >= FLOOD_WINDOW);
-        if new_window {
-            hidden_before = std::mem::take(&mut self.hidden);
-            self.window_start = Some(now);
-            self.shown = 0;
-        }
-        let show = self.limit.map_or(true, |limit| self.shown < limit);
-        if show {
-            self.shown += 1;
-        } else {
-            self.hidden += 1;
-        }
-        Admit {
-            show,
-            hidden_before,
-        }
-    }
-
-    /// Hidden in the current second and not yet reported (at the end).
-    pub fn take_hidden(&mut self) -> u64 {
-        std::mem::take(&mut self.hidden)
-    }
-}
-
-/// Moves the cursor to the start of the line and clears the line (ANSI).
-pub const CLEAR_LINE: &str = "\r\x1b[2K";
-
-/// The terminal's last line, where the prompt waits while the person types.
-///
-/// Received messages must appear *above* the prompt, not in the middle of the
-/// line being typed: [`Screen::above_prompt`] clears the prompt line, prints,
-/// and draws the prompt again. Without a terminal on both stdin and stdout
-/// (a pipe, a test) there is no prompt and it only prints.
-///
-/// What the person has typed so far cannot be drawn again: in the
-/// terminal's normal ("cooked") mode the kernel's terminal driver holds the
-/// line until Enter, and the program cannot read it back. The characters
-/// vanish from the screen, but they are still there, and Enter sends them.
-/// (Redrawing them would take raw mode and a line editor of our own, as
-/// readline has.)
-#[derive(Debug)]
-pub struct Screen {
-    prompt: Option<String>,
-    /// Set by [`Screen::finish`]: no prompt any more.
-    finished: AtomicBool,
-}
-
-impl Screen {
-    /// A screen with `prompt` (e.g. `alice> `), or `None` for no prompt.
-    pub fn new(prompt: Option<String>) -> Screen {
-        Screen {
-            prompt,
-            finished: AtomicBool::new(false),
-        }
-    }
-
-    /// The conversation is over: clear the prompt (on `out`, stdout in the
-    /// chat) and never draw it again.
-    pub fn finish(&self, out: &mut impl Write) {
-        if self.prompt.is_some() && !self.finished.swap(true, Ordering::SeqCst) {
-            let _ = out.write_all(CLEAR_LINE.as_bytes());
-            let _ = out.flush();
-        }
-    }
-
-    /// True when a prompt is drawn (stdin and stdout are a terminal).
-    pub fn has_prompt(&self) -> bool {
-        self.prompt.is_some()
-    }
-
-    /// Run `print` (which prints whole lines on stdout) above the prompt.
-    ///
-    /// stdout stays locked meanwhile. Rust's stdout lock is re-entrant, so
-    /// `print` may print through the narrator, while the other thread waits
-    /// for its turn and cannot slip a line between.
-    pub fn above_prompt<T>(&self, print: impl FnOnce() -> T) -> T {
-        let mut out = io::stdout().lock();
-        if self.prompt.is_some() && !self.finished.load(Ordering::SeqCst) {
-            let _ = out.write_all(CLEAR_LINE.as_bytes());
-        }
-        let result = print();
-        self.draw(&mut out);
-        result
-    }
-
-    /// Clear the line and draw the prompt (nothing without a prompt).
-    pub fn draw(&self, out: &mut impl Write) {
-        if self.finished.load(Ordering::SeqCst) {
-            return;
-        }
-        if let Some(prompt) = &self.prompt {
-            let _ = out.write_all(CLEAR_LINE.as_bytes());
-            let _ = out.write_all(prompt.as_bytes());
-            let _ = out.flush();
-        }
+        Ok(())
     }
 }
 
@@ -677,7 +582,8 @@ mod tests {
                 received: 7,
                 lost: 0,
                 reordered: 2,
-                duplicates: 0
+                duplicates: 0,
+                bogus: 0
             }
         );
     }
@@ -715,7 +621,8 @@ mod tests {
                 received: 1,
                 lost: 2,
                 reordered: 0,
-                duplicates: 1
+                duplicates: 1,
+                bogus: 0
             }
         );
     }
@@ -758,17 +665,72 @@ mod tests {
     }
 
     #[test]
-    fn a_huge_jump_is_one_range() {
+    fn a_big_jump_is_one_range() {
         let mut t = SeqTracker::new();
         t.observe(1);
+        let last = 1 + MAX_JUMP;
+        assert_eq!(t.observe(last + 1), Verdict::Gap { first: 2, last });
+        assert_eq!(t.counts().lost, MAX_JUMP, "as many as may be skipped");
+        assert_eq!(t.observe(last + 1), Verdict::Duplicate { seq: last + 1 });
+    }
+
+    #[test]
+    fn an_impossible_jump_is_bogus_and_counts_nothing() {
+        // The peer of issue 10: 1, 2^64-1, 1... A debug build used to panic
+        // on the overflow, a release build to report 18446744073709551613 lost.
+        let seqs = [1, u64::MAX, 1, 2, u64::MAX - 1, 3, MAX_JUMP + 5];
+        let (v, c) = verdicts(&seqs);
         assert_eq!(
-            t.observe(u64::MAX),
-            Verdict::Gap {
-                first: 2,
-                last: u64::MAX - 1
+            v,
+            vec![
+                Verdict::InOrder,
+                Verdict::Bogus {
+                    seq: u64::MAX,
+                    after: 1
+                },
+                Verdict::Duplicate { seq: 1 },
+                Verdict::InOrder,
+                Verdict::Bogus {
+                    seq: u64::MAX - 1,
+                    after: 2
+                },
+                Verdict::InOrder,
+                Verdict::Bogus {
+                    seq: MAX_JUMP + 5,
+                    after: 3
+                },
+            ]
+        );
+        assert_eq!(
+            c,
+            Counts {
+                received: 3,
+                lost: 0,
+                reordered: 0,
+                duplicates: 1,
+                bogus: 3
             }
         );
-        assert_eq!(t.observe(u64::MAX), Verdict::Duplicate { seq: u64::MAX });
+        assert!(!v[1].is_new(), "a bogus message is not shown");
+        assert_eq!(
+            v[1].note().unwrap(),
+            "bogus message: seq 18446744073709551615 is more than 1000000 past the highest so far (1), not a number this chat can reach (not shown, not counted)"
+        );
+        // The first message too: a peer may have sent a few before we
+        // started, not a million.
+        let (v, c) = verdicts(&[u64::MAX]);
+        assert!(matches!(v[0], Verdict::Bogus { .. }));
+        assert_eq!((c.received, c.lost), (0, 0));
+        // A goodbye with an impossible number is no goodbye.
+        let mut t = SeqTracker::new();
+        t.observe(1);
+        assert!(!t.observe_goodbye(u64::MAX).is_new());
+        assert_eq!(t.counts().received, 1);
+        let report = Report { sent: 0, counts: c };
+        assert_eq!(
+            report.to_string(),
+            "sent 0, received 0, lost 0, reordered 0, duplicates 0, bogus 1"
+        );
     }
 
     #[test]
@@ -780,54 +742,12 @@ mod tests {
                 lost: 2,
                 reordered: 1,
                 duplicates: 0,
+                bogus: 0,
             },
         };
         assert_eq!(
             r.to_string(),
             "sent 20, received 18, lost 2, reordered 1, duplicates 0"
-        );
-    }
-
-    #[test]
-    fn a_flood_is_shown_up_to_the_limit_and_then_summed_up() {
-        let t0 = Instant::now();
-        let mut g = FloodGuard::new(Some(2));
-        let at = |ms| t0 + Duration::from_millis(ms);
-        assert!(g.admit(at(0)).show);
-        assert!(g.admit(at(10)).show);
-        assert!(!g.admit(at(20)).show);
-        assert!(!g.admit(at(30)).show);
-        let next = g.admit(at(1000));
-        assert_eq!(
-            next,
-            Admit {
-                show: true,
-                hidden_before: 2
-            }
-        );
-        assert!(g.admit(at(1001)).show);
-        assert!(!g.admit(at(1002)).show);
-        assert_eq!(g.take_hidden(), 1);
-        assert_eq!(g.take_hidden(), 0);
-        let mut all = FloodGuard::new(None);
-        assert!((0..10_000).all(|i| all.admit(at(i / 100)).show));
-    }
-
-    #[test]
-    fn the_prompt_is_cleared_and_redrawn() {
-        let screen = Screen::new(Some("alice> ".into()));
-        let mut out = Vec::new();
-        screen.draw(&mut out);
-        assert_eq!(out, b"\r\x1b[2Kalice> ");
-        let mut none = Vec::new();
-        Screen::new(None).draw(&mut none);
-        assert!(none.is_empty());
-        let mut after = Vec::new();
-        screen.finish(&mut after);
-        screen.draw(&mut after);
-        assert_eq!(
-            after, b"\r\x1b[2K",
-            "cleared, and no prompt once the chat is over"
         );
     }
 }

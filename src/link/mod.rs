@@ -1,0 +1,314 @@
+//! The cable between the hosts, emulated by socklab itself.
+//!
+//! ```text
+//!  namespace alice          namespace ...link               namespace bob
+//!  veth-alice  <--veth-->  link-alice  [emulator]  link-bob  <--veth-->  veth-bob
+//!  10.203.0.1                  AF_PACKET sockets, no addresses          10.203.0.2
+//! ```
+//!
+//! Frames between the hosts cross a middle namespace where a thread reads
+//! them from one veth end and writes them to the other, in user space, so
+//! the same delay, bandwidth, loss, reordering and duplication work on
+//! every kernel (this one has no `netem`). A frame the link drops never
+//! reaches the other host's interface: a capture on either host sees
+//! exactly what arrived there, as on a real network.
+//!
+//! | module       | what it holds                                                   | pure? |
+//! |--------------|-----------------------------------------------------------------|-------|
+//! | [`model`]    | one direction: queue and rate, loss, delay, duplication, reordering | yes |
+//! | [`event`]    | the JSON datagram of each thing the link did (docs/protocol.md)  | yes   |
+//! | [`emulator`] | the forwarding thread, its sockets, counts and events           | I/O   |
+//! | [`control`]  | the control socket of a running network (status, set, stop)     | I/O   |
+//!
+//! The option parsers below are shared by `twohost` and `tcp_vs_udp`, so
+//! that both accept and refuse the same values with the same words.
+
+pub mod control;
+pub mod emulator;
+pub mod event;
+pub mod model;
+
+use std::time::Duration;
+
+pub use emulator::{Link, LinkSpec, Port, Snapshot};
+pub use model::{Impairments, Stats};
+
+/// The longest delay (and jitter) accepted: beyond, a typo rather than a network.
+pub const MAX_DELAY: Duration = Duration::from_secs(60);
+/// The slowest rate accepted, in bits per second (a full frame takes 12 s).
+pub const MIN_RATE: u64 = 1_000;
+/// The fastest rate accepted (100 Gbit/s: faster than the emulator anyway).
+pub const MAX_RATE: u64 = 100_000_000_000;
+/// The largest `--queue`, in frames.
+pub const MAX_QUEUE: usize = 100_000;
+/// The longest mean burst, in frames.
+pub const MAX_BURST: f64 = 10_000.0;
+
+/// A delay or jitter: `50ms`, `0.5s`, `200us`, `1` (seconds); 0 to 60 s.
+pub fn parse_delay(text: &str) -> Result<Duration, String> {
+    let s = text.trim();
+    let (number, scale) = if let Some(n) = s.strip_suffix("us") {
+        (n, 1e-6)
+    } else if let Some(n) = s.strip_suffix("ms") {
+        (n, 1e-3)
+    } else if let Some(n) = s.strip_suffix('s') {
+        (n, 1.0)
+    } else {
+        (s, 1.0)
+    };
+    let value: f64 = number.trim().parse().map_err(|_| {
+        format!("`{text}` is not a delay: use a number with ms, s or us (50ms, 1.5s, 200us)")
+    })?;
+    if !value.is_finite() || value < 0.0 {
+        return Err(format!("`{text}`: a delay cannot be negative"));
+    }
+    let d = Duration::from_secs_f64(value * scale);
+    if d > MAX_DELAY {
+        return Err(format!(
+            "`{text}` is longer than a minute: no network is that slow (use at most 60s)"
+        ));
+    }
+    Ok(d)
+}
+
+/// A bandwidth as `tc` writes it: `10mbit`, `512kbit`, `1gbit`, `64000bit`
+/// (bits per second; also `kbps`/`mbps`/`gbps` for bytes per second).
+pub fn parse_rate(text: &str) -> Result<u64, String> {
+    let s = text.trim().to_ascii_lowercase();
+    let units: [(&str, f64); 8] = [
+        ("gbit", 1e9),
+        ("mbit", 1e6),
+        ("kbit", 1e3),
+        ("bit", 1.0),
+        ("gbps", 8e9),
+        ("mbps", 8e6),
+        ("kbps", 8e3),
+        ("bps", 8.0),
+    ];
+    let bad = || {
+        format!("`{text}` is not a rate: use a number with bit, kbit, mbit or gbit (10mbit means 10 Mbit/s)")
+    };
+    let (number, scale) = units
+        .iter()
+        .find_map(|(unit, scale)| s.strip_suffix(unit).map(|n| (n, *scale)))
+        .ok_or_else(bad)?;
+    let value: f64 = number.trim().parse().map_err(|_| bad())?;
+    if !value.is_finite() || value <= 0.0 {
+        return Err(format!("`{text}`: a rate must be above 0"));
+    }
+    let bps = value * scale;
+    if bps < MIN_RATE as f64 {
+        return Err(format!(
+            "`{text}` is below 1kbit: a single frame would take over 10 s"
+        ));
+    }
+    if bps > MAX_RATE as f64 {
+        return Err(format!("`{text}` is above 100gbit"));
+    }
+    Ok(bps.round() as u64)
+}
+
+/// A percentage from 0 to 100 (`2`, `2.5`, `2%`).
+pub fn parse_percent(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .trim()
+        .trim_end_matches('%')
+        .parse()
+        .map_err(|_| format!("`{text}` is not a percentage: use a number from 0 to 100"))?;
+    if (0.0..=100.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!(
+            "{value} is not a percentage from 0 to 100 (20 means 20 %)"
+        ))
+    }
+}
+
+/// `--burst`: the mean length of a burst of losses, in frames (1 to 10000).
+pub fn parse_burst(text: &str) -> Result<f64, String> {
+    let value: f64 = text.trim().parse().map_err(|_| {
+        format!("`{text}` is not a burst length: use a number of frames, 1 or more")
+    })?;
+    if (1.0..=MAX_BURST).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!(
+            "a burst of {value} frames: use a mean length from 1 to {MAX_BURST}"
+        ))
+    }
+}
+
+/// `--queue`: frames the queue in front of the rate limit holds.
+pub fn parse_queue(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if (1..=MAX_QUEUE).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "`{text}` is not a queue length: use a number of frames from 1 to {MAX_QUEUE}"
+        )),
+    }
+}
+
+/// Check a whole set of impairments (the parsers check each value; this
+/// checks how they go together). The message says what to change.
+pub fn check(cfg: &Impairments) -> Result<(), String> {
+    if cfg.burst.is_some() && cfg.loss_percent == 0.0 {
+        return Err("--burst shapes the losses of --loss: give a --loss too".into());
+    }
+    if let Some(b) = cfg.burst {
+        let loss = cfg.loss_percent / 100.0;
+        if loss < 1.0 && loss / (1.0 - loss) / b > 1.0 {
+            return Err(format!(
+                "a loss of {}% cannot come in bursts as short as {b} frames: use --burst {:.1} or more",
+                cfg.loss_percent,
+                loss / (1.0 - loss)
+            ));
+        }
+    }
+    if cfg.reorder_gap == 0 {
+        return Err("a reordered frame needs at least one later frame to pass it".into());
+    }
+    Ok(())
+}
+
+/// A rate for people: `10 Mbit/s`.
+pub fn rate_text(bps: u64) -> String {
+    let (v, unit) = if bps >= 1_000_000_000 {
+        (bps as f64 / 1e9, "Gbit/s")
+    } else if bps >= 1_000_000 {
+        (bps as f64 / 1e6, "Mbit/s")
+    } else {
+        (bps as f64 / 1e3, "kbit/s")
+    };
+    format!("{} {unit}", (v * 1000.0).round() / 1000.0)
+}
+
+/// A duration for people: `50 ms`, `200 µs`, `1.5 s`.
+pub fn duration_text(d: Duration) -> String {
+    let us = d.as_micros();
+    if us >= 1_000_000 {
+        format!("{} s", (d.as_secs_f64() * 1000.0).round() / 1000.0)
+    } else if us >= 1000 {
+        format!("{} ms", (us as f64 / 10.0).round() / 100.0)
+    } else {
+        format!("{us} µs")
+    }
+}
+
+/// What the cable does, in one line: `delay 50 ms ± 5 ms, 10 Mbit/s
+/// (queue 100), loss 2 %, reorder 1 %, duplicate 1 %` or `a perfect cable`.
+pub fn describe(cfg: &Impairments) -> String {
+    let mut parts = Vec::new();
+    if !cfg.delay.is_zero() || !cfg.jitter.is_zero() {
+        let mut d = format!("delay {}", duration_text(cfg.delay));
+        if !cfg.jitter.is_zero() {
+            d.push_str(&format!(" ± {}", duration_text(cfg.jitter)));
+        }
+        d.push_str(" each way");
+        parts.push(d);
+    }
+    if let Some(r) = cfg.rate_bps {
+        parts.push(format!("{} (queue of {} frames)", rate_text(r), cfg.queue));
+    }
+    let pct = |p: f64| format!("{} %", (p * 100.0).round() / 100.0);
+    if cfg.loss_percent > 0.0 {
+        let mut l = format!("loss {}", pct(cfg.loss_percent));
+        if let Some(b) = cfg.burst {
+            l.push_str(&format!(" in bursts of {b} frames on average"));
+        }
+        parts.push(l);
+    }
+    if cfg.reorder_percent > 0.0 {
+        parts.push(format!(
+            "reorder {} (held behind {} later frames)",
+            pct(cfg.reorder_percent),
+            cfg.reorder_gap
+        ));
+    }
+    if cfg.duplicate_percent > 0.0 {
+        parts.push(format!("duplicate {}", pct(cfg.duplicate_percent)));
+    }
+    if parts.is_empty() {
+        "a perfect cable: no delay, no loss, as fast as the machine forwards".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delays_in_the_units_people_type() {
+        assert_eq!(parse_delay("50ms"), Ok(Duration::from_millis(50)));
+        assert_eq!(parse_delay("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_delay("200us"), Ok(Duration::from_micros(200)));
+        assert_eq!(parse_delay("0"), Ok(Duration::ZERO));
+        assert_eq!(parse_delay("60s"), Ok(MAX_DELAY));
+        assert!(parse_delay("-5ms").unwrap_err().contains("negative"));
+        assert!(parse_delay("61s")
+            .unwrap_err()
+            .contains("longer than a minute"));
+        assert!(parse_delay("fast").unwrap_err().contains("not a delay"));
+        assert!(parse_delay("NaNms").is_err());
+    }
+
+    #[test]
+    fn rates_as_tc_writes_them() {
+        assert_eq!(parse_rate("10mbit"), Ok(10_000_000));
+        assert_eq!(parse_rate("10Mbit"), Ok(10_000_000));
+        assert_eq!(parse_rate("1.5gbit"), Ok(1_500_000_000));
+        assert_eq!(parse_rate("512kbit"), Ok(512_000));
+        assert_eq!(parse_rate("1mbps"), Ok(8_000_000), "bytes per second");
+        assert!(parse_rate("0mbit").unwrap_err().contains("above 0"));
+        assert!(parse_rate("-1mbit").unwrap_err().contains("above 0"));
+        assert!(parse_rate("10").unwrap_err().contains("not a rate"));
+        assert!(parse_rate("10bit").unwrap_err().contains("below 1kbit"));
+        assert!(parse_rate("1000gbit").is_err());
+    }
+
+    #[test]
+    fn percentages_and_bursts() {
+        assert_eq!(parse_percent("2"), Ok(2.0));
+        assert_eq!(parse_percent("2.5%"), Ok(2.5));
+        assert!(parse_percent("101").is_err());
+        assert!(parse_percent("-1").is_err());
+        assert!(parse_percent("NaN").is_err());
+        assert_eq!(parse_burst("3"), Ok(3.0));
+        assert!(parse_burst("0.5").is_err());
+        assert_eq!(parse_queue("100"), Ok(100));
+        assert!(parse_queue("0").is_err());
+    }
+
+    #[test]
+    fn bursts_need_a_loss_they_can_make() {
+        let mut cfg = Impairments {
+            burst: Some(3.0),
+            ..Impairments::default()
+        };
+        assert!(check(&cfg).unwrap_err().contains("give a --loss"));
+        cfg.loss_percent = 2.0;
+        assert!(check(&cfg).is_ok());
+        cfg.loss_percent = 90.0;
+        cfg.burst = Some(2.0);
+        assert!(check(&cfg).unwrap_err().contains("--burst 9.0 or more"));
+    }
+
+    #[test]
+    fn a_description_says_everything_set() {
+        assert!(describe(&Impairments::default()).starts_with("a perfect cable"));
+        let cfg = Impairments {
+            delay: Duration::from_millis(50),
+            jitter: Duration::from_millis(5),
+            rate_bps: Some(10_000_000),
+            loss_percent: 2.0,
+            reorder_percent: 1.0,
+            duplicate_percent: 1.0,
+            ..Impairments::default()
+        };
+        assert_eq!(
+            describe(&cfg),
+            "delay 50 ms ± 5 ms each way, 10 Mbit/s (queue of 100 frames), loss 2 %, reorder 1 % (held behind 2 later frames), duplicate 1 %"
+        );
+    }
+}
