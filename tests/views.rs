@@ -462,3 +462,66 @@ fn time_scale_makes_waits_visible_in_the_svg_and_the_ladder() {
     let (code, _, err) = run_capture(&["-r", &lossy, "--time-scale"]);
     assert_eq!(code, 2, "only with a diagram: {err}");
 }
+
+/// The live demo reads as one conversation: the programs' own lines come
+/// in their place among the segments and calls, not all before them.
+#[test]
+fn the_live_demo_interleaves_the_programs_lines_with_the_timeline() {
+    if !can_capture("the_live_demo_interleaves_the_programs_lines_with_the_timeline") {
+        return;
+    }
+    let out = Command::new(capture_bin())
+        .args(["demo", "--color", "never"])
+        .env("SOCKLAB_EVENTS", events_socket("views-demo"))
+        .env("COLUMNS", "100")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    let at = |what: &dyn Fn(&str) -> bool| {
+        lines
+            .iter()
+            .position(|l| what(l))
+            .unwrap_or_else(|| panic!("not found in:\n{stdout}"))
+    };
+    // The legend names each kind of line.
+    assert!(
+        stdout.contains("what the program itself prints"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("as the capture received it"), "{stdout}");
+    // The client's own "connect(...) -> ok" comes after the handshake's
+    // segments, and its reply after the server's data.
+    let syn = at(&|l| l.contains("──SYN────"));
+    let connected =
+        at(&|l| l.starts_with("  │ tcp_client") && l.contains("connect(") && l.contains("-> ok"));
+    let server_data = at(&|l| l.contains("◀─────PSH-ACK──"));
+    let reply = at(&|l| l.starts_with("  │ tcp_client") && l.contains("reply: hello"));
+    let table = at(&|l| l.starts_with('┌'));
+    assert!(
+        syn < connected && server_data < reply && reply < table,
+        "{stdout}"
+    );
+    // The UDP act's lines come with the UDP datagrams, after the TCP ones.
+    let udp = at(&|l| l.contains("──UDP────"));
+    let udp_reply = at(&|l| l.starts_with("  │ udp_client") && l.contains("reply"));
+    assert!(
+        reply < udp && udp < udp_reply && udp_reply < table,
+        "{stdout}"
+    );
+    // Named options and the listening socket's close() say what they are.
+    assert!(
+        stdout.contains("setsockopt() -> ok (SO_REUSEADDR, 1)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("close() ...  (the listening socket"),
+        "{stdout}"
+    );
+    // None of the programs' lines went to stderr.
+    assert!(!stderr.contains("│ tcp_client"), "{stderr}");
+}

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
-use super::children::Children;
+use super::children::{Children, ProgramLine};
 use super::output::Output;
 use super::{CaptureError, Next, RawPacket, Source, Stats, Writer};
 use crate::events::{self, CallEvent, Listener, MAX_EVENT_BYTES};
@@ -318,6 +318,21 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
     let interrupted = Arc::new(AtomicBool::new(false));
     on_ctrl_c(interrupted.clone());
     let output = Output::start(interrupted.clone());
+    // A script that asks for it (the demo): its programs' output among
+    // the capture's lines, in time order, instead of apart on stderr.
+    let programs = match children.as_mut() {
+        Some(c) if c.wants_lines() && !opts.json => {
+            let (tx, rx) = mpsc::sync_channel(super::children::MAX_WAITING_LINES);
+            c.send_lines_to(tx);
+            Some(Programs {
+                rx,
+                waiting: std::collections::VecDeque::new(),
+                out: output.handle(),
+                style: opts.style,
+            })
+        }
+        _ => None,
+    };
     let mut sink = Sink {
         timeline,
         render: Tee(renderers(opts, live, &output)),
@@ -326,6 +341,7 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
         seen: 0,
         count: opts.count,
         live,
+        programs,
     };
     let queue = Arc::new(Queue::default());
     let quit = Arc::new(AtomicBool::new(false));
@@ -371,6 +387,8 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
     });
     let shown = shown.and_then(|end| {
         drop(sink.render);
+        // Its handle on the output too: the output ends when all are gone.
+        drop(sink.programs.take());
         output.finish().map(|()| end)
     });
     if let Some(k) = kernel {
@@ -816,6 +834,44 @@ struct Sink {
     seen: u64,
     count: Option<u64>,
     live: bool,
+    /// The programs' own output, printed in its place (the demo).
+    programs: Option<Programs>,
+}
+
+/// The lines the programs printed, waiting for their place among the
+/// items: each is printed just before the first item that happened after
+/// it (items wait [`LIVE_HOLD`] for their events; so do these lines).
+struct Programs {
+    rx: mpsc::Receiver<ProgramLine>,
+    waiting: std::collections::VecDeque<ProgramLine>,
+    out: super::output::Stdout,
+    style: Style,
+}
+
+impl Programs {
+    /// Print the lines read before `until` (all with `None`). The
+    /// renderers' buffers are flushed first, so the order holds.
+    fn print(&mut self, until: Option<Duration>, render: &mut Tee) -> io::Result<()> {
+        self.waiting.extend(self.rx.try_iter());
+        let due = |l: &ProgramLine| until.map_or(true, |u| l.t <= u);
+        if !self.waiting.front().is_some_and(due) {
+            return Ok(());
+        }
+        render.flush()?;
+        while let Some(line) = self.waiting.front() {
+            if !due(line) {
+                break;
+            }
+            let shown = line.display();
+            writeln!(
+                self.out,
+                "{}",
+                self.style.paint(&shown, colored::Color::Magenta)
+            )?;
+            self.waiting.pop_front();
+        }
+        self.out.flush()
+    }
 }
 
 impl Sink {
@@ -869,7 +925,14 @@ impl Sink {
     /// Draw what the timeline releases at `now` (everything with `None`).
     fn release(&mut self, now: Option<Duration>) -> io::Result<()> {
         while let Some(item) = self.timeline.pop(now) {
+            if let Some(p) = self.programs.as_mut() {
+                p.print(Some(item.t()), &mut self.render)?;
+            }
             self.render.item(&item)?;
+        }
+        if let Some(p) = self.programs.as_mut() {
+            let until = now.map(|n| n.saturating_sub(self.timeline.hold));
+            p.print(until, &mut self.render)?;
         }
         Ok(())
     }

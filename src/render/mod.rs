@@ -108,6 +108,7 @@ pub fn relation_text(r: &Relation) -> String {
         }
         Relation::Caused(Sent::Datagram { .. }) => "-> UDP datagram".to_string(),
         Relation::ReturnedAfter(step) => format!("returned after {}", step_phrase(*step)),
+        Relation::ClosesListener => "(the listening socket: nothing goes on the wire; new connections are refused from now on, the accepted one stays open)".to_string(),
     }
 }
 

@@ -187,6 +187,9 @@ pub enum Relation {
     /// The call returned after this step of its connection arrived
     /// (`accept()` after handshake step 3/3).
     ReturnedAfter(Step),
+    /// A `close()` of the socket its program called `listen()` on (not of
+    /// a connection): no segment, but new connections are refused now.
+    ClosesListener,
 }
 
 /// A socket call, attributed to a connection when its addresses match one.

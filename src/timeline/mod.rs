@@ -26,7 +26,7 @@ mod pending;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -78,6 +78,9 @@ pub struct Timeline {
     ended: VecDeque<(SocketAddr, SocketAddr)>,
     /// What the latest released segment of each connection did.
     last_step: HashMap<u64, crate::track::Step>,
+    /// The listening sockets of the lab programs, by (pid, address): a
+    /// `close()` of one is not a connection's.
+    listening: HashSet<(u32, SocketAddr)>,
     /// UDP flows seen and the lab programs' UDP sockets, for attributing
     /// `sendto()`, `recvfrom()`, `close()` and ICMP errors.
     udp: UdpFlows,
@@ -102,6 +105,7 @@ impl Timeline {
             conns: HashMap::new(),
             ended: VecDeque::new(),
             last_step: HashMap::new(),
+            listening: HashSet::new(),
             udp: UdpFlows::default(),
             newest: Duration::ZERO,
         }
@@ -269,6 +273,9 @@ impl Timeline {
             Item::Call(call) => {
                 self.attribute(call);
                 if call.conn.is_none() {
+                    self.listener(call);
+                }
+                if call.conn.is_none() && call.relation != Some(Relation::ClosesListener) {
                     self.attribute_udp(call);
                 }
             }
@@ -363,6 +370,34 @@ impl Timeline {
 }
 
 impl Timeline {
+    /// Remember the sockets programs listen on, and say so when one is
+    /// closed (`tcp_server --once` closes its listener right after
+    /// `accept()`: that close is not the connection's).
+    fn listener(&mut self, call: &mut Call) {
+        let ev = &call.ev;
+        let (Some(local), None) = (ev.local, ev.peer) else {
+            return;
+        };
+        match (&call.call, ev.phase) {
+            (SocketCall::Listen, crate::events::Phase::Return) if ev.result.starts_with("ok") => {
+                if self.listening.len() >= RECENT_FLOWS {
+                    // Bounded: a program that listens this often is not a lab.
+                    self.listening.clear();
+                }
+                self.listening.insert((ev.pid, local));
+            }
+            (SocketCall::Close, crate::events::Phase::Enter)
+                if self.listening.contains(&(ev.pid, local)) =>
+            {
+                call.relation = Some(Relation::ClosesListener);
+            }
+            (SocketCall::Close, crate::events::Phase::Return) => {
+                self.listening.remove(&(ev.pid, local));
+            }
+            _ => {}
+        }
+    }
+
     /// Find the UDP flow of a call that no TCP connection claimed:
     /// `sendto()` by the datagram it sends, `recvfrom()` by the one it
     /// received (or, waiting, the next one to its socket), and any later

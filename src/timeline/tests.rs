@@ -526,3 +526,33 @@ fn every_sendto_points_at_its_datagram_on_a_known_flow() {
         Some(Relation::Caused(Sent::Datagram { len: 3 }))
     );
 }
+
+/// `tcp_server --once`: listen(), accept(), then close() of the listener
+/// (no peer), and later the connection's own close() (with its peer).
+#[test]
+fn closing_the_listening_socket_is_said_and_not_the_connections() {
+    let mut tl = handshake_with_calls();
+    let server = |call: &str, phase: Phase, peer: Option<&str>, t: Duration| CallEvent {
+        prog: "tcp_server".into(),
+        pid: 9,
+        result: if phase == Phase::Return {
+            "ok".into()
+        } else {
+            String::new()
+        },
+        ..event(call, phase, Some(SERVER), peer, t)
+    };
+    tl.event(server("listen", Phase::Return, None, ms(1)), None);
+    tl.event(server("close", Phase::Enter, None, ms(13)), None);
+    tl.event(server("close", Phase::Return, None, ms(14)), None);
+    tl.event(server("close", Phase::Enter, Some(CLIENT), ms(15)), None);
+    let items = drain(&mut tl);
+    let closes: Vec<Option<Relation>> = calls(&items)
+        .iter()
+        .filter(|c| c.call == SocketCall::Close)
+        .map(|c| c.relation)
+        .collect();
+    // Said once, where it is entered; the connection's close() is not it.
+    assert_eq!(closes[..2], [Some(Relation::ClosesListener), None]);
+    assert_ne!(closes[2], Some(Relation::ClosesListener));
+}
