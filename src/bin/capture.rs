@@ -235,7 +235,16 @@ fn terminal_width() -> usize {
     if let Some(w) = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()) {
         return w;
     }
-    socklab::sys::terminal_width(io::stdout().as_raw_fd()).unwrap_or(socklab::render::DEFAULT_WIDTH)
+    // Piped into `less` or `head`, the output is still read on the
+    // terminal that stderr (or stdin) is: take its width.
+    [
+        io::stdout().as_raw_fd(),
+        io::stderr().as_raw_fd(),
+        io::stdin().as_raw_fd(),
+    ]
+    .into_iter()
+    .find_map(socklab::sys::terminal_width)
+    .unwrap_or(socklab::render::DEFAULT_WIDTH)
 }
 
 /// `--time-scale=PER_ROW`: a duration from 1 µs to a minute.

@@ -601,13 +601,13 @@ struct Cols {
 }
 
 impl Cols {
-    /// `width` cells in all: the arrows get about two fifths (within
+    /// `width` cells in all: the arrows get a little less than half (within
     /// [`MIN_MIDDLE`]..[`MAX_MIDDLE`]), the two columns the rest.
     fn for_width(width: usize, tag: &str) -> Cols {
         let tag = (wrap::width(tag) + 1).max(4);
         // Two lifelines and the space after the right one.
         let rest = width.saturating_sub(tag + 3);
-        let middle = (rest * 2 / 5).clamp(MIN_MIDDLE, MAX_MIDDLE);
+        let middle = (rest * 7 / 15).clamp(MIN_MIDDLE, MAX_MIDDLE);
         let sides = rest.saturating_sub(middle);
         let left = sides / 2;
         Cols {
