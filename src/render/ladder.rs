@@ -50,7 +50,7 @@ pub const MAX_DIAGRAMS: usize = crate::timeline::MAX_TABLE_ROWS;
 pub const MAX_KEPT_RUNGS: usize = 200_000;
 /// With a time scale: the most empty rows drawn for one gap; a longer gap
 /// is drawn as a break with its duration.
-pub const MAX_GAP_ROWS: usize = 8;
+pub const MAX_GAP_ROWS: usize = 12;
 /// Ended connections whose diagram waits before it is drawn (streaming) or
 /// forgotten (live): a call may still return after the last ACK.
 const RECENT_ENDED: usize = 256;

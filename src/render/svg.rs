@@ -82,6 +82,8 @@ pub const MAX_GAP_PX: f64 = 360.0;
 pub const BREAK_PX: f64 = 44.0;
 /// The fewest condensable arrows in a row drawn as a band.
 pub const MIN_RUN: usize = 8;
+/// With a time scale: a gap this tall (in pixels) ends a run of bulk data.
+pub const RUN_GAP_PX: f64 = 20.0;
 /// Arrows kept at each end of a condensed run (what the band is made of).
 pub const RUN_EDGE: usize = 1;
 /// Rungs of the first loss drawn in full before the retransmission that
@@ -259,10 +261,15 @@ impl Band {
                 acks.push(format!("{} ACKs {}{dup}", w.acks, way(i)));
             }
         }
-        acks.push(format!(
+        let took = format!(
             "in {}",
             human_duration(self.last.saturating_sub(self.first))
-        ));
+        );
+        if data.is_empty() {
+            // Only ACKs: they are the first line.
+            return (format!("… {} …", acks.join(", ")), took);
+        }
+        acks.push(took);
         (format!("… {} …", data.join("; ")), acks.join(", "))
     }
 }
@@ -312,10 +319,19 @@ fn first_loss(rungs: &[Rung]) -> std::ops::Range<usize> {
 /// The pieces of a diagram: runs of at least [`MIN_RUN`] condensable
 /// arrows keep [`RUN_EDGE`] arrows at each end and a band in between; the
 /// first loss is always drawn; with `all`, every rung.
-fn pieces(rungs: &[Rung], all: bool) -> Vec<Piece<'_>> {
+fn pieces(rungs: &[Rung], all: bool, per_row: Option<Duration>) -> Vec<Piece<'_>> {
     if all {
         return rungs.iter().map(Piece::Rung).collect();
     }
+    // With time to scale, a band never hides a pause the scale would
+    // show: a run ends at a gap of [`RUN_GAP_PX`] or more (the rounds of
+    // slow start over a long round trip stay apart).
+    let paused = |j: usize| {
+        per_row.is_some_and(|per_row| {
+            let gap = rungs[j].t().saturating_sub(rungs[j - 1].t());
+            gap.as_secs_f64() / per_row.as_secs_f64() * PX_PER_ROW >= RUN_GAP_PX
+        })
+    };
     let pinned = first_loss(rungs);
     let free = |i: usize| condensable(&rungs[i]) && !pinned.contains(&i);
     let is_arrow = |i: usize| matches!(rungs[i], Rung::Arrow { .. });
@@ -327,8 +343,8 @@ fn pieces(rungs: &[Rung], all: bool) -> Vec<Piece<'_>> {
             i += 1;
             continue;
         }
-        let mut j = i;
-        while j < rungs.len() && free(j) {
+        let mut j = i + 1;
+        while j < rungs.len() && free(j) && !paused(j) {
             j += 1;
         }
         // A run ends on an arrow: calls after its last one are drawn.
@@ -388,7 +404,7 @@ impl Svg {
             breaks: Vec::new(),
             body: 0.0,
         };
-        for piece in pieces(&d.rungs, self.all) {
+        for piece in pieces(&d.rungs, self.all, self.per_row) {
             let (t, h) = match &piece {
                 Piece::Rung(r @ Rung::Call { text, .. }) => {
                     let (lines, _) = lines_of(text, geo::SIDE_CHARS);
