@@ -10,8 +10,10 @@ cd "$(dirname "$0")"
 # System packages: libpcap for capture; tcpdump and tshark to check the pcap
 # files we write; iproute2 and nftables for the two-host network with loss;
 # iperf3 and jq for the benchmarks; util-linux (setpriv) for tests
-# that run a program as an ordinary user.
-PACKAGES=(build-essential pkg-config libpcap-dev tcpdump tshark iproute2 nftables iperf3 jq util-linux curl ca-certificates)
+# that run a program as an ordinary user; python3 for the course's Python
+# programs (labs/python); chromium, chromium-driver and a font for the
+# browser view's tests (capture --web).
+PACKAGES=(build-essential pkg-config libpcap-dev tcpdump tshark iproute2 nftables iperf3 jq util-linux curl ca-certificates python3 chromium chromium-driver fonts-dejavu-core)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
+use crate::i18n::Lang;
 use crate::narrate::Narrator;
 
 /// Environment variable that turns colour off (<https://no-color.org>).
@@ -69,6 +70,33 @@ pub struct CommonArgs {
     /// Colour the narration: auto (on a terminal, unless NO_COLOR is set), always, never
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
+
+    #[command(flatten)]
+    pub lang: LangArg,
+}
+
+/// `--lang en|pt-BR`, which every program takes. The language is chosen
+/// before the command line is parsed ([`parse`]), so that even `--help`
+/// speaks it; this argument is here so that `--help` lists it and a
+/// misspelt value is a usage error.
+#[derive(Args, Clone, Debug, Default)]
+pub struct LangArg {
+    /// Language of the messages: en or pt-BR (default: the environment's, LC_ALL, LC_MESSAGES or LANG)
+    #[arg(long, value_name = "LANG", value_parser = parse_lang, global = true)]
+    pub lang: Option<Lang>,
+}
+
+/// Parse `--lang`'s value. For clap's `value_parser`.
+pub fn parse_lang(text: &str) -> Result<Lang, String> {
+    Lang::parse(text).ok_or_else(|| crate::t!("cli-not-a-language", text = text))
+}
+
+/// Choose the process's language ([`crate::i18n::init`]) and parse the
+/// command line of program `prog` as `A`, with `--help` and usage errors
+/// in that language.
+pub fn parse<A: clap::Parser>(prog: &str) -> A {
+    crate::i18n::init();
+    crate::i18n::help::parse::<A>(prog)
 }
 
 impl CommonArgs {
@@ -94,7 +122,7 @@ pub trait LabArgs: clap::Parser {
 /// calls with `--quiet` and `--color` applied, run `run` and turn its
 /// outcome into the exit code ([`run_main`]).
 pub fn run_lab<A: LabArgs>(prog: &str, run: impl FnOnce(A) -> anyhow::Result<()>) -> ExitCode {
-    let args = A::parse();
+    let args = parse::<A>(prog);
     args.common().start(prog);
     run_main(prog, || run(args))
 }
@@ -160,7 +188,12 @@ pub fn run_main(prog: &str, run: impl FnOnce() -> anyhow::Result<()>) -> ExitCod
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             // stderr may be closed too; there is nobody left to tell.
-            let _ = writeln!(std::io::stderr(), "{prog}: error: {}", error_line(&error));
+            let _ = writeln!(
+                std::io::stderr(),
+                "{prog}: {}: {}",
+                crate::i18n::help::error_word(),
+                error_line(&error)
+            );
             ExitCode::FAILURE
         }
     }

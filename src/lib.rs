@@ -16,10 +16,13 @@
 //! | [`experiment`] | the TCP vs UDP loss and timing experiment                        | I/O   |
 //! | [`events`]  | the datagram a lab program sends to `capture` for every call          | I/O   |
 //! | [`wire`]    | bytes to `Segment` / `Datagram`: link, IP and transport decoding     | yes   |
-//! | [`track`]   | connections, TCP state per endpoint, handshake and teardown           | yes   |
+//! | [`track`]   | connections, TCP state per endpoint, handshake and teardown: typed facts | yes   |
 //! | [`timeline`] | segments and socket calls merged in time order, calls attributed, typed relations | yes |
+//! | [`i18n`]    | facts into sentences (en, pt-BR, Fluent catalogues): the only prose   | yes   |
 //! | [`render`]  | text, JSON, tables, ladder and SVG: everything a person sees          | yes   |
 //! | [`capture`] | the libpcap source and pcap writer, privileges, the bounded loop      | I/O   |
+//! | [`web`]     | `capture --web`: the page that steps through packets, and `--quiz`    | I/O   |
+//! | [`kernel`]  | any program's socket calls and the kernel's TCP states, from tracefs  | I/O   |
 //! | [`sys`]     | the few libc calls no safe crate offers (the only `unsafe`)           | I/O   |
 #![deny(unsafe_code)]
 
@@ -29,6 +32,8 @@ pub mod cli;
 pub mod escape;
 pub mod events;
 pub mod experiment;
+pub mod i18n;
+pub mod kernel;
 pub mod lab;
 #[cfg(target_os = "linux")]
 pub mod link;
@@ -42,4 +47,5 @@ pub mod timeline;
 pub mod track;
 #[cfg(target_os = "linux")]
 pub mod userns;
+pub mod web;
 pub mod wire;

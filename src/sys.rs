@@ -1186,3 +1186,66 @@ pub mod linux {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// Kernel tracing (src/kernel): clocks to put trace times on the pcap's clock,
+// and mounting tracefs where it is not mounted yet. Linux only.
+// ---------------------------------------------------------------------------
+
+/// A clock of `clock_gettime`.
+#[cfg(target_os = "linux")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Clock {
+    /// `CLOCK_REALTIME`: the pcap's timestamps.
+    Realtime,
+    /// `CLOCK_MONOTONIC`: the trace clock `mono`.
+    Monotonic,
+    /// `CLOCK_TAI`: the trace clock `tai` (realtime plus the TAI offset).
+    Tai,
+}
+
+/// Nanoseconds on `clock` (0 if the kernel cannot read it).
+#[cfg(target_os = "linux")]
+pub fn clock_ns(clock: Clock) -> u64 {
+    let id = match clock {
+        Clock::Realtime => libc::CLOCK_REALTIME,
+        Clock::Monotonic => libc::CLOCK_MONOTONIC,
+        Clock::Tai => libc::CLOCK_TAI,
+    };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, exclusively borrowed timespec.
+    if unsafe { libc::clock_gettime(id, &mut ts) } != 0 {
+        return 0;
+    }
+    (ts.tv_sec as u64)
+        .saturating_mul(1_000_000_000)
+        .saturating_add(ts.tv_nsec as u64)
+}
+
+/// Mount tracefs on `target` (`mount -t tracefs nodev TARGET`).
+#[cfg(target_os = "linux")]
+pub fn mount_tracefs(target: &std::path::Path) -> io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let target = std::ffi::CString::new(target.as_os_str().as_bytes())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "NUL in mount point"))?;
+    let fstype = c"tracefs";
+    let source = c"nodev";
+    // SAFETY: every pointer is a NUL-terminated string that lives across
+    // the call; no data argument.
+    let r = unsafe {
+        libc::mount(
+            source.as_ptr(),
+            target.as_ptr(),
+            fstype.as_ptr(),
+            libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+            std::ptr::null(),
+        )
+    };
+    if r != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}

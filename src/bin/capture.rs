@@ -11,14 +11,16 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Result;
-use clap::{ArgGroup, Args, Parser, Subcommand};
+use clap::{ArgAction, ArgGroup, Args, Parser, Subcommand};
 
 use socklab::capture::children::Children;
 use socklab::capture::run::{self, Options};
 use socklab::capture::{self, demo, CaptureError};
 use socklab::cli::ColorChoice;
+use socklab::render::verbose::{Detail, Hex};
 use socklab::render::Style;
 use socklab::timeline::Conversation;
+use socklab::web::{self, Web};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -29,6 +31,10 @@ Examples:
   sudo capture -w lab3.pcap --port 5000   # also save the packets for Wireshark
   capture -r lab3.pcap --svg lab3.svg     # read a saved capture, export the diagram
   sudo capture --json -- tcp_client --message hi   # run a program under capture
+  sudo capture -v --port 5000             # every header field: TTL, IP id, checksums, options
+  sudo capture --web --port 5000          # the browser view for a lecture (prints its address)
+  capture -r lab3.pcap --quiz             # predict each segment, then see it: a quiz
+
   capture --private --port 5000           # no root: your own network; `capture shell` in other terminals";
 
 /// Sniff loopback and annotate each TCP segment: handshake, data, teardown,
@@ -45,6 +51,8 @@ struct Cli {
     command: Option<Command>,
     #[command(flatten)]
     opts: Opts,
+    #[command(flatten)]
+    lang: socklab::cli::LangArg,
 }
 
 #[derive(Subcommand, Debug)]
@@ -136,6 +144,25 @@ struct Opts {
     /// Colour: auto (only on a terminal, honours NO_COLOR), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+    /// Every header field of each packet (text and --json): -v one line per
+    /// layer, -vv one line per field; both add the payload's first bytes.
+    #[arg(short = 'v', action = ArgAction::Count)]
+    verbose: u8,
+    /// Also dump each packet in hex (from the IP header on), as tcpdump -x.
+    #[arg(short = 'x')]
+    hex: bool,
+    /// Also dump each packet in hex and ASCII, as tcpdump -X.
+    #[arg(short = 'X')]
+    hex_ascii: bool,
+    /// Serve the browser view (127.0.0.1 and a free port unless given; any
+    /// other address shares a read-only view with the network).
+    #[arg(long, value_name = "ADDR:PORT", num_args = 0..=1, require_equals = true,
+          default_missing_value = "127.0.0.1:0", value_parser = web_addr)]
+    web: Option<std::net::SocketAddr>,
+    /// With -r: before each segment is shown, guess its flags, ack number
+    /// and the state after it (answers from standard input).
+    #[arg(long, requires = "read", conflicts_with_all = ["json", "ladder", "svg", "web"])]
+    quiz: bool,
     /// Capture in your private network (Linux, no root needed); `capture shell` works in it from other terminals.
     #[arg(long, conflicts_with = "read")]
     private: bool,
@@ -148,7 +175,7 @@ struct Opts {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli: Cli = socklab::cli::parse("capture");
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -190,11 +217,34 @@ fn run(cli: Cli) -> Result<()> {
             };
             demo::run(opts, d.from_file)
         }
+        None if cli.opts.quiz => {
+            let o = cli.opts;
+            let path = o.read.clone().unwrap_or_default();
+            // The quiz asks about TCP segments.
+            let conn = match o.conn {
+                Some(Conversation::Udp(n)) => anyhow::bail!(
+                    "--conn u{n} is a UDP flow: the quiz asks about TCP segments; give a connection number (--conn 1)"
+                ),
+                Some(Conversation::Tcp(n)) => Some(n),
+                None => None,
+            };
+            web::quiz::run(
+                &path,
+                filter_text(&o).as_deref(),
+                conn,
+                &mut io::stdin().lock(),
+                &mut io::stdout().lock(),
+            )
+            .map(|_score| ())
+        }
         Some(Command::Shell { program }) => {
             std::process::exit(socklab::userns::private_shell(&program)?);
         }
         None => {
             let o = cli.opts;
+            // The browser view's port is bound in this machine's network,
+            // before a private one is entered, so that its browsers reach it.
+            let view = o.web.map(|addr| bind_web(addr, &o)).transpose()?;
             // First, while single-threaded: the private network, if asked.
             let _private = socklab::userns::for_capture(o.private)?;
             let children = (!o.program.is_empty()).then(|| Children::program(o.program.clone()));
@@ -218,10 +268,74 @@ fn run(cli: Cli) -> Result<()> {
                 style: style(o.color),
                 width: terminal_width(),
                 immediate: o.immediate_mode || io::stdout().is_terminal(),
+                detail: Detail {
+                    verbose: o.verbose,
+                    hex: match (o.hex_ascii, o.hex) {
+                        (true, _) => Hex::HexAscii,
+                        (false, true) => Hex::Hex,
+                        _ => Hex::None,
+                    },
+                },
+                web: None,
             };
-            run::run(&opts, children).map(|_| ())
+            let Some(mut view) = view else {
+                return run::run(&opts, children).map(|_| ());
+            };
+            serve_web(&mut view)?;
+            let opts = Options {
+                web: Some(view.feed()),
+                ..opts
+            };
+            run::run(&opts, children)?;
+            let stop = run::interrupted();
+            if !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                eprintln!(
+                    "capture: the capture is over; the browser view stays up at {} until Ctrl-C",
+                    view.url()
+                );
+                view.stay_up(stop);
+            }
+            Ok(())
         }
     }
+}
+
+/// `--web=ADDR:PORT` (or a bare port) as an address.
+fn web_addr(given: &str) -> Result<std::net::SocketAddr, String> {
+    web::parse_addr(given).map_err(|e| e.to_string())
+}
+
+/// Bind the browser view's address.
+fn bind_web(addr: std::net::SocketAddr, o: &Opts) -> Result<Web> {
+    Ok(Web::bind(web::Config {
+        addr,
+        lang: "en".into(),
+        live: o.read.is_none(),
+        source: match &o.read {
+            Some(p) => p.display().to_string(),
+            None => o
+                .interface
+                .clone()
+                .unwrap_or_else(|| capture::default_interface().to_string()),
+        },
+    })?)
+}
+
+/// Serve the browser view and say where.
+fn serve_web(view: &mut Web) -> Result<()> {
+    view.serve()?;
+    if view.read_only() {
+        eprintln!(
+            "capture: browser view at {}: shared with the network, read-only; anyone who can reach it sees the packets, payloads included",
+            view.url()
+        );
+    } else {
+        eprintln!(
+            "capture: browser view at {} (this machine only)",
+            view.url()
+        );
+    }
+    Ok(())
 }
 
 fn style(choice: ColorChoice) -> Style {

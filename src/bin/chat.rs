@@ -33,7 +33,6 @@ use std::thread;
 use std::time::Duration;
 
 use anyhow::Context;
-use clap::Parser;
 
 use socklab::chat::args::{self, Args, Role};
 use socklab::chat::{self, screen, Event, Inbox, Kind, Message, Report, Screen};
@@ -58,7 +57,7 @@ fn main() -> ExitCode {
 }
 
 fn run() -> anyhow::Result<()> {
-    let args = Args::parse();
+    let args: Args = cli::parse(PROG);
     let role = args::role(&args);
     let name = args.name.clone().unwrap_or_else(chat::default_name);
     // Every line is printed above the prompt (`alice> `) on a terminal.

@@ -302,7 +302,7 @@ fn main() -> ExitCode {
 }
 
 fn run() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    let cli: Cli = cli::parse(PROG);
     if cli.role.is_none() && cli.run.scenario == Scenario::Lossy && !socklab::sys::is_root() {
         // Without root: the whole run (its hosts, its link, its role
         // processes) lives in a user namespace of its own. Entered now,

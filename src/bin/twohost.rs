@@ -77,6 +77,8 @@ With sudo, the same commands build the namespaces on the machine itself (`ip net
 struct Args {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    lang: cli::LangArg,
 
     /// Prefix of the namespace names (tests build their own network)
     #[arg(long, global = true, default_value = "", hide = true, value_parser = parse_prefix)]
@@ -264,7 +266,7 @@ fn main() -> ExitCode {
 }
 
 fn run() -> anyhow::Result<()> {
-    let args = Args::parse();
+    let args: Args = cli::parse(PROG);
     let (prefix, subnet) = (args.prefix.as_str(), args.subnet);
     match args.command {
         Command::Up(up_args) => up(prefix, subnet, &up_args),

@@ -31,6 +31,7 @@ use crate::render::ladder::{LadderMode, LadderRender};
 use crate::render::select::Only;
 use crate::render::svg::SvgCollector;
 use crate::render::text::TextRender;
+use crate::render::verbose::{Detail, VerboseLines, KEEP_FOR_HEADERS};
 use crate::render::{End, Item, Render, Style};
 use crate::timeline::{Conversation, Timeline};
 
@@ -94,6 +95,32 @@ pub struct Options {
     /// Deliver each packet the moment it arrives (for a person watching);
     /// otherwise in blocks of at most 100 ms, which survives floods.
     pub immediate: bool,
+    /// `-v`, `-vv`, `-x`, `-X`: every header field in the text and JSON views.
+    pub detail: Detail,
+    /// `--web`: also feed the browser view.
+    pub web: Option<crate::web::Feed>,
+}
+
+impl Options {
+    /// How many bytes of each packet to keep with its decoded headers, when
+    /// a view shows them.
+    fn keep_headers(&self) -> Option<usize> {
+        if self.detail.any() {
+            Some(self.detail.keep())
+        } else {
+            self.web.is_some().then_some(KEEP_FOR_HEADERS)
+        }
+    }
+}
+
+/// Set by the first Ctrl-C (or SIGTERM) of the process, so that a caller
+/// can wait on it after [`run`] returns (the browser view stays up until
+/// Ctrl-C).
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// True once Ctrl-C or SIGTERM came (the handler is installed by [`run`]).
+pub fn interrupted() -> &'static AtomicBool {
+    &INTERRUPTED
 }
 
 /// What the loop saw, for callers that check (the demo, tests).
@@ -213,7 +240,9 @@ fn renderers(opts: &Options, live: bool, output: &Output) -> Vec<Box<dyn Render>
         ladder.summary_table = false;
         out.push(Box::new(ladder));
     }
-    if opts.json {
+    if opts.json && opts.detail.any() {
+        out.push(Box::new(JsonRender::new(output.handle()).with_headers()));
+    } else if opts.json {
         out.push(Box::new(JsonRender::new(output.handle())));
     } else if opts.ladder {
         // Alone on the output, a file's diagrams can be drawn as their
@@ -230,6 +259,11 @@ fn renderers(opts: &Options, live: bool, output: &Output) -> Vec<Box<dyn Render>
     } else {
         let mut text = TextRender::new(output.handle(), opts.style);
         text.width = opts.width;
+        if opts.detail.any() {
+            // Each packet's header lines right after its own.
+            let mut lines = VerboseLines::new(opts.detail, opts.width);
+            text.after_item = Some(Box::new(move |item| lines.lines(item)));
+        }
         out.push(Box::new(text));
     }
     if let Some(path) = &opts.svg {
@@ -238,6 +272,9 @@ fn renderers(opts: &Options, live: bool, output: &Output) -> Vec<Box<dyn Render>
                 .time_scale(opts.time_scale)
                 .all_segments(opts.all_segments),
         ));
+    }
+    if let Some(feed) = &opts.web {
+        out.push(Box::new(feed.render()));
     }
     // `--conn N`: every view sees only that connection or flow.
     if let Some(want) = opts.conn {
@@ -304,6 +341,7 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
 
     let hold = if live { LIVE_HOLD } else { Duration::ZERO };
     let mut timeline = Timeline::new(source.link_type(), hold);
+    timeline.headers = opts.keep_headers();
     if let Some(path) = &opts.read {
         // A file's events are all there at once: they wait in the
         // timeline's index until the packets' time reaches them.
@@ -427,6 +465,7 @@ fn on_ctrl_c(interrupted: Arc<AtomicBool>) {
             std::process::exit(EXIT_INTERRUPTED_TWICE);
         }
         interrupted.store(true, Ordering::SeqCst);
+        INTERRUPTED.store(true, Ordering::SeqCst);
     };
     if let Err(e) = ctrlc::set_handler(handler) {
         eprintln!("capture: note: Ctrl-C will not stop cleanly: {e}");
@@ -1023,7 +1062,6 @@ fn main_loop(
             }
             let now = events::now();
             sink.release(Some(now))?;
-            sink.timeline.expire(now);
             sink.render.flush()?;
             if let Some(w) = sink.writer.as_mut() {
                 w.flush().map_err(io::Error::other)?;

@@ -62,6 +62,9 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
 
+    #[command(flatten)]
+    pub lang: crate::cli::LangArg,
+
     /// Show at most N received messages per second (0: all); default 50 on a terminal, all otherwise
     #[arg(long, value_name = "N", hide = true)]
     pub show_limit: Option<u32>,

@@ -1,6 +1,7 @@
 //! `--json`: one JSON object per line, for scripts and tests.
 //!
-//! Objects (other fields may be added later):
+//! The fields and their values are documented in docs/protocol.md
+//! (section 3). Objects (other fields may be added later):
 //! - `{"type":"segment","t":..,"conn":..,"src":..,"dst":..,"dir":"c2s","flags":["SYN"],"seq":..,"ack":..,
 //!    "rel_seq":..,"rel_ack":..,"len":..,"win":..,"step":"handshake-1","note":..,"client_state":..,"server_state":..}`
 //! - `{"type":"datagram","t":..,"src":..,"dst":..,"len":..,"note":..}`
@@ -16,11 +17,13 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
+use super::settle::Settle;
 use super::{epoch_secs, relation_text, End, Item, Render};
 use crate::escape::escape_max;
 use crate::events::Phase;
+use crate::i18n::en;
 use crate::timeline::Conversation;
-use crate::track::{ConnSummary, Dir, Side};
+use crate::track::{ConnSummary, Dir, Inferred, Note, Side};
 use crate::wire::DecodeError;
 
 /// Payload characters in the `preview` field.
@@ -30,6 +33,10 @@ const PREVIEW_CHARS: usize = 64;
 pub struct JsonRender<W: Write> {
     out: W,
     line: String,
+    /// `-v`: every header field under `headers` (see `verbose::headers_json`).
+    headers: Option<super::verbose::HeadersJson>,
+    /// Lines held until the wire settles the states they show.
+    settle: Settle,
 }
 
 impl<W: Write> JsonRender<W> {
@@ -38,7 +45,15 @@ impl<W: Write> JsonRender<W> {
         JsonRender {
             out,
             line: String::with_capacity(512),
+            headers: None,
+            settle: Settle::default(),
         }
+    }
+
+    /// Add a `headers` object to each packet that carries them (`-v`).
+    pub fn with_headers(mut self) -> Self {
+        self.headers = Some(super::verbose::HeadersJson::default());
+        self
     }
 }
 
@@ -97,7 +112,7 @@ pub fn connection(buf: &mut String, s: &ConnSummary) {
     }
     let _ = write!(
         buf,
-        ",\"half_close\":{},\"segments\":{},\"segments_c2s\":{},\"segments_s2c\":{},\"bytes_c2s\":{},\"bytes_s2c\":{},\"retransmissions\":{},\"duration_s\":{:.6},\"handshake_rtt_s\":",
+        ",\"half_close\":{},\"segments\":{},\"segments_c2s\":{},\"segments_s2c\":{},\"bytes_c2s\":{},\"bytes_s2c\":{},\"retransmissions\":{},\"dup_acks\":{},\"out_of_order\":{},\"duration_s\":{:.6},\"handshake_rtt_s\":",
         s.half_close,
         s.segments,
         s.segments_c2s,
@@ -105,6 +120,8 @@ pub fn connection(buf: &mut String, s: &ConnSummary) {
         s.bytes_c2s,
         s.bytes_s2c,
         s.retransmissions,
+        s.dup_acks,
+        s.out_of_order,
         s.last.saturating_sub(s.first).as_secs_f64()
     );
     match s.handshake_rtt {
@@ -126,8 +143,9 @@ fn bad(buf: &mut String, t: f64, err: &DecodeError) {
     buf.push('}');
 }
 
-impl<W: Write> Render for JsonRender<W> {
-    fn item(&mut self, item: &Item) -> io::Result<()> {
+impl<W: Write> JsonRender<W> {
+    /// Write one item now (it has left the [`Settle`] queue).
+    fn draw(&mut self, item: &Item, unsettled: Option<&Inferred>) -> io::Result<()> {
         let b = &mut self.line;
         b.clear();
         let t = epoch_secs(item.t());
@@ -169,12 +187,27 @@ impl<W: Write> Render for JsonRender<W> {
                     push_str(b, &l.to_string());
                 }
                 b.push_str("],\"note\":");
-                push_str(b, &ann.note);
+                let mut words = en::annotation(ann);
+                if let Some(i) = unsettled {
+                    words.push(' ');
+                    words.push_str(&en::note(&Note::Inferred(*i)));
+                }
+                push_str(b, &words);
                 let _ = write!(
                     b,
-                    ",\"client_state\":\"{}\",\"server_state\":\"{}\"",
-                    ann.client_state, ann.server_state
+                    ",\"note_id\":\"{}\",\"client_state\":\"{}\",\"server_state\":\"{}\"",
+                    ann.note.id(),
+                    ann.client_state.as_str(),
+                    ann.server_state.as_str()
                 );
+                if let Some(i) = unsettled {
+                    let _ = write!(
+                        b,
+                        ",\"inferred\":{{\"side\":\"{}\",\"state\":\"{}\"}}",
+                        i.side.as_str(),
+                        i.state.as_str()
+                    );
+                }
                 if seg.payload_len > 0 {
                     b.push_str(",\"preview\":");
                     push_str(b, &escape_max(&seg.preview, PREVIEW_CHARS));
@@ -189,7 +222,8 @@ impl<W: Write> Render for JsonRender<W> {
                 );
                 push_str(b, &escape_max(&d.preview, PREVIEW_CHARS));
                 b.push_str(",\"note\":");
-                push_str(b, &note.note);
+                push_str(b, &en::udp(&note.note));
+                let _ = write!(b, ",\"note_id\":\"{}\"", note.note.id());
                 b.push('}');
             }
             Item::Other { what, icmp, .. } => {
@@ -235,11 +269,31 @@ impl<W: Write> Render for JsonRender<W> {
             }
             Item::Connection(s) => connection(b, s),
         }
+        if let Some(h) = self.headers.as_mut() {
+            h.append(b, item);
+        }
         b.push('\n');
         self.out.write_all(b.as_bytes())
     }
 
+    fn drain(&mut self) -> io::Result<()> {
+        let mut settle = std::mem::take(&mut self.settle);
+        let done = settle.drain(&mut |it, unsettled| self.draw(it, unsettled));
+        self.settle = settle;
+        done
+    }
+}
+
+impl<W: Write> Render for JsonRender<W> {
+    fn item(&mut self, item: &Item) -> io::Result<()> {
+        let mut settle = std::mem::take(&mut self.settle);
+        let done = settle.push(item, &mut |it, unsettled| self.draw(it, unsettled));
+        self.settle = settle;
+        done
+    }
+
     fn end(&mut self, end: &End) -> io::Result<()> {
+        self.drain()?;
         let t = &end.totals;
         let mut b = String::new();
         let _ = write!(
@@ -260,6 +314,7 @@ impl<W: Write> Render for JsonRender<W> {
     }
 
     fn flush(&mut self) -> io::Result<()> {
+        self.drain()?;
         self.out.flush()
     }
 }

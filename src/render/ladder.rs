@@ -35,8 +35,9 @@ use colored::Color;
 use super::wrap::{self, center, pad_left, pad_right};
 use super::{human_duration, table, End, Item, Render, Style};
 use crate::events::Phase;
+use crate::i18n::en;
 use crate::timeline::{Conversation, Icmp};
-use crate::track::{Dir, Label, Side, Step, TcpState};
+use crate::track::{Dir, Label, Revision, Side, Step, TcpState};
 use crate::wire::TcpFlags;
 
 /// Below this many columns the diagram becomes one line per segment.
@@ -399,6 +400,14 @@ impl Ladder {
         let Some(d) = self.diagrams.get_mut(&key) else {
             return Added::Nothing;
         };
+        // A diagram drawn at the end is redrawn where a later segment proved
+        // an earlier state wrong; a live one has printed those lines already,
+        // so the new state shows as a change on this segment's rung.
+        if let (true, Item::Segment { ann, .. }) = (self.keep, item) {
+            for r in &ann.revisions {
+                revise(d, r);
+            }
+        }
         let Some(rung) = rung(d, item) else {
             return Added::Nothing;
         };
@@ -465,6 +474,70 @@ fn opener(item: &Item, key: Conversation, origin: Duration) -> Option<Diagram> {
         last: initial.unwrap_or((TcpState::Closed, TcpState::Closed)),
         last_t: None,
     })
+}
+
+/// The state drawn for `side` in a (client, server) pair.
+fn side_mut(pair: &mut (TcpState, TcpState), side: Side) -> &mut TcpState {
+    match side {
+        Side::Client => &mut pair.0,
+        Side::Server => &mut pair.1,
+    }
+}
+
+/// The state change drawn on an arrow for `side`, if any.
+fn marker_mut(rung: &mut Rung, side: Side) -> Option<&mut Option<TcpState>> {
+    match rung {
+        Rung::Arrow {
+            dir,
+            sender_state,
+            receiver_state,
+            ..
+        } => Some(if dir.sender() == side {
+            sender_state
+        } else {
+            receiver_state
+        }),
+        Rung::Call { .. } => None,
+    }
+}
+
+/// A later segment proved that a state drawn earlier for one side did not
+/// happen: draw what really was. No socket applies from the top.
+fn revise(d: &mut Diagram, r: &Revision) {
+    if r.really == TcpState::NoSocket {
+        if let Some(initial) = d.initial.as_mut() {
+            *side_mut(initial, r.side) = TcpState::NoSocket;
+        }
+        for rung in &mut d.rungs {
+            if let Some(m) = marker_mut(rung, r.side) {
+                *m = None;
+            }
+        }
+        *side_mut(&mut d.last, r.side) = TcpState::NoSocket;
+        return;
+    }
+    // The latest change drawn for that side, if it drew `shown`.
+    let latest = d
+        .rungs
+        .iter_mut()
+        .enumerate()
+        .rev()
+        .find_map(|(i, rung)| marker_mut(rung, r.side).and_then(|m| m.map(|s| (i, s))));
+    if let Some((i, _)) = latest.filter(|&(_, drawn)| drawn == r.shown) {
+        // Drawing the state it already had before would look like a change.
+        let before = d.rungs[..i]
+            .iter_mut()
+            .rev()
+            .find_map(|rung| marker_mut(rung, r.side).and_then(|m| *m))
+            .or_else(|| d.initial.map(|mut p| *side_mut(&mut p, r.side)));
+        if let Some(m) = marker_mut(&mut d.rungs[i], r.side) {
+            *m = (before != Some(r.really)).then_some(r.really);
+        }
+    }
+    let last = side_mut(&mut d.last, r.side);
+    if *last == r.shown {
+        *last = r.really;
+    }
 }
 
 /// The rung an item adds to its diagram (updating the diagram's states).
@@ -678,7 +751,7 @@ pub fn header_lines(d: &Diagram, width: usize) -> Vec<String> {
         })
         .collect();
     if let Some((l, r)) = d.initial {
-        lines.push(row(&c, "", &format!("{l} "), "", &r.to_string()));
+        lines.push(row(&c, "", &format!("{} ", en::state(l)), "", en::state(r)));
     }
     lines
 }
@@ -690,7 +763,7 @@ pub fn rung_lines(d: &Diagram, rung: &Rung, width: usize) -> (Vec<String>, Optio
     }
     let c = Cols::for_width(width, &d.tag);
     let tag = d.tag.as_str();
-    let st = |s: &Option<TcpState>| s.map(|s| s.to_string()).unwrap_or_default();
+    let st = |s: &Option<TcpState>| s.map(en::state).unwrap_or_default().to_string();
     match rung {
         Rung::Call { side, text, .. } => {
             let lines = match side {
@@ -1024,5 +1097,64 @@ impl<W: Write> Render for LadderRender<W> {
 
     fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::settle::testing::{segment, tracked};
+    use crate::wire::TcpFlags;
+
+    /// A SYN answered by RST, as items.
+    fn refused() -> Vec<Item> {
+        tracked(&[
+            segment(true, TcpFlags::SYN, 100, 0),
+            segment(false, TcpFlags::RST | TcpFlags::ACK, 0, 101),
+        ])
+    }
+
+    /// The state markers drawn on the server's column, top to bottom.
+    fn server_column(d: &Diagram) -> Vec<Option<TcpState>> {
+        d.rungs
+            .iter()
+            .filter_map(|r| match r {
+                Rung::Arrow {
+                    dir,
+                    sender_state,
+                    receiver_state,
+                    ..
+                } => Some(if *dir == Dir::S2C {
+                    *sender_state
+                } else {
+                    *receiver_state
+                }),
+                Rung::Call { .. } => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_refused_connection_is_drawn_without_a_server_socket() {
+        let mut drawn = Ladder::new(true);
+        for item in &refused() {
+            drawn.add(item);
+        }
+        let d = drawn.diagram(Conversation::Tcp(1)).unwrap();
+        assert_eq!(d.initial, Some((TcpState::Closed, TcpState::NoSocket)));
+        assert_eq!(server_column(d), [None, None], "no SYN-RECEIVED, no change");
+
+        // Live, the SYN's rung is already on the screen: the RST's rung
+        // shows the server's real state.
+        let mut live = Ladder::new(false);
+        let items = refused();
+        live.add(&items[0]);
+        let Added::Rung { rung, .. } = live.add(&items[1]) else {
+            panic!("the RST draws a rung");
+        };
+        let Rung::Arrow { sender_state, .. } = rung else {
+            panic!("an arrow");
+        };
+        assert_eq!(sender_state, Some(TcpState::NoSocket));
     }
 }

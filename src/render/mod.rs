@@ -17,9 +17,11 @@ use crate::track::Step;
 pub mod json;
 pub mod ladder;
 pub mod select;
+pub mod settle;
 pub mod svg;
 pub mod table;
 pub mod text;
+pub mod verbose;
 pub mod wrap;
 
 /// The width assumed when the output's is not known (not a terminal, no

@@ -81,6 +81,8 @@ struct Columns {
     segments: Column,
     bytes: Column,
     rtt: Column,
+    retransmissions: Column,
+    dup_acks: Column,
 }
 
 impl Columns {
@@ -122,6 +124,8 @@ impl Columns {
                     .map(human_duration)
                     .unwrap_or_else(|| "-".into())
             }),
+            retransmissions: col("retrans.", &|s| s.retransmissions.to_string()).right(),
+            dup_acks: col("dup ACKs", &|s| s.dup_acks.to_string()).right(),
         }
     }
 
@@ -139,62 +143,56 @@ impl Columns {
             segments,
             bytes,
             rtt,
+            retransmissions,
+            dup_acks,
         } = self;
         let ends = client.clone().stack(server.clone());
         let story = handshake.clone().stack(teardown.clone());
         // One "c→s/s→c" says it for both.
         let mut counts = segments.clone().stack(bytes.clone());
         counts.header = vec!["segments".into(), "bytes c→s/s→c".into()];
+        let losses = retransmissions.clone().stack(dup_acks.clone());
+        let all = vec![
+            conn.clone(),
+            client,
+            server,
+            handshake.clone(),
+            teardown.clone(),
+            closed_by.clone(),
+            duration.clone(),
+            segments.clone(),
+            bytes.clone(),
+            rtt.clone(),
+            retransmissions,
+            dup_acks,
+        ];
+        let stacked_ends = vec![
+            conn.clone(),
+            ends.clone(),
+            handshake,
+            teardown,
+            closed_by.clone(),
+            duration.clone(),
+            segments,
+            bytes,
+            rtt.clone(),
+            losses.clone(),
+        ];
+        // Then always stacked, dropping from the right: the handshake RTT,
+        // the duration, who closed, the losses, the counts.
+        let stacked = [conn, ends, story, closed_by, duration, counts, losses, rtt];
+        let keep = |names: &[usize]| -> Vec<Column> {
+            names.iter().map(|&i| stacked[i].clone()).collect()
+        };
         vec![
-            vec![
-                conn.clone(),
-                client.clone(),
-                server.clone(),
-                handshake.clone(),
-                teardown.clone(),
-                closed_by.clone(),
-                duration.clone(),
-                segments.clone(),
-                bytes.clone(),
-                rtt.clone(),
-            ],
-            vec![
-                conn.clone(),
-                ends.clone(),
-                handshake,
-                teardown,
-                closed_by.clone(),
-                duration.clone(),
-                segments,
-                bytes,
-                rtt.clone(),
-            ],
-            vec![
-                conn.clone(),
-                ends.clone(),
-                story.clone(),
-                closed_by.clone(),
-                duration.clone(),
-                counts.clone(),
-                rtt,
-            ],
-            vec![
-                conn.clone(),
-                ends.clone(),
-                story.clone(),
-                closed_by.clone(),
-                duration,
-                counts.clone(),
-            ],
-            vec![
-                conn.clone(),
-                ends.clone(),
-                story.clone(),
-                closed_by,
-                counts.clone(),
-            ],
-            vec![conn.clone(), ends.clone(), story.clone(), counts],
-            vec![conn, ends, story],
+            all,
+            stacked_ends,
+            keep(&[0, 1, 2, 3, 4, 5, 6, 7]),
+            keep(&[0, 1, 2, 3, 4, 5, 6]),
+            keep(&[0, 1, 2, 3, 5, 6]),
+            keep(&[0, 1, 2, 5, 6]),
+            keep(&[0, 1, 2, 5]),
+            keep(&[0, 1, 2]),
         ]
     }
 }
@@ -297,7 +295,7 @@ fn write_paragraphs(out: &mut dyn Write, conns: &[ConnSummary], width: usize) ->
             .unwrap_or_default();
         let half = if s.half_close { " (half-close)" } else { "" };
         let text = format!(
-            "#{} {} → {}: handshake {}, teardown {}{half}{closed}, {}, segments {}/{}, bytes {}/{}{rtt}",
+            "#{} {} → {}: handshake {}, teardown {}{half}{closed}, {}, segments {}/{}, bytes {}/{}{rtt}, {} retransmissions, {} duplicate ACKs",
             s.conn,
             s.client,
             s.server,
@@ -308,6 +306,8 @@ fn write_paragraphs(out: &mut dyn Write, conns: &[ConnSummary], width: usize) ->
             s.segments_s2c,
             s.bytes_c2s,
             s.bytes_s2c,
+            s.retransmissions,
+            s.dup_acks,
         );
         write_wrapped(out, &text, width)?;
     }
@@ -382,7 +382,9 @@ mod tests {
             bytes_c2s: 173_761,
             bytes_s2c: 19,
             handshake_rtt: Some(Duration::from_micros(30)),
-            retransmissions: 0,
+            retransmissions: 4,
+            dup_acks: 7,
+            out_of_order: 0,
             syn_options: None,
             synack_options: None,
         }
@@ -439,7 +441,7 @@ mod tests {
         assert!(header.contains("client") && header.contains("server"));
         assert!(header.contains("handshake RTT"), "{wide}");
         // At 80 columns client and server share a column, one over the
-        // other; at 60 the handshake RTT goes too.
+        // other, the losses too, and the handshake RTT goes; at 60 more go.
         let narrow = table(conns.clone(), 80);
         let rows: Vec<&str> = narrow.lines().collect();
         assert!(
@@ -447,8 +449,12 @@ mod tests {
             "{narrow}"
         );
         assert!(rows[2].contains("server"), "{narrow}");
-        assert!(narrow.contains("RTT"), "{narrow}");
-        assert!(!table(conns, 60).contains("RTT"));
+        assert!(!narrow.contains("RTT"), "{narrow}");
+        assert!(
+            narrow.contains("retrans.") && narrow.contains("dup ACKs"),
+            "{narrow}"
+        );
+        assert!(!table(conns, 60).contains("duration"));
         let client = rows
             .iter()
             .position(|l| l.contains("127.0.0.1:59770"))
@@ -482,5 +488,27 @@ mod tests {
         let text = String::from_utf8(out).unwrap();
         assert!(text.lines().count() > 1 && text.lines().all(|l| l.len() <= 40));
         assert!(text.contains("datagrams"), "{text}");
+    }
+
+    #[test]
+    fn each_row_shows_retransmissions_and_duplicate_acks() {
+        let conns = vec![summary(1, "127.0.0.1:40000", "127.0.0.1:5000", false)];
+        // Wide: columns of their own; narrower: one over the other.
+        for width in [200, 100] {
+            let text = table(conns.clone(), width);
+            assert!(
+                text.contains("retrans.") && text.contains("dup ACKs"),
+                "{text}"
+            );
+            let cells: Vec<&str> = text
+                .lines()
+                .flat_map(|l| l.split(['┆', '│']))
+                .map(str::trim)
+                .collect();
+            assert!(
+                cells.contains(&"4") && cells.contains(&"7"),
+                "{width}:\n{text}"
+            );
+        }
     }
 }

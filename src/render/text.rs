@@ -6,16 +6,19 @@
 //! ```
 //! The client (the side that sent the SYN) is always on the left.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::time::Duration;
 
 use colored::Color;
 
+use super::settle::Settle;
 use super::{relation_text, since, table, Call, End, Item, Render, Style};
 use crate::escape::escape_max;
 use crate::events::Phase;
-use crate::track::{Annotation, Dir, Label, Step};
-use crate::wire::{Segment, TcpOptions};
+use crate::i18n::en;
+use crate::track::{Annotation, Dir, Inferred, Label, Note, Step};
+use crate::wire::Segment;
 
 /// How many payload characters the preview shows.
 const PREVIEW_CHARS: usize = 24;
@@ -29,11 +32,18 @@ pub struct TextRender<W: Write> {
     out: W,
     style: Style,
     start: Option<Duration>,
+    /// Lines held until the wire settles the states they show.
+    settle: Settle,
     /// Print the end-of-capture table (off for `--ladder`, which prints its own).
     pub summary_table: bool,
     /// The terminal's width, which the summary table keeps within.
     pub width: usize,
+    /// More lines after each item's own (`-v`: its header fields).
+    pub after_item: Option<AfterItem>,
 }
+
+/// What [`TextRender::after_item`] holds: the lines to add after an item's.
+pub type AfterItem = Box<dyn FnMut(&Item) -> String>;
 
 impl<W: Write> TextRender<W> {
     /// A renderer writing to `out`.
@@ -42,8 +52,10 @@ impl<W: Write> TextRender<W> {
             out,
             style,
             start: None,
+            settle: Settle::default(),
             summary_table: true,
             width: super::DEFAULT_WIDTH,
+            after_item: None,
         }
     }
 
@@ -52,7 +64,13 @@ impl<W: Write> TextRender<W> {
         format!("{:>10}", since(start, t))
     }
 
-    fn segment(&mut self, t: Duration, seg: &Segment, ann: &Annotation) -> io::Result<()> {
+    fn segment(
+        &mut self,
+        t: Duration,
+        seg: &Segment,
+        ann: &Annotation,
+        unsettled: Option<&Inferred>,
+    ) -> io::Result<()> {
         let time = self.time(t);
         let s = self.style;
         let label = seg.flags.label();
@@ -63,7 +81,6 @@ impl<W: Write> TextRender<W> {
             None => "#-".to_string(),
         };
         let mut line = String::with_capacity(160);
-        use std::fmt::Write as _;
         let _ = write!(
             line,
             "{time} {} {} {} {}  seq {} [{}]",
@@ -90,7 +107,11 @@ impl<W: Write> TextRender<W> {
             );
         }
         if seg.flags.has(crate::wire::TcpFlags::SYN) {
-            let _ = write!(line, "  [{}]", options_text(&seg.options));
+            let _ = write!(
+                line,
+                "  [{}]",
+                en::options(&seg.options, en::Options::Terse)
+            );
         }
         writeln!(self.out, "{line}")?;
 
@@ -103,13 +124,19 @@ impl<W: Write> TextRender<W> {
             }
             let _ = write!(note, " {}", s.paint(&format!("[{l}]"), Color::Magenta));
         }
+        let mut words = en::annotation(ann);
+        if let Some(i) = unsettled {
+            words.push(' ');
+            words.push_str(&en::note(&Note::Inferred(*i)));
+        }
         let _ = write!(
             note,
             "  {}  {}",
-            ann.note,
+            words,
             s.dim(&format!(
                 "client {} · server {}",
-                ann.client_state, ann.server_state
+                en::state(ann.client_state),
+                en::state(ann.server_state)
             ))
         );
         writeln!(self.out, "{note}")
@@ -155,6 +182,15 @@ pub fn arrow(label: &str, dir: Dir) -> String {
     }
 }
 
+/// "1 retransmission", "3 retransmissions".
+fn count(n: u64, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
 fn flag_color(ann: &Annotation) -> Color {
     match ann.step {
         Step::Handshake1 | Step::Handshake2 | Step::Handshake3 => Color::Green,
@@ -165,34 +201,22 @@ fn flag_color(ann: &Annotation) -> Color {
     }
 }
 
-/// `mss 65495,sackOK,TS,wscale 7`
-pub fn options_text(o: &TcpOptions) -> String {
-    let mut parts = Vec::new();
-    if let Some(m) = o.mss {
-        parts.push(format!("mss {m}"));
+impl<W: Write> TextRender<W> {
+    /// Draw one item now (it has left the [`Settle`] queue), and what
+    /// [`TextRender::after_item`] adds to it.
+    fn draw(&mut self, item: &Item, unsettled: Option<&Inferred>) -> io::Result<()> {
+        self.draw_own(item, unsettled)?;
+        if let Some(more) = self.after_item.as_mut() {
+            self.out.write_all(more(item).as_bytes())?;
+        }
+        Ok(())
     }
-    if o.sack_permitted {
-        parts.push("sackOK".into());
-    }
-    if o.timestamps.is_some() {
-        parts.push("TS".into());
-    }
-    if let Some(w) = o.wscale {
-        parts.push(format!("wscale {w}"));
-    }
-    if parts.is_empty() {
-        "no options".into()
-    } else {
-        parts.join(",")
-    }
-}
 
-impl<W: Write> Render for TextRender<W> {
-    fn item(&mut self, item: &Item) -> io::Result<()> {
+    fn draw_own(&mut self, item: &Item, unsettled: Option<&Inferred>) -> io::Result<()> {
         let s = self.style;
         match item {
-            Item::Segment { t, seg, ann } => self.segment(*t, seg, ann),
-            Item::Datagram { t, d, note } => {
+            Item::Segment { t, seg, ann, .. } => self.segment(*t, seg, ann, unsettled),
+            Item::Datagram { t, d, note, .. } => {
                 let time = self.time(*t);
                 let mut line = format!(
                     "{time} {} {} {} {}  len {}",
@@ -214,7 +238,7 @@ impl<W: Write> Render for TextRender<W> {
                     self.out,
                     "{INDENT}{}  {}",
                     s.strong("udp", Color::Cyan),
-                    note.note
+                    en::udp(&note.note)
                 )
             }
             Item::Other { t, what, .. } => {
@@ -231,9 +255,20 @@ impl<W: Write> Render for TextRender<W> {
                     Some(side) => format!(", closed by the {side}"),
                     None => String::new(),
                 };
+                let mut trouble = String::new();
+                if sum.retransmissions > 0 {
+                    let _ = write!(
+                        trouble,
+                        ", {}",
+                        count(sum.retransmissions, "retransmission")
+                    );
+                }
+                if sum.dup_acks > 0 {
+                    let _ = write!(trouble, ", {}", count(sum.dup_acks, "duplicate ACK"));
+                }
                 writeln!(
                     self.out,
-                    "{INDENT}{} connection #{} {} ↔ {}: handshake {}, teardown {}{closed}, {} segments",
+                    "{INDENT}{} connection #{} {} ↔ {}: handshake {}, teardown {}{closed}, {} segments{trouble}",
                     s.strong("end", Color::Cyan),
                     sum.conn,
                     sum.client,
@@ -245,8 +280,18 @@ impl<W: Write> Render for TextRender<W> {
             }
         }
     }
+}
+
+impl<W: Write> Render for TextRender<W> {
+    fn item(&mut self, item: &Item) -> io::Result<()> {
+        let mut settle = std::mem::take(&mut self.settle);
+        let done = settle.push(item, &mut |it, unsettled| self.draw(it, unsettled));
+        self.settle = settle;
+        done
+    }
 
     fn end(&mut self, end: &End) -> io::Result<()> {
+        self.drain()?;
         if self.summary_table {
             writeln!(self.out)?;
             table::write_summary(&mut self.out, end, self.style, self.width)?;
@@ -256,7 +301,17 @@ impl<W: Write> Render for TextRender<W> {
     }
 
     fn flush(&mut self) -> io::Result<()> {
+        self.drain()?;
         self.out.flush()
+    }
+}
+
+impl<W: Write> TextRender<W> {
+    fn drain(&mut self) -> io::Result<()> {
+        let mut settle = std::mem::take(&mut self.settle);
+        let done = settle.drain(&mut |it, unsettled| self.draw(it, unsettled));
+        self.settle = settle;
+        done
     }
 }
 
@@ -270,17 +325,5 @@ mod tests {
         assert_eq!(arrow("SYN-ACK", Dir::S2C), "◀─────SYN-ACK──");
         assert_eq!(arrow("SYN", Dir::C2S).chars().count(), ARROW);
         assert_eq!(arrow("SYN-ACK", Dir::S2C).chars().count(), ARROW);
-    }
-
-    #[test]
-    fn syn_options_read_like_tcpdump() {
-        let o = TcpOptions {
-            mss: Some(65495),
-            wscale: Some(7),
-            sack_permitted: true,
-            timestamps: Some((1, 0)),
-        };
-        assert_eq!(options_text(&o), "mss 65495,sackOK,TS,wscale 7");
-        assert_eq!(options_text(&TcpOptions::default()), "no options");
     }
 }

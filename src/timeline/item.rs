@@ -3,10 +3,12 @@
 //! of the end of a capture. Facts only: the words are made in `render`.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::events::{CallEvent, Phase};
 use crate::track::{Annotation, ConnSummary, DatagramNote, Side, Step};
+use crate::wire::detail::Headers;
 use crate::wire::{Datagram, DecodeError, IcmpError, Segment, TcpFlags};
 
 /// One thing that happened, in time order: what the renderers draw.
@@ -17,12 +19,16 @@ pub enum Item {
         t: Duration,
         seg: Segment,
         ann: Annotation,
+        /// Every header field, when asked for (`-v`, the web view).
+        headers: Option<Arc<Headers>>,
     },
     /// A UDP datagram.
     Datagram {
         t: Duration,
         d: Datagram,
         note: DatagramNote,
+        /// Every header field, when asked for (`-v`, the web view).
+        headers: Option<Arc<Headers>>,
     },
     /// A frame that is neither TCP nor UDP (ARP, ICMP, other protocols).
     Other {
@@ -30,6 +36,8 @@ pub enum Item {
         what: String,
         /// An ICMP error about a TCP or UDP packet, as facts.
         icmp: Option<Icmp>,
+        /// Every header field of an IP packet, when asked for.
+        headers: Option<Arc<Headers>>,
     },
     /// A frame that could not be decoded (truncated or malformed).
     Bad { t: Duration, err: DecodeError },
@@ -61,6 +69,16 @@ impl Item {
             Item::Call(c) => c.conversation(),
             Item::Connection(s) => Some(Conversation::Tcp(s.conn)),
             Item::Bad { .. } => None,
+        }
+    }
+
+    /// Every header field of the packet, when the timeline decoded them.
+    pub fn headers(&self) -> Option<&Headers> {
+        match self {
+            Item::Segment { headers, .. }
+            | Item::Datagram { headers, .. }
+            | Item::Other { headers, .. } => headers.as_deref(),
+            _ => None,
         }
     }
 }

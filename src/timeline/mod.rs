@@ -30,8 +30,8 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::events::CallEvent;
-use crate::track::{ConnSummary, Side, TrackConfig, Tracker};
+use crate::events::{CallEvent, Phase};
+use crate::track::{ConnSummary, EnteredCall, Side, TrackConfig, Tracker};
 use crate::wire::{self, DecodeError, LinkType, Packet};
 
 pub use item::{Call, Conversation, End, Icmp, Item, Relation, Sent, SocketCall, Stats, Totals};
@@ -85,6 +85,9 @@ pub struct Timeline {
     /// `sendto()`, `recvfrom()`, `close()` and ICMP errors.
     udp: UdpFlows,
     newest: Duration,
+    /// Decode every header field too, keeping this many bytes of each
+    /// packet for hex dumps (`-v`, `-x`, the web view); `None`: don't.
+    pub headers: Option<usize>,
 }
 
 impl Timeline {
@@ -108,6 +111,7 @@ impl Timeline {
             listening: HashSet::new(),
             udp: UdpFlows::default(),
             newest: Duration::ZERO,
+            headers: None,
         }
     }
 
@@ -121,6 +125,10 @@ impl Timeline {
     pub fn packet(&mut self, t: Duration, data: &[u8]) {
         self.totals.packets += 1;
         self.newest = self.newest.max(t);
+        let headers = self
+            .headers
+            .and_then(|keep| wire::detail::decode(self.link, data, keep))
+            .map(std::sync::Arc::new);
         let item = match wire::decode(self.link, data) {
             Ok(Packet::Tcp(seg)) => {
                 self.totals.tcp += 1;
@@ -128,18 +136,33 @@ impl Timeline {
                 if ann.conn.is_none() {
                     self.totals.untracked += 1;
                 }
-                Item::Segment { t, seg, ann }
+                Item::Segment {
+                    t,
+                    seg,
+                    ann,
+                    headers,
+                }
             }
             Ok(Packet::Udp(d)) => {
                 self.totals.udp += 1;
                 let note = self.tracker.on_datagram(t, &d);
-                Item::Datagram { t, d, note }
+                Item::Datagram {
+                    t,
+                    d,
+                    note,
+                    headers,
+                }
             }
             Ok(Packet::Other(what)) => {
                 self.totals.other += 1;
                 let icmp =
                     wire::icmp_error(self.link, data).map(|error| Icmp { error, about: None });
-                Item::Other { t, what, icmp }
+                Item::Other {
+                    t,
+                    what,
+                    icmp,
+                    headers,
+                }
             }
             Err(err) => {
                 match err {
@@ -173,6 +196,13 @@ impl Timeline {
             return false;
         }
         self.totals.events += 1;
+        // A close() entered tells the tracker what the wire cannot yet show
+        // (the closer is in FIN-WAIT-1 even while its FIN is still queued).
+        if let (Phase::Enter, Some(call), Some(local), Some(peer)) =
+            (ev.phase, EnteredCall::named(&ev.call), ev.local, ev.peer)
+        {
+            self.tracker.call_entered(local, peer, call, ev.t);
+        }
         self.pending.push_call(Call::new(ev));
         true
     }
@@ -214,12 +244,6 @@ impl Timeline {
         };
         self.prepare(&mut item);
         Some(item)
-    }
-
-    /// Free the connections whose linger time has passed, by the clock
-    /// (live captures call this when idle, when no packet moves time on).
-    pub fn expire(&mut self, now: Duration) {
-        self.tracker.expire(now);
     }
 
     /// The newest timestamp seen on a packet (for releasing file captures).

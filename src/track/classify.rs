@@ -145,6 +145,9 @@ impl fmt::Display for Step {
 pub enum Label {
     /// Its sequence range was already sent in this direction.
     Retransmission,
+    /// Bytes never seen before on this capture that arrive after later
+    /// ones: reordered on the way, not sent twice.
+    OutOfOrder,
     /// The n-th duplicate ACK in a row (3 trigger fast retransmit).
     DupAck(u32),
     /// The sender advertises a window of 0: its receive buffer is full.
@@ -169,6 +172,7 @@ impl fmt::Display for Label {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Label::Retransmission => f.write_str("retransmission"),
+            Label::OutOfOrder => f.write_str("out-of-order"),
             Label::DupAck(n) => write!(f, "dup-ack-{n}"),
             Label::ZeroWindow => f.write_str("zero-window"),
             Label::ZeroWindowProbe => f.write_str("zero-window-probe"),

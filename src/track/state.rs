@@ -33,10 +33,17 @@ pub enum TcpState {
     LastAck,
     /// Closed, waiting 2×MSL so that late segments of this connection die out.
     TimeWait,
+    /// No socket at all on this side: nothing listened on the port (the
+    /// server of a refused connection). Not an RFC state: RFC 9293's CLOSED
+    /// is a socket that has no connection; here there is not even that.
+    NoSocket,
 }
 
 impl TcpState {
-    /// The RFC 9293 name: `"SYN-SENT"`, `"FIN-WAIT-1"`, `"TIME-WAIT"`...
+    /// The RFC 9293 name: `"SYN-SENT"`, `"FIN-WAIT-1"`, `"TIME-WAIT"`...,
+    /// and `"no-socket"` for [`TcpState::NoSocket`]: the stable value of the
+    /// JSON `client_state` / `server_state` fields. People read
+    /// [`crate::i18n`]'s spelling (`no socket`).
     pub fn as_str(self) -> &'static str {
         match self {
             TcpState::Closed => "CLOSED",
@@ -50,6 +57,7 @@ impl TcpState {
             TcpState::Closing => "CLOSING",
             TcpState::LastAck => "LAST-ACK",
             TcpState::TimeWait => "TIME-WAIT",
+            TcpState::NoSocket => "no-socket",
         }
     }
 
@@ -92,6 +100,17 @@ impl TcpState {
             TcpState::FinWait1 => TcpState::FinWait2,
             TcpState::Closing => TcpState::TimeWait,
             TcpState::LastAck => TcpState::Closed,
+            other => other,
+        }
+    }
+
+    /// A retransmission of the endpoint's FIN shows that the ACK of it did
+    /// not arrive: undo [`TcpState::on_fin_acked`].
+    pub(super) fn on_fin_ack_lost(self) -> TcpState {
+        match self {
+            TcpState::FinWait2 => TcpState::FinWait1,
+            TcpState::TimeWait => TcpState::Closing,
+            TcpState::Closed => TcpState::LastAck,
             other => other,
         }
     }
@@ -155,5 +174,13 @@ mod tests {
         let s = s.on_fin_sent();
         assert_eq!(s, LastAck);
         assert_eq!(s.on_fin_acked(), Closed);
+    }
+
+    #[test]
+    fn a_lost_ack_of_the_fin_undoes_its_transition() {
+        for s in [FinWait1, Closing, LastAck] {
+            assert_eq!(s.on_fin_acked().on_fin_ack_lost(), s);
+        }
+        assert_eq!(Established.on_fin_ack_lost(), Established);
     }
 }

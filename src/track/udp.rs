@@ -2,14 +2,16 @@
 //!
 //! UDP has no connection, so a flow never ends: when the table is full the
 //! flow idle the longest is forgotten (if it comes back it gets a new
-//! number and its first datagram is explained again).
+//! number and its first datagram is explained again). Finding that flow
+//! costs O(1) amortised ([`Recency`]), not a scan of every flow.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use crate::wire::Datagram;
 
+use super::note::UdpNote;
+use super::recency::Recency;
 use super::{DatagramNote, FlowKey};
 
 /// One UDP flow.
@@ -19,14 +21,15 @@ struct UdpFlow {
     /// The sender of the first datagram seen.
     first_src: SocketAddr,
     datagrams: u64,
-    /// Packet time of the latest datagram (to forget the idlest flow).
-    last: Duration,
+    /// Its latest stamp in the recency queue.
+    stamp: u64,
 }
 
 /// The UDP flow table, at most `max` entries.
 #[derive(Debug)]
 pub(super) struct UdpFlows {
     flows: HashMap<FlowKey, UdpFlow>,
+    recency: Recency<FlowKey>,
     next_id: u64,
     max: usize,
 }
@@ -35,6 +38,7 @@ impl UdpFlows {
     pub(super) fn new(max: usize) -> UdpFlows {
         UdpFlows {
             flows: HashMap::new(),
+            recency: Recency::new(),
             next_id: 1,
             max,
         }
@@ -46,28 +50,25 @@ impl UdpFlows {
 
     pub(super) fn clear(&mut self) {
         self.flows.clear();
+        self.recency.clear();
     }
 
-    pub(super) fn on_datagram(&mut self, t: Duration, d: &Datagram) -> DatagramNote {
+    pub(super) fn on_datagram(&mut self, d: &Datagram) -> DatagramNote {
         let key = FlowKey::new(d.src, d.dst);
         let len = d.payload_len;
-        let bytes = if len == 1 { "byte" } else { "bytes" };
+        let stamp = self.recency.touch(key);
         if let Some(flow) = self.flows.get_mut(&key) {
             flow.datagrams += 1;
-            flow.last = flow.last.max(t);
+            flow.stamp = stamp;
             let n = flow.datagrams;
             let note = if d.src == flow.first_src {
-                format!("UDP datagram of {len} {bytes} (number {n} in this flow).")
+                UdpNote::Next { len, n }
             } else {
-                format!(
-                    "UDP reply of {len} {bytes} (number {n} in this flow), sent back to the \
-                     address the first datagram came from."
-                )
+                UdpNote::Reply { len, n }
             };
-            return DatagramNote {
-                flow: flow.id,
-                note,
-            };
+            let id = flow.id;
+            self.compact();
+            return DatagramNote { flow: id, note };
         }
         let id = self.next_id;
         self.next_id += 1;
@@ -81,28 +82,29 @@ impl UdpFlows {
                     id,
                     first_src: d.src,
                     datagrams: 1,
-                    last: t,
+                    stamp,
                 },
             );
         }
+        self.compact();
         DatagramNote {
             flow: id,
-            note: format!(
-                "UDP datagram of {len} {bytes}: no handshake precedes it and no teardown \
-                 follows; it stands alone."
-            ),
+            note: UdpNote::First { len },
         }
     }
 
     /// Forget the flow whose latest datagram is the oldest.
     fn forget_idlest(&mut self) {
-        let idlest = self
-            .flows
-            .iter()
-            .min_by_key(|(_, f)| (f.last, f.id))
-            .map(|(k, _)| *k);
-        if let Some(k) = idlest {
+        let flows = &self.flows;
+        if let Some(k) = self.recency.oldest(|k| flows.get(k).map(|f| f.stamp)) {
+            self.recency.pop();
             self.flows.remove(&k);
         }
+    }
+
+    fn compact(&mut self) {
+        let flows = &self.flows;
+        self.recency
+            .compact(flows.len(), |k| flows.get(k).map(|f| f.stamp));
     }
 }

@@ -11,6 +11,7 @@ use std::fmt;
 use std::net::SocketAddr;
 
 pub mod build;
+pub mod detail;
 mod icmp;
 mod ip;
 mod link;

@@ -168,6 +168,15 @@ impl SeqNum {
     pub fn in_window(self, start: SeqNum, len: u32) -> bool {
         self.offset_from(start) < len
     }
+
+    /// The later of `self` and `other` in sequence space.
+    pub fn latest(self, other: SeqNum) -> SeqNum {
+        if other.is_after(self) {
+            other
+        } else {
+            self
+        }
+    }
 }
 
 /// Flag bits in header order with the names a course uses.
@@ -659,6 +668,9 @@ mod tests {
         assert!(SeqNum(1).in_window(near_end, 10));
         assert!(!SeqNum(8).in_window(near_end, 10));
         assert!(!SeqNum(u32::MAX - 2).in_window(near_end, 10));
+        assert_eq!(near_end.latest(wrapped), wrapped);
+        assert_eq!(wrapped.latest(near_end), wrapped);
+        assert_eq!(SeqNum(7).latest(SeqNum(9)), SeqNum(9));
     }
 
     #[test]

@@ -1,0 +1,2 @@
+# socklab messages, English: twohost.
+# Every message here has a twin in ../pt-BR/twohost.ftl with the same variables.

@@ -1,0 +1,972 @@
+//! The kernel's view (src/kernel) against real Python programs on loopback.
+//!
+//! Needs root and tracefs; each test says why it skips otherwise. The
+//! tests take turns (one lock): each compares tracing state before and
+//! after, and counts instances.
+//!
+//! The Python peers are plain `python3` scripts with no socklab code: the
+//! course's own (labs/python/) and, for the teardown cases, two small ones
+//! written to a private temporary directory as `servidor.py` and
+//! `cliente.py`.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpListener};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::mpsc;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use socklab::kernel::{
+    Call, CallKind, Config, Follow, How, KernelFact, Phase, SockId, SockState, StateChange, Tracer,
+};
+
+/// A guard against hanging, never a timed assertion.
+const WAIT: Duration = Duration::from_secs(30);
+
+static TURN: Mutex<()> = Mutex::new(());
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+fn turn() -> MutexGuard<'static, ()> {
+    TURN.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn tracefs() -> Option<PathBuf> {
+    let mounts = std::fs::read_to_string("/proc/self/mounts").ok()?;
+    mounts.lines().find_map(|l| {
+        let w: Vec<&str> = l.split_whitespace().collect();
+        (w.len() > 2 && w[2] == "tracefs").then(|| PathBuf::from(w[1]))
+    })
+}
+
+/// A tracer for `cfg`, or `None` (and why) when this machine cannot trace.
+fn tracer(cfg: &Config) -> Option<Tracer> {
+    if unsafe_free_euid() != 0 {
+        eprintln!("skipped: the kernel's view needs root");
+        return None;
+    }
+    match Tracer::open(cfg) {
+        Ok(t) => Some(t),
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            None
+        }
+    }
+}
+
+/// The effective uid, from /proc (no unsafe in tests).
+fn unsafe_free_euid() -> u32 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .and_then(|v| v.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(u32::MAX)
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn lab(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("labs/python")
+        .join(name)
+}
+
+/// The example `ktrace`, as `cargo test` builds it: `examples/ktrace-HASH`
+/// (the newest), or `examples/ktrace` after `cargo build --example ktrace`.
+fn ktrace() -> PathBuf {
+    // target/<profile>/deps/kernel_trace-HASH -> target/<profile>/examples
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .unwrap()
+        .join("examples");
+    let hashed = std::fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| {
+            let n = e.file_name().to_string_lossy().into_owned();
+            n.starts_with("ktrace-") && !n.contains('.')
+        })
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .max();
+    hashed.map_or_else(|| dir.join("ktrace"), |(_, p)| p)
+}
+
+/// A running program; killed by its pid if the test ends first.
+struct Proc {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Proc {
+    fn start(cmd: &mut Command) -> Proc {
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("program starts");
+        let (tx, lines) = mpsc::channel();
+        for pipe in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                for l in BufReader::new(pipe).lines() {
+                    let Ok(l) = l else { break };
+                    if tx.send(l).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        Proc { child, lines }
+    }
+
+    fn python(script: &Path, args: &[&str]) -> Proc {
+        Proc::start(Command::new("python3").arg(script).args(args))
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn wait_for(&self, what: &str) -> String {
+        let mut seen = Vec::new();
+        loop {
+            match self.lines.recv_timeout(WAIT) {
+                Ok(l) if l.contains(what) => return l,
+                Ok(l) => seen.push(l),
+                Err(_) => panic!("no line with {what:?} in {seen:?}"),
+            }
+        }
+    }
+
+    /// Wait for the end; the remaining output.
+    fn finish(&mut self) -> Vec<String> {
+        let deadline = Instant::now() + WAIT;
+        while self.child.try_wait().unwrap().is_none() {
+            assert!(Instant::now() < deadline, "program did not end");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let mut rest = Vec::new();
+        while let Ok(l) = self.lines.recv_timeout(Duration::from_secs(2)) {
+            rest.push(l);
+        }
+        rest
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Every fact until `stop()`.
+fn collect(t: &mut Tracer) -> Vec<KernelFact> {
+    let report = t.stop();
+    assert!(report.removed, "instances removed");
+    assert_eq!(report.queue_dropped, 0);
+    t.facts().try_iter().collect()
+}
+
+fn calls(f: &[KernelFact]) -> Vec<&Call> {
+    f.iter()
+        .filter_map(|x| match x {
+            KernelFact::Call(c) => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+fn states(f: &[KernelFact]) -> Vec<&StateChange> {
+    f.iter()
+        .filter_map(|x| match x {
+            KernelFact::State(s) => Some(s),
+            _ => None,
+        })
+        .collect()
+}
+
+fn one<'a>(f: &'a [KernelFact], pid: u32, kind: &str, phase: Phase) -> &'a Call {
+    calls(f)
+        .into_iter()
+        .find(|c| c.pid == pid && c.call.as_str() == kind && c.phase == phase)
+        .unwrap_or_else(|| panic!("no {kind} {phase:?} of pid {pid}: {:#?}", calls(f)))
+}
+
+fn state_of(
+    f: &[KernelFact],
+    sock: Option<SockId>,
+    old: SockState,
+    new: SockState,
+) -> &StateChange {
+    states(f)
+        .into_iter()
+        .find(|s| Some(s.sock) == sock && s.old == old && s.new == new)
+        .unwrap_or_else(|| panic!("no {old}->{new} on {sock:?}: {:#?}", states(f)))
+}
+
+#[test]
+fn a_python_conversation_is_seen_call_by_call_on_its_connection() {
+    let _t = turn();
+    let port = free_port();
+    let Some(mut t) = tracer(&Config {
+        ports: vec![port],
+        ..Config::default()
+    }) else {
+        return;
+    };
+    let ps = port.to_string();
+    let server = Proc::python(&lab("servidor_tcp.py"), &["--port", &ps]);
+    server.wait_for("listening on");
+    let mut client = Proc::python(&lab("cliente_tcp.py"), &["--port", &ps, "hello"]);
+    client.finish();
+    server.wait_for("done");
+    let (spid, cpid) = (server.pid(), client.pid());
+    drop(server);
+    let f = collect(&mut t);
+
+    // connect() entered before the kernel moved the socket to SYN-SENT.
+    let connect = one(&f, cpid, "connect", Phase::Enter);
+    assert_eq!(connect.prog, "python3 cliente_tcp.py");
+    let syn_sent = state_of(&f, connect.sock, SockState::Closed, SockState::SynSent);
+    assert!(connect.t < syn_sent.t);
+    assert_eq!(syn_sent.pid, Some(cpid));
+    let srv: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    assert_eq!(connect.peer, Some(srv));
+
+    // accept() returned after the server's socket reached ESTABLISHED
+    // (handshake step 3), with the client's address.
+    let connected = one(&f, cpid, "connect", Phase::Return);
+    let cli = connected.local.expect("the client's address");
+    let accept = one(&f, spid, "accept", Phase::Return);
+    assert_eq!(accept.prog, "python3 servidor_tcp.py");
+    assert_eq!((accept.local, accept.peer), (Some(srv), Some(cli)));
+    let est = state_of(
+        &f,
+        accept.sock,
+        SockState::SynReceived,
+        SockState::Established,
+    );
+    assert!(est.t < accept.t);
+
+    // close() entered before FIN-WAIT-1 (the client closes first).
+    let close = one(&f, cpid, "close", Phase::Enter);
+    let fin = state_of(&f, close.sock, SockState::Established, SockState::FinWait1);
+    assert!(close.t < fin.t);
+    assert_eq!(close.sock, connected.sock);
+
+    // Every call on the two connection sockets has the right addresses and
+    // the right program.
+    for c in calls(&f) {
+        let (prog, want) = if c.pid == cpid {
+            ("python3 cliente_tcp.py", (Some(cli), Some(srv)))
+        } else {
+            assert_eq!(c.pid, spid, "{c:?}");
+            ("python3 servidor_tcp.py", (Some(srv), Some(cli)))
+        };
+        assert_eq!(c.prog, prog);
+        let on_conn = c.sock.is_some() && (c.sock == connected.sock || c.sock == accept.sock);
+        let before_handshake =
+            c.call == CallKind::Socket || (c.call == CallKind::Connect && c.phase == Phase::Enter);
+        if on_conn && !before_handshake {
+            assert_eq!((c.local, c.peer), want, "{c:?}");
+        }
+    }
+    let send = one(&f, cpid, "send", Phase::Return);
+    assert_eq!((send.bytes, send.syscall), (Some(6), "sendto"));
+    let recv = calls(&f)
+        .into_iter()
+        .find(|c| c.pid == spid && c.call == CallKind::Recv && c.bytes == Some(6))
+        .expect("the server's recv of 6 bytes");
+    assert_eq!(recv.sock, accept.sock);
+}
+
+/// The teardown cases, each a server and a client.
+const SERVIDOR: &str = r#"
+import socket, sys, time
+caso, porta = sys.argv[1], int(sys.argv[2])
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", porta))
+s.listen(5)
+print("listening on", porta, flush=True)
+c, _ = s.accept()
+try:
+    if caso == "client-close":
+        while c.recv(100): pass
+    elif caso == "server-close":
+        c.sendall(b"bye")
+    elif caso == "delayed-close":
+        while c.recv(100): pass
+        time.sleep(0.3)
+    elif caso == "half-close":
+        while c.recv(100): pass
+        c.sendall(b"reply")
+    elif caso == "linger0":
+        while c.recv(100): pass
+    elif caso == "unread":
+        c.recv(4, socket.MSG_PEEK)
+except ConnectionResetError:
+    print("reset", flush=True)
+c.close()
+s.close()
+print("done", flush=True)
+"#;
+
+const CLIENTE: &str = r#"
+import socket, struct, sys
+caso, porta = sys.argv[1], int(sys.argv[2])
+c = socket.socket()
+if caso == "linger0":
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+try:
+    c.connect(("127.0.0.1", porta))
+except ConnectionRefusedError:
+    print("refused", flush=True)
+    sys.exit(0)
+try:
+    if caso in ("client-close", "delayed-close", "linger0"):
+        c.sendall(b"hi")
+    elif caso == "server-close":
+        while c.recv(100): pass
+    elif caso == "half-close":
+        c.sendall(b"hi")
+        c.shutdown(socket.SHUT_WR)
+        while c.recv(100): pass
+    elif caso == "unread":
+        c.sendall(b"data")
+        while c.recv(100): pass
+except ConnectionResetError:
+    print("reset", flush=True)
+c.close()
+print("done", flush=True)
+"#;
+
+/// A private directory with the two scripts (created exclusively, 0700).
+struct Scripts(PathBuf);
+
+impl Scripts {
+    fn new() -> Scripts {
+        let dir = std::env::temp_dir().join(format!(
+            "socklab-kt-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        ));
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+        std::fs::write(dir.join("servidor.py"), SERVIDOR).unwrap();
+        std::fs::write(dir.join("cliente.py"), CLIENTE).unwrap();
+        Scripts(dir)
+    }
+}
+
+impl Drop for Scripts {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Each socket's state changes (kernel numbers, old -> new), keyed by
+/// (its port, the other port).
+type Sequences = BTreeMap<(u16, u16), Vec<(i32, i32)>>;
+/// One socket's changes while they are gathered, and its ports.
+type Gathering = (Vec<(i32, i32)>, (u16, u16));
+
+/// A second private instance, read by this test as plain text (the
+/// kernel's own formatting, with the `fields` option): the independent
+/// record of every state change on a port.
+struct TextView(PathBuf);
+
+impl TextView {
+    fn open(port: u16) -> TextView {
+        let root = tracefs().expect("tracefs is mounted (the tracer opened)");
+        let dir = root.join("instances").join(format!(
+            "sltest-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        ));
+        std::fs::create_dir(&dir).unwrap();
+        let ev = dir.join("events/sock/inet_sock_set_state");
+        std::fs::write(dir.join("options/fields"), "1").unwrap();
+        std::fs::write(
+            ev.join("filter"),
+            format!("sport == {port} || dport == {port}"),
+        )
+        .unwrap();
+        std::fs::write(ev.join("enable"), "1").unwrap();
+        TextView(dir)
+    }
+
+    /// Each socket's state changes, keyed by (its port, the other port).
+    fn sequences(&self) -> Sequences {
+        let text = std::fs::read_to_string(self.0.join("trace")).unwrap();
+        let mut by_sk: Vec<(String, Gathering)> = Vec::new();
+        for line in text.lines().filter(|l| l.contains("inet_sock_set_state:")) {
+            let field = |name: &str| -> String {
+                line.split_whitespace()
+                    .find_map(|w| w.strip_prefix(&format!("{name}=")))
+                    .unwrap_or_else(|| panic!("no {name} in {line}"))
+                    .to_string()
+            };
+            let num = |name: &str| -> i64 {
+                i64::from_str_radix(field(name).trim_start_matches("0x"), 16).unwrap()
+            };
+            let sk = field("skaddr");
+            let step = (num("oldstate") as i32, num("newstate") as i32);
+            let ports = (num("sport") as u16, num("dport") as u16);
+            match by_sk.iter_mut().find(|(s, _)| *s == sk) {
+                Some((_, (seq, key))) => {
+                    seq.push(step);
+                    if ports.0 != 0 {
+                        *key = ports;
+                    }
+                }
+                None => by_sk.push((sk, (vec![step], ports))),
+            }
+        }
+        by_sk
+            .into_iter()
+            .map(|(_, (seq, key))| (key, seq))
+            .collect()
+    }
+}
+
+impl Drop for TextView {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir(&self.0);
+    }
+}
+
+fn kernel_number(s: SockState) -> i32 {
+    (1..=12)
+        .find(|&n| SockState::from_kernel(n) == s)
+        .unwrap_or(-1)
+}
+
+/// Our facts' state sequences, keyed like [`TextView::sequences`].
+fn our_sequences(f: &[KernelFact]) -> Sequences {
+    let mut by_sock: BTreeMap<SockId, Gathering> = BTreeMap::new();
+    for s in states(f) {
+        let e = by_sock.entry(s.sock).or_default();
+        e.0.push((kernel_number(s.old), kernel_number(s.new)));
+        if let Some(l) = s.local {
+            e.1 = (l.port(), s.peer.map_or(0, |p| p.port()));
+        }
+    }
+    by_sock.into_values().map(|(seq, key)| (key, seq)).collect()
+}
+
+fn teardown_case(case: &str) {
+    let _t = turn();
+    let port = free_port();
+    let Some(mut t) = tracer(&Config {
+        ports: vec![port],
+        ..Config::default()
+    }) else {
+        return;
+    };
+    let text = TextView::open(port);
+    let scripts = Scripts::new();
+    let ps = port.to_string();
+    let mut server = (case != "refused").then(|| {
+        let s = Proc::python(&scripts.0.join("servidor.py"), &[case, &ps]);
+        s.wait_for("listening on");
+        s
+    });
+    let mut client = Proc::python(&scripts.0.join("cliente.py"), &[case, &ps]);
+    let out = client.finish();
+    if let Some(s) = server.as_mut() {
+        s.finish();
+    }
+    if case == "refused" {
+        assert!(out.iter().any(|l| l == "refused"), "{out:?}");
+    }
+    let f = collect(&mut t);
+    let ours = our_sequences(&f);
+    let theirs = text.sequences();
+    assert!(!theirs.is_empty(), "the text view saw the states");
+    assert_eq!(ours, theirs, "{case}: our states vs the kernel's own text");
+
+    // The calls that caused the teardown come before the state they caused.
+    let cpid = client.pid();
+    match case {
+        "half-close" => {
+            let shut = one(&f, cpid, "shutdown", Phase::Enter);
+            assert_eq!(shut.call, CallKind::Shutdown(How::Write));
+            let fin = state_of(&f, shut.sock, SockState::Established, SockState::FinWait1);
+            assert!(shut.t < fin.t);
+        }
+        "linger0" => {
+            let close = one(&f, cpid, "close", Phase::Enter);
+            let rst = f.iter().find_map(|x| match x {
+                KernelFact::Reset(r) if r.sent && r.sock == close.sock => Some(r),
+                _ => None,
+            });
+            let rst = rst.expect("the kernel sent the client's RST");
+            assert!(close.t < rst.t);
+        }
+        "unread" => {
+            let spid = server.as_ref().unwrap().pid();
+            let close = calls(&f)
+                .into_iter()
+                .find(|c| c.pid == spid && c.call == CallKind::Close && c.phase == Phase::Enter)
+                .expect("the server's close");
+            assert!(f.iter().any(|x| matches!(x,
+                KernelFact::Reset(r) if r.sent && r.sock == close.sock && r.t > close.t)));
+            assert!(f
+                .iter()
+                .any(|x| matches!(x, KernelFact::Reset(r) if !r.sent)));
+        }
+        "refused" => {
+            let ret = one(&f, cpid, "connect", Phase::Return);
+            assert_eq!(ret.errno, Some(111), "ECONNREFUSED");
+            assert!(f
+                .iter()
+                .any(|x| matches!(x, KernelFact::Reset(r) if !r.sent)));
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn client_close_states_match_the_kernels_own_text() {
+    teardown_case("client-close");
+}
+
+#[test]
+fn server_close_states_match_the_kernels_own_text() {
+    teardown_case("server-close");
+}
+
+#[test]
+fn delayed_close_states_match_the_kernels_own_text() {
+    teardown_case("delayed-close");
+}
+
+#[test]
+fn half_close_states_match_the_kernels_own_text() {
+    teardown_case("half-close");
+}
+
+#[test]
+fn linger_zero_reset_states_match_the_kernels_own_text() {
+    teardown_case("linger0");
+}
+
+#[test]
+fn unread_data_reset_states_match_the_kernels_own_text() {
+    teardown_case("unread");
+}
+
+#[test]
+fn refused_states_match_the_kernels_own_text() {
+    teardown_case("refused");
+}
+
+#[test]
+fn a_pid_filter_shows_one_programs_calls_not_anothers_on_the_same_port() {
+    let _t = turn();
+    let port = free_port();
+    let ps = port.to_string();
+    let server = Proc::python(&lab("servidor_off.py"), &["--port", &ps]);
+    server.wait_for("listening on");
+    // The followed client waits in the shell until its pid is followed,
+    // then becomes python3 (same pid).
+    let gate = format!(
+        "read _ ; exec python3 {} --port {ps}",
+        lab("cliente_off.py").display()
+    );
+    let mut followed = Command::new("/bin/sh")
+        .arg("-c")
+        .arg(&gate)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let fpid = followed.id();
+    let Some(mut t) = tracer(&Config {
+        follow: Follow::Pids(vec![fpid]),
+        ports: vec![port],
+        ..Config::default()
+    }) else {
+        let _ = followed.kill();
+        let _ = followed.wait();
+        return;
+    };
+    // Another client of the same server at the same time, not followed.
+    let mut other = Command::new("python3")
+        .arg(lab("cliente_off.py"))
+        .args(["--port", &ps])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = followed.stdin.take().unwrap();
+    writeln!(input, "go").unwrap();
+    writeln!(input, "from the followed one").unwrap();
+    drop(input);
+    let mut oin = other.stdin.take().unwrap();
+    writeln!(oin, "from the other one").unwrap();
+    drop(oin);
+    let _ = followed.wait();
+    let _ = other.wait();
+    let opid = other.id();
+    let f = collect(&mut t);
+    let c = calls(&f);
+    assert!(!c.is_empty());
+    assert!(
+        c.iter().all(|c| c.pid == fpid),
+        "only the followed pid: {c:#?}"
+    );
+    let connect = one(&f, fpid, "connect", Phase::Enter);
+    assert_eq!(
+        connect.prog, "python3 cliente_off.py",
+        "named after its exec"
+    );
+    one(&f, fpid, "send", Phase::Return);
+    one(&f, fpid, "close", Phase::Return);
+    // The kernel's states are not filtered by pid: the other client's
+    // connection is there, its calls are not.
+    assert!(states(&f).iter().any(|s| s.pid == Some(opid)));
+    assert!(!c.iter().any(|c| c.pid == opid || c.pid == server.pid()));
+}
+
+#[test]
+fn a_flood_on_other_ports_is_quieted_in_the_kernel_and_our_conversation_is_whole() {
+    let _t = turn();
+    let port = free_port();
+    let Some(mut t) = tracer(&Config {
+        ports: vec![port],
+        ..Config::default()
+    }) else {
+        return;
+    };
+    // Another program sends datagrams to another port as fast as it can.
+    let other = free_port();
+    let flood = format!(
+        "import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n\
+         while True:\n    s.sendto(b'x', ('127.0.0.1', {other}))\n"
+    );
+    let flooder = Proc::start(Command::new("python3").args(["-c", &flood]));
+    let fpid = flooder.pid();
+    let mut early = Vec::new();
+    let deadline = Instant::now() + WAIT;
+    loop {
+        assert!(Instant::now() < deadline, "the flood was never quieted");
+        match t.facts().recv_timeout(Duration::from_millis(200)) {
+            Ok(f) => {
+                let quieted = matches!(&f, KernelFact::Quieted { pid, .. } if *pid == fpid);
+                early.push(f);
+                if quieted {
+                    break;
+                }
+            }
+            Err(_) => continue,
+        }
+    }
+    // The kernel now leaves it out of the busy events' filters.
+    let calls_dir = tracefs()
+        .unwrap()
+        .join("instances")
+        .join(&t.status().instances[0]);
+    // (One read: a filter file answers only a read at offset 0, so a
+    // read_to_string that probes with a small buffer first sees it cut.)
+    let mut buf = vec![0u8; 64 * 1024];
+    let n = std::fs::File::open(calls_dir.join("events/syscalls/sys_enter_sendto/filter"))
+        .and_then(|mut f| std::io::Read::read(&mut f, &mut buf))
+        .unwrap();
+    let filter = String::from_utf8_lossy(&buf[..n]);
+    assert!(
+        filter.contains(&format!("common_pid != {fpid}")),
+        "{filter}"
+    );
+
+    // A conversation on our port meanwhile is seen whole.
+    let ps = port.to_string();
+    let server = Proc::python(&lab("servidor_tcp.py"), &["--port", &ps]);
+    server.wait_for("listening on");
+    let mut client = Proc::python(&lab("cliente_tcp.py"), &["--port", &ps, "hello"]);
+    client.finish();
+    server.wait_for("done");
+    let (spid, cpid) = (server.pid(), client.pid());
+    drop(server);
+    drop(flooder);
+    let mut f = early;
+    f.extend(collect(&mut t));
+    for (pid, kind, phase) in [
+        (cpid, "socket", Phase::Return),
+        (cpid, "connect", Phase::Enter),
+        (cpid, "connect", Phase::Return),
+        (cpid, "send", Phase::Return),
+        (cpid, "recv", Phase::Return),
+        (cpid, "close", Phase::Enter),
+        (spid, "accept", Phase::Return),
+        (spid, "recv", Phase::Return),
+        (spid, "send", Phase::Return),
+        (spid, "close", Phase::Return),
+    ] {
+        one(&f, pid, kind, phase);
+    }
+    assert!(
+        !calls(&f).iter().any(|c| c.pid == fpid),
+        "the flood's calls were on another port: never shown"
+    );
+}
+
+/// The global instance's settings and the list of instances, to compare
+/// before and after.
+fn global_state() -> (Vec<String>, Vec<String>) {
+    let Some(root) = tracefs() else {
+        return (Vec::new(), Vec::new());
+    };
+    let files = [
+        "set_event",
+        "tracing_on",
+        "current_tracer",
+        "trace_clock",
+        "set_event_pid",
+        "buffer_size_kb",
+        "trace_options",
+    ];
+    let settings = files
+        .iter()
+        .map(|f| {
+            format!(
+                "{f}: {}",
+                std::fs::read_to_string(root.join(f)).unwrap_or_default()
+            )
+        })
+        .collect();
+    let mut instances: Vec<String> = std::fs::read_dir(root.join("instances"))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    instances.sort();
+    (settings, instances)
+}
+
+fn instance_exists(name: &str) -> bool {
+    tracefs().is_some_and(|r| r.join("instances").join(name).exists())
+}
+
+/// ktrace's first line.
+fn ready(p: &Proc) -> Value {
+    let line = p.wait_for("\"type\":\"ready\"");
+    serde_json::from_str(&line).unwrap()
+}
+
+fn names(ready: &Value) -> Vec<String> {
+    ready["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}
+
+fn signal(pid: u32, sig: &str) {
+    let ok = Command::new("kill")
+        .args([sig, &pid.to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill {sig} {pid}");
+}
+
+fn wait_gone(names: &[String]) -> bool {
+    let deadline = Instant::now() + WAIT;
+    while names.iter().any(|n| instance_exists(n)) {
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    true
+}
+
+fn can_trace() -> bool {
+    if unsafe_free_euid() != 0 {
+        eprintln!("skipped: the kernel's view needs root");
+        return false;
+    }
+    if tracefs().is_none() {
+        // Opening a tracer mounts it if it can; try once.
+        if let Err(why) = Tracer::open(&Config::default()) {
+            eprintln!("skipped: {why}");
+            return false;
+        }
+    }
+    if !ktrace().exists() {
+        eprintln!("skipped: {} is not built", ktrace().display());
+        return false;
+    }
+    true
+}
+
+#[test]
+fn drop_removes_the_instances_and_leaves_global_tracing_alone() {
+    let _t = turn();
+    if !can_trace() {
+        return;
+    }
+    let before = global_state();
+    let t = Tracer::open(&Config::default()).unwrap();
+    let names = t.status().instances.clone();
+    assert_eq!(names.len(), 2);
+    assert!(t.status().notes.is_empty(), "{:?}", t.status().notes);
+    assert!(t.status().disabled.is_empty(), "{:?}", t.status().disabled);
+    assert!(names.iter().all(|n| instance_exists(n)));
+    assert_eq!(
+        global_state().0,
+        before.0,
+        "global settings untouched while tracing"
+    );
+    drop(t);
+    assert!(names.iter().all(|n| !instance_exists(n)));
+    assert_eq!(global_state(), before);
+}
+
+#[test]
+fn sigterm_removes_the_instances_even_after_root_was_given_back() {
+    let _t = turn();
+    if !can_trace() {
+        return;
+    }
+    let before = global_state();
+    for drop_to in [None, Some("65534:65534")] {
+        let mut cmd = Command::new(ktrace());
+        cmd.args(["--seconds", "60"]);
+        if let Some(ids) = drop_to {
+            cmd.args(["--drop-to", ids]);
+        }
+        let mut k = Proc::start(&mut cmd);
+        let r = ready(&k);
+        let names = names(&r);
+        assert!(names.iter().all(|n| instance_exists(n)));
+        signal(k.pid(), "-TERM");
+        let rest = k.finish();
+        let report: Value = rest
+            .iter()
+            .find(|l| l.contains("\"type\":\"report\""))
+            .map(|l| serde_json::from_str(l).unwrap())
+            .unwrap_or_else(|| panic!("no report in {rest:?}"));
+        assert_eq!(report["removed"], true, "{drop_to:?}: {report}");
+        assert!(wait_gone(&names), "{drop_to:?}: instances left");
+    }
+    assert_eq!(global_state(), before);
+}
+
+#[test]
+fn after_sigkill_the_helper_or_the_next_start_removes_the_instances() {
+    let _t = turn();
+    if !can_trace() {
+        return;
+    }
+    let before = global_state();
+    // SIGKILL: the root helper notices and removes them.
+    let k = Proc::start(Command::new(ktrace()).args(["--seconds", "60"]));
+    let names1 = names(&ready(&k));
+    signal(k.pid(), "-KILL");
+    assert!(wait_gone(&names1), "the helper removed them");
+    drop(k);
+
+    // SIGKILL of the helper and then of ktrace: stale instances stay...
+    let k = Proc::start(Command::new(ktrace()).args(["--seconds", "60"]));
+    let r = ready(&k);
+    let names2 = names(&r);
+    let helper = r["cleaner_pid"].as_u64().expect("a helper") as u32;
+    signal(helper, "-KILL");
+    signal(k.pid(), "-KILL");
+    drop(k);
+    // (wait for the kernel to close the dead process's descriptors)
+    let deadline = Instant::now() + WAIT;
+    while std::fs::metadata(format!("/proc/{helper}")).is_ok() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(names2.iter().all(|n| instance_exists(n)), "left behind");
+    // ...until the next start recognises them as a dead process's.
+    let t = Tracer::open(&Config::default()).unwrap();
+    let mut removed = t.status().removed_stale.clone();
+    removed.sort();
+    let mut want = names2.clone();
+    want.sort();
+    assert_eq!(removed, want);
+    assert!(names2.iter().all(|n| !instance_exists(n)));
+    drop(t);
+    assert_eq!(global_state(), before);
+}
+
+#[test]
+fn following_a_program_sees_it_from_its_first_call_and_nothing_else() {
+    let _t = turn();
+    if !can_trace() {
+        return;
+    }
+    let port = free_port().to_string();
+    let server = Proc::python(&lab("servidor_tcp.py"), &["--port", &port]);
+    server.wait_for("listening on");
+    let client = lab("cliente_tcp.py");
+    let mut k = Proc::start(Command::new(ktrace()).args([
+        "--",
+        "python3",
+        client.to_str().unwrap(),
+        "--port",
+        &port,
+        "one",
+    ]));
+    let mut facts: Vec<Value> = Vec::new();
+    let deadline = Instant::now() + WAIT;
+    loop {
+        match k.lines.recv_timeout(WAIT) {
+            Ok(l) if l.starts_with('{') => {
+                let v: Value = serde_json::from_str(&l).unwrap();
+                let end = v["type"] == "report";
+                facts.push(v);
+                if end {
+                    break;
+                }
+            }
+            Ok(_) => {}
+            Err(_) => panic!("ktrace ended without a report"),
+        }
+        assert!(Instant::now() < deadline);
+    }
+    k.finish();
+    let calls: Vec<&Value> = facts.iter().filter(|v| v["type"] == "call").collect();
+    let pids: std::collections::BTreeSet<u64> =
+        calls.iter().filter_map(|c| c["pid"].as_u64()).collect();
+    assert_eq!(pids.len(), 1, "one program: {pids:?}");
+    assert!(!pids.contains(&u64::from(server.pid())));
+    let first = calls.first().expect("calls");
+    assert_eq!(first["call"], "socket", "its very first socket call");
+    assert_eq!(first["prog"], "python3 cliente_tcp.py");
+    assert!(calls
+        .iter()
+        .any(|c| c["call"] == "connect" && c["phase"] == "return" && c["result"] == 0));
+    let report = facts.last().unwrap();
+    assert_eq!(report["removed"], true);
+}
