@@ -31,7 +31,7 @@ chat-role-udp = no UDP não há quem espera nem quem chama: os dois lados usam -
 ## A conversa.
 
 chat-listening = escutando em { $addr }: no outro computador, rode `chat --proto tcp --connect ENDEREÇO`
-chat-refused = connect { $addr }: conexão recusada (RST recebido): nada escuta na porta { $port } de lá; inicie antes o `chat --proto tcp --listen` no outro computador, com a mesma --port
+chat-refused = connect { $addr }: conexão recusada (RST recebido): nenhum programa escuta na porta { $port } daquele computador; inicie antes o `chat --proto tcp --listen` nele, com a mesma --port
 chat-host-family = --host { $host } não tem endereço da família do outro lado ({ $peer }): use um endereço IPv4 ou um IPv6 para os dois
 chat-udp-connect = nenhum pacote foi enviado: um connect() no UDP só registra o endereço do outro lado
 chat-no-peer = o socket não tem o endereço do outro lado
