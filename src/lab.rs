@@ -166,17 +166,28 @@ pub enum AddressUse {
     SendTo,
 }
 
+impl AddressUse {
+    /// `2 addresses found: listening on the first, 127.0.0.1:5000`, in `lang`.
+    pub fn found_in(self, lang: i18n::Lang, n: usize, first: SocketAddr) -> String {
+        let id = match self {
+            AddressUse::ListenOn => "lab-addresses-listen",
+            AddressUse::SendTo => "lab-addresses-send",
+        };
+        i18n::tr_in(
+            lang,
+            id,
+            &[("n", n.into()), ("first", first.to_string().into())],
+        )
+    }
+}
+
 /// getaddrinfo() for a program that uses one address: the first, saying so
 /// when there were several (`2 addresses found: listening on the first, ...`).
 pub fn first_address(host: &str, port: u16, doing: AddressUse) -> Result<SocketAddr, NetError> {
     let addrs = resolve(host, port)?;
     let first = addrs[0];
     if addrs.len() > 1 {
-        let id = match doing {
-            AddressUse::ListenOn => "lab-addresses-listen",
-            AddressUse::SendTo => "lab-addresses-send",
-        };
-        explain(crate::t!(id, n = addrs.len(), first = first.to_string()));
+        explain(doing.found_in(i18n::lang(), addrs.len(), first));
     }
     Ok(first)
 }
@@ -1135,22 +1146,30 @@ pub enum Moved {
     Received,
 }
 
-/// A throughput line: `received 8388608 bytes (8 MiB) in 0.012 s: 5.59
-/// Gbit/s` (the program's output; decimal commas in Portuguese), for
+impl Moved {
+    /// `received 8388608 bytes (8 MiB) in 0.012 s: 5.59 Gbit/s`, in `lang`
+    /// (decimal commas in Portuguese).
+    pub fn rate_in(self, lang: i18n::Lang, bytes: u64, seconds: f64) -> String {
+        let id = match self {
+            Moved::Sent => "lab-rate-sent",
+            Moved::Received => "lab-rate-received",
+        };
+        let rate = crate::narrate::gbit_per_s(bytes, seconds);
+        let args = [
+            ("bytes", bytes.into()),
+            ("human", crate::narrate::human_bytes_in(lang, bytes).into()),
+            ("seconds", i18n::decimal_in(lang, seconds, 3).into()),
+            ("rate", i18n::decimal_in(lang, rate, 2).into()),
+        ];
+        i18n::tr_in(lang, id, &args)
+    }
+}
+
+/// A throughput line (the program's output, [`Moved::rate_in`]) for
 /// `bytes` moved since `start`.
 pub fn report_rate(moved: Moved, bytes: u64, start: Instant) {
     let seconds = start.elapsed().as_secs_f64();
-    let id = match moved {
-        Moved::Sent => "lab-rate-sent",
-        Moved::Received => "lab-rate-received",
-    };
-    output(crate::t!(
-        id,
-        bytes = bytes,
-        human = crate::narrate::human_bytes(bytes),
-        seconds = i18n::decimal(seconds, 3),
-        rate = i18n::decimal(crate::narrate::gbit_per_s(bytes, seconds), 2)
-    ));
+    output(moved.rate_in(i18n::lang(), bytes, seconds));
 }
 
 /// `6 bytes`, in every language.
@@ -1264,6 +1283,46 @@ mod tests {
                 assert!(i18n::has_message(lang, id), "no {id} in {lang}");
             }
         }
+    }
+
+    #[test]
+    fn every_fact_of_the_lab_is_said_in_both_languages() {
+        let first: SocketAddr = "[::1]:5000".parse().unwrap();
+        let mut said = Vec::new();
+        for doing in [AddressUse::ListenOn, AddressUse::SendTo] {
+            said.push((
+                doing.found_in(Lang::En, 2, first),
+                doing.found_in(Lang::PtBr, 2, first),
+            ));
+        }
+        for moved in [Moved::Sent, Moved::Received] {
+            let (bytes, seconds) = (8 << 20, 0.012);
+            said.push((
+                moved.rate_in(Lang::En, bytes, seconds),
+                moved.rate_in(Lang::PtBr, bytes, seconds),
+            ));
+        }
+        for (en, pt) in &said {
+            assert!(!en.is_empty() && !pt.is_empty());
+            assert!(!pt.contains("lab-") && !pt.contains('{'), "{pt}");
+            assert_ne!(en, pt);
+        }
+        assert_eq!(
+            said[0].0, "2 addresses found: listening on the first, [::1]:5000",
+            "English as before"
+        );
+        assert_eq!(
+            said[1].1,
+            "2 endereços encontrados: enviando para o primeiro, [::1]:5000"
+        );
+        assert_eq!(
+            said[3].0, "received 8388608 bytes (8 MiB) in 0.012 s: 5.59 Gbit/s",
+            "English as before"
+        );
+        assert_eq!(
+            said[2].1,
+            "enviados 8388608 bytes (8 MiB) em 0,012 s: 5,59 Gbit/s"
+        );
     }
 
     #[test]
