@@ -1,13 +1,13 @@
 //! Socket calls from the lab programs, merged with the segments they cause.
 
-mod support;
+mod harness;
 
 use std::os::unix::net::UnixDatagram;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use harness::*;
 use serde_json::Value;
-use support::*;
 
 fn lab(name: &str) -> String {
     let capture = std::path::Path::new(capture_bin());

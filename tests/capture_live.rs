@@ -1,14 +1,14 @@
 //! Live captures on loopback: real sockets, captured by the real tool, read
 //! back from `--json`. These need root (CI runs as root) and skip otherwise.
 
-mod support;
+mod harness;
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream, UdpSocket};
 use std::thread;
 use std::time::Duration;
 
-use support::*;
+use harness::*;
 
 /// A TCP server on `host:0` that runs `serve` on its one connection.
 fn server(

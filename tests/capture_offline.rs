@@ -1,13 +1,13 @@
 //! Reading real captures (tests/data, made by tests/data/record.sh) back with
 //! `capture -r`: no privileges needed, so these run everywhere.
 
-mod support;
+mod harness;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use harness::*;
 use serde_json::Value;
-use support::*;
 
 fn data(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -2,16 +2,16 @@
 //! checked field by field against tshark (and the hex dumps against
 //! tcpdump) on the real captures in tests/data.
 
-mod support;
+mod harness;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use harness::*;
 use serde_json::Value;
 use socklab::wire::{build, LinkType};
-use support::*;
 
 fn data(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))

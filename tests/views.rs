@@ -3,14 +3,14 @@
 //! and time scale, UDP and ICMP in both, and `--conn` in every view. All
 //! on the recordings of tests/data, so no privileges are needed.
 
-mod support;
+mod harness;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use harness::*;
 use serde_json::Value;
 use socklab::render::wrap::width;
-use support::*;
 
 fn data(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))

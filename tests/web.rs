@@ -6,7 +6,7 @@
 //! page at 1024×768 go to `$SOCKLAB_SCREENSHOTS` when it is set (see
 //! images/README.md).
 
-mod support;
+mod harness;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -16,9 +16,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use harness::*;
 use serde_json::{json, Value};
 use socklab::wire::{build, LinkType, TcpFlags};
-use support::*;
 
 /// Upper bound on any wait below: a test that waits this long has failed.
 const PATIENCE: Duration = Duration::from_secs(30);
