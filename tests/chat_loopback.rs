@@ -33,55 +33,6 @@ fn listening_addr(line: &str) -> SocketAddr {
         .unwrap_or_else(|e| panic!("`{token}` in `{line}`: {e}"))
 }
 
-/// Both chats type EACH messages at once; each must show all of the
-/// other's, intact and in order, with names and numbers; then `a` types
-/// /quit and `b` is told.
-fn talk_both_ways(mut a: Running, mut b: Running) -> (Running, Running) {
-    a.wait_line("chatting with");
-    b.wait_line("chatting with");
-    let lines = |who: &str| (1..=EACH).map(|i| text(who, i)).collect::<Vec<_>>();
-    let typing_a = type_in_background(a.take_stdin(), lines("alice"), Duration::from_millis(5));
-    let typing_b = type_in_background(b.take_stdin(), lines("bob"), Duration::from_millis(5));
-    a.give_stdin(typing_a.join().unwrap());
-    b.give_stdin(typing_b.join().unwrap());
-    for (reader, writer) in [(&a, "bob"), (&b, "alice")] {
-        reader.wait_until(&format!("{EACH} messages from {writer}"), |lines| {
-            messages(lines).len() as u64 >= EACH
-        });
-        let expected: Vec<Shown> = (1..=EACH)
-            .map(|i| Shown {
-                name: writer.to_string(),
-                seq: i,
-                text: escaped(&text(writer, i)),
-            })
-            .collect();
-        assert_eq!(
-            messages(&reader.stdout_lines()),
-            expected,
-            "\n{}",
-            reader.dump()
-        );
-    }
-    a.type_line("/quit");
-    b.wait_line("-- peer left");
-    for run in [&mut a, &mut b] {
-        let status = run.wait_exit();
-        assert!(status.success(), "{status}\n{}", run.dump());
-        let c = report(run);
-        assert_eq!(
-            c,
-            Counts {
-                sent: EACH,
-                received: EACH,
-                ..Counts::default()
-            },
-            "\n{}",
-            run.dump()
-        );
-    }
-    (a, b)
-}
-
 fn tcp_both_ways(host: &str) -> (Running, Running) {
     let a = Running::start(
         "alice",
@@ -94,24 +45,8 @@ fn tcp_both_ways(host: &str) -> (Running, Running) {
     );
     let addr = listening_addr(&a.wait_line("listening on"));
     let port = addr.port().to_string();
-    let b = Running::start(
-        "bob",
-        command(
-            "chat",
-            &[
-                "--proto",
-                "tcp",
-                "--connect",
-                host,
-                "--port",
-                &port,
-                "--name",
-                "bob",
-                "--quiet",
-            ],
-        ),
-    );
-    talk_both_ways(a, b)
+    let b = Running::start("bob", tcp_chat_bob(host, &port));
+    talk_both_ways(a, b, EACH, text)
 }
 
 #[test]
@@ -146,7 +81,7 @@ fn udp_both_ways(host: &str) -> (Running, Running) {
     let pb = free_port().to_string();
     let a = Running::start("alice", udp_chat(host, "alice", (&pa, &pb), &[]));
     let b = Running::start("bob", udp_chat(host, "bob", (&pb, &pa), &["--quiet"]));
-    talk_both_ways(a, b)
+    talk_both_ways(a, b, EACH, text)
 }
 
 #[test]

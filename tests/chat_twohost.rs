@@ -18,52 +18,6 @@ fn text(who: &str, i: u64) -> String {
     format!("{who}: message {i} with spaces, ü and ✓")
 }
 
-/// Both type EACH messages at once; each shows all of the other's, intact
-/// and in order; then alice types /quit and bob is told.
-fn talk_both_ways(mut a: Running, mut b: Running) -> (Running, Running) {
-    a.wait_line("chatting with");
-    b.wait_line("chatting with");
-    let lines = |who: &str| (1..=EACH).map(|i| text(who, i)).collect::<Vec<_>>();
-    let typing_a = type_in_background(a.take_stdin(), lines("alice"), Duration::from_millis(5));
-    let typing_b = type_in_background(b.take_stdin(), lines("bob"), Duration::from_millis(5));
-    a.give_stdin(typing_a.join().unwrap());
-    b.give_stdin(typing_b.join().unwrap());
-    for (reader, writer) in [(&a, "bob"), (&b, "alice")] {
-        reader.wait_until(&format!("{EACH} messages from {writer}"), |lines| {
-            messages(lines).len() as u64 >= EACH
-        });
-        let expected: Vec<Shown> = (1..=EACH)
-            .map(|i| Shown {
-                name: writer.to_string(),
-                seq: i,
-                text: escaped(&text(writer, i)),
-            })
-            .collect();
-        assert_eq!(
-            messages(&reader.stdout_lines()),
-            expected,
-            "\n{}",
-            reader.dump()
-        );
-    }
-    a.type_line("/quit");
-    b.wait_line("-- peer left");
-    for run in [&mut a, &mut b] {
-        assert!(run.wait_exit().success(), "{}", run.dump());
-        assert_eq!(
-            report(run),
-            Counts {
-                sent: EACH,
-                received: EACH,
-                ..Counts::default()
-            },
-            "\n{}",
-            run.dump()
-        );
-    }
-    (a, b)
-}
-
 #[test]
 fn tcp_chat_between_alice_and_bob_both_ways_on_ipv4_and_ipv6() {
     if !can_use_namespaces("tcp_chat_between_alice_and_bob_both_ways_on_ipv4_and_ipv6") {
@@ -101,7 +55,7 @@ fn tcp_chat_between_alice_and_bob_both_ways_on_ipv4_and_ipv6() {
                 ],
             ),
         );
-        let (a, b) = talk_both_ways(a, b);
+        let (a, b) = talk_both_ways(a, b, EACH, text);
         // The two ends are the two hosts' own addresses.
         let bob_addr = bob.addr(ipv6).to_string();
         let accepted = a
@@ -143,7 +97,7 @@ fn udp_chat_between_alice_and_bob_both_ways_on_ipv4_and_ipv6() {
                 &["--proto", "udp", "--peer", &to_alice, "--name", "bob"],
             ),
         );
-        let (a, b) = talk_both_ways(a, b);
+        let (a, b) = talk_both_ways(a, b, EACH, text);
         // connect() on UDP picked alice's own address as the source.
         let narrated = a.stdout_lines();
         assert!(

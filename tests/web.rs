@@ -23,18 +23,6 @@ use socklab::wire::{build, LinkType, TcpFlags};
 /// Upper bound on any wait below: a test that waits this long has failed.
 const PATIENCE: Duration = Duration::from_secs(30);
 
-fn data(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name)
-        .display()
-        .to_string()
-}
-
-fn tmp(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("socklab-web-{}-{name}", std::process::id()))
-}
-
 /// Files and directories a test made, removed however it ends.
 struct Scratch(Vec<PathBuf>);
 
@@ -269,7 +257,7 @@ impl Browser {
             .local_addr()
             .unwrap()
             .port();
-        let profile = tmp(&format!("chromium-{test}"));
+        let profile = temp_path(&format!("chromium-{test}"));
         let _ = std::fs::remove_dir_all(&profile);
         std::fs::create_dir_all(&profile).unwrap();
         // A process group of its own: chromium and its helpers are in it,
@@ -636,7 +624,7 @@ fn hostile_capture() -> PathBuf {
         .enumerate()
         .map(|(i, f)| (t0 + Duration::from_millis(i as u64 + 1), f.as_slice()))
         .collect();
-    let path = tmp("hostile.pcap");
+    let path = temp_path("hostile.pcap");
     std::fs::write(&path, build::pcap_file(LinkType::Ethernet, &timed)).unwrap();
     let event = json!({"v": 1, "prog": "tcp_client", "pid": 7, "call": "send", "phase": "return",
         "local": "127.0.0.1:40000", "peer": "127.0.0.1:5000",
@@ -869,7 +857,7 @@ fn screenshots_at_1024x768_light_and_dark() {
         return;
     };
     let keep = std::env::var_os("SOCKLAB_SCREENSHOTS").map(PathBuf::from);
-    let dir = keep.clone().unwrap_or_else(|| tmp("shots"));
+    let dir = keep.clone().unwrap_or_else(|| temp_path("shots"));
     let _scratch = Scratch(if keep.is_none() {
         vec![dir.clone()]
     } else {

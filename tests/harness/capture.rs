@@ -103,6 +103,14 @@ pub fn capture(args: &[&str]) -> TestCommand {
     cmd
 }
 
+/// `capture ARGS` on a terminal `columns` wide: its standard output (it
+/// must succeed; if not, the test fails showing its stderr).
+pub fn capture_at(args: &[&str], columns: usize) -> String {
+    let out = capture(args).env("COLUMNS", columns.to_string()).run();
+    assert_eq!(out.code, Some(0), "capture {args:?}: {}", out.stderr);
+    out.stdout
+}
+
 /// Run `capture ARGS` to its end; (exit code, stdout, stderr).
 pub fn run_capture(args: &[&str]) -> (i32, String, String) {
     capture(args).run().parts()

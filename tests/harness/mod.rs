@@ -101,6 +101,40 @@ pub fn free_port() -> u16 {
     panic!("no free port found on 127.0.0.1 and ::1");
 }
 
+/// Path of `name` in `tests/data/` (the recorded captures).
+pub fn data(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+/// A path in the temporary directory unique to this test process and `name`.
+pub fn temp_path(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("socklab-test-{}-{name}", std::process::id()))
+}
+
+/// Compare `actual` with `tests/golden/NAME`; `UPDATE_GOLDEN=1 cargo test`
+/// rewrites the file instead (check the new output first).
+#[track_caller]
+pub fn golden(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("missing {}: run UPDATE_GOLDEN=1 cargo test", path.display()));
+    assert!(
+        expected == actual,
+        "{} differs from the output (UPDATE_GOLDEN=1 to accept):\n{actual}",
+        path.display()
+    );
+}
+
 /// Set `key` on `cmd` unless the caller already set or removed it.
 fn env_default(cmd: &mut Command, key: &str, value: impl AsRef<OsStr>) {
     if !cmd.get_envs().any(|(k, _)| k == key) {

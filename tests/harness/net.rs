@@ -273,31 +273,88 @@ pub fn udp_chat_with_hand_peer(extra: &[&str]) -> (UdpSocket, Running) {
     (me, alice)
 }
 
+/// `chat --proto tcp` named `bob`, `--quiet`, connecting to `host`:`port`.
+pub fn tcp_chat_bob(host: &str, port: &str) -> Command {
+    command(
+        "chat",
+        &[
+            "--proto",
+            "tcp",
+            "--connect",
+            host,
+            "--port",
+            port,
+            "--name",
+            "bob",
+            "--quiet",
+        ],
+    )
+}
+
 /// A TCP chat `bob` on loopback (`--quiet`) connected to a listener the
 /// test plays by hand: our end of the connection (reads waiting up to
 /// [`WAIT`]) and the running chat, once it says `chatting with`.
 pub fn tcp_chat_with_hand_listener() -> (TcpStream, Running) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port().to_string();
-    let bob = Running::start(
-        "bob",
-        command(
-            "chat",
-            &[
-                "--proto",
-                "tcp",
-                "--connect",
-                "127.0.0.1",
-                "--port",
-                &port,
-                "--name",
-                "bob",
-                "--quiet",
-            ],
-        ),
-    );
+    let bob = Running::start("bob", tcp_chat_bob("127.0.0.1", &port));
     let (conn, _) = listener.accept().unwrap();
     conn.set_read_timeout(Some(WAIT)).unwrap();
     bob.wait_line("chatting with");
     (conn, bob)
+}
+
+/// Both chats type `each` messages at once (`text(who, i)` is what `who`
+/// types as message `i`); each must show all of the other's, intact and in
+/// order, with names and numbers; then `a` types /quit, `b` is told, both
+/// exit 0 and report `each` sent and received.
+pub fn talk_both_ways(
+    mut a: Running,
+    mut b: Running,
+    each: u64,
+    text: fn(&str, u64) -> String,
+) -> (Running, Running) {
+    a.wait_line("chatting with");
+    b.wait_line("chatting with");
+    let lines = |who: &str| (1..=each).map(|i| text(who, i)).collect::<Vec<_>>();
+    let typing_a = type_in_background(a.take_stdin(), lines("alice"), Duration::from_millis(5));
+    let typing_b = type_in_background(b.take_stdin(), lines("bob"), Duration::from_millis(5));
+    a.give_stdin(typing_a.join().unwrap());
+    b.give_stdin(typing_b.join().unwrap());
+    for (reader, writer) in [(&a, "bob"), (&b, "alice")] {
+        reader.wait_until(&format!("{each} messages from {writer}"), |lines| {
+            messages(lines).len() as u64 >= each
+        });
+        let expected: Vec<Shown> = (1..=each)
+            .map(|i| Shown {
+                name: writer.to_string(),
+                seq: i,
+                text: escaped(&text(writer, i)),
+            })
+            .collect();
+        assert_eq!(
+            messages(&reader.stdout_lines()),
+            expected,
+            "\n{}",
+            reader.dump()
+        );
+    }
+    a.type_line("/quit");
+    b.wait_line("-- peer left");
+    for run in [&mut a, &mut b] {
+        let status = run.wait_exit();
+        assert!(status.success(), "{status}\n{}", run.dump());
+        let c = report(run);
+        assert_eq!(
+            c,
+            Counts {
+                sent: each,
+                received: each,
+                ..Counts::default()
+            },
+            "\n{}",
+            run.dump()
+        );
+    }
+    (a, b)
 }
