@@ -13,7 +13,6 @@ use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use harness::*;
@@ -39,69 +38,36 @@ impl Drop for Scratch {
 
 /// `capture --web ...` running in the background, and its page's address.
 struct WebCapture {
-    child: Child,
+    running: Running,
     url: String,
-    stderr: Arc<Mutex<String>>,
 }
 
 impl WebCapture {
     /// Start capture with `args` (which include `--web...`) and wait for the
     /// line that gives the page's address (and, live, for "listening on").
     fn start(args: &[&str], events: Option<&Path>) -> WebCapture {
-        let mut cmd = Command::new(capture_bin());
-        cmd.args(args)
-            .args(["--color", "never"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
+        let mut cmd = TestCommand::new("capture");
+        cmd.args(args).args(["--color", "never"]).stdin_null();
         if let Some(e) = events {
-            cmd.env("SOCKLAB_EVENTS", e);
+            cmd.events(e);
         }
-        let mut child = cmd.spawn().expect("capture starts");
-        let err = child.stderr.take().unwrap();
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let (tx, rx) = std::sync::mpsc::channel();
-        {
-            let stderr = stderr.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(err).lines() {
-                    let Ok(line) = line else { break };
-                    // Kept before it is announced: whoever hears of a line
-                    // finds it in `stderr`.
-                    {
-                        let mut s = stderr.lock().unwrap();
-                        s.push_str(&line);
-                        s.push('\n');
-                    }
-                    let _ = tx.send(line);
-                }
-            });
+        let running = cmd.start();
+        let line = running.wait_stderr("capture: browser view at ");
+        let url = line
+            .split("capture: browser view at ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .map(|u| u.trim_end_matches(':').to_string())
+            .unwrap_or_else(|| panic!("no address in {line:?}"));
+        if !args.contains(&"-r") {
+            running.wait_stderr("listening on");
         }
-        let live = !args.contains(&"-r");
-        let mut url = None;
-        let mut listening = !live;
-        let deadline = Instant::now() + PATIENCE;
-        while url.is_none() || !listening {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let Ok(line) = rx.recv_timeout(left) else {
-                let _ = child.kill();
-                panic!("capture did not start: {}", stderr.lock().unwrap());
-            };
-            if let Some(rest) = line.strip_prefix("capture: browser view at ") {
-                url = rest
-                    .split_whitespace()
-                    .next()
-                    .map(|u| u.trim_end_matches(':').to_string());
-            }
-            if line.contains("listening on") {
-                listening = true;
-            }
-        }
-        WebCapture {
-            child,
-            url: url.unwrap(),
-            stderr,
-        }
+        WebCapture { running, url }
+    }
+
+    /// What it printed on stderr so far.
+    fn stderr(&self) -> String {
+        self.running.stderr()
     }
 
     fn addr(&self) -> String {
@@ -109,13 +75,6 @@ impl WebCapture {
             .trim_start_matches("http://")
             .trim_end_matches('/')
             .to_string()
-    }
-}
-
-impl Drop for WebCapture {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -199,24 +158,15 @@ fn the_server_only_reads_and_only_for_loopback_names() {
     assert_eq!(seg["flags"], json!(["SYN"]));
     // The file is read, the page stays up until Ctrl-C (here SIGTERM),
     // which ends it at once and cleanly.
-    let deadline = Instant::now() + PATIENCE;
-    while !cap
-        .stderr
-        .lock()
-        .unwrap()
-        .contains("the browser view stays up")
-    {
-        assert!(Instant::now() < deadline, "{}", cap.stderr.lock().unwrap());
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    cap.running.wait_stderr("the browser view stays up");
     let mut cap = cap;
-    let pid = cap.child.id().to_string();
+    let pid = cap.running.pid().to_string();
     assert!(Command::new("kill")
         .args(["-TERM", &pid])
         .status()
         .unwrap()
         .success());
-    let status = wait_timeout(&mut cap.child, PATIENCE).expect("capture ends on SIGTERM");
+    let status = cap.running.wait_exit();
     assert!(status.success(), "{status:?}");
 }
 
@@ -796,9 +746,7 @@ fn shared_on_a_network_the_page_says_it_is_read_only() {
             cap.url
         );
         assert!(cap
-            .stderr
-            .lock()
-            .unwrap()
+            .stderr()
             .contains("read-only; anyone who can reach it sees the packets"));
         b.goto(&cap.url);
         let banner = b.wait_for(
