@@ -430,15 +430,13 @@ fn a_default_directory_prepared_by_another_user_is_refused_and_gets_nothing() {
         "the squatter received the victim's events"
     );
     // ...and the victim's capture says what is wrong and goes on without events.
-    let out = Command::new(capture_bin())
-        .args(["-c", "0", "--json", "--port", &free_port().to_string()])
+    let out = capture(&["-c", "0", "--json", "--port", &free_port().to_string()])
         .env_remove("SOCKLAB_EVENTS")
         .env("SUDO_UID", uid.to_string())
         .env("SUDO_GID", uid.to_string())
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{err}");
+        .run();
+    let err = &out.stderr;
+    assert_eq!(out.code, Some(0), "{err}");
     assert!(
         err.contains(&format!("belongs to user {NOBODY}")) && err.contains("SOCKLAB_EVENTS"),
         "{err}"
@@ -454,14 +452,12 @@ fn a_live_events_socket_of_another_user_is_refused_with_what_to_do() {
     let _clean = Cleanup(vec![path.clone()]);
     let _theirs = UnixDatagram::bind(&path).unwrap();
     std::os::unix::fs::lchown(&path, Some(NOBODY), Some(NOBODY)).unwrap();
-    let out = Command::new(capture_bin())
-        .args(["-c", "0", "--json", "--port", &free_port().to_string()])
-        .env("SOCKLAB_EVENTS", &path)
+    let out = capture(&["-c", "0", "--json", "--port", &free_port().to_string()])
+        .events(&path)
         .env_remove("SUDO_UID")
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{err}");
+        .run();
+    let err = &out.stderr;
+    assert_eq!(out.code, Some(0), "{err}");
     let line = err
         .lines()
         .find(|l| l.contains("socket calls will not be shown"))
@@ -627,17 +623,15 @@ fn reading_a_file_under_sudo_drops_root_too() {
     nobodys_dir(&dir);
     let svg = dir.join("demo.svg");
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/demo.pcap");
-    let out = Command::new(capture_bin())
-        .arg("-r")
+    let out = capture(&["-r"])
         .arg(&data)
         .arg("--svg")
         .arg(&svg)
         .env("SUDO_UID", NOBODY.to_string())
         .env("SUDO_GID", NOBODY.to_string())
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{err}");
+        .run();
+    let err = &out.stderr;
+    assert_eq!(out.code, Some(0), "{err}");
     assert!(
         err.contains(&format!("now running as user {NOBODY}")),
         "{err}"

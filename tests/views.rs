@@ -5,7 +5,6 @@
 
 mod harness;
 
-use std::process::Command;
 
 use harness::*;
 use serde_json::Value;
@@ -423,17 +422,12 @@ fn the_live_demo_interleaves_the_programs_lines_with_the_timeline() {
     if !can_capture("the_live_demo_interleaves_the_programs_lines_with_the_timeline") {
         return;
     }
-    let out = Command::new(capture_bin())
-        .args(["demo", "--color", "never"])
-        .env("SOCKLAB_EVENTS", events_socket("views-demo"))
+    let out = capture(&["demo", "--color", "never"])
+        .events(events_socket("views-demo"))
         .env("COLUMNS", "100")
-        .output()
-        .unwrap();
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-    );
-    assert!(out.status.success(), "{stderr}");
+        .run();
+    let (stdout, stderr) = (&out.stdout, &out.stderr);
+    assert_eq!(out.code, Some(0), "{stderr}");
     let lines: Vec<&str> = stdout.lines().collect();
     let at = |what: &dyn Fn(&str) -> bool| {
         lines
