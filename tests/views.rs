@@ -5,7 +5,6 @@
 
 mod harness;
 
-
 use harness::*;
 use serde_json::Value;
 use socklab::render::wrap::width;
