@@ -9,21 +9,19 @@ use harness::*;
 
 #[test]
 fn programs_speak_english_whatever_the_machines_locale() {
+    let help_with = |var: &str, locale: &str| {
+        let out = TestCommand::new("udp_client")
+            .arg("--help")
+            .env(var, locale)
+            .run();
+        assert_eq!(out.code, Some(0), "{out:#?}");
+        out.stdout
+    };
     // A Brazilian lab machine: LANG asks for Portuguese; the harness's
     // LC_ALL=C comes first, so the expected texts stay English.
-    let out = TestCommand::new("udp_client")
-        .arg("--help")
-        .env("LANG", "pt_BR.UTF-8")
-        .run();
-    assert_eq!(out.code, Some(0), "{out:#?}");
-    assert_contains(&out.stdout, "Usage: udp_client");
+    assert_contains(&help_with("LANG", "pt_BR.UTF-8"), "Usage: udp_client");
     // A Portuguese test says so on the builder.
-    let out = TestCommand::new("udp_client")
-        .arg("--help")
-        .env("LC_ALL", "pt_BR.UTF-8")
-        .run();
-    assert_eq!(out.code, Some(0), "{out:#?}");
-    assert_contains(&out.stdout, "Uso: udp_client");
+    assert_contains(&help_with("LC_ALL", "pt_BR.UTF-8"), "Uso: udp_client");
 }
 
 #[test]
