@@ -4,35 +4,24 @@
 //! `--lang` wins over the locale. Each program's main path and one error
 //! path, run as a student runs them, on free loopback ports.
 
-mod common;
+mod harness;
 
 use std::net::{SocketAddr, TcpListener, UdpSocket};
-use std::process::{Command, Stdio};
 
-use common::*;
+use harness::*;
 
 /// The locale of a Portuguese-speaking student, and of nobody in particular.
 const PT: &str = "pt_BR.UTF-8";
 const C: &str = "C";
 
-/// Path of any of the five lab programs.
-fn program(name: &str) -> &'static str {
-    match name {
-        "chat" => env!("CARGO_BIN_EXE_chat"),
-        other => exe(other),
-    }
-}
-
-/// `name args` with `LC_ALL=locale`, events sent nowhere, no colour.
-fn in_locale(locale: &str, name: &str, args: &[&str]) -> Command {
-    let mut cmd = Command::new(program(name));
+/// `name args` with `LC_ALL=locale` (and no other locale variable), with
+/// the harness's other defaults.
+fn in_locale(locale: &str, name: &str, args: &[&str]) -> TestCommand {
+    let mut cmd = TestCommand::new(name);
     cmd.args(args)
-        .env("SOCKLAB_EVENTS", no_events_path())
-        .env("NO_COLOR", "1")
         .env_remove("LANG")
         .env_remove("LC_MESSAGES")
-        .env("LC_ALL", locale)
-        .stdin(Stdio::null());
+        .env("LC_ALL", locale);
     cmd
 }
 
@@ -43,8 +32,8 @@ fn in_locale(locale: &str, name: &str, args: &[&str]) -> Command {
 fn server(locale: &str, name: &str, args: &[&str], listening: &str) -> (Running, SocketAddr) {
     let mut all = vec!["--port", "0"];
     all.extend_from_slice(args);
-    let server = Running::start(name, in_locale(locale, name, &all), true);
-    let line = server.wait_stdout(listening);
+    let server = in_locale(locale, name, &all).start();
+    let line = server.wait_line(listening);
     let after = line.split(listening).nth(1).unwrap_or_default();
     let addr = after.split(": ").next().unwrap_or_default().trim();
     let addr = addr
@@ -55,7 +44,7 @@ fn server(locale: &str, name: &str, args: &[&str], listening: &str) -> (Running,
 
 /// Run `name args` in `locale` to its end, with `stdin`.
 fn finish(locale: &str, name: &str, args: &[&str], stdin: &[u8]) -> Finished {
-    run_command(name, in_locale(locale, name, args), stdin)
+    in_locale(locale, name, args).run_with(stdin)
 }
 
 /// Every one of `wanted` is in `text`.
@@ -160,7 +149,7 @@ fn tcp_server_and_client_speak_english_in_the_c_locale_and_with_lang_en() {
         ],
     );
     // --lang beats the locale.
-    let port = free_tcp_port().to_string();
+    let port = free_port().to_string();
     let out = finish(
         PT,
         "tcp_client",
@@ -214,7 +203,7 @@ fn tcp_bulk_transfer_reports_its_rate_with_a_decimal_comma() {
 #[test]
 fn tcp_errors_and_their_hints_are_in_the_students_language() {
     // tcp_client: nothing listens.
-    let port = free_tcp_port();
+    let port = free_port();
     let p = port.to_string();
     let pt = finish(PT, "tcp_client", &["--port", &p, "-m", "x"], b"");
     assert_one_line_erro(
@@ -373,15 +362,6 @@ fn udp_lost_replies_and_errors_are_in_the_students_language() {
 
 // ---- chat ----------------------------------------------------------------
 
-/// A free UDP port on loopback.
-fn free_udp_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[test]
 fn a_tcp_chat_and_its_report_are_in_portuguese() {
     let (mut ana, addr) = server(
@@ -470,7 +450,7 @@ fn a_udp_chat_explains_itself_in_portuguese_and_in_english() {
         // sends its message and its goodbye into it.
         let peer = UdpSocket::bind("127.0.0.1:0").unwrap();
         let peer_port = peer.local_addr().unwrap().port().to_string();
-        let port = free_udp_port().to_string();
+        let port = free_port().to_string();
         let args = [
             "--proto", "udp", "--peer", "127.0.0.1", "--host", "127.0.0.1", "--port", &port,
             "--peer-port", &peer_port, "--name", "ana",
@@ -483,7 +463,7 @@ fn a_udp_chat_explains_itself_in_portuguese_and_in_english() {
 
 #[test]
 fn chat_errors_are_in_the_students_language() {
-    let port = free_tcp_port().to_string();
+    let port = free_port().to_string();
     let args = ["--proto", "tcp", "--connect", "127.0.0.1", "--port", &port];
     let pt = finish(PT, "chat", &args, b"");
     assert_one_line_erro(
@@ -523,23 +503,19 @@ fn every_lab_program_has_its_help_and_examples_in_portuguese() {
         "udp_client",
         "chat",
     ] {
-        let mut pt = in_locale(PT, prog, &["--help"]);
-        pt.env("SOCKLAB_I18N_CHECK", "1");
-        let out = pt.output().unwrap();
-        let (stdout, stderr) = (
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr),
-        );
-        assert!(out.status.success(), "{prog}: {stderr}");
+        let out = in_locale(PT, prog, &["--help"])
+            .env("SOCKLAB_I18N_CHECK", "1")
+            .run();
+        let (stdout, stderr) = (&out.stdout, &out.stderr);
+        assert_eq!(out.code, Some(0), "{prog}: {stderr}");
         assert_eq!(stderr, "", "{prog}: help texts missing in Portuguese");
         assert_all(
-            &stdout,
+            stdout,
             &["Uso: ", "Opções:", "Exemplos", "Mostra esta ajuda"],
         );
-        assert_none(&stdout, &["Examples:", "Print help"]);
+        assert_none(stdout, &["Examples:", "Print help"]);
 
-        let out = in_locale(C, prog, &["--help"]).output().unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert_all(&stdout, &["Usage: ", "Examples", "Print help"]);
+        let out = in_locale(C, prog, &["--help"]).run();
+        assert_all(&out.stdout, &["Usage: ", "Examples", "Print help"]);
     }
 }
