@@ -750,6 +750,22 @@ mod tests {
 
     #[test]
     fn every_error_is_said_in_both_languages() {
+        // Every variant is in the list (a new one does not compile here
+        // until it is named, and then fails until it is listed).
+        let variant = |e: &NetError| match e {
+            NetError::Resolve { .. } => 0,
+            NetError::NoAddress { .. } => 1,
+            NetError::Socket { .. } => 2,
+            NetError::Bind { .. } => 3,
+            NetError::SetOption { .. } => 4,
+            NetError::Listen { .. } => 5,
+            NetError::Accept { .. } => 6,
+            NetError::Connect { .. } => 7,
+            NetError::Transfer { .. } => 8,
+            NetError::DatagramTooLarge { .. } => 9,
+        };
+        let listed: std::collections::BTreeSet<i32> = every_error().iter().map(variant).collect();
+        assert_eq!(listed.len(), 10, "every NetError variant is rendered");
         for e in every_error() {
             let en = e.message_in(Lang::En);
             let pt = e.message_in(Lang::PtBr);
