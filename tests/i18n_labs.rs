@@ -7,6 +7,13 @@
 mod harness;
 
 use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::os::unix::net::UnixDatagram;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use socklab::events::{CallEvent, Phase};
 
 use harness::*;
 
@@ -248,6 +255,69 @@ fn tcp_errors_and_their_hints_are_in_the_students_language() {
     let en = finish(C, "tcp_client", &["--timeout", "soon"], b"");
     assert_eq!(en.code, Some(2), "{en:#?}");
     assert_contains(&en.stderr, "`soon` is not a duration: use seconds");
+}
+
+#[test]
+fn the_events_for_capture_stay_english_when_the_programs_speak_portuguese() {
+    // Our own events socket, read in a thread of its own as capture reads
+    // it (the kernel queues only a few datagrams for a slow reader).
+    let path = events_socket("i18n-events");
+    let _ = std::fs::remove_file(&path);
+    let receiver = UnixDatagram::bind(&path).unwrap();
+    receiver
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let done = Arc::new(AtomicBool::new(false));
+    let collecting = {
+        let done = Arc::clone(&done);
+        thread::spawn(move || {
+            let (mut results, mut buf) = (Vec::new(), [0u8; 4096]);
+            loop {
+                match receiver.recv(&mut buf) {
+                    Ok(len) => {
+                        let event = CallEvent::parse(&buf[..len]).expect("a well-formed event");
+                        if event.phase == Phase::Return {
+                            results.push(format!("{} {} {}", event.prog, event.call, event.result));
+                        }
+                    }
+                    // Nothing queued: the end once the programs have exited.
+                    Err(_) if done.load(Ordering::SeqCst) => break,
+                    Err(_) => {}
+                }
+            }
+            results
+        })
+    };
+    let (mut srv, addr) = {
+        let mut cmd = in_locale(PT, "tcp_server", &["--port", "0", "--once"]);
+        let srv = cmd.events(&path).start();
+        let line = srv.wait_line("escutando em ");
+        let addr: SocketAddr = line.rsplit(' ').next().unwrap().parse().unwrap();
+        (srv, addr)
+    };
+    let port = addr.port().to_string();
+    let client = in_locale(PT, "tcp_client", &["--port", &port, "-m", "hi"])
+        .events(&path)
+        .run();
+    assert_eq!(client.code, Some(0), "{client:#?}");
+    assert!(srv.wait_exit().success());
+    assert_contains(&srv.stdout(), "accept() -> novo socket para 127.0.0.1:");
+
+    // Both have exited: every event is queued already; the thread reads
+    // them and stops at the first empty wait.
+    done.store(true, Ordering::SeqCst);
+    let results = collecting.join().unwrap();
+    let _ = std::fs::remove_file(&path);
+    let all = results.join("\n");
+    for wanted in [
+        "tcp_server accept new socket for 127.0.0.1:",
+        "tcp_server recv 3 bytes \"hi\\n\"",
+        "tcp_server recv 0 bytes: peer closed its side (FIN received)",
+        "tcp_client send 3 bytes",
+    ] {
+        assert_contains(&all, wanted);
+    }
+    assert_none(&all, &["novo socket", "o outro lado", "erro"]);
 }
 
 // ---- udp_server and udp_client -----------------------------------------
