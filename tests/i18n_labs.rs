@@ -532,6 +532,37 @@ fn a_udp_chat_explains_itself_in_portuguese_and_in_english() {
 }
 
 #[test]
+fn a_udp_chat_with_nobody_there_says_so_in_portuguese() {
+    // Nothing is bound to the peer's port: our datagram comes back as an
+    // ICMP port unreachable, reported on the connected socket.
+    let port = free_port();
+    let peer_port = (0..).map(|_| free_port()).find(|&p| p != port).unwrap();
+    let (port, peer_port) = (port.to_string(), peer_port.to_string());
+    let args = [
+        "--proto",
+        "udp",
+        "--peer",
+        "127.0.0.1",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--peer-port",
+        &peer_port,
+    ];
+    let out = finish(PT, "chat", &args, b"oi\n");
+    assert_eq!(out.code, Some(0), "{out:#?}");
+    assert_all(
+        &out.stdout,
+        &[
+            "-> erro: ECONNREFUSED (voltou um ICMP port unreachable)",
+            "um datagrama nosso chegou ao computador do outro lado, mas nenhum programa lá tinha a porta aberta",
+            &format!("-- ninguém escuta em 127.0.0.1:{peer_port} (ICMP port unreachable): o que enviamos se perdeu"),
+        ],
+    );
+}
+
+#[test]
 fn chat_errors_are_in_the_students_language() {
     let port = free_port().to_string();
     let args = ["--proto", "tcp", "--connect", "127.0.0.1", "--port", &port];
