@@ -813,16 +813,7 @@ mod tests {
                 .iter()
                 .map(|e| (e.message_in(Lang::En), e.message_in(Lang::PtBr))),
         );
-        let report = |bogus| Report {
-            sent: 20,
-            counts: Counts {
-                received: 18,
-                lost: 2,
-                reordered: 1,
-                duplicates: 0,
-                bogus,
-            },
-        };
+        let report = sample_report;
         for r in [report(0), report(1)] {
             said.push((r.text_in(Lang::En), r.text_in(Lang::PtBr)));
         }
@@ -841,18 +832,23 @@ mod tests {
         );
     }
 
-    #[test]
-    fn the_report_is_one_line() {
-        let r = Report {
+    /// 20 sent, 18 received, 2 lost, 1 reordered, and `bogus`.
+    fn sample_report(bogus: u64) -> Report {
+        Report {
             sent: 20,
             counts: Counts {
                 received: 18,
                 lost: 2,
                 reordered: 1,
                 duplicates: 0,
-                bogus: 0,
+                bogus,
             },
-        };
+        }
+    }
+
+    #[test]
+    fn the_report_is_one_line() {
+        let r = sample_report(0);
         assert_eq!(
             r.to_string(),
             "sent 20, received 18, lost 2, reordered 1, duplicates 0"
