@@ -120,6 +120,10 @@ pub struct Sent {
     pub last_send_ns: Option<u64>,
     /// TCP: segments the kernel retransmitted (`tcpi_total_retrans`).
     pub retransmissions: Option<u64>,
+    /// TCP: of those, the ones the receiver already had: it reported the
+    /// copy as a duplicate with D-SACK (`tcpi_dsack_dups`). A timer fired
+    /// before the acknowledgement was processed; nothing had been lost.
+    pub spurious_retransmissions: Option<u64>,
     /// UDP: `sendto()` calls that failed with ENOBUFS and were tried again.
     pub send_retries: u64,
     /// TCP: how long `connect()` took (the three-way handshake), ms. Not
@@ -407,9 +411,12 @@ fn send_tcp(
             Err(error) => return Err(transfer("recv", error).into()),
         }
     }
-    report.retransmissions = crate::sys::tcp_total_retrans(stream.as_raw_fd())
-        .ok()
-        .map(u64::from);
+    if let Ok(r) = crate::sys::tcp_retransmissions(stream.as_raw_fd()) {
+        report.retransmissions = Some(u64::from(r.total));
+        // A D-SACK can name a copy the network duplicated, which was never
+        // retransmitted: never more needless retransmissions than there were.
+        report.spurious_retransmissions = r.dsack_dups.map(|d| u64::from(d.min(r.total)));
+    }
     n.call("close", "", ends, Ok(()))?;
     Ok(report)
 }
@@ -757,6 +764,7 @@ impl Sent {
             "first_send_ns": self.first_send_ns,
             "last_send_ns": self.last_send_ns,
             "retransmissions": self.retransmissions,
+            "spurious_retransmissions": self.spurious_retransmissions,
             "send_retries": self.send_retries,
             "connect_ms": self.connect_ms,
         })
@@ -769,6 +777,7 @@ impl Sent {
             first_send_ns: opt_u64(v, "first_send_ns"),
             last_send_ns: opt_u64(v, "last_send_ns"),
             retransmissions: opt_u64(v, "retransmissions"),
+            spurious_retransmissions: opt_u64(v, "spurious_retransmissions"),
             send_retries: opt_u64(v, "send_retries").unwrap_or(0),
             connect_ms: opt_f64(v, "connect_ms"),
         })
@@ -836,6 +845,7 @@ mod tests {
             first_send_ns: Some(1),
             last_send_ns: Some(2),
             retransmissions: Some(3),
+            spurious_retransmissions: Some(1),
             send_retries: 0,
             connect_ms: Some(0.125),
         };

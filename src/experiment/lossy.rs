@@ -110,18 +110,29 @@ impl Lab {
         Ok(())
     }
 
-    /// Frames the link has dropped so far: (alice to bob, bob to alice).
-    fn link_drops(&self) -> (u64, u64) {
+    /// Count the link's drops of the flow of `proto` to or from `port`, from zero.
+    fn watch(&self, proto: Proto, port: u16) {
+        if let Some(net) = &self.lock().network {
+            net.watch(Some(crate::link::Watch {
+                proto: match proto {
+                    Proto::Tcp => crate::link::IPPROTO_TCP,
+                    Proto::Udp => crate::link::IPPROTO_UDP,
+                },
+                port,
+            }));
+        }
+    }
+
+    /// Frames of the watched flow the link has dropped since [`Lab::watch`]:
+    /// (alice to bob, bob to alice).
+    fn watched_drops(&self) -> (u64, u64) {
         let state = self.lock();
         let Some(net) = &state.network else {
             return (0, 0);
         };
         let snap = net.snapshot();
         let (a, b) = (&net.hosts.alice.name, &net.hosts.bob.name);
-        (
-            snap.direction(a, b).dropped(),
-            snap.direction(b, a).dropped(),
-        )
+        (snap.watched_dropped(a, b), snap.watched_dropped(b, a))
     }
 
     /// Start `cmd`, unless interrupted, and keep it for cleanup. Returns its
@@ -344,9 +355,7 @@ fn run_plan(
                 current = wanted;
             }
             for &proto in &plan.protos {
-                let before = LAB.link_drops();
-                let (sent, received) = run_pair(&hosts, &exe, proto, loss, plan, n)?;
-                let after = LAB.link_drops();
+                let (sent, received, link_drops) = run_pair(&hosts, &exe, proto, loss, plan, n)?;
                 let iperf3 = if plan.iperf3 && proto == Proto::Udp {
                     Some(run_iperf3(&hosts, &plan.workload, n)?)
                 } else {
@@ -362,10 +371,7 @@ fn run_plan(
                     sent,
                     received,
                     // The sender is on alice, the receiver on bob.
-                    link_drops: Some((
-                        after.0.saturating_sub(before.0),
-                        after.1.saturating_sub(before.1),
-                    )),
+                    link_drops: Some(link_drops),
                     iperf3,
                 };
                 on_run(&run);
@@ -455,7 +461,8 @@ fn role_command(
 }
 
 /// One protocol at one loss rate: start the receiver in bob, then the
-/// sender in alice, follow them to the end, and collect both reports.
+/// sender in alice, follow them to the end, and collect both reports and
+/// the link's drops of this run's flow (to bob, to alice).
 fn run_pair(
     hosts: &TwoHosts,
     exe: &str,
@@ -463,7 +470,7 @@ fn run_pair(
     loss: f64,
     plan: &LossyPlan,
     n: &Narrator,
-) -> Result<(Sent, Received), ExperimentError> {
+) -> Result<(Sent, Received, (u64, u64)), ExperimentError> {
     let w = &plan.workload;
     let (tx, rx) = mpsc::channel();
 
@@ -546,6 +553,10 @@ fn run_pair(
         }
     };
 
+    // Only this run's flow: the segments of an earlier connection still
+    // closing (a FIN sent again after its ACK was lost) are not this run's.
+    // The receiver's port is new: the earlier one is still held meanwhile.
+    LAB.watch(proto, to.port());
     let mut cmd = role_command(&hosts.alice, exe, "sender", proto, plan);
     cmd.args(["--to", &to.to_string()]);
     if let Some(rate) = w.rate {
@@ -610,7 +621,7 @@ fn run_pair(
         Some(r) if ok(receiver_status) => r,
         _ => return Err(child_failed(Who::Receiver, text_of(&receiver_err))),
     };
-    Ok((sent, received))
+    Ok((sent, received, LAB.watched_drops()))
 }
 
 // ---- iperf3 on the same link ------------------------------------------------

@@ -373,6 +373,7 @@ mod tests {
                 first_send_ns: Some(1_000_000_000),
                 last_send_ns: Some(1_500_000_000),
                 retransmissions: (proto == Proto::Tcp).then_some(12),
+                spurious_retransmissions: (proto == Proto::Tcp).then_some(0),
                 send_retries: 0,
                 connect_ms: (proto == Proto::Tcp).then_some(0.2),
             },
