@@ -35,6 +35,7 @@ use super::tally::{Summary, Tally};
 use super::{ExperimentError, Proto};
 use crate::narrate::{human_bytes, Ends, Narrator};
 use crate::net::{self, NetError};
+use crate::t;
 
 /// End markers sent after the last UDP message.
 pub const END_REPEATS: u32 = 5;
@@ -273,10 +274,10 @@ fn send_udp(
         call,
         report.sent,
         ends,
-        format!(
-            "{} messages, {}",
-            report.sent,
-            human_bytes(report.sent * cfg.size as u64)
+        t!(
+            "exp-sent-messages",
+            n = report.sent,
+            bytes = bytes_text(report.sent * cfg.size as u64)
         ),
     );
 
@@ -291,9 +292,7 @@ fn send_udp(
         send_datagram(&sock, &buf, cfg.to, &mut report).map_err(transfer)?;
         thread::sleep(END_SPACING);
     }
-    n.explain(format!(
-        "then {END_REPEATS} end markers: UDP has no end of stream, and any of them may be lost"
-    ));
+    n.explain(t!("exp-end-markers", n = END_REPEATS));
     n.call("close", "", ends, Ok(()))?;
     Ok(report)
 }
@@ -336,7 +335,7 @@ fn send_tcp(
         .into());
     }
     let ends = Ends::of(&sock);
-    n.done(call, ends, "connected (three-way handshake done)");
+    n.done(call, ends, t!("exp-connected"));
     let mut stream = TcpStream::from(sock);
     let transfer = |call, error| NetError::Transfer {
         call,
@@ -377,10 +376,10 @@ fn send_tcp(
         call,
         report.sent,
         ends,
-        format!(
-            "{} messages, {}",
-            report.sent,
-            human_bytes(report.sent * cfg.size as u64)
+        t!(
+            "exp-sent-messages",
+            n = report.sent,
+            bytes = bytes_text(report.sent * cfg.size as u64)
         ),
     );
 
@@ -458,7 +457,7 @@ impl Receiver {
         if let Some(bytes) = cfg.rcvbuf {
             n.call(
                 "setsockopt",
-                format!("SO_RCVBUF, {}", human_bytes(bytes as u64)),
+                format!("SO_RCVBUF, {}", bytes_text(bytes as u64)),
                 Ends::NONE,
                 sock.set_recv_buffer_size(bytes),
             )
@@ -466,10 +465,7 @@ impl Receiver {
         }
         let rcvbuf_bytes = sock.recv_buffer_size().ok().map(|b| b as u64);
         if let Some(got) = rcvbuf_bytes {
-            n.explain(format!(
-                "receive buffer: {} (SO_RCVBUF; the kernel doubles what is asked, for its own bookkeeping, up to net.core.rmem_max)",
-                human_bytes(got)
-            ));
+            n.explain(t!("exp-rcvbuf", bytes = bytes_text(got)));
         }
         if cfg.proto == Proto::Tcp {
             n.call(
@@ -598,12 +594,12 @@ impl Receiver {
             call,
             calls,
             Ends::local(local),
-            format!("{} messages", tally.delivered()),
+            t!("exp-received-messages", n = tally.delivered()),
         );
         if !report.end_marker {
-            n.explain(format!(
-                "no end marker arrived: stopped after {:?} without a datagram",
-                cfg.idle_timeout
+            n.explain(t!(
+                "exp-no-end-marker",
+                waited = super::duration_in(crate::i18n::lang(), cfg.idle_timeout)
             ));
         }
         report.socket_drops = kernel::udp_socket_drops(sock.as_raw_fd(), &local).ok();
@@ -661,9 +657,9 @@ impl Receiver {
         n.done(
             call,
             ends,
-            format!(
-                "new socket for {}",
-                ends.peer.map_or_else(|| "?".into(), |p| p.to_string())
+            t!(
+                "exp-new-socket",
+                peer = ends.peer.map_or_else(|| "?".into(), |p| p.to_string())
             ),
         );
         drop(sock);
@@ -730,15 +726,22 @@ impl Receiver {
             call,
             calls,
             ends,
-            format!(
-                "{} messages, then 0 bytes: the sender closed (FIN received)",
-                tally.delivered()
-            ),
+            t!("exp-received-fin", n = tally.delivered()),
         );
         n.call("close", "", ends, Ok(()))?;
         drop(stream);
         report.summary = tally.summary();
         Ok(report)
+    }
+}
+
+/// A size for people, `1.9 MiB`, with the decimal separator of the
+/// process's language (`1,9 MiB`).
+fn bytes_text(bytes: u64) -> String {
+    let text = human_bytes(bytes);
+    match crate::i18n::lang().decimal_separator() {
+        '.' => text,
+        sep => text.replace('.', &sep.to_string()),
     }
 }
 
