@@ -461,6 +461,15 @@ impl Network {
         self.link.as_ref().map(Link::snapshot).unwrap_or_default()
     }
 
+    /// What the link has done with every frame it has read so far
+    /// ([`Link::fresh_snapshot`]): for counts read at the end of a run.
+    pub fn fresh_snapshot(&self) -> Snapshot {
+        self.link
+            .as_ref()
+            .map(Link::fresh_snapshot)
+            .unwrap_or_default()
+    }
+
     /// True while the link forwards.
     pub fn link_running(&self) -> bool {
         self.link.as_ref().is_some_and(Link::is_running)

@@ -37,7 +37,8 @@ fn capture(as_user: bool, net: &str, args: &[&str]) -> Command {
             "SOCKLAB_EVENTS",
             std::env::temp_dir().join(format!("socklab-private-{net}.sock")),
         )
-        .env("NO_COLOR", "1");
+        .env("NO_COLOR", "1")
+        .env("LC_ALL", "C");
     c
 }
 

@@ -131,7 +131,7 @@ impl Lab {
         let Some(net) = &state.network else {
             return (0, 0);
         };
-        let snap = net.snapshot();
+        let snap = net.fresh_snapshot();
         let (a, b) = (&net.hosts.alice.name, &net.hosts.bob.name);
         (snap.watched_dropped(a, b), snap.watched_dropped(b, a))
     }

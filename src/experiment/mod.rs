@@ -185,3 +185,82 @@ impl From<std::io::Error> for ExperimentError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_speaks_both_languages() {
+        let errors = [
+            ExperimentError::NoSender {
+                waited: Duration::from_secs(60),
+            },
+            ExperimentError::Child {
+                role: "receiver",
+                ns: "socklab-1-lossy-bob".into(),
+                detail: "boom".into(),
+            },
+            ExperimentError::Child {
+                role: "sender",
+                ns: "socklab-1-lossy-alice".into(),
+                detail: "boom".into(),
+            },
+            ExperimentError::Interrupted,
+            ExperimentError::Panicked("sender"),
+            ExperimentError::Panicked("receiver"),
+            ExperimentError::Netns(NetnsError::NotRoot),
+        ];
+        for e in &errors {
+            let (en, pt) = (e.message_in(Lang::En), e.message_in(Lang::PtBr));
+            assert!(!en.is_empty() && !pt.is_empty(), "{e:?}");
+            assert_ne!(en, pt, "{e:?} is not translated");
+        }
+        // English as it always was; Portuguese with its own units.
+        assert_eq!(
+            errors[0].message_in(Lang::En),
+            "no sender connected within 60.0s: the sender failed to start; see its error above"
+        );
+        assert!(errors[0].message_in(Lang::PtBr).contains("60 s"));
+        assert_eq!(
+            errors[1].message_in(Lang::PtBr),
+            "o receptor no namespace socklab-1-lossy-bob falhou: boom"
+        );
+        // The details and steps that go inside the errors.
+        let args = [
+            ("program", "iperf3".into()),
+            ("line", "@socklab ready x".into()),
+            ("waited", "30s".into()),
+            ("attempt", 2.into()),
+            ("attempts", 5.into()),
+            ("error", "x".into()),
+            ("stderr", "x".into()),
+            ("field", "end.sum.packets".into()),
+            ("proto", "TCP".into()),
+        ];
+        for id in [
+            "exp-child-no-report",
+            "exp-child-said",
+            "exp-child-not-ready",
+            "exp-step-socket-call",
+            "exp-step-start",
+            "exp-step-find-exe",
+            "exp-step-lossy",
+            "exp-step-lossy-private",
+            "exp-step-loopback-run",
+            "exp-no-pipes",
+            "exp-iperf3-attempt-failed",
+            "exp-iperf3-gave-up",
+            "exp-iperf3-no-ip",
+            "exp-iperf3-no-server",
+            "exp-iperf3-no-result",
+            "exp-iperf3-not-json",
+            "exp-iperf3-no-sum",
+            "exp-iperf3-no-field",
+            "exp-interrupted-cleaned",
+        ] {
+            let (en, pt) = (tr_in(Lang::En, id, &args), tr_in(Lang::PtBr, id, &args));
+            assert!(en != id && !pt.is_empty() && en != pt, "{id}: {en} / {pt}");
+        }
+    }
+}

@@ -365,5 +365,19 @@ mod tests {
         ] {
             assert!(svg.contains(text), "no `{text}` in the SVG");
         }
+        // In Portuguese: its captions and axes, decimal commas on the ticks.
+        write_svg_in(Lang::PtBr, &path, &runs, "teste").unwrap();
+        let svg = std::fs::read_to_string(&path).unwrap();
+        let _ = std::fs::remove_file(&path);
+        for text in [
+            "Mensagens entregues",
+            "entregues (%)",
+            "tempo decorrido (s, escala logarítmica)",
+            "perda no enlace em cada sentido (%)",
+            "0,",
+        ] {
+            assert!(svg.contains(text), "no `{text}` in the Portuguese SVG");
+        }
+        assert!(!svg.contains("delivered (%)"));
     }
 }

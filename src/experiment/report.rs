@@ -131,6 +131,7 @@ impl ProtoRun {
             "p50_ms": s.p50_ms,
             "p99_ms": s.p99_ms,
             "retransmissions": if tcp { self.sent.retransmissions } else { None },
+            "spurious_retransmissions": if tcp { self.sent.spurious_retransmissions } else { None },
             "connect_ms": self.sent.connect_ms,
             "rcvbuf_errors": if tcp { None } else { self.received.rcvbuf_errors },
             "socket_drops": if tcp { None } else { self.received.socket_drops },
@@ -699,6 +700,143 @@ mod tests {
         assert!(
             notes[1].contains("inside the 95% interval 9.41–10.59%"),
             "{notes:?}"
+        );
+    }
+
+    #[test]
+    fn every_finding_speaks_both_languages() {
+        let kernels = [
+            KernelDrops::Socket {
+                drops: 12,
+                rcvbuf_errors: 14,
+                markers: Some(2),
+            },
+            KernelDrops::Socket {
+                drops: 1,
+                rcvbuf_errors: 1,
+                markers: None,
+            },
+            KernelDrops::Machine { rcvbuf_errors: 3 },
+            KernelDrops::Unknown,
+        ];
+        let mut all = vec![
+            Finding::UdpOnLossyLink {
+                loss_percent: 2.5,
+                lost_percent: 2.4,
+                sent: 1000,
+                interval: (1.53, 3.47),
+                inside: true,
+                buffer_drops: Some(1),
+            },
+            Finding::UdpOnLossyLink {
+                loss_percent: 10.0,
+                lost_percent: 20.0,
+                sent: 1,
+                interval: (0.0, 100.0),
+                inside: false,
+                buffer_drops: None,
+            },
+            Finding::Iperf3 {
+                lost_percent: 10.02,
+                lost_packets: 1002,
+                packets: 10000,
+                ours_percent: 9.5,
+            },
+            Finding::TcpOnLossyLink {
+                loss_percent: 20.0,
+                delivered: 2000,
+                sent: 2000,
+                elapsed_s: Some(4.5),
+                retransmissions: Some(1),
+                connect_ms: Some(0.111),
+            },
+            Finding::TcpOnLossyLink {
+                loss_percent: 1.0,
+                delivered: 1,
+                sent: 1,
+                elapsed_s: None,
+                retransmissions: None,
+                connect_ms: None,
+            },
+            Finding::TcpOverload {
+                lost: 0,
+                sent: 500,
+                elapsed_s: Some(0.1037),
+                held_back: true,
+            },
+            Finding::TcpOverload {
+                lost: 1,
+                sent: 500,
+                elapsed_s: Some(1.5),
+                held_back: false,
+            },
+        ];
+        for (i, kernel) in kernels.into_iter().enumerate() {
+            all.push(Finding::UdpOverload {
+                lost: i as u64,
+                sent: 500,
+                kernel,
+            });
+        }
+        for f in &all {
+            let (en, pt) = (f.sentence_in(Lang::En), f.sentence_in(Lang::PtBr));
+            assert!(!en.is_empty() && !pt.is_empty(), "{f:?}");
+            assert_ne!(en, pt, "{f:?} is not translated");
+            // No message identifier left where a sentence should be.
+            assert!(!en.contains("exp-") && !pt.contains("exp-"), "{en} / {pt}");
+        }
+        // The facts' numbers, as each language writes them.
+        let pt = all[0].sentence_in(Lang::PtBr);
+        assert_eq!(
+            pt,
+            "UDP com 2,5% de perda no enlace: perdeu 2,40% de 1000 datagramas, dentro do \
+             intervalo de 95% (1,53–3,47%) para 2,5% em 1000 mensagens; 1 deles foi \
+             descartado pelo buffer cheio do receptor, não pelo enlace"
+        );
+        assert_eq!(
+            all[3].sentence_in(Lang::En),
+            "TCP at 20% link loss: 2000 of 2000 delivered in 4.500 s; the kernel \
+             retransmitted 1 segment; the handshake before it took 0.111 ms"
+        );
+        assert_eq!(
+            all[3].sentence_in(Lang::PtBr),
+            "TCP com 20% de perda no enlace: 2000 de 2000 entregues em 4,500 s; o kernel \
+             retransmitiu 1 segmento; antes disso, o handshake levou 0,111 ms"
+        );
+        assert!(all[1]
+            .sentence_in(Lang::En)
+            .contains("OUTSIDE the 95% interval"));
+        assert!(all[1]
+            .sentence_in(Lang::PtBr)
+            .contains("FORA do intervalo de 95%"));
+    }
+
+    #[test]
+    fn the_table_in_portuguese_has_its_words_and_decimal_commas() {
+        let runs = [
+            run(Proto::Tcp, Scenario::Overload, 0.0, 10_000, 10_000),
+            run(Proto::Udp, Scenario::Lossy, 2.5, 10_000, 9_000),
+        ];
+        let t = table_in(Lang::PtBr, &runs, false);
+        for needle in [
+            "perda no enlace",
+            "entregues",
+            "latência p99",
+            "nenhuma (loopback)",
+            "2,5%",
+            "9000 (90,0%)",
+            "1000 (10,00%)",
+            "12 retransmitidos",
+            "2,000 s",
+        ] {
+            assert!(t.contains(needle), "no `{needle}` in\n{t}");
+        }
+        assert!(!t.contains("delivered") && !t.contains("10.00%"), "{t}");
+        // English is the table it always was.
+        let en = table_in(Lang::En, &runs, false);
+        assert!(
+            en.contains("none (loopback)") && en.contains("1000 (10.00%)"),
+            "{en}"
         );
     }
 

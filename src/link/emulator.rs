@@ -144,6 +144,10 @@ struct Shared {
     watch_generation: AtomicU64,
     watch_applied: AtomicU64,
     pending_watch: Mutex<Option<Watch>>,
+    /// Asks for a snapshot now ([`Link::fresh_snapshot`]), and the last
+    /// such request the thread has answered.
+    publish_generation: AtomicU64,
+    published: AtomicU64,
     snapshot: Mutex<Snapshot>,
 }
 
@@ -166,6 +170,8 @@ impl Link {
             watch_generation: AtomicU64::new(0),
             watch_applied: AtomicU64::new(0),
             pending_watch: Mutex::new(None),
+            publish_generation: AtomicU64::new(0),
+            published: AtomicU64::new(0),
             snapshot: Mutex::new(Snapshot {
                 impairments: spec.impairments.clone(),
                 ..Snapshot::default()
@@ -237,6 +243,20 @@ impl Link {
     /// [`TICK`]).
     pub fn snapshot(&self) -> Snapshot {
         lock(&self.shared.snapshot).clone()
+    }
+
+    /// What it has done with every frame it has read before this call:
+    /// the thread publishes at once instead of within its next [`TICK`]
+    /// (which a busy machine can stretch), so that a count read at the
+    /// end of a run is final.
+    pub fn fresh_snapshot(&self) -> Snapshot {
+        let g = self
+            .shared
+            .publish_generation
+            .fetch_add(1, Ordering::SeqCst)
+            + 1;
+        self.wait_applied(&self.shared.published, g);
+        self.snapshot()
     }
 
     /// True while the forwarding thread runs.
@@ -604,7 +624,11 @@ fn run(shared: &Shared, spec: &LinkSpec, sockets: Vec<PacketSocket>) -> io::Resu
             }
         }
 
-        if last_publish.elapsed() >= Duration::from_millis(5) || next.is_none() {
+        let asked = shared.publish_generation.load(Ordering::SeqCst);
+        if last_publish.elapsed() >= Duration::from_millis(5)
+            || next.is_none()
+            || asked != shared.published.load(Ordering::SeqCst)
+        {
             last_publish = Instant::now();
             for s in &sockets {
                 overrun += s.take_drops().unwrap_or(0);
@@ -618,6 +642,7 @@ fn run(shared: &Shared, spec: &LinkSpec, sockets: Vec<PacketSocket>) -> io::Resu
                 (overrun, too_long, send_failed),
                 events.as_ref(),
             );
+            shared.published.store(asked, Ordering::SeqCst);
         }
     }
     for s in &sockets {
