@@ -7,56 +7,32 @@
 //! The lab network tests build their own, named after this process's pid,
 //! and remove it; the ones that need root skip (saying why) without it.
 
-use std::collections::BTreeSet;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+mod harness;
 
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use harness::{can_use_namespaces, Finished, TestCommand};
 use serde_json::Value;
 
 const PT: &str = "pt_BR.UTF-8";
 const EN: &str = "C";
 
-fn tcp_vs_udp_bin() -> &'static str {
-    env!("CARGO_BIN_EXE_tcp_vs_udp")
-}
-
-fn twohost_bin() -> &'static str {
-    env!("CARGO_BIN_EXE_twohost")
-}
-
-/// Run `cmd` in `locale`; kill it (by its handle) after `limit`.
-fn run_in(locale: &str, mut cmd: Command, limit: Duration) -> Output {
-    let mut child = cmd
+/// Run socklab's `program` with `args` in `locale`, to its end.
+fn run_in(locale: &str, program: &str, args: &[&str], limit: Duration) -> Finished {
+    TestCommand::new(program)
+        .args(args)
         .env("LC_ALL", locale)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the program starts");
-    let start = Instant::now();
-    while child.try_wait().expect("wait").is_none() {
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let out = child.wait_with_output().expect("output");
-            panic!(
-                "{cmd:?} still running after {limit:?}; stderr: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().expect("output")
+        .limit(limit)
+        .run()
 }
 
-fn tcp_vs_udp(locale: &str, args: &[&str]) -> Output {
-    let mut cmd = Command::new(tcp_vs_udp_bin());
-    cmd.args(args);
-    run_in(locale, cmd, Duration::from_secs(300))
+fn tcp_vs_udp(locale: &str, args: &[&str]) -> Finished {
+    run_in(locale, "tcp_vs_udp", args, Duration::from_secs(300))
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+fn ok(out: &Finished) -> bool {
+    out.code == Some(0)
 }
 
 fn assert_has(haystack: &str, needles: &[&str]) {
@@ -78,8 +54,8 @@ fn assert_lacks(haystack: &str, needles: &[&str]) {
 fn tcp_vs_udp_overload_speaks_the_locales_language() {
     let args = ["--messages", "300", "--recv-delay", "0.2ms"];
     let pt = tcp_vs_udp(PT, &args);
-    let out = text(&pt.stdout);
-    assert!(pt.status.success(), "{}", text(&pt.stderr));
+    let out = pt.stdout.clone();
+    assert!(ok(&pt), "{}", pt.stderr);
     assert_has(
         &out,
         &[
@@ -109,8 +85,8 @@ fn tcp_vs_udp_overload_speaks_the_locales_language() {
     );
 
     let en = tcp_vs_udp(EN, &args);
-    let out = text(&en.stdout);
-    assert!(en.status.success(), "{}", text(&en.stderr));
+    let out = en.stdout.clone();
+    assert!(ok(&en), "{}", en.stderr);
     assert_has(
         &out,
         &[
@@ -130,9 +106,9 @@ fn tcp_vs_udp_overload_speaks_the_locales_language() {
 }
 
 /// The keys of each JSON object, and the values that name things.
-fn json_shape(out: &Output) -> Vec<(BTreeSet<String>, Value, Value)> {
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    text(&out.stdout)
+fn json_shape(out: &Finished) -> Vec<(BTreeSet<String>, Value, Value)> {
+    assert!(ok(out), "{}", out.stderr);
+    out.stdout
         .lines()
         .map(|l| {
             let v: Value =
@@ -161,15 +137,15 @@ fn tcp_vs_udp_json_is_the_same_in_both_languages() {
     assert_eq!(pt, en, "the JSON changed with the language");
     // Numbers keep their `.`: a Portuguese run's JSON still parses as
     // numbers (json_shape parsed it), and nothing in it is prose.
-    let raw = text(&tcp_vs_udp(PT, &args).stdout);
+    let raw = tcp_vs_udp(PT, &args).stdout;
     assert_lacks(&raw, &["perda", "mensagens", "enviadas"]);
 }
 
 #[test]
 fn tcp_vs_udp_usage_errors_speak_the_locales_language() {
     let pt = tcp_vs_udp(PT, &["--loss", "5"]);
-    assert_eq!(pt.status.code(), Some(2));
-    let err = text(&pt.stderr);
+    assert_eq!(pt.code, Some(2));
+    let err = pt.stderr;
     assert_has(
         &err,
         &[
@@ -180,36 +156,33 @@ fn tcp_vs_udp_usage_errors_speak_the_locales_language() {
     assert!(pt.stdout.is_empty());
 
     let en = tcp_vs_udp(EN, &["--loss", "5"]);
-    assert_eq!(en.status.code(), Some(2));
+    assert_eq!(en.code, Some(2));
     assert_has(
-        &text(&en.stderr),
+        &en.stderr,
         &["error: --loss belongs to --scenario lossy (the overload scenario runs on loopback"],
     );
 
     // A value clap checks with our parser: the reason is ours, translated.
     let pt = tcp_vs_udp(PT, &["--rate", "0"]);
-    assert_eq!(pt.status.code(), Some(2));
+    assert_eq!(pt.code, Some(2));
     assert_has(
-        &text(&pt.stderr),
+        &pt.stderr,
         &["`0` não é um ritmo: use mensagens por segundo"],
     );
     let en = tcp_vs_udp(EN, &["--rate", "0"]);
-    assert_has(
-        &text(&en.stderr),
-        &["`0` is not a rate: use messages per second"],
-    );
+    assert_has(&en.stderr, &["`0` is not a rate: use messages per second"]);
 }
 
 #[test]
 fn help_is_complete_in_portuguese() {
-    for bin in [tcp_vs_udp_bin(), twohost_bin()] {
-        let mut cmd = Command::new(bin);
-        cmd.args(["--lang", "pt-BR", "--help"])
-            .env("SOCKLAB_I18N_CHECK", "1");
-        let out = run_in(EN, cmd, Duration::from_secs(30));
-        assert!(out.status.success());
-        assert_eq!(text(&out.stderr), "", "{bin}: help texts missing in pt-BR");
-        let help = text(&out.stdout);
+    for program in ["tcp_vs_udp", "twohost"] {
+        let out = TestCommand::new(program)
+            .args(["--lang", "pt-BR", "--help"])
+            .env("SOCKLAB_I18N_CHECK", "1")
+            .run();
+        assert!(ok(&out));
+        assert_eq!(out.stderr, "", "{program}: help texts missing in pt-BR");
+        let help = out.stdout;
         assert_has(
             &help,
             &["Uso:", "Opções:", "Exemplos:", "Mostra esta ajuda"],
@@ -218,21 +191,18 @@ fn help_is_complete_in_portuguese() {
     }
     // A subcommand's own help, and a positional that is not the lab
     // programs' --host.
-    let mut cmd = Command::new(twohost_bin());
-    cmd.args(["exec", "--help"]);
-    let out = run_in(PT, cmd, Duration::from_secs(30));
+    let out = run_in(PT, "twohost", &["exec", "--help"], Duration::from_secs(30));
     assert_has(
-        &text(&out.stdout),
+        &out.stdout,
         &["Roda um programa num dos hosts", "alice, bob (ou carol)"],
     );
 }
 
-fn twohost(locale: &str, prefix: &str, subnet: u8, args: &[&str]) -> Output {
-    let mut cmd = Command::new(twohost_bin());
-    cmd.args(["--prefix", prefix, "--subnet", &subnet.to_string()])
-        .args(args)
-        .current_dir("/");
-    run_in(locale, cmd, Duration::from_secs(60))
+fn twohost(locale: &str, prefix: &str, subnet: u8, args: &[&str]) -> Finished {
+    let subnet = subnet.to_string();
+    let mut all = vec!["--prefix", prefix, "--subnet", &subnet];
+    all.extend_from_slice(args);
+    run_in(locale, "twohost", &all, Duration::from_secs(60))
 }
 
 #[test]
@@ -240,58 +210,38 @@ fn twohost_errors_speak_the_locales_language() {
     // Nothing is up under this name: the error says so, and what to do.
     let p = format!("i{}e", std::process::id());
     let pt = twohost(PT, &p, 232, &["exec", "alice", "true"]);
-    assert_eq!(pt.status.code(), Some(1));
+    assert_eq!(pt.code, Some(1));
     assert_eq!(
-        text(&pt.stderr).trim(),
+        pt.stderr.trim(),
         "twohost: erro: os dois hosts não estão no ar: rode `twohost up` primeiro"
     );
     let en = twohost(EN, &p, 232, &["exec", "alice", "true"]);
     assert_eq!(
-        text(&en.stderr).trim(),
+        en.stderr.trim(),
         "twohost: error: the two hosts are not up: run `twohost up` first"
     );
 
     // Values out of range: usage errors, exit 2, with the link's words.
     let pt = twohost(PT, &p, 232, &["up", "--loss", "101"]);
-    assert_eq!(pt.status.code(), Some(2));
+    assert_eq!(pt.code, Some(2));
     assert_has(
-        &text(&pt.stderr),
+        &pt.stderr,
         &["101 não é uma porcentagem de 0 a 100 (20 quer dizer 20 %)"],
     );
     let en = twohost(EN, &p, 232, &["up", "--loss", "101"]);
-    assert_eq!(en.status.code(), Some(2));
+    assert_eq!(en.code, Some(2));
     assert_has(
-        &text(&en.stderr),
+        &en.stderr,
         &["101 is not a percentage from 0 to 100 (20 means 20 %)"],
     );
     let pt = twohost(PT, &p, 232, &["set"]);
-    assert_eq!(pt.status.code(), Some(2));
-    assert_has(&text(&pt.stderr), &["erro: diga o que mudar"]);
-}
-
-/// Whether this machine can build the lab network for us: as root, or in
-/// a user namespace of our own.
-fn network_possible(test: &str) -> bool {
-    let found = Command::new("ip")
-        .arg("-V")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
-    if !found {
-        eprintln!("skipping {test}: `ip` is not installed (iproute2)");
-        return false;
-    }
-    if !socklab::sys::is_root() {
-        eprintln!("skipping {test}: the lab network tests run as root (CI runs as root); run `sudo cargo test` to include it");
-        return false;
-    }
-    true
+    assert_eq!(pt.code, Some(2));
+    assert_has(&pt.stderr, &["erro: diga o que mudar"]);
 }
 
 #[test]
 fn twohost_up_status_down_in_portuguese_and_english() {
-    if !network_possible("twohost_up_status_down_in_portuguese_and_english") {
+    if !can_use_namespaces("twohost_up_status_down_in_portuguese_and_english") {
         return;
     }
     let p = format!("i{}u", std::process::id());
@@ -306,9 +256,9 @@ fn twohost_up_status_down_in_portuguese_and_english() {
     let _down = Down(p.clone());
 
     let up = twohost(PT, &p, s, &["up", "--delay", "2ms", "--loss", "1.5"]);
-    assert!(up.status.success(), "{}", text(&up.stderr));
+    assert!(ok(&up), "{}", up.stderr);
     assert_has(
-        &text(&up.stdout),
+        &up.stdout,
         &[
             "dois hosts no ar: alice, bob, cada um ligado ao enlace pelo seu próprio cabo",
             "enlace: atraso de 2 ms em cada sentido, perda de 1,5 %",
@@ -318,7 +268,7 @@ fn twohost_up_status_down_in_portuguese_and_english() {
     );
     let status = twohost(PT, &p, s, &["status"]);
     assert_has(
-        &text(&status.stdout),
+        &status.stdout,
         &[
             "dois hosts: no ar",
             "descartados no caminho até aqui:",
@@ -327,7 +277,7 @@ fn twohost_up_status_down_in_portuguese_and_english() {
     );
     let en_status = twohost(EN, &p, s, &["status"]);
     assert_has(
-        &text(&en_status.stdout),
+        &en_status.stdout,
         &[
             "two hosts: up",
             "link: delay 2 ms each way, loss 1.5 %",
@@ -337,7 +287,7 @@ fn twohost_up_status_down_in_portuguese_and_english() {
     // The JSON is the same whoever asks.
     let json = |locale| {
         let out = twohost(locale, &p, s, &["status", "--json"]);
-        let v: Value = serde_json::from_str(&text(&out.stdout)).expect("status --json is JSON");
+        let v: Value = serde_json::from_str(&out.stdout).expect("status --json is JSON");
         (
             v["link"].clone(),
             v["alice"]["ipv4"].clone(),
@@ -348,24 +298,24 @@ fn twohost_up_status_down_in_portuguese_and_english() {
 
     let set = twohost(PT, &p, s, &["set", "--rate", "10mbit"]);
     assert_has(
-        &text(&set.stdout),
+        &set.stdout,
         &["o enlace agora:", "10 Mbit/s (fila de 100 quadros)"],
     );
     let down = twohost(PT, &p, s, &["down"]);
     assert_has(
-        &text(&down.stdout),
+        &down.stdout,
         &["alice e bob removidos (e com eles os cabos e o enlace)"],
     );
     let again = twohost(EN, &p, s, &["down"]);
     assert_has(
-        &text(&again.stdout),
+        &again.stdout,
         &["nothing to remove: the two hosts were not up"],
     );
 }
 
 #[test]
 fn tcp_vs_udp_lossy_speaks_the_locales_language() {
-    if !network_possible("tcp_vs_udp_lossy_speaks_the_locales_language") {
+    if !can_use_namespaces("tcp_vs_udp_lossy_speaks_the_locales_language") {
         return;
     }
     let args = [
@@ -379,8 +329,8 @@ fn tcp_vs_udp_lossy_speaks_the_locales_language() {
         "100",
     ];
     let pt = tcp_vs_udp(PT, &args);
-    let out = text(&pt.stdout);
-    assert!(pt.status.success(), "{}", text(&pt.stderr));
+    let out = pt.stdout.clone();
+    assert!(ok(&pt), "{}", pt.stderr);
     assert_has(
         &out,
         &[
@@ -398,8 +348,8 @@ fn tcp_vs_udp_lossy_speaks_the_locales_language() {
     assert_lacks(&out, &["link loss", "the kernel retransmitted"]);
 
     let en = tcp_vs_udp(EN, &args);
-    let out = text(&en.stdout);
-    assert!(en.status.success(), "{}", text(&en.stderr));
+    let out = en.stdout.clone();
+    assert!(ok(&en), "{}", en.stderr);
     assert_has(
         &out,
         &[
