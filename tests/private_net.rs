@@ -343,3 +343,18 @@ fn interrupting_capture_private_leaves_nothing_and_frees_the_name() {
         let _ = again.wait_exit();
     }
 }
+
+#[test]
+fn only_namespaces_of_other_live_runs_are_left_out() {
+    let me = std::process::id();
+    // Ours, whether its owner is this process or a child that has ended.
+    assert!(!of_another_live_run(&format!("socklab-{me}-x")));
+    let mut child = Command::new("true").spawn().expect("true runs");
+    let dead = child.id();
+    let _ = child.wait();
+    assert!(!of_another_live_run(&format!("socklab-{dead}-x")));
+    // A running process that is not ours (init): another run's.
+    assert!(of_another_live_run("socklab-1-lossy-alice"));
+    // Not socklab's naming: never left out.
+    assert!(!of_another_live_run("socklab-alice"));
+}
