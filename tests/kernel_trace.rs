@@ -22,7 +22,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use socklab::kernel::{
-    Call, CallKind, Config, Follow, How, KernelFact, Phase, SockId, SockState, StateChange, Tracer,
+    Call, Config, Follow, How, KernelFact, Phase, SockId, SockState, SocketCall, StateChange,
+    Tracer,
 };
 
 /// A guard against hanging, never a timed assertion.
@@ -209,7 +210,7 @@ fn states(f: &[KernelFact]) -> Vec<&StateChange> {
 fn one<'a>(f: &'a [KernelFact], pid: u32, kind: &str, phase: Phase) -> &'a Call {
     calls(f)
         .into_iter()
-        .find(|c| c.pid == pid && c.call.as_str() == kind && c.phase == phase)
+        .find(|c| c.pid == pid && c.call.name() == kind && c.phase == phase)
         .unwrap_or_else(|| panic!("no {kind} {phase:?} of pid {pid}: {:#?}", calls(f)))
 }
 
@@ -286,8 +287,8 @@ fn a_python_conversation_is_seen_call_by_call_on_its_connection() {
         };
         assert_eq!(c.prog, prog);
         let on_conn = c.sock.is_some() && (c.sock == connected.sock || c.sock == accept.sock);
-        let before_handshake =
-            c.call == CallKind::Socket || (c.call == CallKind::Connect && c.phase == Phase::Enter);
+        let before_handshake = c.call == SocketCall::Socket
+            || (c.call == SocketCall::Connect && c.phase == Phase::Enter);
         if on_conn && !before_handshake {
             assert_eq!((c.local, c.peer), want, "{c:?}");
         }
@@ -296,7 +297,7 @@ fn a_python_conversation_is_seen_call_by_call_on_its_connection() {
     assert_eq!((send.bytes, send.syscall), (Some(6), "sendto"));
     let recv = calls(&f)
         .into_iter()
-        .find(|c| c.pid == spid && c.call == CallKind::Recv && c.bytes == Some(6))
+        .find(|c| c.pid == spid && c.call == SocketCall::Recv && c.bytes == Some(6))
         .expect("the server's recv of 6 bytes");
     assert_eq!(recv.sock, accept.sock);
 }
@@ -512,7 +513,7 @@ fn teardown_case(case: &str) {
     match case {
         "half-close" => {
             let shut = one(&f, cpid, "shutdown", Phase::Enter);
-            assert_eq!(shut.call, CallKind::Shutdown(How::Write));
+            assert_eq!(shut.call, SocketCall::Shutdown(Some(How::Write)));
             let fin = state_of(&f, shut.sock, SockState::Established, SockState::FinWait1);
             assert!(shut.t < fin.t);
         }
@@ -529,7 +530,7 @@ fn teardown_case(case: &str) {
             let spid = server.as_ref().unwrap().pid();
             let close = calls(&f)
                 .into_iter()
-                .find(|c| c.pid == spid && c.call == CallKind::Close && c.phase == Phase::Enter)
+                .find(|c| c.pid == spid && c.call == SocketCall::Close && c.phase == Phase::Enter)
                 .expect("the server's close");
             assert!(f.iter().any(|x| matches!(x,
                 KernelFact::Reset(r) if r.sent && r.sock == close.sock && r.t > close.t)));

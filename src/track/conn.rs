@@ -558,6 +558,7 @@ impl Conn {
             inferred: out.inferred,
             settles,
             revisions: out.revisions,
+            kernel: None,
         }
     }
 
