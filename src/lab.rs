@@ -1230,13 +1230,14 @@ mod tests {
             format!("accept enter {local} - "),
             format!("accept return {conn_ends} new socket for {client_addr}"),
             format!("recv return {conn_ends} 3 bytes \"hi\\n\""),
-            format!("setsockopt return {conn_ends} ok"),
+            // The event names the option (an event carries no arguments).
+            format!("setsockopt return {conn_ends} ok (SO_RCVTIMEO, 10ms)"),
             format!("recv return {conn_ends} error: timed out"),
             format!("shutdown enter {client_addr} {local} "),
             format!("recv return {conn_ends} 0 bytes: peer closed its side (FIN received)"),
             format!("close enter {client_addr} {local} "),
             format!("close return {local} - ok"),
-            format!("setsockopt return {linger_ends} ok"),
+            format!("setsockopt return {linger_ends} ok (SO_LINGER, on, 0 s)"),
             format!("recv return {reset_ends} error: connection reset by peer (RST received)"),
         ] {
             assert!(events.contains(&wanted), "no `{wanted}` in {events:#?}");

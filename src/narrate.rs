@@ -419,6 +419,15 @@ impl Narrator {
     }
 
     fn emit_return(&self, call: &Call, ends: Ends, result: &str) {
+        // An event carries no arguments, and `setsockopt() -> ok` would
+        // not say which option: its arguments go with the result.
+        let named;
+        let result = if call.name == "setsockopt" && !call.args.is_empty() {
+            named = format!("{result} ({})", call.args);
+            &named
+        } else {
+            result
+        };
         self.shared
             .emitter
             .emit(call.name, Phase::Return, ends.local, ends.peer, result);
@@ -574,6 +583,28 @@ mod tests {
             Some(server),
             "connect enter names its target"
         );
+        drop(listener);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_setsockopt_event_names_its_option() {
+        let dir = std::env::temp_dir().join(format!("socklab-narrate-opt-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("ev.sock");
+        let mut listener = Listener::bind(&path).unwrap();
+        let n = Narrator::with_emitter(
+            "tcp_server",
+            true,
+            false,
+            Emitter::with_path("tcp_server", path.clone()),
+        );
+        n.call("setsockopt", "SO_REUSEADDR, 1", Ends::NONE, Ok(()))
+            .unwrap();
+        n.call("bind", "127.0.0.1:5000", Ends::NONE, Ok(()))
+            .unwrap();
+        let results: Vec<String> = listener.drain().into_iter().map(|e| e.result).collect();
+        assert_eq!(results, ["ok (SO_REUSEADDR, 1)", "ok"]);
         drop(listener);
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -138,7 +138,8 @@ fn portuguese_labs_run_as_written() {
 }
 
 /// Every lab in both languages (same file name), with the same checked
-/// commands in the same order, an answer key, and a line in each index.
+/// commands in the same order, an answer key in each language, and a line
+/// in each index.
 #[test]
 fn every_lab_exists_in_both_languages_with_the_same_commands() {
     let en = labs_in("labs");
@@ -165,6 +166,7 @@ fn every_lab_exists_in_both_languages_with_the_same_commands() {
     );
 
     let answers = names(&markdown_in("docs/answers"));
+    let answers_pt = names(&markdown_in("docs/answers/pt-BR"));
     let index_en = read(&repo().join("labs/README.md"));
     let index_pt = read(&repo().join("labs/pt-BR/README.md"));
     let commands = |file: &Path| -> Vec<(bool, String)> {
@@ -190,6 +192,10 @@ fn every_lab_exists_in_both_languages_with_the_same_commands() {
         assert!(
             answers.contains(&name),
             "{name}: no answer key docs/answers/{name}"
+        );
+        assert!(
+            answers_pt.contains(&name),
+            "{name}: no Portuguese answer key docs/answers/pt-BR/{name}"
         );
         assert!(
             index_en.contains(&format!("({name})")),
@@ -219,7 +225,14 @@ fn every_lab_exists_in_both_languages_with_the_same_commands() {
 #[test]
 fn relative_links_resolve() {
     let mut files = vec![repo().join("README.md"), repo().join("images/README.md")];
-    for dir in ["labs", "labs/pt-BR", "docs", "docs/answers"] {
+    for dir in [
+        "labs",
+        "labs/pt-BR",
+        "docs",
+        "docs/pt-BR",
+        "docs/answers",
+        "docs/answers/pt-BR",
+    ] {
         if repo().join(dir).is_dir() {
             files.extend(markdown_in(dir));
         }

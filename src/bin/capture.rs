@@ -19,6 +19,7 @@ use socklab::capture::{self, demo, CaptureError};
 use socklab::cli::ColorChoice;
 use socklab::render::verbose::{Detail, Hex};
 use socklab::render::Style;
+use socklab::timeline::Conversation;
 use socklab::web::{self, Web};
 
 const EXAMPLES: &str = "\
@@ -116,10 +117,22 @@ struct Opts {
     /// Write the ladder diagram as a standalone SVG file at the end.
     #[arg(long, value_name = "FILE")]
     svg: Option<PathBuf>,
-    /// Only this connection in the ladder or the SVG (numbers as shown in
-    /// the summary); without it, both draw at most the first 1000.
-    #[arg(long, value_name = "N", requires = "diagram")]
-    conn: Option<u64>,
+    /// Only this connection (N or #N) or UDP flow (uN), in every view:
+    /// text, JSON, ladder and SVG (numbers as the text and the summary
+    /// show them); without it, diagrams draw at most the first 1000.
+    #[arg(long, value_name = "N", value_parser = socklab::render::select::parse_conversation)]
+    conn: Option<Conversation>,
+    /// Draw the ladder and the SVG with time to scale: each empty row (10
+    /// px in the SVG) stands for PER_ROW (10ms if not given:
+    /// `--time-scale=50ms`); longer gaps are cut and marked with their
+    /// duration.
+    #[arg(long, value_name = "PER_ROW", num_args = 0..=1, require_equals = true,
+          default_missing_value = "10ms", value_parser = time_scale, requires = "diagram")]
+    time_scale: Option<Duration>,
+    /// Draw every segment in the SVG instead of one band for each run of
+    /// bulk data.
+    #[arg(long, requires = "svg")]
+    all_segments: bool,
     /// With `-- PROGRAM`: keep capturing this long after it exits, for the teardown.
     #[arg(long, value_name = "MS", default_value_t = 500)]
     grace: u64,
@@ -207,10 +220,18 @@ fn run(cli: Cli) -> Result<()> {
         None if cli.opts.quiz => {
             let o = cli.opts;
             let path = o.read.clone().unwrap_or_default();
+            // The quiz asks about TCP segments.
+            let conn = match o.conn {
+                Some(Conversation::Udp(n)) => anyhow::bail!(
+                    "--conn u{n} is a UDP flow: the quiz asks about TCP segments; give a connection number (--conn 1)"
+                ),
+                Some(Conversation::Tcp(n)) => Some(n),
+                None => None,
+            };
             web::quiz::run(
                 &path,
                 filter_text(&o).as_deref(),
-                o.conn,
+                conn,
                 &mut io::stdin().lock(),
                 &mut io::stdout().lock(),
             )
@@ -241,6 +262,8 @@ fn run(cli: Cli) -> Result<()> {
                 ladder_at_end: false,
                 svg: o.svg.clone(),
                 conn: o.conn,
+                time_scale: o.time_scale,
+                all_segments: o.all_segments,
                 grace: Duration::from_millis(o.grace),
                 style: style(o.color),
                 width: terminal_width(),
@@ -326,7 +349,27 @@ fn terminal_width() -> usize {
     if let Some(w) = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()) {
         return w;
     }
-    socklab::sys::terminal_width(io::stdout().as_raw_fd()).unwrap_or(100)
+    // Piped into `less` or `head`, the output is still read on the
+    // terminal that stderr (or stdin) is: take its width.
+    [
+        io::stdout().as_raw_fd(),
+        io::stderr().as_raw_fd(),
+        io::stdin().as_raw_fd(),
+    ]
+    .into_iter()
+    .find_map(socklab::sys::terminal_width)
+    .unwrap_or(socklab::render::DEFAULT_WIDTH)
+}
+
+/// `--time-scale=PER_ROW`: a duration from 1 µs to a minute.
+fn time_scale(text: &str) -> Result<Duration, String> {
+    let d = socklab::cli::parse_duration(text)?;
+    if d < Duration::from_micros(1) || d > Duration::from_secs(60) {
+        return Err(format!(
+            "`{text}` is not a usable scale: give the time one row stands for, from 0.000001 (a microsecond) to 60s, e.g. 10ms"
+        ));
+    }
+    Ok(d)
 }
 
 /// The BPF filter: the FILTER words, `--port`, or both joined by `and`.

@@ -1,9 +1,12 @@
 //! Programs run under capture (`capture -- PROGRAM`, `capture demo`).
 //!
 //! A script of steps runs on its own thread while the capture loop keeps
-//! reading packets. Each program's output is relayed to stderr line by line
-//! behind a `│ name │` margin, so it stays visible and apart from the
-//! capture's own output on stdout.
+//! reading packets. Each program's output is relayed line by line behind a
+//! `│ name │` margin: to stderr at once (an interactive program, or
+//! `--json`, whose standard output must stay JSON), or, for a script that
+//! asks for it ([`Children::relayed`], the demo), as timed
+//! [`ProgramLine`]s that the capture prints in their place among the
+//! segments and calls, so that both read as one conversation.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
@@ -42,11 +45,45 @@ pub enum Step {
 /// A program that ended: its name and how.
 type Exited = (String, ExitStatus);
 
+/// Longest program output line relayed (the rest is cut, with `…`).
+const MAX_LINE_CHARS: usize = 1000;
+/// Most program lines waiting for the capture to print them; more go to
+/// stderr at once (memory stays bounded whatever a program prints).
+pub const MAX_WAITING_LINES: usize = 10_000;
+
+/// A line a program printed, when it was read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProgramLine {
+    /// Realtime clock, since the Unix epoch (as packets and events).
+    pub t: Duration,
+    pub name: String,
+    /// Escaped for the terminal.
+    pub text: String,
+}
+
+impl ProgramLine {
+    /// `  │ tcp_client │ connect(127.0.0.1:5000) ...`, the margin that sets a
+    /// program's own output apart from the capture's lines.
+    pub fn display(&self) -> String {
+        format!("  │ {:<10} │ {}", self.name, self.text)
+    }
+}
+
+/// Where a program's output goes.
+#[derive(Clone)]
+enum Relay {
+    Stderr,
+    Timed(mpsc::SyncSender<ProgramLine>),
+}
+
 /// Programs run by the capture.
 pub struct Children {
     steps: Vec<Step>,
     done: Arc<AtomicBool>,
     handle: Option<JoinHandle<Result<Vec<Exited>>>>,
+    /// The script's programs' lines go to the capture (see [`Children::relayed`]).
+    wants_lines: bool,
+    lines: Option<mpsc::SyncSender<ProgramLine>>,
 }
 
 impl Children {
@@ -64,7 +101,28 @@ impl Children {
             steps,
             done: Arc::new(AtomicBool::new(false)),
             handle: None,
+            wants_lines: false,
+            lines: None,
         }
+    }
+
+    /// Ask for the non-interactive programs' output as timed lines, for the
+    /// capture to print among its own (the demo). The capture hands its
+    /// channel over with [`Children::send_lines_to`]; without it, they go
+    /// to stderr.
+    pub fn relayed(mut self) -> Children {
+        self.wants_lines = true;
+        self
+    }
+
+    /// Whether the script asked for its programs' lines.
+    pub fn wants_lines(&self) -> bool {
+        self.wants_lines
+    }
+
+    /// Send the programs' lines here (before [`Children::start`]).
+    pub fn send_lines_to(&mut self, tx: mpsc::SyncSender<ProgramLine>) {
+        self.lines = Some(tx);
     }
 
     /// Start the script on its own thread.
@@ -77,8 +135,12 @@ impl Children {
             }
         }
         let done = self.done.clone();
+        let relay = match &self.lines {
+            Some(tx) => Relay::Timed(tx.clone()),
+            None => Relay::Stderr,
+        };
         self.handle = Some(std::thread::spawn(move || {
-            let r = run_script(&steps);
+            let r = run_script(&steps, &relay);
             done.store(true, Ordering::SeqCst);
             r
         }));
@@ -111,41 +173,62 @@ impl Children {
     }
 }
 
-/// Find a program: as given if it has a `/`, else on PATH, else beside
-/// `capture` itself (so `capture -- tcp_client` works from `target/debug`).
+/// Find a program: as given if it has a `/`; else beside the running
+/// `capture` itself (the real file, `/proc/self/exe`, whatever link or
+/// copy of it was started, so `capture -- tcp_client` works from
+/// `target/release`), else on `PATH`. The error says where it looked.
 pub fn resolve_program(name: &str) -> Result<PathBuf> {
+    let exe = std::env::current_exe().ok();
+    let path = std::env::var_os("PATH");
+    resolve_in(name, exe.as_deref(), path.as_deref())
+}
+
+/// [`resolve_program`] with the executable's path and `PATH` given.
+fn resolve_in(
+    name: &str,
+    exe: Option<&std::path::Path>,
+    path: Option<&std::ffi::OsStr>,
+) -> Result<PathBuf> {
     if name.contains('/') {
         let p = PathBuf::from(name);
-        return if p.exists() {
+        return if p.is_file() {
             Ok(p)
         } else {
             Err(anyhow!("cannot run {name}: no such file"))
         };
     }
-    if let Ok(exe) = std::env::current_exe() {
-        if let Some(dir) = exe.parent() {
-            let p = dir.join(name);
-            if p.is_file() {
-                return Ok(p);
-            }
+    let beside = exe.and_then(|e| e.parent()).map(PathBuf::from);
+    let on_path: Vec<PathBuf> = path
+        .map(|p| std::env::split_paths(p).collect())
+        .unwrap_or_default();
+    for dir in beside.iter().chain(&on_path) {
+        let p = dir.join(name);
+        if p.is_file() {
+            return Ok(p);
         }
     }
-    if let Some(path) = std::env::var_os("PATH") {
-        for dir in std::env::split_paths(&path) {
-            let p = dir.join(name);
-            if p.is_file() {
-                return Ok(p);
-            }
-        }
-    }
+    let beside = match &beside {
+        Some(dir) => format!("beside capture (in {})", dir.display()),
+        None => "beside capture (its own path is unknown)".to_string(),
+    };
+    let on_path = if on_path.is_empty() {
+        "on PATH (empty)".to_string()
+    } else {
+        let dirs: Vec<String> = on_path.iter().map(|d| d.display().to_string()).collect();
+        format!("on PATH ({})", dirs.join(":"))
+    };
     Err(anyhow!(
-        "cannot run {name}: not found beside capture nor on PATH; build it with `cargo build --release` or give its path"
+        "cannot run {name}: not found {beside} nor {on_path}; build the lab programs with `cargo build --release` and put {name} beside capture or on PATH, or give its path"
     ))
 }
 
 /// Spawn one program with its output relayed behind a margin. Returns the
 /// child and a channel that receives each output line.
-fn spawn(argv: &[String], interactive: bool) -> Result<(Child, mpsc::Receiver<String>)> {
+fn spawn(
+    argv: &[String],
+    interactive: bool,
+    relay: &Relay,
+) -> Result<(Child, mpsc::Receiver<String>)> {
     let path = resolve_program(&argv[0])?;
     let name = short_name(&argv[0]);
     let stdin = if interactive {
@@ -165,13 +248,33 @@ fn spawn(argv: &[String], interactive: bool) -> Result<(Child, mpsc::Receiver<St
         Box::new(child.stdout.take().expect("stdout is piped")),
         Box::new(child.stderr.take().expect("stderr is piped")),
     ];
+    // An interactive program's output is shown at once: its user is
+    // typing to it.
+    let relay = if interactive {
+        Relay::Stderr
+    } else {
+        relay.clone()
+    };
     for pipe in pipes {
         let tx = tx.clone();
         let name = name.clone();
+        let relay = relay.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(pipe).lines() {
                 let Ok(line) = line else { break };
-                let _ = writeln!(std::io::stderr().lock(), "  │ {name:<10} │ {line}");
+                let shown = ProgramLine {
+                    t: crate::events::now(),
+                    name: name.clone(),
+                    text: crate::escape::escape_controls(&line, MAX_LINE_CHARS),
+                };
+                match &relay {
+                    Relay::Timed(lines) if lines.try_send(shown.clone()).is_ok() => {}
+                    // The capture is gone, far behind, or never asked:
+                    // stderr, at once.
+                    _ => {
+                        let _ = writeln!(std::io::stderr().lock(), "{}", shown.display());
+                    }
+                }
                 let _ = tx.send(line);
             }
         });
@@ -199,14 +302,14 @@ fn wait_with_timeout(child: &mut Child, name: &str) -> Result<ExitStatus> {
     }
 }
 
-fn run_script(steps: &[Step]) -> Result<Vec<Exited>> {
+fn run_script(steps: &[Step], relay: &Relay) -> Result<Vec<Exited>> {
     let mut running: Vec<(String, Child)> = Vec::new();
     let mut statuses = Vec::new();
     let result = (|| -> Result<()> {
         for step in steps {
             match step {
                 Step::Start { argv, ready } => {
-                    let (child, rx) = spawn(argv, false)?;
+                    let (child, rx) = spawn(argv, false, relay)?;
                     let name = short_name(&argv[0]);
                     running.push((name.clone(), child));
                     let deadline = std::time::Instant::now() + STEP_TIMEOUT;
@@ -224,7 +327,7 @@ fn run_script(steps: &[Step]) -> Result<Vec<Exited>> {
                     }
                 }
                 Step::Run { argv, interactive } => {
-                    let (mut child, _rx) = spawn(argv, *interactive)?;
+                    let (mut child, _rx) = spawn(argv, *interactive, relay)?;
                     let name = short_name(&argv[0]);
                     let status = if *interactive {
                         child.wait()?
@@ -252,4 +355,56 @@ fn run_script(steps: &[Step]) -> Result<Vec<Exited>> {
         }
     }
     result.map(|()| statuses)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsString;
+
+    /// A directory with an empty file `name` in it, removed when dropped.
+    fn dir_with(name: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(name), b"").unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_program_is_found_beside_the_real_capture_then_on_path() {
+        let beside = dir_with("tcp_server");
+        let on_path = dir_with("tcp_server");
+        let exe = beside.path().join("capture");
+        let path = OsString::from(on_path.path());
+        // Beside capture first, whatever PATH says.
+        assert_eq!(
+            resolve_in("tcp_server", Some(&exe), Some(&path)).unwrap(),
+            beside.path().join("tcp_server")
+        );
+        // A capture copied elsewhere (setcap on another file system):
+        // PATH next.
+        let elsewhere = tempfile::tempdir().unwrap();
+        let copy = elsewhere.path().join("capture");
+        assert_eq!(
+            resolve_in("tcp_server", Some(&copy), Some(&path)).unwrap(),
+            on_path.path().join("tcp_server")
+        );
+    }
+
+    #[test]
+    fn not_found_says_where_it_looked() {
+        let elsewhere = tempfile::tempdir().unwrap();
+        let copy = elsewhere.path().join("capture");
+        let path = OsString::from("/nonexistent-a:/nonexistent-b");
+        let err = resolve_in("tcp_server", Some(&copy), Some(&path))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&elsewhere.path().display().to_string()),
+            "{err}"
+        );
+        assert!(err.contains("/nonexistent-a:/nonexistent-b"), "{err}");
+        assert!(err.contains("cargo build --release"), "{err}");
+        let err = resolve_in("./no-such-program", None, None).unwrap_err();
+        assert!(err.to_string().contains("no such file"));
+    }
 }

@@ -22,11 +22,20 @@ use super::CaptureError;
 const RECORDED_PCAP: &[u8] = include_bytes!("../../tests/data/demo.pcap");
 const RECORDED_EVENTS: &[u8] = include_bytes!("../../tests/data/demo.pcap.events");
 
-/// What to read in the output, in one line.
-pub const HOW_TO_READ: &str =
-    "How to read it: each segment is one line, client on the left, server on the right; \
-the indented line says what it does and each side's TCP state; lines naming a program \
-(tcp_client[pid]: connect() ...) are the socket calls that caused the segments.";
+/// What to read in the output (the live demo).
+pub const HOW_TO_READ: &str = "How to read it, in time order:
+  │ tcp_client │ ...        what the program itself prints (its own narration)
+  tcp_client[pid]: ...      the same socket call, as the capture received it, and what it caused (-> SYN)
+  #1 client ──SYN──▶ server a segment on the wire, client on the left, server on the right;
+                            the indented line under it says what it does and each side's TCP state
+Then each conversation as a ladder diagram, and a table of the connections.";
+
+/// What to read in the replayed demo (no program runs: no program lines).
+pub const HOW_TO_READ_RECORDED: &str = "How to read it, in time order:
+  tcp_client[pid]: ...      a socket call a program made, and what it caused (-> SYN)
+  #1 client ──SYN──▶ server a segment on the wire, client on the left, server on the right;
+                            the indented line under it says what it does and each side's TCP state
+Then each conversation as a ladder diagram, and a table of the connections.";
 
 /// A free port on 127.0.0.1 for TCP and one for UDP, found by letting the
 /// kernel pick and then releasing them.
@@ -134,7 +143,7 @@ pub fn run(mut opts: Options, from_file: bool) -> Result<()> {
         opts.read = Some(pcap);
         if !opts.json {
             println!("socklab demo (replayed from a recording made with `sudo capture demo -w demo.pcap`)");
-            println!("{HOW_TO_READ}\n");
+            println!("{HOW_TO_READ_RECORDED}\n");
         }
         let r = run::run(&opts, None);
         drop(dir);
@@ -149,7 +158,7 @@ pub fn run(mut opts: Options, from_file: bool) -> Result<()> {
         );
         println!("{HOW_TO_READ}\n");
     }
-    let children = Children::script(script(tcp, udp));
+    let children = Children::script(script(tcp, udp)).relayed();
     match run::run(&opts, Some(children)) {
         Ok(_) => Ok(()),
         Err(e) => match e.downcast::<CaptureError>() {

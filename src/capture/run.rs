@@ -22,17 +22,18 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
-use super::children::Children;
+use super::children::{Children, ProgramLine};
 use super::output::Output;
 use super::{CaptureError, Next, RawPacket, Source, Stats, Writer};
 use crate::events::{self, CallEvent, Listener, MAX_EVENT_BYTES};
 use crate::render::json::JsonRender;
 use crate::render::ladder::{LadderMode, LadderRender};
+use crate::render::select::Only;
 use crate::render::svg::SvgCollector;
 use crate::render::text::TextRender;
 use crate::render::verbose::{Detail, VerboseLines, KEEP_FOR_HEADERS};
 use crate::render::{End, Item, Render, Style};
-use crate::timeline::Timeline;
+use crate::timeline::{Conversation, Timeline};
 
 /// How long a live item waits for the socket-call events that belong
 /// before it (events and packets come in through different sockets).
@@ -78,8 +79,14 @@ pub struct Options {
     pub ladder_at_end: bool,
     /// Write the ladder as SVG here at the end.
     pub svg: Option<PathBuf>,
-    /// Only this connection in the ladder and the SVG.
-    pub conn: Option<u64>,
+    /// Only this connection (or UDP flow), in every view.
+    pub conn: Option<Conversation>,
+    /// Draw the ladder and the SVG with time to scale: the time one
+    /// terminal row stands for (the SVG draws 10 px for it).
+    pub time_scale: Option<Duration>,
+    /// Draw every segment in the SVG (otherwise runs of bulk data are
+    /// condensed into one band).
+    pub all_segments: bool,
     /// After the children exit, keep capturing this long.
     pub grace: Duration,
     pub style: Style,
@@ -227,13 +234,9 @@ fn renderers(opts: &Options, live: bool, output: &Output) -> Vec<Box<dyn Render>
     let mut out: Vec<Box<dyn Render>> = Vec::new();
     if opts.ladder_at_end && !opts.json && !opts.ladder {
         // First in the list so its diagrams come before the text's table.
-        let mut ladder = LadderRender::new(
-            output.handle(),
-            opts.style,
-            opts.width,
-            LadderMode::AtEnd,
-            opts.conn,
-        );
+        let mut ladder =
+            LadderRender::new(output.handle(), opts.style, opts.width, LadderMode::AtEnd)
+                .time_scale(opts.time_scale);
         ladder.summary_table = false;
         out.push(Box::new(ladder));
     }
@@ -249,15 +252,13 @@ fn renderers(opts: &Options, live: bool, output: &Output) -> Vec<Box<dyn Render>
         } else {
             LadderMode::Stream
         };
-        out.push(Box::new(LadderRender::new(
-            output.handle(),
-            opts.style,
-            opts.width,
-            mode,
-            opts.conn,
-        )));
+        out.push(Box::new(
+            LadderRender::new(output.handle(), opts.style, opts.width, mode)
+                .time_scale(opts.time_scale),
+        ));
     } else {
         let mut text = TextRender::new(output.handle(), opts.style);
+        text.width = opts.width;
         if opts.detail.any() {
             // Each packet's header lines right after its own.
             let mut lines = VerboseLines::new(opts.detail, opts.width);
@@ -266,10 +267,18 @@ fn renderers(opts: &Options, live: bool, output: &Output) -> Vec<Box<dyn Render>
         out.push(Box::new(text));
     }
     if let Some(path) = &opts.svg {
-        out.push(Box::new(SvgCollector::new(path.clone(), opts.conn)));
+        out.push(Box::new(
+            SvgCollector::new(path.clone())
+                .time_scale(opts.time_scale)
+                .all_segments(opts.all_segments),
+        ));
     }
     if let Some(feed) = &opts.web {
         out.push(Box::new(feed.render()));
+    }
+    // `--conn N`: every view sees only that connection or flow.
+    if let Some(want) = opts.conn {
+        return vec![Box::new(Only::new(Tee(out), want))];
     }
     out
 }
@@ -347,6 +356,21 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
     let interrupted = Arc::new(AtomicBool::new(false));
     on_ctrl_c(interrupted.clone());
     let output = Output::start(interrupted.clone());
+    // A script that asks for it (the demo): its programs' output among
+    // the capture's lines, in time order, instead of apart on stderr.
+    let programs = match children.as_mut() {
+        Some(c) if c.wants_lines() && !opts.json => {
+            let (tx, rx) = mpsc::sync_channel(super::children::MAX_WAITING_LINES);
+            c.send_lines_to(tx);
+            Some(Programs {
+                rx,
+                waiting: std::collections::VecDeque::new(),
+                out: output.handle(),
+                style: opts.style,
+            })
+        }
+        _ => None,
+    };
     let mut sink = Sink {
         timeline,
         render: Tee(renderers(opts, live, &output)),
@@ -355,6 +379,7 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
         seen: 0,
         count: opts.count,
         live,
+        programs,
     };
     let queue = Arc::new(Queue::default());
     let quit = Arc::new(AtomicBool::new(false));
@@ -400,6 +425,8 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
     });
     let shown = shown.and_then(|end| {
         drop(sink.render);
+        // Its handle on the output too: the output ends when all are gone.
+        drop(sink.programs.take());
         output.finish().map(|()| end)
     });
     if let Some(k) = kernel {
@@ -846,6 +873,44 @@ struct Sink {
     seen: u64,
     count: Option<u64>,
     live: bool,
+    /// The programs' own output, printed in its place (the demo).
+    programs: Option<Programs>,
+}
+
+/// The lines the programs printed, waiting for their place among the
+/// items: each is printed just before the first item that happened after
+/// it (items wait [`LIVE_HOLD`] for their events; so do these lines).
+struct Programs {
+    rx: mpsc::Receiver<ProgramLine>,
+    waiting: std::collections::VecDeque<ProgramLine>,
+    out: super::output::Stdout,
+    style: Style,
+}
+
+impl Programs {
+    /// Print the lines read before `until` (all with `None`). The
+    /// renderers' buffers are flushed first, so the order holds.
+    fn print(&mut self, until: Option<Duration>, render: &mut Tee) -> io::Result<()> {
+        self.waiting.extend(self.rx.try_iter());
+        let due = |l: &ProgramLine| until.map_or(true, |u| l.t <= u);
+        if !self.waiting.front().is_some_and(due) {
+            return Ok(());
+        }
+        render.flush()?;
+        while let Some(line) = self.waiting.front() {
+            if !due(line) {
+                break;
+            }
+            let shown = line.display();
+            writeln!(
+                self.out,
+                "{}",
+                self.style.paint(&shown, colored::Color::Magenta)
+            )?;
+            self.waiting.pop_front();
+        }
+        self.out.flush()
+    }
 }
 
 impl Sink {
@@ -899,7 +964,14 @@ impl Sink {
     /// Draw what the timeline releases at `now` (everything with `None`).
     fn release(&mut self, now: Option<Duration>) -> io::Result<()> {
         while let Some(item) = self.timeline.pop(now) {
+            if let Some(p) = self.programs.as_mut() {
+                p.print(Some(item.t()), &mut self.render)?;
+            }
             self.render.item(&item)?;
+        }
+        if let Some(p) = self.programs.as_mut() {
+            let until = now.map(|n| n.saturating_sub(self.timeline.hold));
+            p.print(until, &mut self.render)?;
         }
         Ok(())
     }

@@ -227,6 +227,18 @@ pub fn note(n: &Note) -> String {
             side(*from),
             side(from.other())
         ),
+        Note::WindowScaled {
+            from,
+            raw,
+            shift,
+            bytes,
+        } => format!(
+            "Window scaling: win {raw} counts units of {} bytes (window scale {shift}, agreed in \
+             the SYN and SYN-ACK), so the {}'s receive window is {bytes} bytes; the windows of \
+             the SYN and SYN-ACK themselves are never scaled.",
+            1u64 << shift,
+            side(*from)
+        ),
         Note::KeepAlive { from, len, rel_seq } => {
             let what = if *len == 0 {
                 "an empty segment".to_string()

@@ -23,7 +23,7 @@ use crate::escape::escape_max;
 use crate::events::Phase;
 use crate::i18n::en;
 use crate::kernel::{self, SockState};
-use crate::timeline::{KernelState, LinkItem, LinkWhat, SocketCall, Source};
+use crate::timeline::{Conversation, KernelState, LinkItem, LinkWhat, SocketCall, Source};
 use crate::track::{ConnSummary, Dir, Inferred, KernelView, Note, Side};
 use crate::wire::DecodeError;
 
@@ -416,9 +416,12 @@ impl<W: Write> JsonRender<W> {
                 let _ = write!(b, ",\"note_id\":\"{}\"", note.note.id());
                 b.push('}');
             }
-            Item::Other { what, .. } => {
+            Item::Other { what, icmp, .. } => {
                 let _ = write!(b, "{{\"type\":\"other\",\"t\":{t:.6},\"what\":");
                 push_str(b, what);
+                // An ICMP error: the connection or flow of the packet it quotes.
+                let about = icmp.as_ref().and_then(|i| i.about);
+                push_conversation(b, about);
                 b.push('}');
             }
             Item::Bad { err, .. } => bad(b, t, err),
@@ -451,6 +454,8 @@ impl<W: Write> JsonRender<W> {
                 }
                 b.push_str(",\"conn\":");
                 push_opt_u64(b, c.conn);
+                b.push_str(",\"flow\":");
+                push_opt_u64(b, c.flow);
                 b.push_str(",\"relation\":");
                 push_str(
                     b,
@@ -540,6 +545,19 @@ impl<W: Write> Render for JsonRender<W> {
         self.drain()?;
         self.out.flush()
     }
+}
+
+/// `,"conn":N,"flow":null` (or the other way round, or both null).
+fn push_conversation(b: &mut String, c: Option<Conversation>) {
+    let (conn, flow) = match c {
+        Some(Conversation::Tcp(n)) => (Some(n), None),
+        Some(Conversation::Udp(n)) => (None, Some(n)),
+        None => (None, None),
+    };
+    b.push_str(",\"conn\":");
+    push_opt_u64(b, conn);
+    b.push_str(",\"flow\":");
+    push_opt_u64(b, flow);
 }
 
 #[cfg(test)]

@@ -3,28 +3,41 @@
 //! their program's column and each side's TCP state as it changes.
 //!
 //! ```text
-//!  #1  client 127.0.0.1:53312                          server 127.0.0.1:5000
-//!             CLOSED │                                        │ LISTEN
-//!  connect() ...     │                                        │
-//!           SYN-SENT │── SYN seq=0 ──────────┐                │
-//!                    │                       └───────────────▶│ SYN-RECEIVED
+//! #1  client 127.0.0.1:53312              server 127.0.0.1:5000
+//!                  CLOSED │                          │ LISTEN
+//!           connect() ... │                          │
+//!                SYN-SENT │── SYN seq=0 ─┐           │
+//!                         │              └──────────▶│ SYN-RECEIVED
 //! ```
 //!
 //! [`Ladder`] is the model (shared with the SVG export); [`LadderRender`]
 //! draws it in a terminal: live as segments arrive, each diagram once its
 //! connection ended (reading a file), or all at the end. Memory is bounded
 //! in every mode (see [`Ladder`]).
+//!
+//! The terminal drawing uses the whole width it is given and never more:
+//! the arrows' area grows up to what the longest labels need, the columns
+//! beside it take the rest for the calls and states, and a label or a call
+//! that does not fit is wrapped onto the next line, never cut.
+//!
+//! With a time scale ([`LadderRender::time_scale`]), the rows between two
+//! rungs stand for the time between them: one empty row per step of the
+//! scale, the gap's duration written in it, and a gap longer than
+//! [`MAX_GAP_ROWS`] rows drawn as a break (`≈`) with its duration.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::{self, Write};
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use colored::Color;
 
-use super::{table, End, Item, Render, Style};
+use super::wrap::{self, center, pad_left, pad_right};
+use super::{human_duration, table, End, Item, Render, Style};
 use crate::events::Phase;
 use crate::i18n::en;
-use crate::track::{Dir, Revision, Side, Step, TcpState};
+use crate::timeline::{Conversation, Icmp};
+use crate::track::{Dir, Label, Revision, Side, Step, TcpState};
 use crate::wire::TcpFlags;
 
 /// Below this many columns the diagram becomes one line per segment.
@@ -36,6 +49,9 @@ pub const MAX_RUNGS: usize = 2000;
 pub const MAX_DIAGRAMS: usize = crate::timeline::MAX_TABLE_ROWS;
 /// Most rungs kept in all, whatever the number of diagrams (about 20 MB).
 pub const MAX_KEPT_RUNGS: usize = 200_000;
+/// With a time scale: the most empty rows drawn for one gap; a longer gap
+/// is drawn as a break with its duration.
+pub const MAX_GAP_ROWS: usize = 12;
 /// Ended connections whose diagram waits before it is drawn (streaming) or
 /// forgotten (live): a call may still return after the last ACK.
 const RECENT_ENDED: usize = 256;
@@ -43,6 +59,15 @@ const RECENT_ENDED: usize = 256;
 const CLOSED_MEMORY: usize = 4096;
 /// Live: most diagrams whose states are kept at once (flows that never end).
 const LIVE_DIAGRAMS: usize = 10_000;
+/// The widest the arrows' area grows: enough for the longest segment label
+/// (`PSH-ACK seq=4294967295 ack=4294967295 len=65535`) and its arrow; the
+/// rest of a wide terminal goes to the calls beside it.
+const MAX_MIDDLE: usize = 56;
+/// The narrowest arrows' area (a short label and its arrow).
+const MIN_MIDDLE: usize = 24;
+/// Cells an arrow needs around its label: `── ` before, ` ─┐` and the
+/// bend's run after.
+const ARROW_FRAME: usize = 6;
 
 /// What kind of segment an arrow is (its colour).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,6 +79,8 @@ pub enum Kind {
     Reset,
     Retransmission,
     Datagram,
+    /// An ICMP error (a port unreachable answering a UDP datagram).
+    Icmp,
     Other,
 }
 
@@ -75,7 +102,7 @@ impl Kind {
         match self {
             Kind::Handshake => Color::Green,
             Kind::Teardown => Color::Yellow,
-            Kind::Reset => Color::Red,
+            Kind::Reset | Kind::Icmp => Color::Red,
             Kind::Retransmission => Color::Magenta,
             Kind::Datagram => Color::Cyan,
             Kind::Data | Kind::Ack | Kind::Other => Color::White,
@@ -92,6 +119,7 @@ impl Kind {
             Kind::Reset => "reset",
             Kind::Retransmission => "retransmission",
             Kind::Datagram => "datagram",
+            Kind::Icmp => "icmp",
             Kind::Other => "other",
         }
     }
@@ -100,8 +128,11 @@ impl Kind {
 /// One rung of the ladder.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Rung {
-    /// A segment (or datagram) crossing from one column to the other.
+    /// A segment (or datagram, or ICMP error) crossing from one column to
+    /// the other.
     Arrow {
+        /// When it crossed the capture point.
+        t: Duration,
         /// Left to right (client to server) or back.
         dir: Dir,
         label: String,
@@ -109,9 +140,31 @@ pub enum Rung {
         /// New state of the sender / receiver, when it changed.
         sender_state: Option<TcpState>,
         receiver_state: Option<TcpState>,
+        /// Relative sequence number and payload length (TCP; 0 otherwise),
+        /// for condensed runs of data.
+        seq: u32,
+        len: u32,
+        /// Plain data or a plain ACK, nothing else worth pointing out: a
+        /// run of them may be drawn as one band.
+        routine: bool,
+        /// A duplicate ACK (the receiver asks again for missing bytes).
+        dup_ack: bool,
     },
     /// A socket call written in its program's column.
-    Call { side: Side, text: String },
+    Call {
+        t: Duration,
+        side: Side,
+        text: String,
+    },
+}
+
+impl Rung {
+    /// When it happened.
+    pub fn t(&self) -> Duration {
+        match self {
+            Rung::Arrow { t, .. } | Rung::Call { t, .. } => *t,
+        }
+    }
 }
 
 /// One connection's (or UDP flow's) diagram.
@@ -131,15 +184,13 @@ pub struct Diagram {
     /// How the connection went, once it ended: `handshake complete ·
     /// teardown three-way · closed by the client`.
     pub caption: Option<String>,
+    /// The time the capture's first item was seen: timestamps are written
+    /// since then, as the text view writes them.
+    pub origin: Duration,
     /// The last known states, to show only changes.
     last: (TcpState, TcpState),
-}
-
-/// Which diagram an item belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-enum Key {
-    Tcp(u64),
-    Udp(u64),
+    /// When its latest rung happened (for a live time scale).
+    last_t: Option<Duration>,
 }
 
 /// The ladder model: diagrams in order of first appearance, bounded.
@@ -153,12 +204,10 @@ enum Key {
 #[derive(Debug)]
 pub struct Ladder {
     /// Keys in order of first appearance (closed ones are purged lazily).
-    order: VecDeque<Key>,
-    diagrams: HashMap<Key, Diagram>,
+    order: VecDeque<Conversation>,
+    diagrams: HashMap<Conversation, Diagram>,
     /// Keep rungs (for drawing at the end / SVG) or only the latest.
     keep: bool,
-    /// Only this TCP connection (`--conn N`).
-    only: Option<u64>,
     /// Most diagrams opened in all.
     limit: usize,
     opened: usize,
@@ -169,21 +218,25 @@ pub struct Ladder {
     left_out_udp: u64,
     rungs_kept: usize,
     /// Connections that ended, oldest first, their diagram still here.
-    ended: VecDeque<Key>,
+    ended: VecDeque<Conversation>,
     /// Diagrams recently drawn or forgotten: a late item (a call that
     /// returns after the last ACK) must not open them again.
-    closed: HashSet<Key>,
-    closed_order: VecDeque<Key>,
+    closed: HashSet<Conversation>,
+    closed_order: VecDeque<Conversation>,
+    /// The time of the first item seen.
+    origin: Option<Duration>,
 }
 
 /// What [`Ladder::add`] did, for a live renderer.
 pub enum Added<'a> {
     Nothing,
-    /// A rung was added; `new` when it opened a new diagram.
+    /// A rung was added; `new` when it opened a new diagram; `after` is
+    /// when the diagram's previous rung happened.
     Rung {
         diagram: &'a Diagram,
         rung: Rung,
         new: bool,
+        after: Option<Duration>,
     },
 }
 
@@ -195,7 +248,6 @@ impl Ladder {
             order: VecDeque::new(),
             diagrams: HashMap::new(),
             keep,
-            only: None,
             limit: if keep { MAX_DIAGRAMS } else { usize::MAX },
             opened: 0,
             left_out: 0,
@@ -205,13 +257,8 @@ impl Ladder {
             ended: VecDeque::new(),
             closed: HashSet::new(),
             closed_order: VecDeque::new(),
+            origin: None,
         }
-    }
-
-    /// Only TCP connection `conn` (nothing else is kept or counted).
-    pub fn only(mut self, conn: Option<u64>) -> Ladder {
-        self.only = conn;
-        self
     }
 
     /// Diagrams in order of first appearance.
@@ -219,9 +266,9 @@ impl Ladder {
         self.order.iter().filter_map(|k| self.diagrams.get(k))
     }
 
-    /// The diagram of TCP connection `conn`.
-    pub fn connection(&self, conn: u64) -> Option<&Diagram> {
-        self.diagrams.get(&Key::Tcp(conn))
+    /// The diagram of a connection or flow.
+    pub fn diagram(&self, of: Conversation) -> Option<&Diagram> {
+        self.diagrams.get(&of)
     }
 
     /// Connections and flows that got no diagram because of the cap.
@@ -253,7 +300,7 @@ impl Ladder {
     }
 
     /// Remove a diagram and remember that it is closed.
-    fn close(&mut self, key: Key) -> Option<Diagram> {
+    fn close(&mut self, key: Conversation) -> Option<Diagram> {
         let d = self.diagrams.remove(&key)?;
         self.rungs_kept = self.rungs_kept.saturating_sub(d.rungs.len());
         if self.closed.insert(key) {
@@ -273,10 +320,10 @@ impl Ladder {
     }
 
     /// Count a connection or flow that gets no diagram, once.
-    fn leave_out(&mut self, key: Key) {
+    fn leave_out(&mut self, key: Conversation) {
         let highest = match key {
-            Key::Tcp(n) => (n, &mut self.left_out_tcp),
-            Key::Udp(n) => (n, &mut self.left_out_udp),
+            Conversation::Tcp(n) => (n, &mut self.left_out_tcp),
+            Conversation::Udp(n) => (n, &mut self.left_out_udp),
         };
         if highest.0 > *highest.1 {
             *highest.1 = highest.0;
@@ -286,8 +333,9 @@ impl Ladder {
 
     /// Add what an item contributes to the diagrams.
     pub fn add(&mut self, item: &Item) -> Added<'_> {
+        let origin = *self.origin.get_or_insert(item.t());
         if let Item::Connection(sum) = item {
-            let key = Key::Tcp(sum.conn);
+            let key = Conversation::Tcp(sum.conn);
             if let Some(d) = self.diagrams.get_mut(&key) {
                 let closed = sum
                     .closed_by
@@ -308,33 +356,35 @@ impl Ladder {
                         }
                     }
                 }
-            } else if !self.only.is_some_and(|n| n != sum.conn) && !self.closed.contains(&key) {
+            } else if !self.closed.contains(&key) {
                 // A connection whose segments were all left out.
                 self.leave_out(key);
             }
             return Added::Nothing;
         }
         let key = match item {
-            Item::Segment { ann, .. } => ann.conn.map(Key::Tcp),
-            Item::Datagram { note, .. } => Some(Key::Udp(note.flow)),
+            Item::Segment { .. } | Item::Datagram { .. } => item.conversation(),
+            Item::Other {
+                icmp: Some(icmp), ..
+            } => icmp.about,
             // Only the calls that send or that waited for the wire: the
             // others (setsockopt, the entry of recv...) would crowd it.
-            Item::Call(c) if c.sends() || c.waited() => c.side.and(c.conn).map(Key::Tcp),
+            Item::Call(c) if c.sends() || c.waited() => c.side.and(c.conversation()),
             _ => None,
         };
         let Some(key) = key else {
             return Added::Nothing;
         };
-        if self.only.is_some_and(|n| key != Key::Tcp(n)) || self.closed.contains(&key) {
+        if self.closed.contains(&key) {
             return Added::Nothing;
         }
         let new = !self.diagrams.contains_key(&key);
         if new {
-            if self.opened >= self.limit {
+            if self.opened >= self.limit || self.rungs_kept >= MAX_KEPT_RUNGS {
                 self.leave_out(key);
                 return Added::Nothing;
             }
-            let Some(d) = opener(item) else {
+            let Some(d) = opener(item, key, origin) else {
                 return Added::Nothing;
             };
             self.opened += 1;
@@ -361,6 +411,7 @@ impl Ladder {
         let Some(rung) = rung(d, item) else {
             return Added::Nothing;
         };
+        let after = d.last_t.replace(rung.t());
         if !self.keep {
             // Live drawing needs only the states: the model does not grow.
         } else if d.rungs.len() < MAX_RUNGS && self.rungs_kept < MAX_KEPT_RUNGS {
@@ -373,44 +424,44 @@ impl Ladder {
             diagram: &self.diagrams[&key],
             rung,
             new,
+            after,
         }
     }
 }
 
+/// The caption of a UDP flow's diagram.
+const UDP_CAPTION: &str = "UDP: no handshake, no teardown: each datagram stands alone";
+
 /// A new, empty diagram for the first item of a connection or flow.
-fn opener(item: &Item) -> Option<Diagram> {
-    let (tag, left, right, titles, initial) = match item {
-        Item::Segment { ann, .. } => (
-            format!("#{}", ann.conn?),
-            ann.client,
-            ann.server,
-            ("client", "server"),
-            Some(initial_states(ann.step)),
-        ),
-        Item::Datagram { d, note, .. } => (
-            format!("u{}", note.flow),
-            d.src,
-            d.dst,
-            ("sender", "receiver"),
-            None,
-        ),
+fn opener(item: &Item, key: Conversation, origin: Duration) -> Option<Diagram> {
+    let (left, right, initial) = match item {
+        Item::Segment { ann, .. } => (ann.client, ann.server, Some(initial_states(ann.step))),
+        Item::Datagram { d, .. } => (d.src, d.dst, None),
         // A call before the connection's first segment (connect() before
-        // its SYN): open the diagram from the call's own addresses.
+        // its SYN, recvfrom() waiting for the first datagram): open the
+        // diagram from the call's own addresses.
         Item::Call(c) => {
             let (left, right) = c.ends?;
-            let states = (TcpState::Closed, TcpState::Listen);
+            let tcp = matches!(key, Conversation::Tcp(_));
             (
-                format!("#{}", c.conn?),
                 left,
                 right,
-                ("client", "server"),
-                Some(states),
+                tcp.then_some((TcpState::Closed, TcpState::Listen)),
             )
         }
+        // An error about a datagram the diagram has not drawn (its flow
+        // was opened before the capture started).
+        Item::Other {
+            icmp: Some(icmp), ..
+        } => (icmp.error.src, icmp.error.dst, None),
         _ => return None,
     };
+    let titles = match key {
+        Conversation::Tcp(_) => ("client", "server"),
+        Conversation::Udp(_) => ("sender", "receiver"),
+    };
     Some(Diagram {
-        tag,
+        tag: key.tag(),
         left,
         right,
         left_title: titles.0,
@@ -418,10 +469,10 @@ fn opener(item: &Item) -> Option<Diagram> {
         initial,
         rungs: Vec::new(),
         dropped: 0,
-        caption: initial
-            .is_none()
-            .then(|| "UDP: no handshake, no teardown: each datagram stands alone".to_string()),
+        caption: matches!(key, Conversation::Udp(_)).then(|| UDP_CAPTION.to_string()),
+        origin,
         last: initial.unwrap_or((TcpState::Closed, TcpState::Closed)),
+        last_t: None,
     })
 }
 
@@ -492,7 +543,7 @@ fn revise(d: &mut Diagram, r: &Revision) {
 /// The rung an item adds to its diagram (updating the diagram's states).
 fn rung(d: &mut Diagram, item: &Item) -> Option<Rung> {
     match item {
-        Item::Segment { seg, ann, .. } => {
+        Item::Segment { t, seg, ann, .. } => {
             let mut label = seg.flags.label();
             label.push_str(&format!(" seq={}", ann.rel_seq));
             if seg.flags.has(TcpFlags::ACK) {
@@ -500,6 +551,20 @@ fn rung(d: &mut Diagram, item: &Item) -> Option<Rung> {
             }
             if seg.payload_len > 0 {
                 label.push_str(&format!(" len={}", seg.payload_len));
+            }
+            // What makes this segment stand out of a run of data.
+            let mut routine = matches!(ann.step, Step::Data | Step::Ack);
+            let mut dup_ack = false;
+            for l in &ann.labels {
+                match l {
+                    Label::WindowUpdate | Label::SynOptions(_) => {}
+                    Label::Retransmission => routine = false,
+                    other => {
+                        dup_ack |= matches!(other, Label::DupAck(_));
+                        routine = false;
+                        label.push_str(&format!(" [{other}]"));
+                    }
+                }
             }
             let (old_c, old_s) = d.last;
             d.last = (ann.client_state, ann.server_state);
@@ -510,26 +575,71 @@ fn rung(d: &mut Diagram, item: &Item) -> Option<Rung> {
                 Dir::S2C => (changed_s, changed_c),
             };
             Some(Rung::Arrow {
+                t: *t,
                 dir: ann.dir,
                 label,
                 kind: Kind::of(ann.step),
                 sender_state,
                 receiver_state,
+                seq: ann.rel_seq,
+                len: seg.payload_len,
+                routine: routine && changed_c.is_none() && changed_s.is_none(),
+                dup_ack,
             })
         }
-        Item::Datagram { d: dg, .. } => Some(Rung::Arrow {
+        Item::Datagram { t, d: dg, .. } => Some(Rung::Arrow {
+            t: *t,
             dir: if dg.src == d.left { Dir::C2S } else { Dir::S2C },
             label: format!("UDP len={}", dg.payload_len),
             kind: Kind::Datagram,
             sender_state: None,
             receiver_state: None,
+            seq: 0,
+            len: dg.payload_len,
+            routine: false,
+            dup_ack: false,
         }),
+        Item::Other {
+            t,
+            icmp: Some(icmp),
+            ..
+        } => {
+            if icmp.error.port_unreachable {
+                d.caption = Some(unreachable_caption(icmp));
+            }
+            Some(Rung::Arrow {
+                t: *t,
+                // The error goes back to the sender of the datagram it quotes.
+                dir: if icmp.error.src == d.left {
+                    Dir::S2C
+                } else {
+                    Dir::C2S
+                },
+                label: format!("ICMP {}", icmp.error.what),
+                kind: Kind::Icmp,
+                sender_state: None,
+                receiver_state: None,
+                seq: 0,
+                len: 0,
+                routine: false,
+                dup_ack: false,
+            })
+        }
         Item::Call(c) => Some(Rung::Call {
+            t: c.ev.t,
             side: c.side?,
             text: call_text(c),
         }),
         _ => None,
     }
+}
+
+/// What a flow's diagram says once a port unreachable came back.
+fn unreachable_caption(icmp: &Icmp) -> String {
+    format!(
+        "UDP: no handshake; nothing listens on port {}, so its host answered with ICMP port unreachable (the UDP counterpart of TCP's RST)",
+        icmp.error.dst.port()
+    )
 }
 
 /// States before the first segment seen: CLOSED/LISTEN when the capture saw
@@ -541,120 +651,132 @@ fn initial_states(first: Step) -> (TcpState, TcpState) {
     }
 }
 
-/// `connect() ...`, `accept() -> new socket`, `recv() -> 6 bytes`.
+/// `connect() ...`, `accept() -> new socket ...`, `recv() -> 6 bytes
+/// "hello"`: the whole result (events cap it at 200 characters, already
+/// escaped for the terminal); the drawing wraps it.
 fn call_text(c: &super::Call) -> String {
     match c.ev.phase {
         Phase::Enter => format!("{}() ...", c.ev.call),
-        Phase::Return => {
-            let short: String = c.ev.result.chars().take(18).collect();
-            if short.is_empty() {
-                format!("{}() returned", c.ev.call)
-            } else {
-                format!("{}() -> {short}", c.ev.call)
-            }
-        }
+        Phase::Return if c.ev.result.is_empty() => format!("{}() returned", c.ev.call),
+        Phase::Return => format!("{}() -> {}", c.ev.call, c.ev.result),
     }
 }
 
-/// Column widths of a terminal diagram.
-#[derive(Clone, Copy, Debug)]
+/// Column widths of a terminal diagram: the tag, the client's column (up
+/// to its lifeline), the arrows' area between the lifelines, the server's
+/// column after its lifeline and one space.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Cols {
-    side: usize,
+    tag: usize,
+    left: usize,
     middle: usize,
+    right: usize,
 }
 
 impl Cols {
-    fn for_width(width: usize) -> Cols {
-        let side = (width / 4).clamp(14, 24);
-        let middle = width.saturating_sub(2 * side + 2 + 4).max(20);
-        Cols { side, middle }
+    /// `width` cells in all: the arrows get a little less than half (within
+    /// [`MIN_MIDDLE`]..[`MAX_MIDDLE`]), the two columns the rest.
+    fn for_width(width: usize, tag: &str) -> Cols {
+        let tag = (wrap::width(tag) + 1).max(4);
+        // Two lifelines and the space after the right one.
+        let rest = width.saturating_sub(tag + 3);
+        let middle = (rest * 7 / 15).clamp(MIN_MIDDLE, MAX_MIDDLE);
+        let sides = rest.saturating_sub(middle);
+        let left = sides / 2;
+        Cols {
+            tag,
+            left,
+            middle,
+            right: sides - left,
+        }
+    }
+
+    /// The longest label line an arrow holds.
+    fn label(&self) -> usize {
+        self.middle - ARROW_FRAME
     }
 }
 
-fn fit(s: &str, width: usize) -> String {
-    let n = s.chars().count();
-    if n <= width {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(width.saturating_sub(1)).collect();
-        t.push('…');
-        t
-    }
-}
-
-fn pad_left(s: &str, width: usize) -> String {
-    let s = fit(s, width);
-    format!("{}{s}", " ".repeat(width - s.chars().count()))
+/// A diagram's rows are built from these: the tag, the client's column
+/// (right-aligned against its lifeline), the middle and the server's
+/// column.
+fn row(c: &Cols, tag: &str, left: &str, middle: &str, right: &str) -> String {
+    let line = format!(
+        "{}{}│{}│ {}",
+        pad_right(tag, c.tag),
+        pad_left(left, c.left),
+        pad_right(middle, c.middle),
+        right
+    );
+    line.trim_end().to_string()
 }
 
 /// The header lines of one diagram.
 pub fn header_lines(d: &Diagram, width: usize) -> Vec<String> {
-    if width < MIN_WIDTH {
-        return vec![format!(
-            "{} {} {} ↔ {} {}",
-            d.tag, d.left_title, d.left, d.right_title, d.right
-        )];
-    }
-    let c = Cols::for_width(width);
     let left = format!("{} {}", d.left_title, d.left);
     let right = format!("{} {}", d.right_title, d.right);
-    let total = 2 * c.side + c.middle + 2;
-    let gap = total.saturating_sub(left.chars().count() + right.chars().count());
-    let mut lines = vec![format!(
-        "{:<4}{left}{}{right}",
-        d.tag,
-        " ".repeat(gap.max(1))
-    )];
+    if width < MIN_WIDTH {
+        let one = format!("{} {left} ↔ {right}", d.tag);
+        if wrap::width(&one) <= width {
+            return vec![one];
+        }
+        return wrap::wrap(&one, width);
+    }
+    let c = Cols::for_width(width, &d.tag);
+    let tag = pad_right(&d.tag, c.tag);
+    // The right title starts above the server's lifeline, or further left
+    // when it would not fit; on its own line when both do not fit on one.
+    let lifeline = c.tag + c.left + c.middle + 1;
+    let start = lifeline.min(width.saturating_sub(wrap::width(&right)));
+    let left_end = c.tag + wrap::width(&left) + 1;
+    let mut lines = if start >= left_end {
+        vec![format!(
+            "{tag}{left}{}{right}",
+            " ".repeat(start - left_end + 1)
+        )]
+    } else {
+        vec![
+            format!("{tag}{left}"),
+            pad_left(&right, width.min(lifeline + wrap::width(&right))),
+        ]
+    };
+    lines = lines
+        .into_iter()
+        .flat_map(|l| {
+            if wrap::width(&l) <= width {
+                vec![l]
+            } else {
+                wrap::wrap(&l, width)
+            }
+        })
+        .collect();
     if let Some((l, r)) = d.initial {
-        lines.push(format!(
-            "    {}│{}│ {}",
-            pad_left(&format!("{} ", en::state(l)), c.side),
-            " ".repeat(c.middle),
-            en::state(r)
-        ));
+        lines.push(row(&c, "", &format!("{} ", en::state(l)), "", en::state(r)));
     }
     lines
 }
 
 /// The text lines of one rung (uncoloured, plus the colour of the arrow).
 pub fn rung_lines(d: &Diagram, rung: &Rung, width: usize) -> (Vec<String>, Option<Kind>) {
-    let tag = format!("{:<4}", d.tag);
     if width < MIN_WIDTH {
-        let line = match rung {
-            Rung::Arrow {
-                dir, label, kind, ..
-            } => {
-                let a = match dir {
-                    Dir::C2S => "──▶",
-                    Dir::S2C => "◀──",
-                };
-                return (vec![format!("{tag}{a} {label}")], Some(*kind));
-            }
-            Rung::Call { side, text } => match side {
-                Side::Client => format!("{tag}{text}"),
-                Side::Server => format!("{tag}{:>w$}", text, w = width.saturating_sub(4)),
-            },
-        };
-        return (vec![line], None);
+        return narrow_lines(d, rung, width);
     }
-    let c = Cols::for_width(width);
-    let m = c.middle;
+    let c = Cols::for_width(width, &d.tag);
+    let tag = d.tag.as_str();
+    let st = |s: &Option<TcpState>| s.map(en::state).unwrap_or_default().to_string();
     match rung {
-        Rung::Call { side, text } => {
-            let line = match side {
-                Side::Client => format!(
-                    "{tag}{}│{}│",
-                    pad_left(&format!("{text} "), c.side),
-                    " ".repeat(m)
-                ),
-                Side::Server => format!(
-                    "{tag}{}│{}│ {}",
-                    " ".repeat(c.side),
-                    " ".repeat(m),
-                    fit(text, c.side)
-                ),
+        Rung::Call { side, text, .. } => {
+            let lines = match side {
+                Side::Client => wrap::wrap(text, c.left.saturating_sub(1))
+                    .into_iter()
+                    .map(|l| row(&c, tag, &format!("{l} "), "", ""))
+                    .collect(),
+                Side::Server => wrap::wrap(text, c.right)
+                    .into_iter()
+                    .map(|l| row(&c, tag, "", "", &l))
+                    .collect(),
             };
-            (vec![line], None)
+            (lines, None)
         }
         Rung::Arrow {
             dir,
@@ -662,61 +784,139 @@ pub fn rung_lines(d: &Diagram, rung: &Rung, width: usize) -> (Vec<String>, Optio
             kind,
             sender_state,
             receiver_state,
+            ..
         } => {
-            let label = fit(label, m.saturating_sub(6));
-            let llen = label.chars().count();
+            let m = c.middle;
+            let labels = wrap::wrap(label, c.label());
+            let lw = labels.iter().map(|l| wrap::width(l)).max().unwrap_or(0);
+            let first = &labels[0];
+            let fw = wrap::width(first);
             // The bend sits at the middle, or after a long label.
-            let bend = (m / 2).max(llen + 4).min(m - 2);
-            let st = |s: &Option<TcpState>| s.map(en::state).unwrap_or_default().to_string();
+            let bend = (m / 2).max(lw + 4).min(m - 2);
+            // Label lines after the first: beside the arrow's second row,
+            // then on rows of their own.
+            let more = &labels[1..];
+            let (sender, receiver) = (st(sender_state), st(receiver_state));
+            let mut lines = Vec::with_capacity(2 + more.len());
             match dir {
                 Dir::C2S => {
                     let top = format!(
-                        "── {label} {}┐{}",
-                        "─".repeat(bend - llen - 4),
+                        "── {first} {}┐{}",
+                        "─".repeat(bend - fw - 4),
                         " ".repeat(m - bend - 1)
                     );
-                    let bottom = format!("{}└{}▶", " ".repeat(bend), "─".repeat(m - bend - 2));
-                    (
-                        vec![
-                            format!(
-                                "{tag}{}│{top}│",
-                                pad_left(&format!("{} ", st(sender_state)), c.side)
-                            ),
-                            format!(
-                                "{tag}{}│{bottom}│ {}",
-                                " ".repeat(c.side),
-                                fit(&st(receiver_state), c.side)
-                            ),
-                        ],
-                        Some(*kind),
-                    )
+                    let beside = more.first().map(|l| format!("   {l}")).unwrap_or_default();
+                    let bottom =
+                        format!("{}└{}▶", pad_right(&beside, bend), "─".repeat(m - bend - 2));
+                    lines.push(row(&c, tag, &format!("{sender} "), &top, ""));
+                    lines.push(row(&c, tag, "", &bottom, &receiver));
+                    for l in more.iter().skip(1) {
+                        lines.push(row(&c, tag, "", &format!("   {l}"), ""));
+                    }
                 }
                 Dir::S2C => {
                     let b = m - bend - 1;
                     let top = format!(
-                        "{}┌{} {label} ──",
-                        " ".repeat(b.saturating_sub(0)),
-                        "─".repeat(m - b - llen - 5)
+                        "{}┌{} {first} ──",
+                        " ".repeat(b),
+                        "─".repeat(m - b - fw - 5)
                     );
-                    let bottom = format!("◀{}┘{}", "─".repeat(b - 1), " ".repeat(m - b - 1));
-                    (
-                        vec![
-                            format!(
-                                "{tag}{}│{top}│ {}",
-                                " ".repeat(c.side),
-                                fit(&st(sender_state), c.side)
-                            ),
-                            format!(
-                                "{tag}{}│{bottom}│",
-                                pad_left(&format!("{} ", st(receiver_state)), c.side)
-                            ),
-                        ],
-                        Some(*kind),
-                    )
+                    let beside = more.first().map(|l| format!("{l}   ")).unwrap_or_default();
+                    let bottom = format!("◀{}┘{}", "─".repeat(b - 1), pad_left(&beside, m - b - 1));
+                    lines.push(row(&c, tag, "", &top, &sender));
+                    lines.push(row(&c, tag, &format!("{receiver} "), &bottom, ""));
+                    for l in more.iter().skip(1) {
+                        lines.push(row(&c, tag, "", &pad_left(&format!("{l}   "), m), ""));
+                    }
                 }
             }
+            (lines, Some(*kind))
         }
     }
+}
+
+/// Below [`MIN_WIDTH`]: one line per rung (wrapped, never cut).
+fn narrow_lines(d: &Diagram, rung: &Rung, width: usize) -> (Vec<String>, Option<Kind>) {
+    let tag = format!("{:<4}", d.tag);
+    let tw = wrap::width(&tag);
+    let room = width.saturating_sub(tw).max(8);
+    let indent = |lines: Vec<String>, right: bool| -> Vec<String> {
+        lines
+            .into_iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let t = if i == 0 { tag.clone() } else { " ".repeat(tw) };
+                if right {
+                    format!("{t}{}", pad_left(&l, room))
+                } else {
+                    format!("{t}{l}")
+                }
+            })
+            .collect()
+    };
+    match rung {
+        Rung::Arrow {
+            dir, label, kind, ..
+        } => {
+            let a = match dir {
+                Dir::C2S => "──▶",
+                Dir::S2C => "◀──",
+            };
+            (
+                indent(wrap::wrap(&format!("{a} {label}"), room), false),
+                Some(*kind),
+            )
+        }
+        Rung::Call { side, text, .. } => {
+            let lines = wrap::wrap(text, room);
+            (indent(lines, *side == Side::Server), None)
+        }
+    }
+}
+
+/// The rows that stand for the time between two rungs, `per_row` a row:
+/// none for a short gap, empty rows with the gap's duration in the middle
+/// one, or a break (`≈`) for a gap over [`MAX_GAP_ROWS`] rows.
+pub fn gap_lines(d: &Diagram, gap: Duration, per_row: Duration, width: usize) -> Vec<String> {
+    if per_row.is_zero() {
+        return Vec::new();
+    }
+    let rows = (gap.as_nanos() / per_row.as_nanos()) as usize;
+    if rows == 0 {
+        return Vec::new();
+    }
+    let said = human_duration(gap);
+    if width < MIN_WIDTH {
+        let mark = if rows > MAX_GAP_ROWS { "≈" } else { "┆" };
+        return vec![format!("    {mark} {said}")];
+    }
+    let c = Cols::for_width(width, &d.tag);
+    if rows > MAX_GAP_ROWS {
+        let long = format!("{said} later (not to scale)");
+        let short = format!("{said} later");
+        let fits = |t: &String| wrap::width(t) <= c.middle;
+        let said = [long, short].into_iter().find(fits).unwrap_or(said);
+        let text = center(&said, c.middle);
+        let line = format!(
+            "{}{}≈{}≈",
+            " ".repeat(c.tag),
+            " ".repeat(c.left),
+            pad_right(&text, c.middle)
+        );
+        return vec![line.trim_end().to_string()];
+    }
+    // A dotted line down the middle, the gap's duration beside it.
+    let mid = " ".repeat(c.middle / 2);
+    (0..rows)
+        .map(|i| {
+            let middle = if i == (rows - 1) / 2 {
+                format!("{mid}┆ {said}")
+            } else {
+                format!("{mid}┆")
+            };
+            row(&c, "", "", &middle, "")
+        })
+        .collect()
 }
 
 /// When a terminal ladder draws its diagrams.
@@ -738,6 +938,8 @@ pub struct LadderRender<W: Write> {
     width: usize,
     mode: LadderMode,
     model: Ladder,
+    /// With `--time-scale`: the time one empty row stands for.
+    per_row: Option<Duration>,
     /// The diagram drawn last (live mode), to repeat its header on a switch.
     current: Option<String>,
     /// Print the summary table at the end (off when another renderer does).
@@ -745,17 +947,24 @@ pub struct LadderRender<W: Write> {
 }
 
 impl<W: Write> LadderRender<W> {
-    /// A ladder drawn in `mode`, of every connection or only of `conn`.
-    pub fn new(out: W, style: Style, width: usize, mode: LadderMode, conn: Option<u64>) -> Self {
+    /// A ladder `width` cells wide, drawn in `mode`.
+    pub fn new(out: W, style: Style, width: usize, mode: LadderMode) -> Self {
         LadderRender {
             out,
             style,
             width,
             mode,
-            model: Ladder::new(mode != LadderMode::Live).only(conn),
+            model: Ladder::new(mode != LadderMode::Live),
+            per_row: None,
             current: None,
             summary_table: true,
         }
+    }
+
+    /// Draw time to scale: one empty row for each `per_row` between rungs.
+    pub fn time_scale(mut self, per_row: Option<Duration>) -> Self {
+        self.per_row = per_row;
+        self
     }
 
     fn draw_lines(&mut self, lines: &[String], kind: Option<Kind>) -> io::Result<()> {
@@ -768,6 +977,16 @@ impl<W: Write> LadderRender<W> {
         Ok(())
     }
 
+    fn draw_gap(&mut self, d: &Diagram, after: Option<Duration>, t: Duration) -> io::Result<()> {
+        let (Some(per_row), Some(after)) = (self.per_row, after) else {
+            return Ok(());
+        };
+        for l in gap_lines(d, t.saturating_sub(after), per_row, self.width) {
+            writeln!(self.out, "{}", self.style.dim(&l))?;
+        }
+        Ok(())
+    }
+
     /// Draw one whole diagram (non-live modes, and tests).
     pub fn draw_diagram(&mut self, d: &Diagram) -> io::Result<()> {
         let head = header_lines(d, self.width);
@@ -775,7 +994,10 @@ impl<W: Write> LadderRender<W> {
         for h in &head {
             writeln!(self.out, "{}", self.style.strong(h, Color::Cyan))?;
         }
+        let mut after = None;
         for r in &d.rungs {
+            self.draw_gap(d, after, r.t())?;
+            after = Some(r.t());
             let (lines, kind) = rung_lines(d, r, self.width);
             self.draw_lines(&lines, kind)?;
         }
@@ -783,7 +1005,16 @@ impl<W: Write> LadderRender<W> {
             writeln!(self.out, "    ... {} more rungs not drawn", d.dropped)?;
         }
         if let Some(c) = &d.caption {
-            writeln!(self.out, "{:<4}{}", d.tag, self.style.dim(c))?;
+            let tag = format!("{:<4}", d.tag);
+            let room = self.width.saturating_sub(wrap::width(&tag)).max(8);
+            for (i, l) in wrap::wrap(c, room).iter().enumerate() {
+                let t = if i == 0 {
+                    tag.clone()
+                } else {
+                    " ".repeat(tag.len())
+                };
+                writeln!(self.out, "{t}{}", self.style.dim(l))?;
+            }
         }
         Ok(())
     }
@@ -812,11 +1043,23 @@ impl<W: Write> Render for LadderRender<W> {
             }
             LadderMode::Live => {}
         }
-        let Added::Rung { diagram, rung, new } = added else {
+        let Added::Rung {
+            diagram,
+            rung,
+            new,
+            after,
+        } = added
+        else {
             return Ok(());
         };
-        let head = (new || self.current.as_deref() != Some(diagram.tag.as_str()))
-            .then(|| header_lines(diagram, width));
+        let switched = new || self.current.as_deref() != Some(diagram.tag.as_str());
+        let head = switched.then(|| header_lines(diagram, width));
+        let gap = match (self.per_row, after) {
+            (Some(per_row), Some(after)) if !switched => {
+                gap_lines(diagram, rung.t().saturating_sub(after), per_row, width)
+            }
+            _ => Vec::new(),
+        };
         let tag = diagram.tag.clone();
         let (lines, kind) = rung_lines(diagram, &rung, width);
         if let Some(head) = head {
@@ -824,6 +1067,9 @@ impl<W: Write> Render for LadderRender<W> {
             for h in &head {
                 writeln!(self.out, "{}", self.style.strong(h, Color::Cyan))?;
             }
+        }
+        for l in &gap {
+            writeln!(self.out, "{}", self.style.dim(l))?;
         }
         self.current = Some(tag);
         self.draw_lines(&lines, kind)
@@ -835,13 +1081,16 @@ impl<W: Write> Render for LadderRender<W> {
                 self.draw_diagram(&d)?;
             }
             if let Some(line) = left_out_line(self.model.left_out()) {
-                writeln!(self.out, "\n{line}")?;
+                writeln!(self.out)?;
+                for l in wrap::wrap(&line, self.width) {
+                    writeln!(self.out, "{l}")?;
+                }
             }
         }
         if self.summary_table {
             writeln!(self.out)?;
-            table::write_summary(&mut self.out, end, self.style)?;
-            table::write_totals(&mut self.out, &end.totals)?;
+            table::write_summary(&mut self.out, end, self.style, self.width)?;
+            table::write_totals(&mut self.out, &end.totals, self.width)?;
         }
         self.out.flush()
     }
@@ -891,7 +1140,7 @@ mod tests {
         for item in &refused() {
             drawn.add(item);
         }
-        let d = drawn.connection(1).unwrap();
+        let d = drawn.diagram(Conversation::Tcp(1)).unwrap();
         assert_eq!(d.initial, Some((TcpState::Closed, TcpState::NoSocket)));
         assert_eq!(server_column(d), [None, None], "no SYN-RECEIVED, no change");
 

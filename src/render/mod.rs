@@ -16,11 +16,17 @@ use crate::track::Step;
 
 pub mod json;
 pub mod ladder;
+pub mod select;
 pub mod settle;
 pub mod svg;
 pub mod table;
 pub mod text;
 pub mod verbose;
+pub mod wrap;
+
+/// The width assumed when the output's is not known (not a terminal, no
+/// `COLUMNS`).
+pub const DEFAULT_WIDTH: usize = 100;
 
 /// Something that draws items as they come and a summary at the end.
 pub trait Render {
@@ -104,6 +110,7 @@ pub fn relation_text(r: &Relation) -> String {
         }
         Relation::Caused(Sent::Datagram { .. }) => "-> UDP datagram".to_string(),
         Relation::ReturnedAfter(step) => format!("returned after {}", step_phrase(*step)),
+        Relation::ClosesListener => "(the listening socket: nothing goes on the wire; new connections are refused from now on, the accepted one stays open)".to_string(),
     }
 }
 

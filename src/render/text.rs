@@ -37,6 +37,8 @@ pub struct TextRender<W: Write> {
     settle: Settle,
     /// Print the end-of-capture table (off for `--ladder`, which prints its own).
     pub summary_table: bool,
+    /// The terminal's width, which the summary table keeps within.
+    pub width: usize,
     /// More lines after each item's own (`-v`: its header fields).
     pub after_item: Option<AfterItem>,
 }
@@ -53,6 +55,7 @@ impl<W: Write> TextRender<W> {
             start: None,
             settle: Settle::default(),
             summary_table: true,
+            width: super::DEFAULT_WIDTH,
             after_item: None,
         }
     }
@@ -153,7 +156,10 @@ impl<W: Write> TextRender<W> {
             text.push_str("  ");
             text.push_str(&en::spread(spread));
         }
-        let conn = c.conn.map(|n| format!(" #{n}")).unwrap_or_default();
+        let conn = c
+            .conversation()
+            .map(|k| format!(" {}", k.tag()))
+            .unwrap_or_default();
         writeln!(
             self.out,
             "{time}{} {} {}",
@@ -321,9 +327,9 @@ impl<W: Write> Render for TextRender<W> {
         self.drain()?;
         if self.summary_table {
             writeln!(self.out)?;
-            table::write_summary(&mut self.out, end, self.style)?;
+            table::write_summary(&mut self.out, end, self.style, self.width)?;
         }
-        table::write_totals(&mut self.out, &end.totals)?;
+        table::write_totals(&mut self.out, &end.totals, self.width)?;
         self.out.flush()
     }
 

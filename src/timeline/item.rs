@@ -12,7 +12,7 @@ use crate::track::{Annotation, ConnSummary, DatagramNote, Side, Step};
 
 pub use super::link::LinkEvent;
 use crate::wire::detail::Headers;
-use crate::wire::{Datagram, DecodeError, Segment, TcpFlags};
+use crate::wire::{Datagram, DecodeError, IcmpError, Segment, TcpFlags};
 
 /// One thing that happened, in time order: what the renderers draw.
 #[derive(Clone, Debug)]
@@ -37,6 +37,8 @@ pub enum Item {
     Other {
         t: Duration,
         what: String,
+        /// An ICMP error about a TCP or UDP packet, as facts.
+        icmp: Option<Icmp>,
         /// Every header field of an IP packet, when asked for.
         headers: Option<Arc<Headers>>,
     },
@@ -87,6 +89,20 @@ impl Item {
         }
     }
 
+    /// The connection or UDP flow it belongs to, when it belongs to one.
+    pub fn conversation(&self) -> Option<Conversation> {
+        match self {
+            Item::Segment { ann, .. } => ann.conn.map(Conversation::Tcp),
+            Item::Datagram { note, .. } => Some(Conversation::Udp(note.flow)),
+            Item::Other { icmp, .. } => icmp.as_ref().and_then(|i| i.about),
+            Item::Call(c) => c.conversation(),
+            Item::Kernel(k) => k.conn.map(Conversation::Tcp),
+            Item::Link(l) => l.conn.map(Conversation::Tcp),
+            Item::Connection(s) => Some(Conversation::Tcp(s.conn)),
+            Item::Bad { .. } => None,
+        }
+    }
+
     /// Every header field of the packet, when the timeline decoded them.
     pub fn headers(&self) -> Option<&Headers> {
         match self {
@@ -96,6 +112,32 @@ impl Item {
             _ => None,
         }
     }
+}
+
+/// A TCP connection or a UDP flow, by the number the capture gave it
+/// (`#3`, `u2`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Conversation {
+    Tcp(u64),
+    Udp(u64),
+}
+
+impl Conversation {
+    /// `#3` or `u2`, as every view writes it.
+    pub fn tag(self) -> String {
+        match self {
+            Conversation::Tcp(n) => format!("#{n}"),
+            Conversation::Udp(n) => format!("u{n}"),
+        }
+    }
+}
+
+/// An ICMP error and the conversation of the packet it quotes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Icmp {
+    pub error: IcmpError,
+    /// The connection or flow of the quoted packet, when the capture saw it.
+    pub about: Option<Conversation>,
 }
 
 /// The socket calls, as the course names them: the one enum for every
@@ -251,6 +293,9 @@ pub enum Relation {
     /// The call returned after this step of its connection arrived
     /// (`accept()` after handshake step 3/3).
     ReturnedAfter(Step),
+    /// A `close()` of the socket its program called `listen()` on (not of
+    /// a connection): no segment, but new connections are refused now.
+    ClosesListener,
 }
 
 /// Where a call was seen.
@@ -296,11 +341,14 @@ pub struct Call {
     /// A send whose bytes went out in several segments.
     pub spread: Option<Spread>,
     pub conn: Option<u64>,
+    /// The UDP flow it was made on, when its addresses match one.
+    pub flow: Option<u64>,
     /// How it relates to the segments around it, when something matches.
     pub relation: Option<Relation>,
     /// Which column of the ladder it belongs to.
     pub side: Option<Side>,
-    /// The connection's (client, server) addresses, when attributed.
+    /// The connection's (client, server) addresses, or the flow's (first
+    /// sender, receiver), when attributed.
     pub ends: Option<(SocketAddr, SocketAddr)>,
 }
 
@@ -314,10 +362,18 @@ impl Call {
             kernel: None,
             spread: None,
             conn: None,
+            flow: None,
             relation: None,
             side: None,
             ends: None,
         }
+    }
+
+    /// The connection or UDP flow it was made on.
+    pub fn conversation(&self) -> Option<Conversation> {
+        self.conn
+            .map(Conversation::Tcp)
+            .or(self.flow.map(Conversation::Udp))
     }
 
     /// The entry of a call that makes its socket send something.

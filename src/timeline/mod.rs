@@ -52,8 +52,8 @@ use crate::track::{
 use crate::wire::{self, DecodeError, LinkType, Packet, Segment, TcpFlags};
 
 pub use item::{
-    Call, End, How, Item, KernelState, LinkItem, LinkTotals, Relation, Sent, SocketCall, Source,
-    Spread, Stats, Totals, TraceTotals,
+    Call, Conversation, End, How, Icmp, Item, KernelState, LinkItem, LinkTotals, Relation, Sent,
+    SocketCall, Source, Spread, Stats, Totals, TraceTotals,
 };
 use kernel::KernelStore;
 use link::LinkStore;
@@ -85,6 +85,10 @@ const AFTER_LAST: Duration = Duration::from_secs(1);
 const MAX_SPREAD: u32 = 64;
 /// Most processes remembered as having made a call (the kernel's view).
 const MAX_PIDS: usize = 4096;
+/// How many UDP flows (and UDP sockets of lab programs) stay known for
+/// attributing calls and ICMP errors: UDP has no end, so the oldest are
+/// forgotten first.
+const RECENT_FLOWS: usize = 4096;
 
 /// The running state of one capture's timeline.
 pub struct Timeline {
@@ -109,6 +113,12 @@ pub struct Timeline {
     ended: VecDeque<(SocketAddr, SocketAddr)>,
     /// What the latest released segment of each connection did.
     last_step: HashMap<u64, crate::track::Step>,
+    /// The listening sockets of the lab programs, by (pid, address): a
+    /// `close()` of one is not a connection's.
+    listening: HashSet<(u32, SocketAddr)>,
+    /// UDP flows seen and the lab programs' UDP sockets, for attributing
+    /// `sendto()`, `recvfrom()`, `close()` and ICMP errors.
+    udp: UdpFlows,
     newest: Duration,
     /// Decode every header field too, keeping this many bytes of each
     /// packet for hex dumps (`-v`, `-x`, the web view); `None`: don't.
@@ -154,6 +164,8 @@ impl Timeline {
             conns: HashMap::new(),
             ended: VecDeque::new(),
             last_step: HashMap::new(),
+            listening: HashSet::new(),
+            udp: UdpFlows::default(),
             newest: Duration::ZERO,
             headers: None,
             kernel: None,
@@ -218,7 +230,14 @@ impl Timeline {
             }
             Ok(Packet::Other(what)) => {
                 self.totals.other += 1;
-                Item::Other { t, what, headers }
+                let icmp =
+                    wire::icmp_error(self.link, data).map(|error| Icmp { error, about: None });
+                Item::Other {
+                    t,
+                    what,
+                    icmp,
+                    headers,
+                }
             }
             Err(err) => {
                 match err {
@@ -518,12 +537,31 @@ impl Timeline {
             }
             Item::Call(call) => {
                 self.attribute(call);
+                if call.conn.is_none() {
+                    self.listener(call);
+                }
+                if call.conn.is_none() && call.relation != Some(Relation::ClosesListener) {
+                    self.attribute_udp(call);
+                }
                 if self.kernel.is_some() {
                     self.pending.released(call);
                 }
             }
             Item::Kernel(k) => return self.attribute_state(k),
             Item::Link(l) => return self.attribute_link(l),
+            Item::Datagram { d, note, .. } => self.udp.seen(d.src, d.dst, note.flow),
+            Item::Other {
+                icmp: Some(icmp), ..
+            } => {
+                let (src, dst) = (icmp.error.src, icmp.error.dst);
+                icmp.about = match icmp.error.quoted {
+                    wire::Quoted::Udp => self.udp.flow(src, dst).map(|(f, _)| Conversation::Udp(f)),
+                    wire::Quoted::Tcp => self
+                        .conns
+                        .get(&key(src, dst))
+                        .map(|&(c, _)| Conversation::Tcp(c)),
+                };
+            }
             _ => {}
         }
         true
@@ -858,6 +896,195 @@ impl Timeline {
             bytes: want,
         })
     }
+
+    /// Remember the sockets programs listen on, and say so when one is
+    /// closed (`tcp_server --once` closes its listener right after
+    /// `accept()`: that close is not the connection's).
+    fn listener(&mut self, call: &mut Call) {
+        let ev = &call.ev;
+        let (Some(local), None) = (ev.local, ev.peer) else {
+            return;
+        };
+        match (&call.call, ev.phase) {
+            (SocketCall::Listen, crate::events::Phase::Return) if ev.result.starts_with("ok") => {
+                if self.listening.len() >= RECENT_FLOWS {
+                    // Bounded: a program that listens this often is not a lab.
+                    self.listening.clear();
+                }
+                self.listening.insert((ev.pid, local));
+            }
+            (SocketCall::Close, crate::events::Phase::Enter)
+                if self.listening.contains(&(ev.pid, local)) =>
+            {
+                call.relation = Some(Relation::ClosesListener);
+            }
+            (SocketCall::Close, crate::events::Phase::Return) => {
+                self.listening.remove(&(ev.pid, local));
+            }
+            _ => {}
+        }
+    }
+
+    /// Find the UDP flow of a call that no TCP connection claimed:
+    /// `sendto()` by the datagram it sends, `recvfrom()` by the one it
+    /// received (or, waiting, the next one to its socket), and any later
+    /// call on a socket already seen on a flow (`close()`).
+    fn attribute_udp(&mut self, call: &mut Call) {
+        let ev = &call.ev;
+        let udp_call = matches!(call.call, SocketCall::Sendto | SocketCall::Recvfrom);
+        // sendto() enters before its socket has a port: its return says it.
+        let local = ev
+            .local
+            .or_else(|| self.pending.return_local(ev.pid, &call.call, ev.peer));
+        // The flow, and its ends if it is not known yet (its first
+        // datagram is still waiting to be released).
+        let mut found: Option<(u64, Option<(SocketAddr, SocketAddr)>)> = None;
+        let mut sent = None;
+        if udp_call {
+            if let (Some(local), Some(peer)) = (local, ev.peer) {
+                found = self.udp.flow_of_socket(local, peer).map(|f| (f, None));
+            }
+            if ev.phase == crate::events::Phase::Enter {
+                // What the call is about to send, or (recvfrom waiting)
+                // the next datagram to arrive on its socket.
+                let sending = call.call == SocketCall::Sendto;
+                let next = self
+                    .pending
+                    .wire()
+                    .find_map(|it| match it {
+                        Item::Datagram { t, d, note, .. } if *t >= ev.t => {
+                            let (mine, other) = if sending {
+                                (d.src, d.dst)
+                            } else {
+                                (d.dst, d.src)
+                            };
+                            let ours = local.map_or(sending, |l| same_end(l, mine));
+                            (ours && ev.peer.map_or(true, |p| p == other)).then_some((
+                                note.flow,
+                                Some((d.src, d.dst)),
+                                d.payload_len,
+                            ))
+                        }
+                        _ => None,
+                    })
+                    .map(|(flow, first, len)| {
+                        if sending {
+                            sent = Some(Sent::Datagram { len });
+                        }
+                        (flow, first)
+                    });
+                found = found.or(next);
+            }
+        }
+        if found.is_none() {
+            found = local
+                .and_then(|l| self.udp.socket(ev.pid, l))
+                .map(|f| (f, None));
+        }
+        let Some((flow, first)) = found else {
+            return;
+        };
+        let Some((left, right)) = self.udp.ends(flow).or(first) else {
+            return;
+        };
+        call.flow = Some(flow);
+        call.ends = Some((left, right));
+        if let Some(sent) = sent {
+            call.relation.get_or_insert(Relation::Caused(sent));
+        }
+        call.side = Some(match local {
+            Some(l) if same_end(l, left) => Side::Client,
+            Some(_) => Side::Server,
+            // sendto() entering with no port yet: the side it sends to is
+            // the other one.
+            None if ev.peer == Some(right) => Side::Client,
+            None => Side::Server,
+        });
+        if let Some(l) = local {
+            if udp_call {
+                self.udp.remember_socket(ev.pid, l, flow);
+            }
+        }
+    }
+}
+
+/// UDP flows by address, and the lab programs' UDP sockets, bounded: the
+/// oldest are forgotten past [`RECENT_FLOWS`].
+#[derive(Debug, Default)]
+struct UdpFlows {
+    /// Flow number and (first sender, receiver) by unordered address pair.
+    by_pair: HashMap<(SocketAddr, SocketAddr), u64>,
+    ends: HashMap<u64, (SocketAddr, SocketAddr)>,
+    /// Flows in the order they were first seen (the oldest go first).
+    order: VecDeque<u64>,
+    /// The last flow each program's socket (pid, port) was seen on.
+    sockets: HashMap<(u32, u16), u64>,
+    socket_order: VecDeque<(u32, u16)>,
+}
+
+impl UdpFlows {
+    /// A datagram of `flow` went from `src` to `dst`.
+    fn seen(&mut self, src: SocketAddr, dst: SocketAddr, flow: u64) {
+        if self.ends.contains_key(&flow) {
+            return;
+        }
+        self.by_pair.insert(key(src, dst), flow);
+        self.ends.insert(flow, (src, dst));
+        self.order.push_back(flow);
+        while self.order.len() > RECENT_FLOWS {
+            if let Some(old) = self.order.pop_front() {
+                if let Some((a, b)) = self.ends.remove(&old) {
+                    self.by_pair.remove(&key(a, b));
+                }
+            }
+        }
+    }
+
+    /// The flow between `a` and `b`, and its (first sender, receiver).
+    fn flow(&self, a: SocketAddr, b: SocketAddr) -> Option<(u64, (SocketAddr, SocketAddr))> {
+        let flow = *self.by_pair.get(&key(a, b))?;
+        Some((flow, *self.ends.get(&flow)?))
+    }
+
+    fn ends(&self, flow: u64) -> Option<(SocketAddr, SocketAddr)> {
+        self.ends.get(&flow).copied()
+    }
+
+    /// The flow of a socket at `local` (maybe bound to 0.0.0.0) talking
+    /// to `peer`.
+    fn flow_of_socket(&self, local: SocketAddr, peer: SocketAddr) -> Option<u64> {
+        if !local.ip().is_unspecified() {
+            return self.flow(local, peer).map(|(f, _)| f);
+        }
+        // Bound to every address: the flow's own end has the same port,
+        // and the address the kernel chose (on loopback, the peer's).
+        let guess = SocketAddr::new(peer.ip(), local.port());
+        self.flow(guess, peer).map(|(f, _)| f)
+    }
+
+    fn remember_socket(&mut self, pid: u32, local: SocketAddr, flow: u64) {
+        let k = (pid, local.port());
+        if self.sockets.insert(k, flow).is_none() {
+            self.socket_order.push_back(k);
+            while self.socket_order.len() > RECENT_FLOWS {
+                if let Some(old) = self.socket_order.pop_front() {
+                    self.sockets.remove(&old);
+                }
+            }
+        }
+    }
+
+    /// The flow a program's socket at `local` was last seen on.
+    fn socket(&self, pid: u32, local: SocketAddr) -> Option<u64> {
+        let flow = *self.sockets.get(&(pid, local.port()))?;
+        self.ends.contains_key(&flow).then_some(flow)
+    }
+}
+
+/// A socket at `local` (possibly bound to every address) is the end `seen`
+/// on the wire.
+fn same_end(local: SocketAddr, seen: SocketAddr) -> bool {
+    local.port() == seen.port() && (local.ip() == seen.ip() || local.ip().is_unspecified())
 }
 
 /// How the kernel's state `at` of a side differs from the wire's `wire`

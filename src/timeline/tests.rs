@@ -344,3 +344,215 @@ fn a_sidecar_in_reverse_order_comes_out_sorted_and_attributed() {
             len: 1
         }))));
 }
+
+fn udp_event(
+    prog: &str,
+    pid: u32,
+    call: &str,
+    phase: Phase,
+    local: Option<&str>,
+    peer: Option<&str>,
+    t: Duration,
+) -> CallEvent {
+    CallEvent {
+        prog: prog.into(),
+        pid,
+        ..event(call, phase, local, peer, t)
+    }
+}
+
+fn udp(src: &str, dst: &str, payload: &[u8]) -> Vec<u8> {
+    build::ethernet(&build::udp(addr(src), addr(dst), payload))
+}
+
+/// The calls of udp_server and udp_client as they really report them:
+/// the client's socket is bound to 0.0.0.0, its first sendto() enters
+/// with no local address, the server's recvfrom() waits with no peer.
+#[test]
+fn udp_calls_belong_to_their_flow_and_side() {
+    const C: &str = "127.0.0.1:41173";
+    const S: &str = "127.0.0.1:5001";
+    let mut tl = Timeline::new(LinkType::Ethernet, Duration::ZERO);
+    let evs = [
+        udp_event(
+            "udp_server",
+            1,
+            "recvfrom",
+            Phase::Enter,
+            Some(S),
+            None,
+            ms(1),
+        ),
+        udp_event(
+            "udp_client",
+            2,
+            "sendto",
+            Phase::Enter,
+            None,
+            Some(S),
+            ms(2),
+        ),
+        udp_event(
+            "udp_server",
+            1,
+            "recvfrom",
+            Phase::Return,
+            Some(S),
+            Some(C),
+            ms(4),
+        ),
+        udp_event(
+            "udp_client",
+            2,
+            "sendto",
+            Phase::Return,
+            Some("0.0.0.0:41173"),
+            Some(S),
+            ms(4),
+        ),
+        udp_event(
+            "udp_client",
+            2,
+            "recvfrom",
+            Phase::Enter,
+            Some("0.0.0.0:41173"),
+            Some(S),
+            ms(5),
+        ),
+        udp_event(
+            "udp_client",
+            2,
+            "close",
+            Phase::Enter,
+            Some("0.0.0.0:41173"),
+            None,
+            ms(9),
+        ),
+        // Another program's close() on an unrelated port stays unattributed.
+        udp_event(
+            "other",
+            3,
+            "close",
+            Phase::Enter,
+            Some("127.0.0.1:9"),
+            None,
+            ms(9),
+        ),
+    ];
+    for ev in evs {
+        tl.event(ev, None);
+    }
+    tl.packet(ms(3), &udp(C, S, b"hello"));
+    tl.packet(ms(6), &udp(S, C, b"hello"));
+    let items = drain(&mut tl);
+    let got: Vec<(&str, Phase, Option<u64>, Option<Side>)> = calls(&items)
+        .iter()
+        .map(|c| (c.ev.call.as_str(), c.ev.phase, c.flow, c.side))
+        .collect();
+    use Side::{Client, Server};
+    assert_eq!(
+        got,
+        [
+            ("recvfrom", Phase::Enter, Some(1), Some(Server)),
+            ("sendto", Phase::Enter, Some(1), Some(Client)),
+            ("recvfrom", Phase::Return, Some(1), Some(Server)),
+            ("sendto", Phase::Return, Some(1), Some(Client)),
+            ("recvfrom", Phase::Enter, Some(1), Some(Client)),
+            ("close", Phase::Enter, Some(1), Some(Client)),
+            ("close", Phase::Enter, None, None),
+        ]
+    );
+    let sendto = calls(&items)[1];
+    assert_eq!(
+        sendto.relation,
+        Some(Relation::Caused(Sent::Datagram { len: 5 }))
+    );
+    assert_eq!(sendto.ends, Some((addr(C), addr(S))));
+    assert!(calls(&items).iter().all(|c| c.conn.is_none()), "no TCP");
+}
+
+#[test]
+fn a_port_unreachable_belongs_to_the_datagram_it_answers() {
+    const C: &str = "127.0.0.1:41173";
+    const CLOSED: &str = "127.0.0.1:5009";
+    let mut tl = Timeline::new(LinkType::Ethernet, Duration::ZERO);
+    let datagram = build::udp(addr(C), addr(CLOSED), b"anyone there?");
+    tl.packet(ms(1), &build::ethernet(&datagram));
+    tl.packet(ms(2), &build::ethernet(&build::port_unreachable(&datagram)));
+    // An error about a datagram the capture never saw belongs nowhere.
+    let unseen = build::udp(addr(C), addr("127.0.0.1:7"), b"x");
+    tl.packet(ms(3), &build::ethernet(&build::port_unreachable(&unseen)));
+    let items = drain(&mut tl);
+    let icmp: Vec<&Icmp> = items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Other {
+                icmp: Some(icmp), ..
+            } => Some(icmp),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(icmp.len(), 2);
+    assert!(icmp[0].error.port_unreachable);
+    assert_eq!(icmp[0].about, Some(Conversation::Udp(1)));
+    assert_eq!(items[1].conversation(), Some(Conversation::Udp(1)));
+    assert_eq!(icmp[1].about, None);
+}
+
+#[test]
+fn every_sendto_points_at_its_datagram_on_a_known_flow() {
+    const C: &str = "127.0.0.1:41173";
+    const S: &str = "127.0.0.1:5001";
+    let mut tl = Timeline::new(LinkType::Ethernet, Duration::ZERO);
+    tl.packet(ms(1), &udp(C, S, b"hello"));
+    tl.event(
+        udp_event(
+            "udp_client",
+            2,
+            "sendto",
+            Phase::Enter,
+            Some("0.0.0.0:41173"),
+            Some(S),
+            ms(2),
+        ),
+        None,
+    );
+    tl.packet(ms(3), &udp(C, S, b"off"));
+    let items = drain(&mut tl);
+    let c = calls(&items);
+    assert_eq!(c[0].flow, Some(1));
+    assert_eq!(
+        c[0].relation,
+        Some(Relation::Caused(Sent::Datagram { len: 3 }))
+    );
+}
+
+/// `tcp_server --once`: listen(), accept(), then close() of the listener
+/// (no peer), and later the connection's own close() (with its peer).
+#[test]
+fn closing_the_listening_socket_is_said_and_not_the_connections() {
+    let mut tl = handshake_with_calls();
+    let server = |call: &str, phase: Phase, peer: Option<&str>, t: Duration| CallEvent {
+        prog: "tcp_server".into(),
+        pid: 9,
+        result: if phase == Phase::Return {
+            "ok".into()
+        } else {
+            String::new()
+        },
+        ..event(call, phase, Some(SERVER), peer, t)
+    };
+    tl.event(server("listen", Phase::Return, None, ms(1)), None);
+    tl.event(server("close", Phase::Enter, None, ms(13)), None);
+    tl.event(server("close", Phase::Return, None, ms(14)), None);
+    tl.event(server("close", Phase::Enter, Some(CLIENT), ms(15)), None);
+    let items = drain(&mut tl);
+    let closes: Vec<Option<Relation>> = calls(&items)
+        .iter()
+        .filter(|c| c.call == SocketCall::Close)
+        .map(|c| c.relation)
+        .collect();
+    // Said once, where it is entered; the connection's close() is not it.
+    assert_eq!(closes[..2], [Some(Relation::ClosesListener), None]);
+    assert_ne!(closes[2], Some(Relation::ClosesListener));
+}

@@ -298,6 +298,9 @@ pub(super) struct Conn {
     close_called: [bool; 2],
     /// A close() moved this side's state; the next segment says so.
     close_untold: Option<Side>,
+    /// The window-scale shift already explained (on the first scaled
+    /// window; again only for a side that scales differently).
+    scale_told: Option<u8>,
     /// The latest state shown as inferred, until its side's answer comes.
     inferred: Option<Inferred>,
     /// Stamp in the tracker's half-open queue while the handshake is unfinished.
@@ -345,6 +348,7 @@ impl Conn {
             keepalive_from: None,
             close_called: [false; 2],
             close_untold: None,
+            scale_told: None,
             inferred: None,
             half_open_stamp: None,
         }
@@ -526,6 +530,21 @@ impl Conn {
         }
         if out.inferred.is_some() {
             self.inferred = out.inferred;
+        }
+        // The first window after a handshake that agreed on window scaling
+        // is a small number (`win 64` after the SYN's `win 65495`): say why.
+        if !f.syn && !f.rst {
+            if let Some(shift) = self.scale_shift(me) {
+                if self.scale_told != Some(shift) {
+                    self.scale_told = Some(shift);
+                    out.extra.push(Note::WindowScaled {
+                        from: me,
+                        raw: f.window,
+                        shift,
+                        bytes: self.window_bytes(me, f.window),
+                    });
+                }
+            }
         }
         if let Some(side) = self.close_untold.take() {
             // Said on the segment that first shows the new state, unless it
@@ -1163,6 +1182,20 @@ impl Conn {
             };
         }
         out
+    }
+
+    /// The shift `me`'s windows are scaled by: when both SYNs carried a
+    /// window scale, the one `me` announced.
+    fn scale_shift(&self, me: Side) -> Option<u8> {
+        let mine = self.halves[me.index()]
+            .syn_options
+            .as_ref()
+            .and_then(|o| o.wscale)?;
+        self.halves[me.other().index()]
+            .syn_options
+            .as_ref()
+            .and_then(|o| o.wscale)?;
+        Some(mine.min(MAX_WSCALE))
     }
 
     /// The window in bytes: scaled when both SYNs carried a window scale.

@@ -65,6 +65,15 @@ pub enum Note {
     },
     /// Added when the sender's window is 0.
     ZeroWindow { from: Side },
+    /// Added to the first segment whose window is scaled: `raw` as the
+    /// header carries it counts units of `2^shift` bytes (the window scale
+    /// both SYNs agreed on), `bytes` in all.
+    WindowScaled {
+        from: Side,
+        raw: u16,
+        shift: u8,
+        bytes: u64,
+    },
     /// A keep-alive probe: seq = SND.UNA − 1 with nothing outstanding.
     KeepAlive { from: Side, len: u32, rel_seq: u32 },
     /// The same shape as a keep-alive, sent while the peer's window is 0.
@@ -329,6 +338,7 @@ impl Note {
             Note::DupAck { .. } => "ack.duplicate",
             Note::WindowUpdate { .. } => "ack.window-update",
             Note::ZeroWindow { .. } => "window.zero",
+            Note::WindowScaled { .. } => "window.scaled",
             Note::KeepAlive { .. } => "keep-alive",
             Note::ZeroWindowProbe { .. } => "window.zero-probe",
             Note::KeepAliveAck { .. } => "keep-alive.ack",

@@ -1606,3 +1606,48 @@ fn close_with_so_linger_0_is_an_rst_and_says_nothing_of_a_queued_fin() {
     assert_eq!(states(&rst), (Closed, Closed));
     assert!(extra(&rst).is_empty(), "{:?}", rst.extra);
 }
+
+/// `win 64` after the SYN's `win 65495`: the first scaled window says
+/// why, once per connection (again only for a side with another scale).
+#[test]
+fn the_first_scaled_window_explains_window_scaling() {
+    let mut sc = Script::new();
+    let [syn, synack, ack] = sc.handshake();
+    let scaled = |a: &Annotation| {
+        a.extra
+            .iter()
+            .filter(|n| matches!(n, Note::WindowScaled { .. }))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        scaled(&syn).is_empty() && scaled(&synack).is_empty(),
+        "SYNs are not scaled"
+    );
+    assert_eq!(
+        scaled(&ack),
+        [Note::WindowScaled {
+            from: Side::Client,
+            raw: WINDOW,
+            shift: 7,
+            bytes: u64::from(WINDOW) << 7,
+        }]
+    );
+    // The server scales by the same 7: said once is enough.
+    let data = sc.s(PA, s(1), c(1), 10);
+    assert!(scaled(&data).is_empty());
+    assert!(scaled(&sc.c(A, c(1), s(11), 0)).is_empty());
+    let words = crate::i18n::en::note(&scaled(&ack)[0]);
+    assert!(
+        words.contains("win 512 counts units of 128 bytes"),
+        "{words}"
+    );
+    assert!(words.contains("65536 bytes"), "{words}");
+
+    // Without window scale in both SYNs, nothing to explain.
+    let mut plain = Script::new();
+    plain.c(S, C_ISN, 0, 0);
+    plain.s(SA, S_ISN, c(1), 0);
+    let ack = plain.c(A, c(1), s(1), 0);
+    assert!(scaled(&ack).is_empty());
+}

@@ -7,7 +7,7 @@
 use super::ip::{self, IpPacket, Parsed};
 use super::{be16, check_len, DecodeError};
 use std::fmt::Write;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 /// Type (1), code (1), checksum (2), then 4 bytes that depend on the type.
 const HEADER_LEN: usize = 8;
@@ -192,21 +192,105 @@ fn quoted_packet(data: &[u8]) -> Option<String> {
     let Parsed::Packet(inner) = parsed else {
         return None;
     };
-    let name = match inner.proto {
-        ip::PROTO_TCP => "TCP",
-        ip::PROTO_UDP => "UDP",
-        other => return Some(format!("ip proto {other} {} > {}", inner.src, inner.dst)),
+    if !matches!(inner.proto, ip::PROTO_TCP | ip::PROTO_UDP) {
+        return Some(format!(
+            "ip proto {} {} > {}",
+            inner.proto, inner.src, inner.dst
+        ));
+    }
+    let (quoted, src, dst) = quoted_ends(&inner)?;
+    let name = match quoted {
+        Quoted::Tcp => "TCP",
+        Quoted::Udp => "UDP",
+    };
+    Some(format!("{name} {src} > {dst}"))
+}
+
+/// The protocol and ports of a quoted TCP or UDP packet (`None` for other
+/// protocols, or when its ports were not quoted).
+fn quoted_ends(inner: &IpPacket<'_>) -> Option<(Quoted, SocketAddr, SocketAddr)> {
+    let quoted = match inner.proto {
+        ip::PROTO_TCP => Quoted::Tcp,
+        ip::PROTO_UDP => Quoted::Udp,
+        _ => return None,
     };
     let ports = inner.payload.get(..field::QUOTED_PORTS_LEN)?;
     let src = SocketAddr::new(inner.src, be16(&ports[field::QUOTED_SRC_PORT]));
     let dst = SocketAddr::new(inner.dst, be16(&ports[field::QUOTED_DST_PORT]));
-    Some(format!("{name} {src} > {dst}"))
+    Some((quoted, src, dst))
+}
+
+/// The transport of the packet an ICMP error quotes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quoted {
+    Tcp,
+    Udp,
+}
+
+/// An ICMP or ICMPv6 error about a TCP or UDP packet, as facts: which
+/// error, who sent it, and the packet it quotes. The ladder draws it on
+/// that packet's conversation (a UDP datagram to a closed port comes back
+/// as "port unreachable").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IcmpError {
+    /// `port unreachable`, `host unreachable`, `time exceeded`...
+    pub what: String,
+    /// True for port unreachable (the UDP counterpart of TCP's RST).
+    pub port_unreachable: bool,
+    /// The host that sent the error, and the one it went to.
+    pub from: IpAddr,
+    pub to: IpAddr,
+    /// The quoted packet: its transport and its source and destination.
+    pub quoted: Quoted,
+    pub src: SocketAddr,
+    pub dst: SocketAddr,
+}
+
+/// The facts of an ICMP error that quotes a TCP or UDP packet; `None` for
+/// any other ICMP message, or an error quoting too little.
+pub(crate) fn error(ip: &IpPacket<'_>) -> Option<IcmpError> {
+    let data = ip.payload.get(..HEADER_LEN)?;
+    let (icmp_type, code) = (data[field::TYPE], data[field::CODE]);
+    let (kind, port_unreachable) = if ip.src.is_ipv4() {
+        (
+            kind_v4(data),
+            icmp_type == v4::UNREACHABLE && code == v4::PORT_UNREACHABLE,
+        )
+    } else {
+        (
+            kind_v6(data),
+            icmp_type == v6::UNREACHABLE && code == v6::PORT_UNREACHABLE,
+        )
+    };
+    if !kind.quotes_packet {
+        return None;
+    }
+    let quote = &ip.payload[field::QUOTED..];
+    let parsed = match ip::version(quote)? {
+        4 => ip::parse_v4(quote).ok()?,
+        6 => ip::parse_v6(quote).ok()?,
+        _ => return None,
+    };
+    let Parsed::Packet(inner) = parsed else {
+        return None;
+    };
+    let (quoted, src, dst) = quoted_ends(&inner)?;
+    Some(IcmpError {
+        what: kind.what,
+        port_unreachable,
+        from: ip.src,
+        to: ip.dst,
+        quoted,
+        src,
+        dst,
+    })
 }
 
 #[cfg(test)]
 mod tests {
+    use super::Quoted;
     use crate::wire::testdata::{IPV4_ICMP_PORT_UNREACHABLE, IPV4_UDP};
-    use crate::wire::{build, decode, DecodeError, LinkType, Packet};
+    use crate::wire::{build, decode, icmp_error, DecodeError, LinkType, Packet};
 
     fn other(link: LinkType, bytes: &[u8]) -> String {
         match decode(link, bytes) {
@@ -243,6 +327,31 @@ mod tests {
             build::port_unreachable(&IPV4_UDP),
             IPV4_ICMP_PORT_UNREACHABLE
         );
+    }
+
+    #[test]
+    fn port_unreachable_as_facts() {
+        let err = icmp_error(LinkType::Ipv4, &IPV4_ICMP_PORT_UNREACHABLE).unwrap();
+        assert_eq!(err.what, "port unreachable");
+        assert!(err.port_unreachable);
+        assert_eq!(err.quoted, Quoted::Udp);
+        assert_eq!(err.src, "127.0.0.1:40000".parse().unwrap());
+        assert_eq!(err.dst, "127.0.0.1:5001".parse().unwrap());
+        let refused = build::udp_v6(
+            "[::1]:40000".parse().unwrap(),
+            "[::1]:5001".parse().unwrap(),
+            b"hello",
+        );
+        let v6 = icmp_error(LinkType::Ipv6, &build::port_unreachable(&refused)).unwrap();
+        assert!(v6.port_unreachable);
+        assert_eq!(v6.dst, "[::1]:5001".parse().unwrap());
+        // Not an error, not ICMP, or too little quoted: no facts.
+        let lo = "127.0.0.1".parse().unwrap();
+        let echo = build::icmp_v4(lo, lo, 8, 0, &[0, 1, 0, 1]);
+        assert_eq!(icmp_error(LinkType::Ipv4, &echo), None);
+        assert_eq!(icmp_error(LinkType::Ipv4, &IPV4_UDP), None);
+        let short = &IPV4_ICMP_PORT_UNREACHABLE[..20 + 8 + 20 + 2];
+        assert_eq!(icmp_error(LinkType::Ipv4, short), None);
     }
 
     #[test]

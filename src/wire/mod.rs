@@ -20,6 +20,7 @@ mod tcp;
 mod testdata;
 mod udp;
 
+pub use icmp::{IcmpError, Quoted};
 pub use link::{AF_INET, AF_INET6_BSD, AF_INET6_DARWIN, AF_INET6_FREEBSD, AF_INET6_LINUX};
 
 /// A TCP sequence or acknowledgement number (wraps at 2^32).
@@ -229,6 +230,25 @@ pub fn decode(link: LinkType, data: &[u8]) -> Result<Packet, DecodeError> {
         ip::PROTO_ICMP if packet.src.is_ipv4() => icmp::describe_v4(&packet).map(Packet::Other),
         ip::PROTO_ICMPV6 if packet.src.is_ipv6() => icmp::describe_v6(&packet).map(Packet::Other),
         other => Ok(Packet::Other(format!("ip proto {other}"))),
+    }
+}
+
+/// The facts of an ICMP error quoting a TCP or UDP packet (`None` for any
+/// other frame): which conversation it is about. [`decode`] describes the
+/// same frame in words, as `Packet::Other`.
+pub fn icmp_error(link: LinkType, data: &[u8]) -> Option<IcmpError> {
+    let parsed = match link::strip(link, data).ok()? {
+        link::Network::Ipv4(bytes) => ip::parse_v4(bytes).ok()?,
+        link::Network::Ipv6(bytes) => ip::parse_v6(bytes).ok()?,
+        link::Network::Other(_) => return None,
+    };
+    let ip::Parsed::Packet(packet) = parsed else {
+        return None;
+    };
+    match packet.proto {
+        ip::PROTO_ICMP if packet.src.is_ipv4() => icmp::error(&packet),
+        ip::PROTO_ICMPV6 if packet.src.is_ipv6() => icmp::error(&packet),
+        _ => None,
     }
 }
 

@@ -72,3 +72,21 @@ ip netns exec recalice "$bin/tcp_client" --quiet --host 10.203.99.2 --port 5000 
 sleep 1
 kill -INT $td; wait $td || true
 echo "lossy.pcap: $(tcpdump -nn -r "$out/lossy.pcap" 2>/dev/null | wc -l) packets"
+
+# Recorded by capture itself, so that the socket calls come in a .events
+# sidecar (ladder and SVG draw them).
+cap=target/release/capture
+cargo build -q --release --bins
+ev=$(mktemp -d)/events.sock
+# A UDP datagram to a closed port, answered by ICMP port unreachable, in a
+# private network namespace (no other ICMP on its loopback).
+SOCKLAB_EVENTS=$ev unshare -n bash -c "ip link set lo up; $cap -w $out/udp_refused.pcap 'udp port 5009 or icmp' -- target/release/udp_client --port 5009 --message 'anyone there?' --timeout 500ms" >/dev/null 2>&1
+echo "udp_refused.pcap: $(tcpdump -nn -r "$out/udp_refused.pcap" 2>/dev/null | wc -l) packets"
+# 40 KiB over a cable with 50 ms each way (a 100 ms round trip), seen from
+# alice: slow start in rounds, one round trip apart (--time-scale).
+tw2="target/release/twohost --prefix recd --subnet 98"
+$tw2 up --delay 50ms >/dev/null
+SOCKLAB_EVENTS=$ev $tw2 exec bob target/release/tcp_server --host 10.203.98.2 --port 5000 --once --mode sink --quiet >/dev/null & sleep 0.5
+SOCKLAB_EVENTS=$ev $tw2 exec alice $cap -i veth-alice -w $out/delay50.pcap -- target/release/tcp_client --host 10.203.98.2 --port 5000 --bytes 40K >/dev/null 2>&1 || true
+$tw2 down >/dev/null
+echo "delay50.pcap: $(tcpdump -nn -r "$out/delay50.pcap" 2>/dev/null | wc -l) packets"
