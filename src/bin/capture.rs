@@ -166,6 +166,11 @@ struct Opts {
     /// Capture in your private network (Linux, no root needed); `capture shell` works in it from other terminals.
     #[arg(long, conflicts_with = "read")]
     private: bool,
+    /// Do not read the kernel's own view (tracefs, as root): then only
+    /// socklab's own programs' calls are shown, and capture's inference of
+    /// the TCP states.
+    #[arg(long)]
+    no_kernel: bool,
     /// A BPF filter in tcpdump's syntax, e.g. `tcp port 5000`.
     #[arg(value_name = "FILTER")]
     filter: Vec<String>,
@@ -277,6 +282,7 @@ fn run(cli: Cli) -> Result<()> {
                     },
                 },
                 web: None,
+                kernel: !o.no_kernel && o.read.is_none(),
             };
             let Some(mut view) = view else {
                 return run::run(&opts, children).map(|_| ());

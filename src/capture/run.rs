@@ -26,6 +26,7 @@ use super::children::{Children, ProgramLine};
 use super::output::Output;
 use super::{CaptureError, Next, RawPacket, Source, Stats, Writer};
 use crate::events::{self, CallEvent, Listener, MAX_EVENT_BYTES};
+use crate::kernel::{self, Tracer};
 use crate::render::json::JsonRender;
 use crate::render::ladder::{LadderMode, LadderRender};
 use crate::render::select::Only;
@@ -33,7 +34,7 @@ use crate::render::svg::SvgCollector;
 use crate::render::text::TextRender;
 use crate::render::verbose::{Detail, VerboseLines, KEEP_FOR_HEADERS};
 use crate::render::{End, Item, Render, Style};
-use crate::timeline::{Conversation, Timeline};
+use crate::timeline::{Conversation, Timeline, KERNEL_HOLD};
 
 /// How long a live item waits for the socket-call events that belong
 /// before it (events and packets come in through different sockets).
@@ -58,6 +59,9 @@ pub const MAX_SIDECAR_EVENTS: usize = 100_000;
 /// The exit status of a capture stopped by a second Ctrl-C (128 + SIGINT,
 /// as a shell reports a program killed by it).
 pub const EXIT_INTERRUPTED_TWICE: i32 = 130;
+/// Most kernel facts taken into the timeline per turn of the loop (the
+/// rest wait in the tracer's bounded queue), so packets are never starved.
+const KERNEL_FACTS_PER_TURN: usize = 20_000;
 
 /// What to capture and how to show it (the binary fills this from flags).
 #[derive(Clone, Debug, Default)]
@@ -99,6 +103,10 @@ pub struct Options {
     pub detail: Detail,
     /// `--web`: also feed the browser view.
     pub web: Option<crate::web::Feed>,
+    /// A live capture as root also reads the kernel's view (tracefs): any
+    /// program's socket calls and the kernel's own TCP states
+    /// (`--no-kernel` turns it off; off by default for the demo).
+    pub kernel: bool,
 }
 
 impl Options {
@@ -294,6 +302,13 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
         None => Source::live(&opts.interface, opts.filter.as_deref(), opts.immediate)?,
     };
     let live = source.is_live();
+    // The kernel's view needs root too: its files are opened now, while we
+    // still have it (the tracer keeps reading them as the user).
+    let mut tracer = if live && opts.kernel {
+        open_tracer(opts, children.is_some())
+    } else {
+        None
+    };
     // Root was needed only to open the source: give it back now, before
     // anything is created or written (events socket, -w, --svg), so that
     // all of it is the user's and nothing is done as root through a path.
@@ -339,9 +354,25 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
         _ => None,
     };
 
-    let hold = if live { LIVE_HOLD } else { Duration::ZERO };
+    let hold = match (live, &tracer) {
+        // The kernel's records come later than the packets they explain.
+        (true, Some(_)) => KERNEL_HOLD,
+        (true, None) => LIVE_HOLD,
+        (false, _) => Duration::ZERO,
+    };
     let mut timeline = Timeline::new(source.link_type(), hold);
     timeline.headers = opts.keep_headers();
+    if let Some(t) = &tracer {
+        let retransmits = !t
+            .status()
+            .disabled
+            .iter()
+            .any(|(ev, _)| ev.contains("tcp_retransmit_skb"));
+        timeline = timeline.with_kernel(kernel_ports(opts), retransmits);
+        if children.is_some() {
+            timeline = timeline.with_all_kernel_calls();
+        }
+    }
     if let Some(path) = &opts.read {
         // A file's events are all there at once: they wait in the
         // timeline's index until the packets' time reaches them.
@@ -380,6 +411,7 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
         count: opts.count,
         live,
         programs,
+        tracer: tracer.take(),
     };
     let queue = Arc::new(Queue::default());
     let quit = Arc::new(AtomicBool::new(false));
@@ -412,6 +444,9 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
     sink.timeline
         .count_dropped_events(queue.dropped_events.load(Ordering::SeqCst));
     let capture_dropped = queue.dropped_packets.load(Ordering::SeqCst);
+    // The kernel's last records (the teardown's states) are read after
+    // its tracing stopped; its instances are removed here.
+    let trace_report = sink.stop_tracer();
 
     let shown = drained.and_then(|_| {
         if let Some(c) = children.as_mut() {
@@ -442,6 +477,9 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
             ));
         }
         eprintln!("{line}");
+    }
+    if let Some(r) = &trace_report {
+        eprintln!("{}", trace_line(r, &sink.timeline));
     }
     if let Some(w) = sink.writer.as_mut() {
         w.flush()?;
@@ -875,6 +913,8 @@ struct Sink {
     live: bool,
     /// The programs' own output, printed in its place (the demo).
     programs: Option<Programs>,
+    /// The kernel's view, when it is on.
+    tracer: Option<Tracer>,
 }
 
 /// The lines the programs printed, waiting for their place among the
@@ -917,6 +957,34 @@ impl Sink {
     /// `-c` is reached.
     fn done(&self) -> bool {
         self.count.is_some_and(|c| self.seen >= c)
+    }
+
+    /// Take what the kernel's view has ready (at most a bounded batch).
+    fn kernel_facts(&mut self) {
+        let Some(t) = self.tracer.as_ref() else {
+            return;
+        };
+        for fact in t.facts().try_iter().take(KERNEL_FACTS_PER_TURN) {
+            self.timeline.kernel(fact);
+        }
+    }
+
+    /// Stop the kernel's view: tracing off, instances removed, the facts
+    /// still queued taken. Its report, if it was on.
+    fn stop_tracer(&mut self) -> Option<kernel::Report> {
+        let mut t = self.tracer.take()?;
+        let report = t.stop();
+        for fact in t.facts().try_iter() {
+            self.timeline.kernel(fact);
+        }
+        self.timeline
+            .set_kernel_losses(report.kernel_lost(), report.queue_dropped);
+        if !report.removed {
+            eprintln!(
+                "capture: warning: a tracing instance could not be removed; the next capture as root removes it"
+            );
+        }
+        Some(report)
     }
 
     fn input(&mut self, input: Input, queue: &Queue) -> io::Result<()> {
@@ -1002,6 +1070,7 @@ impl Sink {
                 Got::Nothing => {}
                 Got::Finished => return Ok(()),
             }
+            self.kernel_facts();
         }
     }
 }
@@ -1060,6 +1129,7 @@ fn main_loop(
                     None => break,
                 }
             }
+            sink.kernel_facts();
             let now = events::now();
             sink.release(Some(now))?;
             sink.render.flush()?;
@@ -1079,5 +1149,102 @@ fn main_loop(
                 }
             }
         }
+    }
+}
+
+/// Open the kernel's view for a live capture: following the programs it
+/// runs (and their children) when it runs some, else every process on the
+/// filter's ports. When it cannot, one line says why and what still works.
+fn open_tracer(opts: &Options, runs_programs: bool) -> Option<Tracer> {
+    let cfg = kernel::Config {
+        follow: if runs_programs {
+            kernel::Follow::OurChildren
+        } else {
+            kernel::Follow::Everyone
+        },
+        ports: kernel_ports(opts),
+        ..kernel::Config::default()
+    };
+    match Tracer::open(&cfg) {
+        Ok(t) => {
+            let s = t.status();
+            eprintln!(
+                "capture: also reading the kernel's own view of socket calls and TCP states (tracing instances {}; --no-kernel turns it off)",
+                s.instances.join(", ")
+            );
+            if !s.removed_stale.is_empty() {
+                eprintln!(
+                    "capture: removed the tracing instances a capture that was killed left behind: {}",
+                    s.removed_stale.join(", ")
+                );
+            }
+            Some(t)
+        }
+        Err(why) => {
+            eprintln!("capture: note: {why}");
+            None
+        }
+    }
+}
+
+/// The ports the kernel's view is limited to: `--port`, or the `port N`
+/// terms of a filter that only ever selects (a `not` in it could mean
+/// any port: then every socket).
+pub fn kernel_ports(opts: &Options) -> Vec<u16> {
+    opts.filter.as_deref().map(filter_ports).unwrap_or_default()
+}
+
+/// The ports named by `port N` (`tcp port N`, `src port N`...) in a BPF
+/// filter; none when it has a negation.
+pub fn filter_ports(filter: &str) -> Vec<u16> {
+    let words: Vec<&str> = filter
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.iter().any(|w| *w == "not" || w.starts_with('!')) {
+        return Vec::new();
+    }
+    let mut ports: Vec<u16> = words
+        .windows(2)
+        .filter(|w| w[0] == "port")
+        .filter_map(|w| w[1].parse().ok())
+        .collect();
+    ports.sort_unstable();
+    ports.dedup();
+    ports
+}
+
+/// The kernel's view's end line: what it showed and what it lost.
+fn trace_line(r: &kernel::Report, timeline: &Timeline) -> String {
+    let totals = timeline.trace_totals().unwrap_or_default();
+    let mut line = format!(
+        "capture: kernel view: {} calls shown, {} of socklab's own programs confirmed, {} TCP state changes, {} events lost by the kernel",
+        totals.calls,
+        totals.confirmed,
+        totals.states,
+        r.kernel_lost()
+    );
+    if totals.dropped > 0 {
+        line.push_str(&format!(", {} dropped (a queue was full)", totals.dropped));
+    }
+    line.push_str(if r.removed {
+        "; tracing instances removed"
+    } else {
+        "; a tracing instance was left behind"
+    });
+    line
+}
+
+#[cfg(test)]
+mod kernel_tests {
+    use super::filter_ports;
+
+    #[test]
+    fn the_kernel_is_asked_about_the_filters_ports_only_when_it_only_selects() {
+        assert_eq!(filter_ports("tcp port 5000 or udp port 5000"), vec![5000]);
+        assert_eq!(filter_ports("(tcp port 7) and (port 5000)"), vec![7, 5000]);
+        assert_eq!(filter_ports("host 127.0.0.1"), Vec::<u16>::new());
+        assert_eq!(filter_ports("not port 22"), Vec::<u16>::new());
+        assert_eq!(filter_ports("port 99999"), Vec::<u16>::new());
     }
 }

@@ -39,6 +39,9 @@ pub const CALL_LEAD: Duration = Duration::from_millis(5);
 /// it (rounding to microseconds).
 const MARK_AFTER: Duration = Duration::from_millis(50);
 const MARK_BEFORE: Duration = Duration::from_millis(2);
+/// How far past the next segment a state change still counts as made
+/// by this one (see [`KernelStore::entered_near`]).
+pub const AGREE_SLACK: Duration = Duration::from_micros(200);
 
 #[derive(Debug, Default)]
 struct Sock {
@@ -166,6 +169,26 @@ impl KernelStore {
             });
         }
         at
+    }
+
+    /// The kernel's socket `local` ↔ `peer` entered the wire's state `wire`
+    /// between `from` and a little after `until` ([`AGREE_SLACK`]): on
+    /// loopback a receiver's change and the next segment share a
+    /// microsecond, in either order, and that is agreement, not a lesson.
+    pub fn entered_near(
+        &self,
+        local: SocketAddr,
+        peer: SocketAddr,
+        from: Duration,
+        until: Duration,
+        wire: TcpState,
+    ) -> Option<SockState> {
+        let s = self.sock_at(local, peer, until)?;
+        let last = until + AGREE_SLACK;
+        s.changes
+            .iter()
+            .find(|c| c.0 >= from && c.0 <= last && same(c.2, wire))
+            .map(|c| c.2)
     }
 
     /// The first change a call made on `local` ↔ `peer` after `after`
@@ -340,6 +363,23 @@ mod tests {
         assert_eq!(at(1000, from).unwrap().state, SockState::Established);
         assert_eq!(
             k.state_before(s, c, Duration::from_micros(1000), None),
+            None
+        );
+        // ESTABLISHED was entered in the microsecond of the next segment:
+        // the wire's ESTABLISHED after the SYN-ACK agrees with it.
+        let us = Duration::from_micros;
+        let est = TcpState::Established;
+        assert_eq!(
+            k.entered_near(c, s, us(150), us(200), est),
+            Some(SockState::Established)
+        );
+        // ...but not a change long after, nor one into another state.
+        assert_eq!(
+            k.entered_near(c, s, us(150), us(190), TcpState::FinWait1),
+            None
+        );
+        assert_eq!(
+            k.entered_near(c, s, us(1), us(500), TcpState::FinWait1),
             None
         );
     }

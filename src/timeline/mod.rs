@@ -142,6 +142,9 @@ struct KernelSide {
     ports: Vec<u16>,
     /// Processes whose calls were shown: their listeners' states are too.
     pids: HashSet<u32>,
+    /// Every call of the followed programs is shown (`capture -- PROGRAM`);
+    /// otherwise only those on the capture's conversations or ports.
+    all_calls: bool,
     /// Lessons said once per connection: (conn, side, note id).
     said: HashSet<(u64, Side, &'static str)>,
 }
@@ -187,6 +190,15 @@ impl Timeline {
         k.store.retransmits_traced = retransmits_traced;
         self.kernel = Some(k);
         self.totals.tracing = Some(TraceTotals::default());
+        self
+    }
+
+    /// The kernel follows only the programs capture runs: show all their
+    /// calls, not only those on a conversation this capture saw.
+    pub fn with_all_kernel_calls(mut self) -> Timeline {
+        if let Some(k) = self.kernel.as_mut() {
+            k.all_calls = true;
+        }
         self
     }
 
@@ -339,11 +351,6 @@ impl Timeline {
         {
             return;
         }
-        if let Some(k) = self.kernel.as_mut() {
-            if k.pids.len() < MAX_PIDS {
-                k.pids.insert(c.pid);
-            }
-        }
         let ev = CallEvent {
             prog: escape_controls(&c.prog, kern::facts::MAX_PROG),
             pid: c.pid,
@@ -484,6 +491,11 @@ impl Timeline {
             .extend(self.tracker.finish().into_iter().map(Item::Connection));
     }
 
+    /// What the kernel's view showed and lost so far, when it is on.
+    pub fn trace_totals(&self) -> Option<TraceTotals> {
+        self.totals.tracing.clone()
+    }
+
     /// The end of the capture: every summary and the counters. Call after
     /// [`Timeline::close`] and popping everything.
     pub fn end(&mut self, kernel: Option<Stats>) -> End {
@@ -546,6 +558,9 @@ impl Timeline {
                 if self.kernel.is_some() {
                     self.pending.released(call);
                 }
+                if call.source == Source::Kernel && !self.kernel_call_shown(call) {
+                    return false;
+                }
             }
             Item::Kernel(k) => return self.attribute_state(k),
             Item::Link(l) => return self.attribute_link(l),
@@ -565,6 +580,28 @@ impl Timeline {
             _ => {}
         }
         true
+    }
+
+    /// Whether a kernel call is drawn: every call of a followed program;
+    /// otherwise one on a conversation of this capture or on its ports (the
+    /// kernel sees every process's sockets, the capture only its filter's).
+    fn kernel_call_shown(&mut self, call: &Call) -> bool {
+        let Some(k) = self.kernel.as_mut() else {
+            return false;
+        };
+        let on_port = |a: Option<SocketAddr>| a.is_some_and(|a| k.ports.contains(&a.port()));
+        let shown = k.all_calls
+            || call.conversation().is_some()
+            || on_port(call.ev.local)
+            || on_port(call.ev.peer);
+        if shown && k.pids.len() < MAX_PIDS {
+            k.pids.insert(call.ev.pid);
+        } else if !shown {
+            if let Some(t) = self.totals.tracing.as_mut() {
+                t.calls = t.calls.saturating_sub(1);
+            }
+        }
+        shown
     }
 
     /// The connection (and side) of a kernel state change; false when it
@@ -745,6 +782,18 @@ impl Timeline {
             if !kernel::comparable(at.state) || kernel::same(at.state, wire) {
                 continue;
             }
+            let (me, other) = match side {
+                Side::Client => (client, server),
+                Side::Server => (server, client),
+            };
+            if let Some(entered) = k.store.entered_near(me, other, t, until, wire) {
+                // Agreement: the kernel's view says so too.
+                match side {
+                    Side::Client => view.client = Some(entered),
+                    Side::Server => view.server = Some(entered),
+                }
+                continue;
+            }
             let wire_before = before.map(|(c, s)| match side {
                 Side::Client => c,
                 Side::Server => s,
@@ -905,8 +954,13 @@ impl Timeline {
         let (Some(local), None) = (ev.local, ev.peer) else {
             return;
         };
+        // The kernel's record says it by its errno, an event by its result.
+        let ok = match (call.source, call.kernel.as_deref()) {
+            (Source::Kernel, Some(k)) => k.errno.is_none(),
+            _ => ev.result.starts_with("ok"),
+        };
         match (&call.call, ev.phase) {
-            (SocketCall::Listen, crate::events::Phase::Return) if ev.result.starts_with("ok") => {
+            (SocketCall::Listen, crate::events::Phase::Return) if ok => {
                 if self.listening.len() >= RECENT_FLOWS {
                     // Bounded: a program that listens this often is not a lab.
                     self.listening.clear();
