@@ -171,6 +171,11 @@ struct Opts {
     /// the TCP states.
     #[arg(long)]
     no_kernel: bool,
+    /// Receive the link emulator's events on a socket made at PATH (give
+    /// the same PATH to `twohost up --events PATH`): what the link
+    /// dropped, delayed, reordered or duplicated, beside the segments.
+    #[arg(long, value_name = "PATH", conflicts_with = "read")]
+    link_events: Option<PathBuf>,
     /// A BPF filter in tcpdump's syntax, e.g. `tcp port 5000`.
     #[arg(value_name = "FILTER")]
     filter: Vec<String>,
@@ -283,6 +288,7 @@ fn run(cli: Cli) -> Result<()> {
                 },
                 web: None,
                 kernel: !o.no_kernel && o.read.is_none(),
+                link_events: o.link_events.clone(),
             };
             let Some(mut view) = view else {
                 return run::run(&opts, children).map(|_| ());

@@ -34,6 +34,7 @@ use crate::render::svg::SvgCollector;
 use crate::render::text::TextRender;
 use crate::render::verbose::{Detail, VerboseLines, KEEP_FOR_HEADERS};
 use crate::render::{End, Item, Render, Style};
+use crate::timeline::link::{LinkEvent, MAX_LINK_EVENT_BYTES};
 use crate::timeline::{Conversation, Timeline, KERNEL_HOLD};
 
 /// How long a live item waits for the socket-call events that belong
@@ -107,6 +108,9 @@ pub struct Options {
     /// program's socket calls and the kernel's own TCP states
     /// (`--no-kernel` turns it off; off by default for the demo).
     pub kernel: bool,
+    /// Receive the link emulator's events (`twohost up --events PATH`) on
+    /// a Unix datagram socket made at this path.
+    pub link_events: Option<PathBuf>,
 }
 
 impl Options {
@@ -328,6 +332,14 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
         }
     }
 
+    // The link's events: a socket of ours, made now (as the user).
+    let link = match (&opts.link_events, live) {
+        (Some(path), true) => Some(LinkSocket::bind(path)?),
+        (Some(_), false) => {
+            bail!("--link-events is for a live capture: the link's events of a file are not kept")
+        }
+        (None, _) => None,
+    };
     if live {
         // Like tcpdump, say where we listen (on stderr, so JSON stays clean);
         // tests wait for this line before they send anything, so it comes
@@ -362,6 +374,9 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
     };
     let mut timeline = Timeline::new(source.link_type(), hold);
     timeline.headers = opts.keep_headers();
+    if opts.link_events.is_some() {
+        timeline.set_local_addresses(interface_addresses(&opts.interface));
+    }
     if let Some(t) = &tracer {
         let retransmits = !t
             .status()
@@ -415,7 +430,7 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
     };
     let queue = Arc::new(Queue::default());
     let quit = Arc::new(AtomicBool::new(false));
-    let feed = Feed::start(source, listener, &quit, &queue);
+    let feed = Feed::start(source, listener, link, &quit, &queue);
 
     if let Some(c) = children.as_mut() {
         c.start()?;
@@ -439,6 +454,10 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
         Err(e) => Err(e),
     };
     let (kernel, read_error) = feed.finish(matches!(drained, Ok(Ended::Input)));
+    if let Some(path) = opts.link_events.as_ref().filter(|_| live) {
+        // The receiving thread removes it too; it may not have ended yet.
+        let _ = std::fs::remove_file(path);
+    }
     sink.timeline
         .count_dropped_packets(queue.dropped_packets.load(Ordering::SeqCst));
     sink.timeline
@@ -570,6 +589,13 @@ enum Input {
         rejected: u64,
         charged: usize,
     },
+    /// The link's events.
+    Link {
+        evs: Vec<LinkEvent>,
+        /// The running count of datagrams that were not link events.
+        rejected: u64,
+        charged: usize,
+    },
 }
 
 /// The budget of what waits between a live capture's helpers and the loop.
@@ -633,6 +659,7 @@ impl Feed {
     fn start(
         source: Source,
         listener: Option<Listener>,
+        link: Option<LinkSocket>,
         quit: &Arc<AtomicBool>,
         queue: &Arc<Queue>,
     ) -> Feed {
@@ -663,6 +690,12 @@ impl Feed {
             let (quit, queue) = (quit.clone(), queue.clone());
             std::thread::spawn(move || receive_events(l, tx, &quit, &queue))
         });
+        // Never joined: it ends with the loop's receiver (or the process).
+        if let Some(link) = link {
+            let tx = tx.clone();
+            let (quit, queue) = (quit.clone(), queue.clone());
+            std::thread::spawn(move || link.receive(tx, &quit, &queue));
+        }
         Feed {
             rx: Some(rx),
             handoff: None,
@@ -1025,6 +1058,17 @@ impl Sink {
                 }
                 self.timeline.set_rejected_events(rejected);
             }
+            Input::Link {
+                evs,
+                rejected,
+                charged,
+            } => {
+                queue.taken(charged);
+                for ev in evs {
+                    self.timeline.link(ev);
+                }
+                self.timeline.set_rejected_link(rejected);
+            }
         }
         Ok(())
     }
@@ -1090,6 +1134,7 @@ fn discard(input: Input, queue: &Queue) {
                 .dropped_events
                 .fetch_add(evs.len() as u64, Ordering::SeqCst);
         }
+        Input::Link { charged, .. } => queue.taken(charged),
     }
 }
 
@@ -1247,4 +1292,94 @@ mod kernel_tests {
         assert_eq!(filter_ports("not port 22"), Vec::<u16>::new());
         assert_eq!(filter_ports("port 99999"), Vec::<u16>::new());
     }
+}
+
+/// The socket the link emulator sends its events to (`--link-events`),
+/// removed when capture ends.
+struct LinkSocket {
+    sock: std::os::unix::net::UnixDatagram,
+    path: PathBuf,
+}
+
+impl LinkSocket {
+    /// Make the socket. Binding creates its file and fails if anything is
+    /// at the path already, so nothing another user prepared is used.
+    fn bind(path: &Path) -> Result<LinkSocket> {
+        let sock = std::os::unix::net::UnixDatagram::bind(path).map_err(|e| {
+            let hint = if e.kind() == io::ErrorKind::AddrInUse {
+                ": something is there already; remove it or choose another path"
+            } else {
+                ""
+            };
+            anyhow::anyhow!(
+                "cannot make the link's events socket {}: {e}{hint}",
+                path.display()
+            )
+        })?;
+        sock.set_nonblocking(true)
+            .with_context(|| format!("cannot use {}", path.display()))?;
+        Ok(LinkSocket {
+            sock,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Receive events until told to quit: each datagram parsed on its
+    /// own, the bad ones counted, all of it within the queue's budget.
+    fn receive(self, tx: mpsc::Sender<Input>, quit: &AtomicBool, queue: &Queue) {
+        use std::os::fd::AsRawFd;
+        let fd = [self.sock.as_raw_fd()];
+        let mut buf = vec![0u8; MAX_LINK_EVENT_BYTES + 1];
+        let mut rejected = 0u64;
+        while !quit.load(Ordering::SeqCst) {
+            let _ = crate::sys::poll_readable(&fd, TICK);
+            let mut evs = Vec::new();
+            let before = rejected;
+            while evs.len() < 4096 {
+                match self.sock.recv(&mut buf) {
+                    Ok(n) => match LinkEvent::parse(&buf[..n]) {
+                        Ok(ev) => evs.push(ev),
+                        Err(_) => rejected += 1,
+                    },
+                    Err(_) => break,
+                }
+            }
+            if evs.is_empty() && rejected == before {
+                continue;
+            }
+            let cost = evs.len() * EVENT_COST;
+            let charged = if queue.reserve(cost) {
+                cost
+            } else {
+                rejected += evs.len() as u64;
+                evs.clear();
+                0
+            };
+            let input = Input::Link {
+                evs,
+                rejected,
+                charged,
+            };
+            if tx.send(input).is_err() {
+                break;
+            }
+        }
+    }
+}
+
+impl Drop for LinkSocket {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// The IP addresses of a live interface (for the link's events: which
+/// frames this host sent); none when it cannot be listed.
+fn interface_addresses(name: &str) -> Vec<std::net::IpAddr> {
+    pcap::Device::list()
+        .unwrap_or_default()
+        .into_iter()
+        .find(|d| d.name == name)
+        .map(|d| d.addresses.into_iter().map(|a| a.addr).collect())
+        .unwrap_or_default()
 }

@@ -531,8 +531,10 @@ pub fn link_unseen(ev: &LinkEvent) -> String {
         (Some(tcp), _) => {
             let label = tcp.flags.label();
             match ev.payload {
-                Some(n) if n > 0 => format!("a {label} with {n} {}", bytes_word(n)),
-                _ => format!("a {label}"),
+                Some(n) if n > 0 => {
+                    format!("{} {label} with {n} {}", article(&label), bytes_word(n))
+                }
+                _ => format!("{} {label}", article(&label)),
             }
         }
         (None, "udp") => "a UDP datagram".to_string(),
@@ -546,6 +548,16 @@ pub fn link_unseen(ev: &LinkEvent) -> String {
         "{what} from {} to {} was dropped on the link ({reason}): it never arrived here.",
         ev.from, ev.to
     )
+}
+
+/// `an` before a flag name said with a vowel sound (`an ACK`, `an RST`),
+/// else `a` (`a SYN`, `a PSH-ACK`).
+fn article(label: &str) -> &'static str {
+    if label.starts_with(['A', 'E', 'F', 'R', 'U']) {
+        "an"
+    } else {
+        "a"
+    }
 }
 
 fn bytes_word64(n: u64) -> &'static str {
@@ -566,9 +578,13 @@ fn kernel_diff(s: Side, kernel: SockState, why: KernelDiff) -> String {
              connection keeps its ports for {LINUX_TIME_WAIT_SECS} s."
         ),
         KernelDiff::FinQueued { ago_us } => format!(
-            "The {who}'s kernel entered {kernel} at close() {} before this segment, while its FIN \
-             was still queued: the state changes with the call, not with the FIN on the wire.",
-            ms(ago_us)
+            "The {who}'s kernel entered {kernel} at close() or shutdown(){}, while its FIN was still \
+             queued behind data: the state changes with the call, not with the FIN on the wire.",
+            if ago_us < 1000 {
+                String::new()
+            } else {
+                format!(" {} before this segment", ms(ago_us))
+            }
         ),
         KernelDiff::NotReceived => format!(
             "The {who}'s socket never got this segment: its kernel was still {kernel} (the segment \

@@ -255,8 +255,10 @@ struct Stored {
 }
 
 /// What the link did to one captured segment.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(super) struct Joined {
+    /// The frame's events it was joined to: (from, to, id).
+    pub frame: Option<(String, String, u64)>,
     /// Captured before the link, and the link dropped it.
     pub dropped: Option<LinkDrop>,
     pub delayed: Option<(u64, u64)>,
@@ -303,7 +305,9 @@ impl LinkStore {
     }
 
     /// Join the segment captured at `t` to the events about its frame.
-    pub fn join(&mut self, t: Duration, seg: &Segment) -> Joined {
+    /// `sent_here`: this capture's host sent it (so it was captured before
+    /// the link), or received it (after the link); `None`: not known.
+    pub fn join(&mut self, t: Duration, seg: &Segment, sent_here: Option<bool>) -> Joined {
         // The frame's events share (from, to, id); find the frame whose
         // events fit the capture time best, before or after the link.
         let mut best: Option<(Duration, bool, (String, String, u64))> = None;
@@ -321,6 +325,8 @@ impl LinkStore {
             let after = !matches!(s.ev.what, LinkWhat::Dropped(_))
                 && t + SKEW >= arrival
                 && t <= arrival + SLACK;
+            let before = before && sent_here != Some(false);
+            let after = after && sent_here != Some(true);
             for (fits, side_before) in [(before, true), (after, false)] {
                 if !fits {
                     continue;
@@ -342,7 +348,10 @@ impl LinkStore {
         let Some((_, before, key)) = best else {
             return Joined::default();
         };
-        let mut j = Joined::default();
+        let mut j = Joined {
+            frame: Some(key.clone()),
+            ..Joined::default()
+        };
         let mut copies = 0;
         for s in self
             .events
@@ -388,12 +397,24 @@ impl LinkStore {
     }
 
     /// A segment sent again at `t`: how long before, the link dropped its
-    /// original (same addresses and sequence number), if it did.
-    pub fn original_dropped(&self, t: Duration, seg: &Segment) -> Option<Duration> {
+    /// original (same addresses and sequence number), if it did. `this`:
+    /// the frame of this very segment (not its own original).
+    pub fn original_dropped(
+        &self,
+        t: Duration,
+        seg: &Segment,
+        this: Option<&(String, String, u64)>,
+    ) -> Option<Duration> {
         self.events
             .iter()
             .rev()
-            .filter(|s| matches!(s.ev.what, LinkWhat::Dropped(_)) && s.ev.t + SKEW < t)
+            .filter(|s| {
+                matches!(s.ev.what, LinkWhat::Dropped(_))
+                    && s.ev.t < t + SKEW
+                    && this.map_or(true, |(f, to, id)| {
+                        (&s.ev.from, &s.ev.to, s.ev.id) != (f, to, *id)
+                    })
+            })
             .find(|s| {
                 s.ev.src == Some(seg.src)
                     && s.ev.dst == Some(seg.dst)
@@ -527,17 +548,22 @@ mod tests {
         store.push(LinkEvent::parse(DROPPED.as_bytes()).unwrap());
         let seg = segment(1000, TcpFlags::ACK | TcpFlags::PSH, 4);
         // Captured 100 µs before the link had it: this is the lost one.
-        let j = store.join(secs(1_700_000_000.499_9), &seg);
+        let j = store.join(secs(1_700_000_000.499_9), &seg, None);
         assert_eq!(j.dropped, Some(LinkDrop::Random));
         // Its retransmission 200 ms later is not the dropped frame...
-        let again = store.join(secs(1_700_000_000.7), &seg);
+        let again = store.join(secs(1_700_000_000.7), &seg, None);
         assert_eq!(again, Joined::default());
         // ...and is explained by it.
-        let ago = store.original_dropped(secs(1_700_000_000.7), &seg).unwrap();
+        let ago = store
+            .original_dropped(secs(1_700_000_000.7), &seg, None)
+            .unwrap();
         assert_eq!(ago.as_millis(), 200);
         // A segment with other numbers is not.
         let other = segment(1004, TcpFlags::ACK | TcpFlags::PSH, 4);
-        assert_eq!(store.original_dropped(secs(1_700_000_000.7), &other), None);
+        assert_eq!(
+            store.original_dropped(secs(1_700_000_000.7), &other, None),
+            None
+        );
         assert!(store.seen_before(&LinkEvent::parse(DROPPED.as_bytes()).unwrap()));
     }
 
@@ -558,11 +584,11 @@ mod tests {
             .push(LinkEvent::parse(format!("{base}\"what\":\"duplicated\"}}").as_bytes()).unwrap());
         let seg = segment(1000, TcpFlags::ACK, 0);
         // Nothing fits 20 ms after the link took it (it is still there).
-        assert_eq!(store.join(secs(10.02), &seg), Joined::default());
-        let first = store.join(secs(10.0501), &seg);
+        assert_eq!(store.join(secs(10.02), &seg, None), Joined::default());
+        let first = store.join(secs(10.0501), &seg, None);
         assert_eq!(first.delayed, Some((50_000, 0)));
         assert!(first.duplicated && !first.copy);
-        let second = store.join(secs(10.0502), &seg);
+        let second = store.join(secs(10.0502), &seg, None);
         assert!(second.duplicated && second.copy);
     }
 }

@@ -126,6 +126,9 @@ pub struct Timeline {
     /// The kernel's view, when it is on.
     kernel: Option<KernelSide>,
     links: LinkStore,
+    /// The capture's own host's addresses: its segments from them were
+    /// captured before the link, the others after it.
+    local_ips: Vec<std::net::IpAddr>,
     /// The states shown after the latest released segment of each
     /// connection (after the kernel's and the link's facts were joined).
     shown: HashMap<u64, (TcpState, TcpState)>,
@@ -173,6 +176,7 @@ impl Timeline {
             headers: None,
             kernel: None,
             links: LinkStore::default(),
+            local_ips: Vec::new(),
             shown: HashMap::new(),
             fixes: HashMap::new(),
         }
@@ -401,6 +405,12 @@ impl Timeline {
                 t.calls = t.calls.saturating_sub(1);
             }
         }
+    }
+
+    /// The addresses of the host this capture runs on (its interface's):
+    /// the link's events are then joined on the right side of the link.
+    pub fn set_local_addresses(&mut self, ips: Vec<std::net::IpAddr>) {
+        self.local_ips = ips;
     }
 
     /// One event of the link between the hosts.
@@ -679,7 +689,9 @@ impl Timeline {
         before: Option<(TcpState, TcpState)>,
     ) {
         self.links.expire(t);
-        let j = self.links.join(t, seg);
+        let sent_here =
+            (!self.local_ips.is_empty()).then(|| self.local_ips.contains(&seg.src.ip()));
+        let j = self.links.join(t, seg, sent_here);
         if let Some(reason) = j.dropped {
             ann.labels.push(Label::LostOnLink);
             ann.extra.push(Note::LinkDropped { reason });
@@ -718,7 +730,7 @@ impl Timeline {
             }
         }
         if ann.labels.contains(&Label::Retransmission) {
-            if let Some(ago) = self.links.original_dropped(t, seg) {
+            if let Some(ago) = self.links.original_dropped(t, seg, j.frame.as_ref()) {
                 ann.extra.push(Note::LinkLostOriginal {
                     ago_us: ago.as_micros() as u64,
                 });
@@ -779,7 +791,12 @@ impl Timeline {
         for (side, at) in [(Side::Client, kc), (Side::Server, ks)] {
             let Some(at) = at else { continue };
             let wire = ann.state(side);
-            if !kernel::comparable(at.state) || kernel::same(at.state, wire) {
+            // A connection's socket in LISTEN is the listener's clone
+            // before the handshake made it a socket of its own.
+            if !kernel::comparable(at.state)
+                || at.state == SockState::Listen
+                || kernel::same(at.state, wire)
+            {
                 continue;
             }
             let (me, other) = match side {
