@@ -1280,20 +1280,6 @@ fn trace_line(r: &kernel::Report, timeline: &Timeline) -> String {
     line
 }
 
-#[cfg(test)]
-mod kernel_tests {
-    use super::filter_ports;
-
-    #[test]
-    fn the_kernel_is_asked_about_the_filters_ports_only_when_it_only_selects() {
-        assert_eq!(filter_ports("tcp port 5000 or udp port 5000"), vec![5000]);
-        assert_eq!(filter_ports("(tcp port 7) and (port 5000)"), vec![7, 5000]);
-        assert_eq!(filter_ports("host 127.0.0.1"), Vec::<u16>::new());
-        assert_eq!(filter_ports("not port 22"), Vec::<u16>::new());
-        assert_eq!(filter_ports("port 99999"), Vec::<u16>::new());
-    }
-}
-
 /// The socket the link emulator sends its events to (`--link-events`),
 /// removed when capture ends.
 struct LinkSocket {
@@ -1382,4 +1368,18 @@ fn interface_addresses(name: &str) -> Vec<std::net::IpAddr> {
         .find(|d| d.name == name)
         .map(|d| d.addresses.into_iter().map(|a| a.addr).collect())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod kernel_tests {
+    use super::filter_ports;
+
+    #[test]
+    fn the_kernel_is_asked_about_the_filters_ports_only_when_it_only_selects() {
+        assert_eq!(filter_ports("tcp port 5000 or udp port 5000"), vec![5000]);
+        assert_eq!(filter_ports("(tcp port 7) and (port 5000)"), vec![7, 5000]);
+        assert_eq!(filter_ports("host 127.0.0.1"), Vec::<u16>::new());
+        assert_eq!(filter_ports("not port 22"), Vec::<u16>::new());
+        assert_eq!(filter_ports("port 99999"), Vec::<u16>::new());
+    }
 }
