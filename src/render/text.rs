@@ -119,8 +119,11 @@ impl<W: Write> TextRender<W> {
         let mut note = String::with_capacity(160);
         let _ = write!(note, "{INDENT}{}", s.strong(ann.step.as_str(), flag_color));
         for l in &ann.labels {
-            // The SYN's options are already on the segment's own line.
-            if matches!(l, Label::SynOptions(_)) {
+            // The SYN's options are already on the segment's own line. The
+            // kernel agreeing is no news (and a line must read the same
+            // whether or not capture could trace the kernel): only --json
+            // carries it.
+            if matches!(l, Label::SynOptions(_) | Label::KernelConfirmed) {
                 continue;
             }
             let _ = write!(note, " {}", s.paint(&format!("[{l}]"), Color::Magenta));

@@ -145,6 +145,10 @@ struct KernelSide {
     ports: Vec<u16>,
     /// Processes whose calls were shown: their listeners' states are too.
     pids: HashSet<u32>,
+    /// Processes that narrate their own calls (lab programs sending
+    /// events): the kernel's record of their calls only confirms them,
+    /// and those they sum up (`3000 calls: ...`) are not shown again.
+    narrators: HashSet<u32>,
     /// Every call of the followed programs is shown (`capture -- PROGRAM`);
     /// otherwise only those on the capture's conversations or ports.
     all_calls: bool,
@@ -293,6 +297,11 @@ impl Timeline {
             (ev.phase, EnteredCall::named(&ev.call), ev.local, ev.peer)
         {
             self.tracker.call_entered(local, peer, call, ev.t);
+        }
+        if let Some(k) = self.kernel.as_mut() {
+            if k.narrators.len() < MAX_PIDS {
+                k.narrators.insert(ev.pid);
+            }
         }
         let mut call = Call::new(ev);
         if self.kernel.is_some() {
@@ -600,10 +609,11 @@ impl Timeline {
             return false;
         };
         let on_port = |a: Option<SocketAddr>| a.is_some_and(|a| k.ports.contains(&a.port()));
-        let shown = k.all_calls
-            || call.conversation().is_some()
-            || on_port(call.ev.local)
-            || on_port(call.ev.peer);
+        let shown = !k.narrators.contains(&call.ev.pid)
+            && (k.all_calls
+                || call.conversation().is_some()
+                || on_port(call.ev.local)
+                || on_port(call.ev.peer));
         if shown && k.pids.len() < MAX_PIDS {
             k.pids.insert(call.ev.pid);
         } else if !shown {
