@@ -308,10 +308,12 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
     let live = source.is_live();
     // The kernel's view needs root too: its files are opened now, while we
     // still have it (the tracer keeps reading them as the user).
-    let mut tracer = if live && opts.kernel {
+    // What it says is printed with the listening line, once the events
+    // socket is bound (a test waits for the first line to know that).
+    let (mut tracer, kernel_lines) = if live && opts.kernel {
         open_tracer(opts, children.is_some())
     } else {
-        None
+        (None, Vec::new())
     };
     // Root was needed only to open the source: give it back now, before
     // anything is created or written (events socket, -w, --svg), so that
@@ -340,6 +342,9 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
         }
         (None, _) => None,
     };
+    for line in &kernel_lines {
+        eprintln!("{line}");
+    }
     if live {
         // Like tcpdump, say where we listen (on stderr, so JSON stays clean);
         // tests wait for this line before they send anything, so it comes
@@ -1200,7 +1205,8 @@ fn main_loop(
 /// Open the kernel's view for a live capture: following the programs it
 /// runs (and their children) when it runs some, else every process on the
 /// filter's ports. When it cannot, one line says why and what still works.
-fn open_tracer(opts: &Options, runs_programs: bool) -> Option<Tracer> {
+/// The lines to print come back with it.
+fn open_tracer(opts: &Options, runs_programs: bool) -> (Option<Tracer>, Vec<String>) {
     let cfg = kernel::Config {
         follow: if runs_programs {
             kernel::Follow::OurChildren
@@ -1213,22 +1219,19 @@ fn open_tracer(opts: &Options, runs_programs: bool) -> Option<Tracer> {
     match Tracer::open(&cfg) {
         Ok(t) => {
             let s = t.status();
-            eprintln!(
+            let mut lines = vec![format!(
                 "capture: also reading the kernel's own view of socket calls and TCP states (tracing instances {}; --no-kernel turns it off)",
                 s.instances.join(", ")
-            );
+            )];
             if !s.removed_stale.is_empty() {
-                eprintln!(
+                lines.push(format!(
                     "capture: removed the tracing instances a capture that was killed left behind: {}",
                     s.removed_stale.join(", ")
-                );
+                ));
             }
-            Some(t)
+            (Some(t), lines)
         }
-        Err(why) => {
-            eprintln!("capture: note: {why}");
-            None
-        }
+        Err(why) => (None, vec![format!("capture: note: {why}")]),
     }
 }
 
