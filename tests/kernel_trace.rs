@@ -116,8 +116,12 @@ struct Proc {
 
 impl Proc {
     fn start(cmd: &mut Command) -> Proc {
+        Proc::start_with_stdin(cmd.stdin(Stdio::null()))
+    }
+
+    /// [`Proc::start`] with the stdin `cmd` already has.
+    fn start_with_stdin(cmd: &mut Command) -> Proc {
         let mut child = cmd
-            .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -1011,32 +1015,6 @@ fn capture_and_header(args: &[&str], stdin: Option<Stdio>) -> Option<(Proc, Vec<
         if listening {
             return Some((p, header));
         }
-    }
-}
-
-impl Proc {
-    fn start_with_stdin(cmd: &mut Command) -> Proc {
-        let mut child = cmd
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("program starts");
-        let (tx, lines) = mpsc::channel();
-        for pipe in [
-            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
-            Box::new(child.stderr.take().unwrap()),
-        ] {
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                for l in BufReader::new(pipe).lines() {
-                    let Ok(l) = l else { break };
-                    if tx.send(l).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        Proc { child, lines }
     }
 }
 
