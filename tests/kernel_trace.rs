@@ -767,11 +767,24 @@ fn global_state() -> (Vec<String>, Vec<String>) {
         .map(|d| {
             d.flatten()
                 .map(|e| e.file_name().to_string_lossy().into_owned())
+                // Another capture running now (another user's, another
+                // test binary's) owns its instances: only those of no
+                // live process are left behind. Ours are checked by name.
+                .filter(|n| !owner_alive(n))
                 .collect()
         })
         .unwrap_or_default();
     instances.sort();
     (settings, instances)
+}
+
+/// Whether the process named in an instance `socklab-<pid>-...` is running.
+fn owner_alive(instance: &str) -> bool {
+    instance
+        .strip_prefix("socklab-")
+        .and_then(|rest| rest.split('-').next())
+        .and_then(|pid| pid.parse::<u32>().ok())
+        .is_some_and(|pid| std::path::Path::new(&format!("/proc/{pid}")).exists())
 }
 
 fn instance_exists(name: &str) -> bool {
