@@ -265,6 +265,12 @@ impl<W: Write> JsonRender<W> {
                 // The sender's uid, when another user sent it (else null).
                 b.push_str(",\"uid\":");
                 push_opt_u64(b, c.ev.other_uid.map(u64::from));
+                // The name the user gave the program (chat's --name), else null.
+                b.push_str(",\"name\":");
+                match &c.ev.name {
+                    Some(name) => push_str(b, name),
+                    None => b.push_str("null"),
+                }
                 b.push('}');
             }
             Item::Connection(s) => connection(b, s),
