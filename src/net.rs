@@ -835,23 +835,31 @@ mod tests {
     #[test]
     fn a_refusal_says_what_came_back_on_its_own_transport_only() {
         let refused = io::Error::from(ErrorKind::ConnectionRefused);
-        let say = |lang, on| describe_on_in(lang, on, &refused);
-        assert_eq!(
-            say(Lang::En, Transport::Tcp),
-            "connection refused: nothing listens there (an RST came back)"
-        );
-        assert_eq!(
-            say(Lang::En, Transport::Udp),
-            "connection refused: nothing listens there (an ICMP port unreachable came back)"
-        );
-        assert_eq!(
-            say(Lang::PtBr, Transport::Tcp),
-            "conexão recusada: ninguém escuta ali (voltou um RST)"
-        );
-        assert_eq!(
-            say(Lang::PtBr, Transport::Udp),
-            "conexão recusada: ninguém escuta ali (voltou um ICMP port unreachable)"
-        );
+        let said = [
+            (
+                Lang::En,
+                Transport::Tcp,
+                "connection refused: nothing listens there (an RST came back)",
+            ),
+            (
+                Lang::En,
+                Transport::Udp,
+                "connection refused: nothing listens there (an ICMP port unreachable came back)",
+            ),
+            (
+                Lang::PtBr,
+                Transport::Tcp,
+                "conexão recusada: ninguém escuta ali (voltou um RST)",
+            ),
+            (
+                Lang::PtBr,
+                Transport::Udp,
+                "conexão recusada: ninguém escuta ali (voltou um ICMP port unreachable)",
+            ),
+        ];
+        for (lang, on, words) in said {
+            assert_eq!(describe_on_in(lang, on, &refused), words);
+        }
         // Where the transport is not known, neither half is claimed.
         for lang in [Lang::En, Lang::PtBr] {
             let neutral = describe_in(lang, &refused);
