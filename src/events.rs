@@ -52,6 +52,8 @@ pub const MAX_EVENT_BYTES: usize = 2048;
 const MAX_NAME: usize = 32;
 /// Longest result text accepted (after which it is cut).
 const MAX_RESULT: usize = 200;
+/// Longest `name` accepted (the chat's `--name`), in characters.
+pub const MAX_USER_NAME: usize = 32;
 /// The longest a lab program waits for room in a busy capture's queue.
 pub const SEND_WAIT: Duration = Duration::from_millis(5);
 /// Format version carried in every datagram.
@@ -203,6 +205,9 @@ impl Phase {
 pub struct CallEvent {
     /// The program's name as a student types it: `tcp_client`.
     pub prog: String,
+    /// The name the user gave the process, if any (the chat's `--name`):
+    /// untrusted, so checked and escaped by [`CallEvent::parse`].
+    pub name: Option<String>,
     pub pid: u32,
     /// The call's C name: `connect`, `accept`, `send`, `close`...
     pub call: String,
@@ -232,12 +237,16 @@ impl CallEvent {
             )
     }
 
-    /// Who made the call, as shown: `tcp_client[4242]`, or
-    /// `tcp_client[4242, uid 1001]` when another user sent it.
+    /// Who made the call, as shown: `tcp_client[4242]`, `chat alice[4242]`
+    /// with a name, or `tcp_client[4242, uid 1001]` when another user sent it.
     pub fn who(&self) -> String {
+        let prog = match &self.name {
+            Some(name) => format!("{} {name}", self.prog),
+            None => self.prog.clone(),
+        };
         match self.other_uid {
-            Some(uid) => format!("{}[{}, uid {uid}]", self.prog, self.pid),
-            None => format!("{}[{}]", self.prog, self.pid),
+            Some(uid) => format!("{prog}[{}, uid {uid}]", self.pid),
+            None => format!("{prog}[{}]", self.pid),
         }
     }
 
@@ -279,8 +288,13 @@ impl CallEvent {
             "result": self.result,
             "t_us": self.t.as_micros() as u64,
         });
-        if let (Some(uid), Some(obj)) = (self.other_uid, v.as_object_mut()) {
-            obj.insert("uid".into(), json!(uid));
+        if let Some(obj) = v.as_object_mut() {
+            if let Some(name) = &self.name {
+                obj.insert("name".into(), json!(name));
+            }
+            if let Some(uid) = self.other_uid {
+                obj.insert("uid".into(), json!(uid));
+            }
         }
         v.to_string().into_bytes()
     }
@@ -353,8 +367,24 @@ impl CallEvent {
             .get("result")
             .and_then(Value::as_str)
             .ok_or(EventError::Field("result"))?;
+        // Optional (a capture older than the field ignores it): the name a
+        // user chose, so any text; only its length and its shape are checked
+        // (one word, as the chat's --name), and what would act on the
+        // terminal is escaped.
+        let user_name = match obj.get("name") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s))
+                if (1..=MAX_USER_NAME).contains(&s.chars().count())
+                    && !s.chars().any(|c| c.is_whitespace() || c.is_control()) =>
+            {
+                // Never cut: its length is bounded already.
+                Some(escape_controls(s, usize::MAX))
+            }
+            Some(_) => return Err(EventError::Field("name")),
+        };
         Ok(CallEvent {
             prog: name("prog")?,
+            name: user_name,
             pid,
             call: name("call")?,
             phase,
@@ -387,6 +417,8 @@ pub struct Emitter {
     /// (to listen in) gets nothing.
     private: Option<(PathBuf, u32)>,
     prog: String,
+    /// The name the user gave the process (`--name`), sent with each event.
+    name: Option<String>,
     pid: u32,
 }
 
@@ -418,6 +450,7 @@ impl Emitter {
             path,
             private: None,
             prog: prog.to_string(),
+            name: None,
             pid: std::process::id(),
         }
     }
@@ -429,7 +462,17 @@ impl Emitter {
             path: PathBuf::new(),
             private: None,
             prog: prog.to_string(),
+            name: None,
             pid: std::process::id(),
+        }
+    }
+
+    /// The same emitter, sending `name` (the user's `--name`) with each
+    /// event, so that capture tells two chats apart.
+    pub fn named(self, name: &str) -> Emitter {
+        Emitter {
+            name: Some(name.to_string()),
+            ..self
         }
     }
 
@@ -454,6 +497,7 @@ impl Emitter {
         }
         let ev = CallEvent {
             prog: self.prog.clone(),
+            name: self.name.clone(),
             pid: self.pid,
             call: call.to_string(),
             phase,
@@ -677,6 +721,7 @@ mod tests {
     fn sample() -> CallEvent {
         CallEvent {
             prog: "tcp_client".into(),
+            name: None,
             pid: 4242,
             call: "connect".into(),
             phase: Phase::Enter,
@@ -776,6 +821,46 @@ mod tests {
             CallEvent::parse_recorded(bad.as_bytes()),
             Err(EventError::Field("uid"))
         );
+    }
+
+    #[test]
+    fn a_name_is_shown_beside_the_program_checked_and_escaped() {
+        let mut ev = sample();
+        ev.prog = "chat".into();
+        ev.name = Some("alice".into());
+        let bytes = ev.to_bytes();
+        assert!(String::from_utf8_lossy(&bytes).contains("\"name\":\"alice\""));
+        assert_eq!(CallEvent::parse(&bytes).unwrap(), ev);
+        assert_eq!(ev.who(), "chat alice[4242]");
+        ev.other_uid = Some(1001);
+        assert_eq!(ev.who(), "chat alice[4242, uid 1001]");
+        // Without the field (an older program, or not a chat): as before.
+        assert_eq!(CallEvent::parse(&sample().to_bytes()).unwrap().name, None);
+        let with = |name: Value| {
+            let mut v: Value = serde_json::from_slice(&sample().to_bytes()).unwrap();
+            v["name"] = name;
+            CallEvent::parse(v.to_string().as_bytes())
+        };
+        assert_eq!(with(Value::Null).unwrap().name, None);
+        // Untrusted: what would act on the terminal is escaped...
+        assert_eq!(
+            with(json!("eve\u{202e}olleh")).unwrap().name.as_deref(),
+            Some("eve\\u{202e}olleh")
+        );
+        assert_eq!(
+            with(json!("x".repeat(MAX_USER_NAME))).unwrap().name,
+            Some("x".repeat(MAX_USER_NAME))
+        );
+        // ...and what no chat name can be rejects the event.
+        for bad in [
+            json!(""),
+            json!("x".repeat(MAX_USER_NAME + 1)),
+            json!("two words"),
+            json!("bell\u{7}"),
+            json!(7),
+        ] {
+            assert_eq!(with(bad.clone()), Err(EventError::Field("name")), "{bad}");
+        }
     }
 
     #[test]

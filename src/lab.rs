@@ -49,7 +49,7 @@ use socket2::{Domain, SockRef, Type};
 
 use crate::i18n;
 use crate::narrate::{Call, Ends, Narrator, Said, Words};
-use crate::net::{self, End, LineFramer, NetError, Next};
+use crate::net::{self, End, LineFramer, NetError, Next, Transport};
 use crate::said;
 
 // ---- the narrator ---------------------------------------------------------
@@ -245,7 +245,7 @@ impl Kind for Stream {
     const NAME: &'static str = "SOCK_STREAM";
     const TYPE: Type = Type::STREAM;
     fn wrap(sock: socket2::Socket) -> TcpSocket {
-        TcpSocket(Socket::new(sock))
+        TcpSocket(Socket::new(sock, Transport::Tcp))
     }
 }
 
@@ -254,7 +254,7 @@ impl Kind for Dgram {
     const NAME: &'static str = "SOCK_DGRAM";
     const TYPE: Type = Type::DGRAM;
     fn wrap(sock: socket2::Socket) -> UdpSocket {
-        UdpSocket(Socket::new(std::net::UdpSocket::from(sock)))
+        UdpSocket(Socket::new(std::net::UdpSocket::from(sock), Transport::Udp))
     }
 }
 
@@ -286,15 +286,18 @@ pub struct Socket<S> {
     read_shut: AtomicBool,
     /// Where the last sendto() went: the server a UDP client waits for.
     sent_to: Mutex<Option<SocketAddr>>,
+    /// TCP or UDP: what an error came from on the wire.
+    transport: Transport,
 }
 
 /// Any address, port 0: the peer of a socket that has none, in messages.
 const NO_ADDRESS: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0);
 
 impl<S: AsFd> Socket<S> {
-    fn new(inner: S) -> Socket<S> {
+    fn new(inner: S, transport: Transport) -> Socket<S> {
         Socket {
             inner,
+            transport,
             ends: Mutex::new(Ends::NONE),
             bound: AtomicBool::new(false),
             read_shut: AtomicBool::new(false),
@@ -410,7 +413,7 @@ impl<S: AsFd> Socket<S> {
                 Ok(())
             }
             Err(error) => {
-                n.failed(call, &error);
+                n.failed_on(call, self.transport, &error);
                 self.set_ends(before);
                 Err(NetError::Connect { addr, error })
             }
@@ -595,7 +598,7 @@ impl TcpSocket {
             let call = n.enter("accept", "", ends);
             match self.inner.accept() {
                 Ok((inner, peer)) => {
-                    let conn = Socket::new(inner);
+                    let conn = Socket::new(inner, Transport::Tcp);
                     conn.set_ends(Ends::of(&conn.inner));
                     let peer = peer.as_socket().unwrap_or(NO_ADDRESS);
                     return Ok(Accepted {
@@ -605,7 +608,7 @@ impl TcpSocket {
                     });
                 }
                 Err(error) => {
-                    n.failed(call, &error);
+                    n.failed_on(call, self.transport, &error);
                     if error.kind() != ErrorKind::Interrupted {
                         let addr = self.getsockname();
                         return Err(NetError::Accept { addr, error });
@@ -647,7 +650,7 @@ impl TcpSocket {
                     break (got, shown, stdout);
                 }
                 Err(error) => {
-                    n.failed(call, &error);
+                    n.failed_on(call, self.transport, &error);
                     match error.kind() {
                         ErrorKind::Interrupted => continue,
                         ErrorKind::ConnectionReset => return Ok(Held::new(Recv::Reset, stdout)),
@@ -675,7 +678,7 @@ impl TcpSocket {
                 Ok(sent)
             }
             Err(error) => {
-                n.failed(call, &error);
+                n.failed_on(call, self.transport, &error);
                 Err(self.transfer("send", error))
             }
         }
@@ -711,7 +714,7 @@ impl TcpSocket {
                 Err(error) if error.kind() == ErrorKind::Interrupted => continue,
                 Err(error) => {
                     let what = Said::new(|lang| {
-                        let why = net::describe_in(lang, &error);
+                        let why = net::describe_on_in(lang, Transport::Tcp, &error);
                         let sent = (total - left).into();
                         i18n::tr_in(
                             lang,
@@ -745,7 +748,7 @@ impl TcpSocket {
         };
         let last = match &ended {
             Ok(()) => self.zero_bytes(),
-            Err(error) => Narrator::error_words(error),
+            Err(error) => Narrator::error_words_on(Transport::Tcp, error),
         };
         let what = Said::new(|lang| {
             let last = last.in_lang(lang).into();
@@ -903,7 +906,7 @@ impl UdpSocket {
                 Ok(sent)
             }
             Err(error) => {
-                n.failed(call, &error);
+                n.failed_on(call, self.transport, &error);
                 Err(NetError::Transfer {
                     call: "sendto",
                     peer: to,
@@ -934,7 +937,7 @@ impl UdpSocket {
                     break (len, from);
                 }
                 Err(error) => {
-                    n.failed(call, &error);
+                    n.failed_on(call, self.transport, &error);
                     match error.kind() {
                         ErrorKind::Interrupted => continue,
                         _ if timed_out(&error) => return Ok(RecvFrom::TimedOut),
@@ -964,7 +967,7 @@ impl UdpSocket {
                 Ok(Sent::Refused)
             }
             Err(error) => {
-                n.failed(call, &error);
+                n.failed_on(call, self.transport, &error);
                 Err(self.transfer("send", error))
             }
         }
@@ -998,7 +1001,7 @@ impl UdpSocket {
                     return Ok(Held::new(Datagram::Refused, stdout));
                 }
                 Err(error) => {
-                    n.failed(call, &error);
+                    n.failed_on(call, self.transport, &error);
                     if error.kind() != ErrorKind::Interrupted {
                         return Err(self.transfer("recv", error));
                     }

@@ -50,7 +50,7 @@ use socket2::Socket;
 pub use crate::escape::{escape, escape_max};
 use crate::events::{Emitter, Phase};
 use crate::i18n::{self, Lang};
-use crate::net::{self, NetError};
+use crate::net::{self, NetError, Transport};
 
 /// How many characters of data a narration line shows before `…`.
 pub const PREVIEW_CHARS: usize = 100;
@@ -218,9 +218,16 @@ impl Narrator {
         Narrator::build(prog, quiet, color, emitter, None)
     }
 
-    /// A narrator that prints every line above `prompt` (the chat's).
-    pub fn with_prompt(prog: &str, quiet: bool, color: bool, prompt: Arc<dyn Prompt>) -> Narrator {
-        Narrator::build(prog, quiet, color, Emitter::new(prog), Some(prompt))
+    /// A narrator that prints every line above `prompt` (the chat's) and
+    /// emits through `emitter` (the chat's carries its `--name`).
+    pub fn with_prompt(
+        prog: &str,
+        quiet: bool,
+        color: bool,
+        emitter: Emitter,
+        prompt: Arc<dyn Prompt>,
+    ) -> Narrator {
+        Narrator::build(prog, quiet, color, emitter, Some(prompt))
     }
 
     fn build(
@@ -378,7 +385,16 @@ impl Narrator {
 
     /// The call failed: `name(args) -> error: connection reset by peer (RST received)`.
     pub fn failed(&self, call: Call, error: &io::Error) {
-        let text = Narrator::error_words(error);
+        self.failed_with(call, Narrator::error_words(error));
+    }
+
+    /// [`Narrator::failed`] on a socket of transport `on`, whose error may
+    /// say what came back (`... (an RST came back)`).
+    pub fn failed_on(&self, call: Call, on: Transport, error: &io::Error) {
+        self.failed_with(call, Narrator::error_words_on(on, error));
+    }
+
+    fn failed_with(&self, call: Call, text: Said) {
         self.emit_return(&call, call.ends, &text.in_lang(Lang::En));
         if !self.quiet {
             self.print_call(&self.signature(&call), &self.error_text(text.text()));
@@ -387,13 +403,16 @@ impl Narrator {
 
     /// `error: connection reset by peer (RST received)`, in every language.
     pub fn error_words(error: &io::Error) -> Said {
-        Said::new(|lang| {
-            i18n::tr_in(
-                lang,
-                "lab-call-error",
-                &[("why", net::describe_in(lang, error).into())],
-            )
-        })
+        Narrator::error_said(|lang| net::describe_in(lang, error))
+    }
+
+    /// [`Narrator::error_words`] on a socket of transport `on`.
+    pub fn error_words_on(on: Transport, error: &io::Error) -> Said {
+        Narrator::error_said(|lang| net::describe_on_in(lang, on, error))
+    }
+
+    fn error_said(why: impl Fn(Lang) -> String) -> Said {
+        Said::new(|lang| i18n::tr_in(lang, "lab-call-error", &[("why", why(lang).into())]))
     }
 
     /// Finish a call whose only news is success or failure: `-> ok` or

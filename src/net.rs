@@ -229,10 +229,35 @@ pub fn check_datagram(len: usize, addr: &SocketAddr) -> Result<(), NetError> {
     Ok(())
 }
 
+/// The transport a socket carries: the same errno is a different event on
+/// each (ECONNREFUSED is an RST on TCP, an ICMP port unreachable on UDP).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    Tcp,
+    Udp,
+}
+
 /// A socket error in the course's words, short enough for a narration line:
 /// `connection reset by peer (RST received)`, in the process's language.
+/// Where the transport is known, [`describe_on`] says more.
 pub fn describe(error: &io::Error) -> String {
     describe_in(i18n::lang(), error)
+}
+
+/// [`describe`] for a socket of transport `on`, in the process's language.
+pub fn describe_on(on: Transport, error: &io::Error) -> String {
+    describe_on_in(i18n::lang(), on, error)
+}
+
+/// [`describe_on`] in `lang`: what came back on the wire, for the errors
+/// whose cause depends on the transport.
+pub fn describe_on_in(lang: Lang, on: Transport, error: &io::Error) -> String {
+    let id = match (error.kind(), on) {
+        (ErrorKind::ConnectionRefused, Transport::Tcp) => "net-refused-tcp",
+        (ErrorKind::ConnectionRefused, Transport::Udp) => "net-refused-udp",
+        _ => return describe_in(lang, error),
+    };
+    i18n::tr_in(lang, id, &[])
 }
 
 /// [`describe`] in `lang`. An error the course has no words for is said in
@@ -805,6 +830,50 @@ mod tests {
         // What the course has no words for is said in the system's.
         let rare = io::Error::from_raw_os_error(libc::ENOBUFS);
         assert_eq!(describe_in(Lang::PtBr, &rare), rare.to_string());
+    }
+
+    #[test]
+    fn a_refusal_says_what_came_back_on_its_own_transport_only() {
+        let refused = io::Error::from(ErrorKind::ConnectionRefused);
+        let said = [
+            (
+                Lang::En,
+                Transport::Tcp,
+                "connection refused: nothing listens there (an RST came back)",
+            ),
+            (
+                Lang::En,
+                Transport::Udp,
+                "connection refused: nothing listens there (an ICMP port unreachable came back)",
+            ),
+            (
+                Lang::PtBr,
+                Transport::Tcp,
+                "conexão recusada: ninguém escuta ali (voltou um RST)",
+            ),
+            (
+                Lang::PtBr,
+                Transport::Udp,
+                "conexão recusada: ninguém escuta ali (voltou um ICMP port unreachable)",
+            ),
+        ];
+        for (lang, on, words) in said {
+            assert_eq!(describe_on_in(lang, on, &refused), words);
+        }
+        // Where the transport is not known, neither half is claimed.
+        for lang in [Lang::En, Lang::PtBr] {
+            let neutral = describe_in(lang, &refused);
+            assert!(
+                !neutral.contains("RST") && !neutral.contains("ICMP"),
+                "{neutral}"
+            );
+        }
+        // Other errors are the same on both transports.
+        let reset = io::Error::from(ErrorKind::ConnectionReset);
+        assert_eq!(
+            describe_on_in(Lang::En, Transport::Udp, &reset),
+            describe_in(Lang::En, &reset)
+        );
     }
 
     #[test]

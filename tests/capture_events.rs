@@ -178,3 +178,38 @@ fn calls_from_an_ordinary_user_reach_a_capture_run_as_root() {
     // The kernel says who sent it: not the capture's user, so it is named.
     assert_eq!(sendto["uid"], 65534, "{sendto}");
 }
+
+#[test]
+fn a_chat_is_shown_with_its_name() {
+    if !can_capture("a_chat_is_shown_with_its_name") {
+        return;
+    }
+    // Two chats on one machine are both `chat`: only their --name tells
+    // them apart, in the live JSON and in the text of a recording.
+    let (pa, pb) = (free_port().to_string(), free_port().to_string());
+    let pcap = temp_path("chat-name.pcap");
+    let cap = LiveCapture::start("chat-name", &["--port", &pa, "-w", pcap.to_str().unwrap()]);
+    let chat = TestCommand::new("chat")
+        .args(["--proto", "udp", "--peer", "127.0.0.1", "--port", &pa])
+        .args(["--peer-port", &pb, "--name", "alice", "--color", "never"])
+        .events(&cap.events)
+        .run_with(b"anyone?\n");
+    assert_eq!(chat.code, Some(0), "{chat:?}");
+    let objs = cap.stop();
+    let send = of_type(&objs, "call")
+        .into_iter()
+        .find(|c| c["prog"] == "chat" && c["call"] == "send")
+        .unwrap_or_else(|| panic!("{objs:#?}"));
+    assert_eq!(send["name"], "alice", "{send}");
+    let pid = send["pid"].as_u64().unwrap();
+
+    let (code, out, err) = run_capture(&["-r", pcap.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.lines()
+            .any(|l| l.contains(&format!("chat alice[{pid}]: send() ..."))),
+        "{out}"
+    );
+    let _ = std::fs::remove_file(&pcap);
+    let _ = std::fs::remove_file(format!("{}.events", pcap.display()));
+}

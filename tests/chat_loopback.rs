@@ -132,6 +132,25 @@ fn tcp_connect_to_nobody_is_explained() {
 }
 
 #[test]
+fn udp_nobody_there_is_said_once_per_message_not_for_the_goodbye() {
+    let (pa, pb) = (free_port().to_string(), free_port().to_string());
+    let mut a = Running::start("alice", udp_chat("127.0.0.1", "alice", (&pa, &pb), &[]));
+    a.wait_line("chatting with");
+    a.type_line("is anyone there?");
+    a.wait_line("-- nobody is listening on 127.0.0.1:");
+    // Ctrl-D: alice leaves; her goodbye too comes back as an ICMP, which
+    // is about no message of hers: the chat is not going on.
+    a.close_stdin();
+    assert!(a.wait_exit().success(), "{}", a.dump());
+    let nobody = a
+        .stdout_lines()
+        .into_iter()
+        .filter(|l| l.starts_with("-- nobody is listening on"))
+        .count();
+    assert_eq!(nobody, 1, "one message, one line: {}", a.dump());
+}
+
+#[test]
 fn udp_peer_not_there_is_explained_and_the_chat_goes_on() {
     let pa = free_port().to_string();
     let pb = free_port().to_string();

@@ -218,10 +218,12 @@ fn tcp_errors_and_their_hints_are_in_the_students_language() {
         "tcp_client",
         &format!("connect 127.0.0.1:{port}: conexão recusada: ninguém escuta em 127.0.0.1:{port}; inicie o servidor primeiro ou confira --host e --port"),
     );
+    // TCP's half only: an RST came back (an ICMP is UDP's way).
     assert_contains(
         &pt.stdout,
-        "-> erro: conexão recusada: ninguém escuta ali (TCP: voltou um RST; UDP: um ICMP port unreachable)",
+        &format!("connect(127.0.0.1:{port}) -> erro: conexão recusada: ninguém escuta ali (voltou um RST)\n"),
     );
+    assert!(!pt.stdout.contains("ICMP"), "{}", pt.stdout);
     let en = finish(C, "tcp_client", &["--port", &p, "-m", "x"], b"");
     assert_one_line_error(
         &en,
@@ -560,6 +562,24 @@ fn a_udp_chat_with_nobody_there_says_so_in_portuguese() {
             &format!("-- ninguém escuta em 127.0.0.1:{peer_port} (ICMP port unreachable): o que enviamos se perdeu"),
         ],
     );
+    // One message lost, one line: the ICMP about the goodbye that follows
+    // (the chat is leaving) is not announced as a lost message.
+    let nobody = out.stdout.matches("-- ninguém escuta em").count();
+    assert_eq!(nobody, 1, "{}", out.stdout);
+}
+
+#[test]
+fn tcp_server_once_says_in_portuguese_that_it_ends_when_its_client_resets() {
+    let (mut srv, addr) = server(PT, "tcp_server", &["--once"], "escutando em ");
+    let p = addr.port().to_string();
+    let client = finish(PT, "tcp_client", &["--port", &p, "-m", "x", "--reset"], b"");
+    assert_eq!(client.code, Some(0), "{client:#?}");
+    assert!(srv.wait_exit().success(), "{}", srv.dump());
+    assert_contains(
+        &srv.stdout(),
+        "este cliente se foi; com --once ele era o único, então o servidor fecha e termina",
+    );
+    assert_none(&srv.stdout(), &["continua atendendo os outros"]);
 }
 
 #[test]

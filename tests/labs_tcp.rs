@@ -291,8 +291,25 @@ fn reset_makes_the_server_narrate_a_reset_and_keep_serving() {
     assert_contains(&out.stdout, "setsockopt(SO_LINGER, on, 0 s) -> ok\n");
     server.wait_line("[client 1] recv() -> error: connection reset by peer (RST received)");
 
+    server.wait_line("[client 1]     this client is gone; the server goes on serving the others");
+
     let out = client(addr, &["-m", "after the reset", "--quiet"], b"");
     assert_eq!(out.stdout, "reply: after the reset\n");
+}
+
+#[test]
+fn once_says_the_server_ends_when_its_one_client_resets() {
+    let (mut server, addr) = Running::server("tcp_server", &["--once"]);
+    let out = client(addr, &["-m", "abort", "--reset"], b"");
+    assert_eq!(out.code, Some(0), "{out:#?}");
+    assert!(server.wait_exit().success(), "{}", server.dump());
+    let said = server.stdout();
+    assert_contains(
+        &said,
+        "[client 1]     this client is gone; with --once it was the only one, so the server closes and ends\n",
+    );
+    assert!(!said.contains("serving the others"), "{said}");
+    assert_contains(&said, "served one client (--once): exiting");
 }
 
 #[test]
@@ -495,7 +512,14 @@ fn connection_refused_is_a_one_line_error_with_exit_1() {
             "connection refused: nothing is listening on 127.0.0.1:{port}; start the server first"
         ),
     );
-    assert_contains(&out.stdout, "-> error: connection refused");
+    // TCP's own words: the RST came back (no ICMP: that is UDP's way).
+    assert_contains(
+        &out.stdout,
+        &format!(
+            "connect(127.0.0.1:{port}) -> error: connection refused: nothing listens there (an RST came back)\n"
+        ),
+    );
+    assert!(!out.stdout.contains("ICMP"), "{}", out.stdout);
 }
 
 #[test]

@@ -42,7 +42,7 @@ use socklab::lab::{
     self, Datagram, Endpoint, Held, Recv, Sent, TcpSocket, UdpSocket, SOCK_DGRAM, SOCK_STREAM,
 };
 use socklab::narrate::{escape, Narrator};
-use socklab::net::{self, End, Line, LineFramer, NetError};
+use socklab::net::{self, End, Line, LineFramer, NetError, Transport};
 use socklab::t;
 
 const PROG: &str = "chat";
@@ -63,7 +63,10 @@ fn run() -> anyhow::Result<()> {
     let name = args.name.clone().unwrap_or_else(chat::default_name);
     // Every line is printed above the prompt (`alice> `) on a terminal.
     let screen = Arc::new(Screen::for_terminal(&name));
-    let narrator = Narrator::with_prompt(PROG, args.quiet, args.color.apply(), screen.clone());
+    // The events carry the name too: capture shows `chat alice[4242]`.
+    let emitter = events::Emitter::new(PROG).named(&name);
+    let (quiet, color) = (args.quiet, args.color.apply());
+    let narrator = Narrator::with_prompt(PROG, quiet, color, emitter, screen.clone());
     lab::start(narrator);
     let inbox = Inbox::new(screen::show_limit(args.show_limit, screen.has_prompt()));
     let (host, port) = (args.host.as_deref(), args.port);
@@ -425,8 +428,9 @@ impl Link for UdpSocket {
         // never tells whether it did.
         match self.send(msg) {
             Ok(Sent::Bytes(_)) => {
-                if kind == Kind::Bye {
-                    lab::explain(t!("chat-goodbye-sent"));
+                match kind {
+                    Kind::Msg => chat.inbox.sent_message(),
+                    Kind::Bye => lab::explain(t!("chat-goodbye-sent")),
                 }
                 Ok(true)
             }
@@ -435,9 +439,10 @@ impl Link for UdpSocket {
                 Ok(false)
             }
             Err(error) => {
-                let why = error
-                    .io_error()
-                    .map_or_else(|| error.to_string(), net::describe);
+                let why = error.io_error().map_or_else(
+                    || error.to_string(),
+                    |e| net::describe_on(Transport::Udp, e),
+                );
                 lab::output(t!("chat-not-sent", why = why));
                 Ok(false)
             }

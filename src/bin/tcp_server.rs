@@ -84,7 +84,9 @@ fn run(args: Args) -> anyhow::Result<()> {
             // waiting in the queue for an accept() that will never come.
             listener.close();
             lab::tag_thread(Some(tag));
-            serve(conn, args.mode, args.idle_timeout);
+            // If it is gone, there are no others to serve: the server ends.
+            let gone = t!("lab-server-once-client-gone");
+            serve(conn, args.mode, args.idle_timeout, &gone);
             lab::tag_thread(None);
             lab::output(t!("lab-server-once-done"));
             return Ok(());
@@ -96,7 +98,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         // non-blocking sockets and epoll instead.
         let (mode, idle, stop) = (args.mode, args.idle_timeout, Arc::clone(&stop));
         lab::spawn_tagged(tag, move || {
-            if serve(conn, mode, idle) == Served::Off {
+            if serve(conn, mode, idle, &t!("lab-server-client-gone")) == Served::Off {
                 stop.request(local);
             }
             drop(place); // the next client may have it
@@ -122,17 +124,18 @@ enum Served {
     Off,
 }
 
-/// Serve one client until it closes, resets, goes quiet or says `off`, then close().
-fn serve(conn: TcpSocket, mode: Mode, idle: Duration) -> Served {
+/// Serve one client until it closes, resets, goes quiet or says `off`, then
+/// close(). `gone`: what to say if the client is gone (reset).
+fn serve(conn: TcpSocket, mode: Mode, idle: Duration, gone: &str) -> Served {
     // setsockopt(SO_RCVTIMEO): a recv() that waits longer than --idle-timeout
     // gives up, so that a client that never sends cannot keep its place
     // (and its file descriptor) for ever.
     let served = match conn.setsockopt_rcvtimeo(idle) {
         Err(_) => Served::Ended,
         Ok(()) => match mode {
-            Mode::Echo => serve_lines(&conn, |line| Some([line, b"\n"].concat())),
-            Mode::Ack => serve_lines(&conn, |_| Some(ACK.to_vec())),
-            Mode::Print => serve_lines(&conn, |line| {
+            Mode::Echo => serve_lines(&conn, gone, |line| Some([line, b"\n"].concat())),
+            Mode::Ack => serve_lines(&conn, gone, |_| Some(ACK.to_vec())),
+            Mode::Print => serve_lines(&conn, gone, |line| {
                 lab::output(escape(line));
                 None
             }),
@@ -144,7 +147,7 @@ fn serve(conn: TcpSocket, mode: Mode, idle: Duration) -> Served {
 }
 
 /// The line modes: `answer` makes the reply to each line (`None`: no reply).
-fn serve_lines(conn: &TcpSocket, answer: impl Fn(&[u8]) -> Option<Vec<u8>>) -> Served {
+fn serve_lines(conn: &TcpSocket, gone: &str, answer: impl Fn(&[u8]) -> Option<Vec<u8>>) -> Served {
     // TCP is a byte stream, not a sequence of messages: one recv() may return
     // half a line, or three lines at once. So we agree with the client that
     // a message ends with '\n' (framing), and the framer collects bytes until
@@ -177,7 +180,7 @@ fn serve_lines(conn: &TcpSocket, answer: impl Fn(&[u8]) -> Option<Vec<u8>>) -> S
             }
             // Typically "connection reset by peer": the client aborted (RST).
             Ok(Recv::Reset) | Err(_) => {
-                lab::explain(t!("lab-server-client-gone"));
+                lab::explain(gone);
                 return Served::Ended;
             }
         };
@@ -202,7 +205,7 @@ fn serve_lines(conn: &TcpSocket, answer: impl Fn(&[u8]) -> Option<Vec<u8>>) -> S
             // send(): the reply. send_all() calls send() again if the kernel
             // took only part of it (its send buffer was full).
             if conn.send_all(&reply).is_err() {
-                lab::explain(t!("lab-server-client-gone"));
+                lab::explain(gone);
                 return Served::Ended;
             }
         }

@@ -4,7 +4,7 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -89,6 +89,10 @@ pub struct Inbox {
     show_limit: Option<u32>,
     /// Whether ECONNREFUSED on UDP has been explained already.
     told_refused: AtomicBool,
+    /// Messages sent over UDP that no ECONNREFUSED has been reported
+    /// about yet: each ICMP "port unreachable" is about one of them, or
+    /// about our goodbye (then nothing is left to announce).
+    unheard: AtomicU64,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -105,6 +109,7 @@ impl Inbox {
             flood: Mutex::new(FloodGuard::new(show_limit)),
             show_limit,
             told_refused: AtomicBool::new(false),
+            unheard: AtomicU64::new(0),
         }
     }
 
@@ -164,9 +169,25 @@ impl Inbox {
         verdict.is_new().then_some(message.kind)
     }
 
+    /// A message (not the goodbye) has left over UDP: an ICMP "port
+    /// unreachable" may come back about it.
+    pub fn sent_message(&self) {
+        self.unheard.fetch_add(1, Ordering::SeqCst);
+    }
+
     /// ECONNREFUSED on a connected UDP socket: an ICMP "port unreachable"
-    /// came back. Say what it means (once) and that the chat goes on.
+    /// came back. Say what it means (once) and that the chat goes on, once
+    /// per message lost: the kernel reports each ICMP on one call, the
+    /// next send() or recv(), and the one about our goodbye (which comes
+    /// as we leave) is about no message.
     pub fn nobody_there(&self, peer: SocketAddr) {
+        let about_a_message = self
+            .unheard
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if !about_a_message {
+            return;
+        }
         if !self.told_refused.swap(true, Ordering::SeqCst) {
             lab::explain(t!("chat-explain-icmp"));
         }

@@ -464,6 +464,12 @@ impl<W: Write> JsonRender<W> {
                 // The sender's uid, when another user sent it (else null).
                 b.push_str(",\"uid\":");
                 push_opt_u64(b, c.ev.other_uid.map(u64::from));
+                // The name the user gave the program (chat's --name), else null.
+                b.push_str(",\"name\":");
+                match &c.ev.name {
+                    Some(name) => push_str(b, name),
+                    None => b.push_str("null"),
+                }
                 if let Some(side) = c.side {
                     let _ = write!(b, ",\"side\":\"{}\"", side.as_str());
                 }

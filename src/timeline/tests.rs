@@ -44,6 +44,7 @@ fn event(
 ) -> CallEvent {
     CallEvent {
         prog: "tcp_client".into(),
+        name: None,
         pid: 7,
         call: call.into(),
         phase,

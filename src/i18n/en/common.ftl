@@ -51,7 +51,9 @@ net-transfer = { $call } with { $peer }: { $why }
 net-datagram-too-large = a message of { $len } bytes is larger than a UDP datagram can carry ({ $max } bytes over { $family }): send less, or use TCP, which cuts a byte stream into segments for you
 
 # What an errno means, in the course's words (after "error: " in a narration line).
-net-refused = connection refused: nothing listens there (TCP: an RST came back; UDP: an ICMP port unreachable)
+net-refused = connection refused: nothing listens there
+net-refused-tcp = connection refused: nothing listens there (an RST came back)
+net-refused-udp = connection refused: nothing listens there (an ICMP port unreachable came back)
 net-reset = connection reset by peer (RST received)
 net-aborted = connection aborted
 net-broken-pipe = broken pipe: the connection is already closed

@@ -45,6 +45,7 @@ lab-server-once-done = served one client (--once): exiting
 lab-server-mid-line = the stream ended in the middle of a line: { $n } bytes without a newline, dropped: { $data }
 lab-server-idle = nothing arrived for --idle-timeout: closing this connection, so that idle clients cannot keep others out
 lab-server-client-gone = this client is gone; the server goes on serving the others
+lab-server-once-client-gone = this client is gone; with --once it was the only one, so the server closes and ends
 lab-server-off = `off`: say goodbye, then stop the whole server
 lab-server-too-long = a line longer than { $max } bytes: rejected, and skipped up to its newline
 lab-server-waking = waking the main thread's accept() by connecting to { $target }

@@ -52,7 +52,9 @@ net-transfer = { $call } com { $peer }: { $why }
 net-datagram-too-large = uma mensagem de { $len } bytes é maior do que cabe num datagrama UDP ({ $max } bytes sobre { $family }): envie menos, ou use TCP, que corta um fluxo de bytes em segmentos para você
 
 # O que um errno quer dizer, nas palavras do curso (depois de "erro: " numa linha da narração).
-net-refused = conexão recusada: ninguém escuta ali (TCP: voltou um RST; UDP: um ICMP port unreachable)
+net-refused = conexão recusada: ninguém escuta ali
+net-refused-tcp = conexão recusada: ninguém escuta ali (voltou um RST)
+net-refused-udp = conexão recusada: ninguém escuta ali (voltou um ICMP port unreachable)
 net-reset = o outro lado abortou a conexão (RST recebido)
 net-aborted = conexão abortada
 net-broken-pipe = pipe quebrado: a conexão já está fechada

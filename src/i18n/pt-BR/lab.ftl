@@ -78,6 +78,7 @@ lab-server-mid-line = o fluxo terminou no meio de uma linha: { $n ->
 }: { $data }
 lab-server-idle = nada chegou durante o --idle-timeout: fechando esta conexão, para que clientes ociosos não tomem o lugar dos outros
 lab-server-client-gone = este cliente se foi; o servidor continua atendendo os outros
+lab-server-once-client-gone = este cliente se foi; com --once ele era o único, então o servidor fecha e termina
 lab-server-off = `off`: o servidor se despede e depois para por completo
 lab-server-too-long = uma linha com mais de { $max } bytes: rejeitada, e pulada até a sua quebra de linha
 lab-server-waking = acordando o accept() da thread principal com uma conexão para { $target }
