@@ -377,6 +377,7 @@ impl Timeline {
             result: String::new(),
             t: c.t,
             other_uid: None,
+            name: None,
         };
         let mut call = Call::new(ev);
         call.call = c.call.clone();
@@ -766,10 +767,20 @@ impl Timeline {
         };
         // The state "after" this segment: before the connection's next one.
         let tuple = key(seg.src, seg.dst);
-        let next = self.pending.wire().find_map(|it| match it {
-            Item::Segment { t, seg: s, .. } if key(s.src, s.dst) == tuple => Some((*t, s.src)),
+        // The next segment of this connection: its time, its sender, and
+        // whether it acknowledges this one (then its sender got it,
+        // whatever the kernel's records seem to say).
+        let this_end = seg.seq_end();
+        let next_full = self.pending.wire().find_map(|it| match it {
+            Item::Segment { t, seg: s, .. } if key(s.src, s.dst) == tuple => Some((
+                *t,
+                s.src,
+                s.flags.has(TcpFlags::ACK) && s.ack.is_at_or_after(this_end) && seg.seq_len() > 0,
+            )),
             _ => None,
         });
+        let next = next_full.map(|(n, src, _)| (n, src));
+        let acked_by = next_full.and_then(|(_, src, acks)| acks.then_some(src));
         let until = next.map_or(t + AFTER_LAST, |(n, _)| n.min(t + AFTER_LAST));
         let Some(k) = self.kernel.as_mut() else {
             return;
@@ -826,6 +837,12 @@ impl Timeline {
                 Side::Server => s,
             });
             let why = differs(at, wire, wire_before, side != sender, t);
+            // "Never got it" is false when this side's next segment
+            // acknowledges it: the kernel's record of the change was only
+            // dated late (a loaded machine, two clocks).
+            if why == KernelDiff::NotReceived && acked_by == Some(me) {
+                continue;
+            }
             let note = Note::Kernel {
                 side,
                 kernel: at.state,
