@@ -151,7 +151,7 @@ impl Course {
             for (name, path) in &self.bins {
                 std::os::unix::fs::symlink(path, release.join(name)).expect("link a binary");
             }
-            for data in ["tests", "images", "src"] {
+            for data in ["tests", "images", "src", "labs"] {
                 std::os::unix::fs::symlink(self.repo.join(data), dir.join(data))
                     .expect("link repository data");
             }
