@@ -21,7 +21,7 @@ use super::settle::Settle;
 use super::{epoch_secs, relation_text, End, Item, Render};
 use crate::escape::escape_max;
 use crate::events::Phase;
-use crate::i18n::en;
+use crate::i18n::facts;
 use crate::timeline::Conversation;
 use crate::track::{ConnSummary, Dir, Inferred, Note, Side};
 use crate::wire::DecodeError;
@@ -187,10 +187,10 @@ impl<W: Write> JsonRender<W> {
                     push_str(b, &l.to_string());
                 }
                 b.push_str("],\"note\":");
-                let mut words = en::annotation(ann);
+                let mut words = facts::annotation(ann);
                 if let Some(i) = unsettled {
                     words.push(' ');
-                    words.push_str(&en::note(&Note::Inferred(*i)));
+                    words.push_str(&facts::note(&Note::Inferred(*i)));
                 }
                 push_str(b, &words);
                 let _ = write!(
@@ -222,7 +222,7 @@ impl<W: Write> JsonRender<W> {
                 );
                 push_str(b, &escape_max(&d.preview, PREVIEW_CHARS));
                 b.push_str(",\"note\":");
-                push_str(b, &en::udp(&note.note));
+                push_str(b, &facts::udp(&note.note));
                 let _ = write!(b, ",\"note_id\":\"{}\"", note.note.id());
                 b.push('}');
             }

@@ -35,7 +35,7 @@ use colored::Color;
 use super::wrap::{self, center, pad_left, pad_right};
 use super::{human_duration, table, End, Item, Render, Style};
 use crate::events::Phase;
-use crate::i18n::en;
+use crate::i18n::facts;
 use crate::timeline::{Conversation, Icmp};
 use crate::track::{Dir, Label, Revision, Side, Step, TcpState};
 use crate::wire::TcpFlags;
@@ -751,7 +751,7 @@ pub fn header_lines(d: &Diagram, width: usize) -> Vec<String> {
         })
         .collect();
     if let Some((l, r)) = d.initial {
-        lines.push(row(&c, "", &format!("{} ", en::state(l)), "", en::state(r)));
+        lines.push(row(&c, "", &format!("{} ", facts::state(l)), "", facts::state(r)));
     }
     lines
 }
@@ -763,7 +763,7 @@ pub fn rung_lines(d: &Diagram, rung: &Rung, width: usize) -> (Vec<String>, Optio
     }
     let c = Cols::for_width(width, &d.tag);
     let tag = d.tag.as_str();
-    let st = |s: &Option<TcpState>| s.map(en::state).unwrap_or_default().to_string();
+    let st = |s: &Option<TcpState>| s.map(facts::state).unwrap_or_default().to_string();
     match rung {
         Rung::Call { side, text, .. } => {
             let lines = match side {

@@ -40,7 +40,7 @@ use std::time::Duration;
 use super::ladder::{left_out_line, Diagram, Kind, Ladder, Rung};
 use super::wrap::wrap;
 use super::{human_duration, since, End, Item, Render};
-use crate::i18n::en;
+use crate::i18n::facts;
 use crate::track::{Dir, Side};
 
 /// Drawing geometry, in SVG user units (pixels).
@@ -566,14 +566,14 @@ impl Svg {
                 r#"<text class="state" x="{}" y="{}" text-anchor="end">{}</text>"#,
                 LEFT_X - 8.0,
                 y0 + 54.0 + scale,
-                en::state(l)
+                facts::state(l)
             );
             let _ = writeln!(
                 s,
                 r#"<text class="state" x="{}" y="{}">{}</text>"#,
                 RIGHT_X + 8.0,
                 y0 + 54.0 + scale,
-                en::state(r)
+                facts::state(r)
             );
         }
         for (piece, top, height) in &layout.pieces {
@@ -696,10 +696,10 @@ fn arrow(s: &mut String, d: &Diagram, r: &Rung, y: f64) {
         )
     };
     if let Some(st) = sender_state {
-        let _ = writeln!(s, "{}", side_text(x1, ya, en::state(*st), x1 < x2));
+        let _ = writeln!(s, "{}", side_text(x1, ya, facts::state(*st), x1 < x2));
     }
     if let Some(st) = receiver_state {
-        let _ = writeln!(s, "{}", side_text(x2, yb, en::state(*st), x2 < x1));
+        let _ = writeln!(s, "{}", side_text(x2, yb, facts::state(*st), x2 < x1));
     }
     if *kind == Kind::Icmp {
         // Sent by the receiving host's kernel, not by a program.

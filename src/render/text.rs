@@ -16,7 +16,7 @@ use super::settle::Settle;
 use super::{relation_text, since, table, Call, End, Item, Render, Style};
 use crate::escape::escape_max;
 use crate::events::Phase;
-use crate::i18n::en;
+use crate::i18n::facts;
 use crate::track::{Annotation, Dir, Inferred, Label, Note, Step};
 use crate::wire::Segment;
 
@@ -110,7 +110,7 @@ impl<W: Write> TextRender<W> {
             let _ = write!(
                 line,
                 "  [{}]",
-                en::options(&seg.options, en::Options::Terse)
+                facts::options(&seg.options, facts::Options::Terse)
             );
         }
         writeln!(self.out, "{line}")?;
@@ -124,10 +124,10 @@ impl<W: Write> TextRender<W> {
             }
             let _ = write!(note, " {}", s.paint(&format!("[{l}]"), Color::Magenta));
         }
-        let mut words = en::annotation(ann);
+        let mut words = facts::annotation(ann);
         if let Some(i) = unsettled {
             words.push(' ');
-            words.push_str(&en::note(&Note::Inferred(*i)));
+            words.push_str(&facts::note(&Note::Inferred(*i)));
         }
         let _ = write!(
             note,
@@ -135,8 +135,8 @@ impl<W: Write> TextRender<W> {
             words,
             s.dim(&format!(
                 "client {} · server {}",
-                en::state(ann.client_state),
-                en::state(ann.server_state)
+                facts::state(ann.client_state),
+                facts::state(ann.server_state)
             ))
         );
         writeln!(self.out, "{note}")
@@ -238,7 +238,7 @@ impl<W: Write> TextRender<W> {
                     self.out,
                     "{INDENT}{}  {}",
                     s.strong("udp", Color::Cyan),
-                    en::udp(&note.note)
+                    facts::udp(&note.note)
                 )
             }
             Item::Other { t, what, .. } => {
