@@ -18,7 +18,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::settle::Settle;
-use super::{epoch_secs, relation_text, End, Item, Render};
+use super::{epoch_secs, relation_id, relation_text, End, Item, Render};
 use crate::escape::escape_max;
 use crate::events::Phase;
 use crate::i18n::facts;
@@ -262,6 +262,15 @@ impl<W: Write> JsonRender<W> {
                     b,
                     &c.relation.as_ref().map(relation_text).unwrap_or_default(),
                 );
+                // The same relation for scripts and the browser view: a
+                // stable name that does not change with the language.
+                b.push_str(",\"relation_id\":");
+                match &c.relation {
+                    Some(r) => {
+                        let _ = write!(b, "\"{}\"", relation_id(r));
+                    }
+                    None => b.push_str("null"),
+                }
                 // The sender's uid, when another user sent it (else null).
                 b.push_str(",\"uid\":");
                 push_opt_u64(b, c.ev.other_uid.map(u64::from));

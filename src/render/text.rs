@@ -13,10 +13,14 @@ use std::time::Duration;
 use colored::Color;
 
 use super::settle::Settle;
-use super::{relation_text, since, table, Call, End, Item, Render, Style};
+use super::{
+    handshake_word, relation_text, side_word, since, table, teardown_word, Call, End, Item, Render,
+    Style,
+};
 use crate::escape::escape_max;
 use crate::events::Phase;
 use crate::i18n::facts;
+use crate::t;
 use crate::track::{Annotation, Dir, Inferred, Label, Note, Step};
 use crate::wire::Segment;
 
@@ -133,10 +137,10 @@ impl<W: Write> TextRender<W> {
             note,
             "  {}  {}",
             words,
-            s.dim(&format!(
-                "client {} · server {}",
-                facts::state(ann.client_state),
-                facts::state(ann.server_state)
+            s.dim(&t!(
+                "capture-states",
+                client = facts::state(ann.client_state),
+                server = facts::state(ann.server_state)
             ))
         );
         writeln!(self.out, "{note}")
@@ -153,7 +157,10 @@ impl<W: Write> TextRender<W> {
                 text.push_str(" -> ");
                 text.push_str(&c.ev.result);
             }
-            Phase::Return => text.push_str(" returned"),
+            Phase::Return => {
+                text.push(' ');
+                text.push_str(&t!("capture-call-returned"));
+            }
         }
         if let Some(r) = &c.relation {
             text.push_str("  ");
@@ -179,15 +186,6 @@ pub fn arrow(label: &str, dir: Dir) -> String {
     match dir {
         Dir::C2S => format!("──{label}{}─▶", "─".repeat(inner)),
         Dir::S2C => format!("◀─{}{label}──", "─".repeat(inner)),
-    }
-}
-
-/// "1 retransmission", "3 retransmissions".
-fn count(n: u64, what: &str) -> String {
-    if n == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{n} {what}s")
     }
 }
 
@@ -243,7 +241,7 @@ impl<W: Write> TextRender<W> {
             }
             Item::Other { t, what, .. } => {
                 let time = self.time(*t);
-                writeln!(self.out, "{time} {} {what}", s.dim("other"))
+                writeln!(self.out, "{time} {} {what}", s.dim(&t!("capture-tag-other")))
             }
             Item::Bad { t, err } => {
                 let time = self.time(*t);
@@ -252,30 +250,32 @@ impl<W: Write> TextRender<W> {
             Item::Call(c) => self.call(c),
             Item::Connection(sum) => {
                 let closed = match sum.closed_by {
-                    Some(side) => format!(", closed by the {side}"),
+                    Some(side) => format!(", {}", t!("capture-closed-by", side = side_word(side))),
                     None => String::new(),
                 };
                 let mut trouble = String::new();
                 if sum.retransmissions > 0 {
-                    let _ = write!(
-                        trouble,
-                        ", {}",
-                        count(sum.retransmissions, "retransmission")
-                    );
+                    let n = sum.retransmissions;
+                    let _ = write!(trouble, ", {}", t!("capture-retransmissions", n = n));
                 }
                 if sum.dup_acks > 0 {
-                    let _ = write!(trouble, ", {}", count(sum.dup_acks, "duplicate ACK"));
+                    let _ = write!(trouble, ", {}", t!("capture-dup-acks", n = sum.dup_acks));
                 }
+                let line = t!(
+                    "capture-connection-end",
+                    conn = sum.conn,
+                    client = sum.client.to_string(),
+                    server = sum.server.to_string(),
+                    handshake = handshake_word(sum.handshake),
+                    teardown = teardown_word(sum.teardown),
+                    closed = closed,
+                    segments = sum.segments,
+                    trouble = trouble
+                );
                 writeln!(
                     self.out,
-                    "{INDENT}{} connection #{} {} ↔ {}: handshake {}, teardown {}{closed}, {} segments{trouble}",
-                    s.strong("end", Color::Cyan),
-                    sum.conn,
-                    sum.client,
-                    sum.server,
-                    sum.handshake.as_str(),
-                    sum.teardown.as_str(),
-                    sum.segments
+                    "{INDENT}{} {line}",
+                    s.strong(&t!("capture-tag-end"), Color::Cyan),
                 )
             }
         }
