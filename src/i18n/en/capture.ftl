@@ -107,3 +107,75 @@ capture-band-data-again = { $n ->
 capture-band-acks = { $n } ACKs { $way }{ $dup }
 capture-band-dup = {" "}({ $n } duplicate)
 capture-band-took = in { $duration }
+
+## The demo.
+
+capture-demo-live = socklab demo: tcp_client sends two lines to tcp_server (127.0.0.1:{ $tcp }) and closes; then udp_client sends to udp_server (127.0.0.1:{ $udp }).
+capture-demo-replayed = socklab demo (replayed from a recording made with `sudo capture demo -w demo.pcap`)
+capture-demo-how-to-read =
+    How to read it, in time order:
+      │ tcp_client │ ...        what the program itself prints (its own narration)
+      tcp_client[pid]: ...      the same socket call, as the capture received it, and what it caused (-> SYN)
+      #1 client ──SYN──▶ server a segment on the wire, client on the left, server on the right;
+                                the indented line under it says what it does and each side's TCP state
+    Then each conversation as a ladder diagram, and a table of the connections.
+capture-demo-how-to-read-recorded =
+    How to read it, in time order:
+      tcp_client[pid]: ...      a socket call a program made, and what it caused (-> SYN)
+      #1 client ──SYN──▶ server a segment on the wire, client on the left, server on the right;
+                                the indented line under it says what it does and each side's TCP state
+    Then each conversation as a ladder diagram, and a table of the connections.
+capture-demo-no-tcp-port = cannot find a free TCP port
+capture-demo-no-udp-port = cannot find a free UDP port
+capture-demo-cannot-write = cannot write { $path }
+capture-demo-as-user = capture: now running as user { $uid } (replaying a recording needs no root)
+capture-demo-cannot-drop = could not drop root privileges before replaying the recording
+capture-demo-no-tempdir = cannot create a private temporary directory for the recording
+capture-demo-or-replay = { $error }; or replay the recorded demo without privileges: capture demo --from-file
+
+## Errors (each says what happened and what to do).
+
+capture-error = capture: { $word }: { $error }
+capture-err-permission = permission denied capturing on { $iface }: capture needs CAP_NET_RAW; run it with sudo, or once: sudo setcap cap_net_raw,cap_net_admin=eip { $exe }
+capture-err-no-interface = no interface named { $iface }: list them with `ip link` (the loopback is { $default })
+capture-err-open = cannot capture on { $iface }: { $message }
+capture-err-file-missing = cannot read { $path }: no such file; check the path given to -r
+capture-err-file = cannot read { $path }: { $message }; -r needs a pcap file as written by tcpdump -w or capture -w
+capture-err-filter = bad filter { $filter }: { $message }; filters use tcpdump's syntax, e.g. 'tcp port 5000'
+capture-err-write = cannot write { $path }: { $message }
+capture-err-read = reading packets failed: { $message }
+capture-err-cannot-read = cannot read { $path }
+capture-err-read-and-run = -r reads a file; it cannot run a program at the same time
+capture-err-drop-root = could not drop root privileges after opening the capture: { $error }
+capture-err-quiz-udp = --conn u{ $n } is a UDP flow: the quiz asks about TCP segments; give a connection number (--conn 1)
+capture-err-time-scale = `{ $text }` is not a usable scale: give the time one row stands for, from 0.000001 (a microsecond) to 60s, e.g. 10ms
+capture-err-not-a-conversation = { $text } is not a connection: give its number as the summary shows it (3 or #3), or uN for UDP flow N (u2)
+capture-err-no-connection = --conn #{ $n }: no connection #{ $n } in this capture; the text view and the summary table give the numbers
+capture-err-no-flow = --conn u{ $n }: no UDP flow u{ $n } in this capture; the text view and the summary table give the numbers
+capture-err-web-bind = cannot serve the browser view on { $addr }: { $error }; choose another address or port, e.g. --web=127.0.0.1:8080
+capture-err-web-address = --web={ $given }: not an address; write --web=PORT, --web=ADDR:PORT or --web=[IPv6]:PORT
+capture-err-no-such-program = cannot run { $name }: no such file
+capture-err-program-not-found = cannot run { $name }: not found { $beside } nor { $on_path }; build the lab programs with `cargo build --release` and put { $name } beside capture or on PATH, or give its path
+capture-looked-beside = beside capture (in { $dir })
+capture-looked-beside-unknown = beside capture (its own path is unknown)
+capture-looked-path-empty = on PATH (empty)
+capture-looked-path = on PATH ({ $dirs })
+capture-err-cannot-start = cannot start { $path }
+capture-err-not-ready = { $name } did not print { $ready } within { $timeout }
+capture-err-thread = the thread running the programs panicked
+
+## Status lines (on stderr).
+
+capture-as-user = capture: capture is open; now running as user { $uid } (root dropped, as tcpdump -Z does)
+capture-no-calls = capture: note: socket calls will not be shown: { $error }
+capture-listening = capture: listening on { $source } ({ $link }), filter: { $filter }
+capture-filter-none = none
+capture-kernel-counters = capture: { $received } packets received by filter, { $dropped } dropped by kernel, { $if_dropped } dropped by interface
+capture-dropped-by-capture = , { $n } dropped by capture (its queue was full: the output did not keep up)
+capture-no-ctrl-c = capture: note: Ctrl-C will not stop cleanly: { $error }
+capture-program-exited = capture: note: { $name } exited with { $status }
+capture-program-stopped = capture: note: { $name } did not finish in { $timeout }; stopped it
+capture-web-local = capture: browser view at { $url } (this machine only)
+capture-web-shared = capture: browser view at { $url }: shared with the network, read-only; anyone who can reach it sees the packets, payloads included
+capture-web-stays-up = capture: the capture is over; the browser view stays up at { $url } until Ctrl-C
+capture-web-any-address = <this machine's address>

@@ -153,3 +153,75 @@ capture-band-dup = {" "}({ $n ->
    *[other] { $n } duplicados
 })
 capture-band-took = em { $duration }
+
+## A demonstração.
+
+capture-demo-live = demonstração do socklab: o tcp_client envia duas linhas ao tcp_server (127.0.0.1:{ $tcp }) e fecha; depois o udp_client envia ao udp_server (127.0.0.1:{ $udp }).
+capture-demo-replayed = demonstração do socklab (reproduzida de uma gravação feita com `sudo capture demo -w demo.pcap`)
+capture-demo-how-to-read =
+    Como ler, em ordem de tempo:
+      │ tcp_client │ ...          o que o próprio programa imprime (a narração dele)
+      tcp_client[pid]: ...        a mesma chamada de socket, como o capture a recebeu, e o que ela causou (-> SYN)
+      #1 cliente ──SYN──▶ servidor um segmento na rede, o cliente à esquerda, o servidor à direita;
+                                  a linha recuada embaixo dele diz o que ele faz e o estado TCP de cada lado
+    Depois, cada conversa como um diagrama de escada, e uma tabela das conexões.
+capture-demo-how-to-read-recorded =
+    Como ler, em ordem de tempo:
+      tcp_client[pid]: ...        uma chamada de socket que um programa fez, e o que ela causou (-> SYN)
+      #1 cliente ──SYN──▶ servidor um segmento na rede, o cliente à esquerda, o servidor à direita;
+                                  a linha recuada embaixo dele diz o que ele faz e o estado TCP de cada lado
+    Depois, cada conversa como um diagrama de escada, e uma tabela das conexões.
+capture-demo-no-tcp-port = não foi possível encontrar uma porta TCP livre
+capture-demo-no-udp-port = não foi possível encontrar uma porta UDP livre
+capture-demo-cannot-write = não foi possível gravar { $path }
+capture-demo-as-user = capture: rodando agora como o usuário { $uid } (reproduzir uma gravação não precisa de root)
+capture-demo-cannot-drop = não foi possível abrir mão dos privilégios de root antes de reproduzir a gravação
+capture-demo-no-tempdir = não foi possível criar um diretório temporário privado para a gravação
+capture-demo-or-replay = { $error }; ou reproduza a demonstração gravada, sem privilégios: capture demo --from-file
+
+## Erros (cada um diz o que aconteceu e o que fazer).
+
+capture-error = capture: { $word }: { $error }
+capture-err-permission = permissão negada para capturar em { $iface }: o capture precisa de CAP_NET_RAW; rode-o com sudo, ou, uma única vez: sudo setcap cap_net_raw,cap_net_admin=eip { $exe }
+capture-err-no-interface = não existe interface chamada { $iface }: liste-as com `ip link` (a de loopback é { $default })
+capture-err-open = não foi possível capturar em { $iface }: { $message }
+capture-err-file-missing = não foi possível ler { $path }: o arquivo não existe; confira o caminho dado a -r
+capture-err-file = não foi possível ler { $path }: { $message }; -r precisa de um arquivo pcap como os que tcpdump -w ou capture -w gravam
+capture-err-filter = filtro inválido { $filter }: { $message }; os filtros usam a sintaxe do tcpdump, por exemplo 'tcp port 5000'
+capture-err-write = não foi possível gravar { $path }: { $message }
+capture-err-read = a leitura dos pacotes falhou: { $message }
+capture-err-cannot-read = não foi possível ler { $path }
+capture-err-read-and-run = -r lê um arquivo; não dá para rodar um programa ao mesmo tempo
+capture-err-drop-root = não foi possível abrir mão dos privilégios de root depois de abrir a captura: { $error }
+capture-err-quiz-udp = --conn u{ $n } é um fluxo UDP: o quiz pergunta sobre segmentos TCP; dê o número de uma conexão (--conn 1)
+capture-err-time-scale = `{ $text }` não é uma escala que dê para usar: dê o tempo que uma linha representa, de 0.000001 (um microssegundo) a 60s, por exemplo 10ms
+capture-err-not-a-conversation = { $text } não é uma conexão: dê o número dela como o resumo mostra (3 ou #3), ou uN para o fluxo UDP N (u2)
+capture-err-no-connection = --conn #{ $n }: não há conexão #{ $n } nesta captura; a visão de texto e a tabela de resumo mostram os números
+capture-err-no-flow = --conn u{ $n }: não há fluxo UDP u{ $n } nesta captura; a visão de texto e a tabela de resumo mostram os números
+capture-err-web-bind = não foi possível servir a visão no navegador em { $addr }: { $error }; escolha outro endereço ou outra porta, por exemplo --web=127.0.0.1:8080
+capture-err-web-address = --web={ $given }: não é um endereço; escreva --web=PORTA, --web=ENDEREÇO:PORTA ou --web=[IPv6]:PORTA
+capture-err-no-such-program = não foi possível rodar { $name }: o arquivo não existe
+capture-err-program-not-found = não foi possível rodar { $name }: não foi encontrado { $beside } nem { $on_path }; compile os programas do lab com `cargo build --release` e ponha { $name } ao lado do capture ou no PATH, ou dê o caminho dele
+capture-looked-beside = ao lado do capture (em { $dir })
+capture-looked-beside-unknown = ao lado do capture (o caminho dele é desconhecido)
+capture-looked-path-empty = no PATH (vazio)
+capture-looked-path = no PATH ({ $dirs })
+capture-err-cannot-start = não foi possível iniciar { $path }
+capture-err-not-ready = { $name } não imprimiu { $ready } em { $timeout }
+capture-err-thread = a thread que roda os programas entrou em pânico
+
+## Linhas de estado (na saída de erro).
+
+capture-as-user = capture: a captura está aberta; rodando agora como o usuário { $uid } (sem root, como faz o tcpdump -Z)
+capture-no-calls = capture: aviso: as chamadas de socket não serão mostradas: { $error }
+capture-listening = capture: escutando em { $source } ({ $link }), filtro: { $filter }
+capture-filter-none = nenhum
+capture-kernel-counters = capture: { $received } pacotes recebidos pelo filtro, { $dropped } descartados pelo kernel, { $if_dropped } descartados pela interface
+capture-dropped-by-capture = , { $n } descartados pelo capture (a fila dele encheu: a saída não acompanhou)
+capture-no-ctrl-c = capture: aviso: o Ctrl-C não vai parar de forma limpa: { $error }
+capture-program-exited = capture: aviso: { $name } terminou com { $status }
+capture-program-stopped = capture: aviso: { $name } não terminou em { $timeout }; foi interrompido
+capture-web-local = capture: visão no navegador em { $url } (só nesta máquina)
+capture-web-shared = capture: visão no navegador em { $url }: compartilhada com a rede, somente leitura; quem conseguir acessá-la vê os pacotes, inclusive o conteúdo
+capture-web-any-address = <o endereço desta máquina>
+capture-web-stays-up = capture: a captura terminou; a visão no navegador continua em { $url } até o Ctrl-C
