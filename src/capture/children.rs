@@ -169,7 +169,10 @@ impl Children {
         for (name, status) in statuses {
             if !status.success() {
                 let status = status.to_string();
-                eprintln!("{}", t!("capture-program-exited", name = name, status = status));
+                eprintln!(
+                    "{}",
+                    t!("capture-program-exited", name = name, status = status)
+                );
             }
         }
         Ok(())
@@ -197,7 +200,10 @@ fn resolve_in(
         return if p.is_file() {
             Ok(p)
         } else {
-            Err(anyhow!("{}", t!("capture-err-no-such-program", name = name)))
+            Err(anyhow!(
+                "{}",
+                t!("capture-err-no-such-program", name = name)
+            ))
         };
     }
     let beside = exe.and_then(|e| e.parent()).map(PathBuf::from);
@@ -251,7 +257,12 @@ fn spawn(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .with_context(|| t!("capture-err-cannot-start", path = path.display().to_string()))?;
+        .with_context(|| {
+            t!(
+                "capture-err-cannot-start",
+                path = path.display().to_string()
+            )
+        })?;
     let (tx, rx) = mpsc::channel();
     let pipes: Vec<Box<dyn std::io::Read + Send>> = vec![
         Box::new(child.stdout.take().expect("stdout is piped")),

@@ -134,7 +134,12 @@ fn write_new(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
         .mode(0o600)
         .open(path)
         .and_then(|mut f| f.write_all(bytes))
-        .with_context(|| t!("capture-demo-cannot-write", path = path.display().to_string()))
+        .with_context(|| {
+            t!(
+                "capture-demo-cannot-write",
+                path = path.display().to_string()
+            )
+        })
 }
 
 /// Run the demo live (or from the recording).
@@ -144,8 +149,8 @@ pub fn run(mut opts: Options, from_file: bool) -> Result<()> {
     if from_file {
         // The recording needs no privilege: under sudo, become the user
         // before anything is written, so that the files are theirs.
-        if let Some(uid) = super::drop_sudo_privileges()
-            .with_context(|| t!("capture-demo-cannot-drop"))?
+        if let Some(uid) =
+            super::drop_sudo_privileges().with_context(|| t!("capture-demo-cannot-drop"))?
         {
             eprintln!("{}", t!("capture-demo-as-user", uid = uid));
         }

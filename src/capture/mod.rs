@@ -68,7 +68,10 @@ impl std::fmt::Display for CaptureError {
                 t!("capture-err-open", iface = iface, message = message)
             }
             CaptureError::FileMissing { path } => {
-                t!("capture-err-file-missing", path = path.display().to_string())
+                t!(
+                    "capture-err-file-missing",
+                    path = path.display().to_string()
+                )
             }
             CaptureError::File { path, message } => t!(
                 "capture-err-file",

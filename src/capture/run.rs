@@ -24,7 +24,6 @@ use anyhow::{bail, Context, Result};
 
 use super::children::{Children, ProgramLine};
 use super::output::Output;
-use crate::t;
 use super::{CaptureError, Next, RawPacket, Source, Stats, Writer};
 use crate::events::{self, CallEvent, Listener, MAX_EVENT_BYTES};
 use crate::render::json::JsonRender;
@@ -34,6 +33,7 @@ use crate::render::svg::SvgCollector;
 use crate::render::text::TextRender;
 use crate::render::verbose::{Detail, VerboseLines, KEEP_FOR_HEADERS};
 use crate::render::{End, Item, Render, Style};
+use crate::t;
 use crate::timeline::{Conversation, Timeline};
 
 /// How long a live item waits for the socket-call events that belong
@@ -160,9 +160,8 @@ pub fn read_events(pcap: &Path, mut keep: impl FnMut(CallEvent)) -> Result<Sidec
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Sidecar::default()),
         Err(e) => {
-            return Err(e).with_context(|| {
-                t!("capture-err-cannot-read", path = path.display().to_string())
-            })
+            return Err(e)
+                .with_context(|| t!("capture-err-cannot-read", path = path.display().to_string()))
         }
     };
     let context = || t!("capture-err-cannot-read", path = path.display().to_string());
@@ -339,8 +338,12 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
     let events_out = match &opts.write {
         Some(p) if live => {
             let path = events_path(p);
-            let f = std::fs::File::create(&path)
-                .with_context(|| t!("capture-demo-cannot-write", path = path.display().to_string()))?;
+            let f = std::fs::File::create(&path).with_context(|| {
+                t!(
+                    "capture-demo-cannot-write",
+                    path = path.display().to_string()
+                )
+            })?;
             Some(BufWriter::new(f))
         }
         _ => None,

@@ -229,7 +229,11 @@ pub fn note(n: &Note) -> String {
             let what = if *len == 0 {
                 "um segmento vazio".to_string()
             } else {
-                format!("{len} {} antigo{}", bytes_word(*len), if *len == 1 { "" } else { "s" })
+                format!(
+                    "{len} {} antigo{}",
+                    bytes_word(*len),
+                    if *len == 1 { "" } else { "s" }
+                )
             };
             format!(
                 "sonda de keep-alive: numa conexão ociosa, {} envia {what} com seq {rel_seq} = \
@@ -527,7 +531,10 @@ fn last_bytes(len: u32, fin_rel_seq: u32) -> String {
         let _ = if len == 1 {
             write!(s, "o seu último byte (seq {from}..{fin_rel_seq}) e ")
         } else {
-            write!(s, "os seus últimos {len} bytes (seq {from}..{fin_rel_seq}) e ")
+            write!(
+                s,
+                "os seus últimos {len} bytes (seq {from}..{fin_rel_seq}) e "
+            )
         };
         s
     }
@@ -622,6 +629,9 @@ mod tests {
             fin_rel_seq: 12,
             len: 5,
         });
-        assert!(many.contains("os seus últimos 5 bytes (seq 7..12)"), "{many}");
+        assert!(
+            many.contains("os seus últimos 5 bytes (seq 7..12)"),
+            "{many}"
+        );
     }
 }

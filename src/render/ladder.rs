@@ -750,7 +750,13 @@ pub fn header_lines(d: &Diagram, width: usize) -> Vec<String> {
         })
         .collect();
     if let Some((l, r)) = d.initial {
-        lines.push(row(&c, "", &format!("{} ", facts::state(l)), "", facts::state(r)));
+        lines.push(row(
+            &c,
+            "",
+            &format!("{} ", facts::state(l)),
+            "",
+            facts::state(r),
+        ));
     }
     lines
 }
@@ -1021,13 +1027,7 @@ impl<W: Write> LadderRender<W> {
 
 /// What the ladder left out, in one line (`None` when nothing was).
 pub fn left_out_line(left_out: u64) -> Option<String> {
-    (left_out > 0).then(|| {
-        t!(
-            "capture-ladder-left-out",
-            n = left_out,
-            max = MAX_DIAGRAMS
-        )
-    })
+    (left_out > 0).then(|| t!("capture-ladder-left-out", n = left_out, max = MAX_DIAGRAMS))
 }
 
 impl<W: Write> Render for LadderRender<W> {

@@ -10,10 +10,10 @@ use std::time::Duration;
 
 use colored::{Color, Colorize};
 
-pub use crate::timeline::{Call, End, Item, Totals};
-use crate::timeline::{Relation, Sent};
 use crate::i18n;
 use crate::t;
+pub use crate::timeline::{Call, End, Item, Totals};
+use crate::timeline::{Relation, Sent};
 use crate::track::{Handshake, Side, Step, Teardown};
 
 pub mod json;
@@ -105,7 +105,11 @@ pub fn human_duration(d: Duration) -> String {
 pub fn relation_text(r: &Relation) -> String {
     match r {
         Relation::Caused(Sent::Segment { flags, len }) if *len > 0 => {
-            t!("capture-caused-segment-bytes", flags = flags.label(), len = *len)
+            t!(
+                "capture-caused-segment-bytes",
+                flags = flags.label(),
+                len = *len
+            )
         }
         Relation::Caused(Sent::Segment { flags, .. }) => {
             t!("capture-caused-segment", flags = flags.label())
@@ -185,8 +189,18 @@ mod tests {
         );
         use Step::*;
         let steps = [
-            Handshake1, Handshake2, Handshake3, Teardown1, Teardown2, Teardown3, Teardown4,
-            Reset, Data, Ack, Retransmission, Other,
+            Handshake1,
+            Handshake2,
+            Handshake3,
+            Teardown1,
+            Teardown2,
+            Teardown3,
+            Teardown4,
+            Reset,
+            Data,
+            Ack,
+            Retransmission,
+            Other,
         ];
         ids.extend(steps.iter().map(|s| returned_after_id(*s).to_string()));
         for lang in Lang::ALL {

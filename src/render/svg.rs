@@ -783,7 +783,10 @@ fn gap_break(s: &mut String, y: f64, gap: Duration) {
         r#"<text x="{}" y="{}" text-anchor="middle">{}</text>"#,
         (LEFT_X + RIGHT_X) / 2.0,
         y + BREAK_PX / 2.0 + 5.0,
-        xml(&t!("capture-gap-later-long", duration = human_duration(gap)))
+        xml(&t!(
+            "capture-gap-later-long",
+            duration = human_duration(gap)
+        ))
     );
     let _ = writeln!(s, "</g>");
 }

@@ -95,7 +95,9 @@ impl Columns {
             conn: col("#", &|s| s.conn.to_string()).right(),
             client: col(&t!("capture-col-client"), &|s| s.client.to_string()),
             server: col(&t!("capture-col-server"), &|s| s.server.to_string()),
-            handshake: col(&t!("capture-col-handshake"), &|s| handshake_word(s.handshake)),
+            handshake: col(&t!("capture-col-handshake"), &|s| {
+                handshake_word(s.handshake)
+            }),
             teardown: col(&t!("capture-col-teardown"), &|s| {
                 if s.half_close {
                     format!("{} {}", teardown_word(s.teardown), t!("capture-half-close"))

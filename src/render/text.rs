@@ -241,7 +241,11 @@ impl<W: Write> TextRender<W> {
             }
             Item::Other { t, what, .. } => {
                 let time = self.time(*t);
-                writeln!(self.out, "{time} {} {what}", s.dim(&t!("capture-tag-other")))
+                writeln!(
+                    self.out,
+                    "{time} {} {what}",
+                    s.dim(&t!("capture-tag-other"))
+                )
             }
             Item::Bad { t, err } => {
                 let time = self.time(*t);

@@ -54,7 +54,9 @@ pub enum WebError {
         addr: SocketAddr,
         source: std::io::Error,
     },
-    Address { given: String },
+    Address {
+        given: String,
+    },
 }
 
 impl std::fmt::Display for WebError {
