@@ -179,3 +179,23 @@ capture-web-local = capture: browser view at { $url } (this machine only)
 capture-web-shared = capture: browser view at { $url }: shared with the network, read-only; anyone who can reach it sees the packets, payloads included
 capture-web-stays-up = capture: the capture is over; the browser view stays up at { $url } until Ctrl-C
 capture-web-any-address = <this machine's address>
+
+## -v: what the header fields' values mean (the field names stay as the RFCs name them).
+
+capture-v-checksum-good = good
+capture-v-checksum-bad = bad, should be { $expected }
+capture-v-checksum-partial = unverified: offloaded, only the pseudo-header sum is there; loopback never fills it in
+capture-v-checksum-absent = none: the sender did not compute one
+capture-v-checksum-unverified = unverified: the capture cut the packet
+capture-v-none = none
+capture-v-title = { $layer } header, { $n } bytes
+capture-v-window-syn = { $window } (a SYN's window is never scaled)
+capture-v-window-scaled = { $window } (×{ $factor } = { $bytes } with wscale { $shift } from the { $from })
+capture-v-window-off = { $window } (not scaled: a SYN had no window scale)
+capture-v-window-unknown = { $window } (scale unknown: the handshake was not captured)
+capture-v-relative = { $n } (relative { $rel })
+capture-v-ack-unused = { $n } (not used: no ACK flag)
+capture-v-udp-length = { $len } (8 header + { $data } data)
+capture-v-option-end = end of options
+capture-v-option-unknown = kind { $kind } ({ $n } bytes: { $hex })
+capture-v-option-malformed = kind { $kind } with impossible length { $len } (the rest is not read)

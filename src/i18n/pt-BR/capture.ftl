@@ -225,3 +225,23 @@ capture-web-local = capture: visão no navegador em { $url } (só nesta máquina
 capture-web-shared = capture: visão no navegador em { $url }: compartilhada com a rede, somente leitura; quem conseguir acessá-la vê os pacotes, inclusive o conteúdo
 capture-web-any-address = <o endereço desta máquina>
 capture-web-stays-up = capture: a captura terminou; a visão no navegador continua em { $url } até o Ctrl-C
+
+## -v: o que querem dizer os valores dos campos dos cabeçalhos (os nomes dos campos ficam como as RFCs os chamam).
+
+capture-v-checksum-good = correto
+capture-v-checksum-bad = incorreto, deveria ser { $expected }
+capture-v-checksum-partial = não verificado: delegado à placa de rede, só a soma do pseudocabeçalho está lá; o loopback nunca o completa
+capture-v-checksum-absent = nenhum: o remetente não calculou um
+capture-v-checksum-unverified = não verificado: a captura cortou o pacote
+capture-v-none = nenhum
+capture-v-title = cabeçalho { $layer }, { $n } bytes
+capture-v-window-syn = { $window } (a janela de um SYN nunca é escalada)
+capture-v-window-scaled = { $window } (×{ $factor } = { $bytes } com o wscale { $shift } do { $from })
+capture-v-window-off = { $window } (sem escala: um dos SYNs não tinha window scale)
+capture-v-window-unknown = { $window } (escala desconhecida: o handshake não foi capturado)
+capture-v-relative = { $n } (relativo { $rel })
+capture-v-ack-unused = { $n } (não usado: sem o flag ACK)
+capture-v-udp-length = { $len } (8 de cabeçalho + { $data } de dados)
+capture-v-option-end = fim das opções
+capture-v-option-unknown = tipo { $kind } ({ $n } bytes: { $hex })
+capture-v-option-malformed = tipo { $kind } com comprimento impossível { $len } (o resto não é lido)
