@@ -329,3 +329,37 @@ fn the_browser_view_follows_the_process_language_and_names_relations() {
         std::panic::resume_unwind(e);
     }
 }
+
+#[test]
+fn the_quiz_asks_and_scores_in_portuguese_and_takes_portuguese_answers() {
+    let mut child = Command::new(capture_bin())
+        .args(["-r", &data("refused.pcap"), "--quiz"])
+        .env("LC_ALL", PT)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The SYN: its flags, "nenhum" for its ack number, the client's state.
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"SYN\nnenhum\nSYN-SENT\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("Adivinhe cada segmento"), "{text}");
+    assert!(
+        text.contains("#1 a seguir: o cliente (127.0.0.1:"),
+        "{text}"
+    );
+    assert!(
+        text.contains("certo: nenhum (o flag ACK está desligado)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Pontuação: flags 1/1 · número de ack 1/1 · estado 1/1 · total 3/3"),
+        "{text}"
+    );
+}

@@ -199,3 +199,24 @@ capture-v-udp-length = { $len } (8 header + { $data } data)
 capture-v-option-end = end of options
 capture-v-option-unknown = kind { $kind } ({ $n } bytes: { $hex })
 capture-v-option-malformed = kind { $kind } with impossible length { $len } (the rest is not read)
+
+## --quiz: predict each segment.
+
+capture-quiz-intro = Predict each segment before you see it: type your answer and Enter; an empty answer shows it. End of input (Ctrl-D) ends the quiz with your score.
+capture-quiz-left-out = (the quiz covers the first { $max } segments and calls; { $n } more are left out)
+capture-quiz-next = #{ $conn } next: the { $from } ({ $src }) sends a segment to the { $to } ({ $dst }).
+capture-quiz-ask-flags = which flags? (e.g. SYN ACK, or none)
+capture-quiz-ask-ack = what ack number? (relative, or none)
+capture-quiz-ask-state = which state is the { $side } in after it?
+capture-quiz-none = none
+capture-quiz-no-ack = none (the ACK flag is off)
+capture-quiz-ack = { $rel } (absolute { $abs })
+capture-quiz-right = right: { $answer }
+capture-quiz-not-quite = not quite: { $answer }
+capture-quiz-it-was = it was: { $segment }
+capture-quiz-reveal = { $segment } · client { $client } · server { $server } ({ $step })
+capture-quiz-score = Score: { $score }
+capture-quiz-kind-flags = flags
+capture-quiz-kind-ack = ack number
+capture-quiz-kind-state = state
+capture-quiz-total = total { $right }/{ $asked }

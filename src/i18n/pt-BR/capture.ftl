@@ -245,3 +245,24 @@ capture-v-udp-length = { $len } (8 de cabeçalho + { $data } de dados)
 capture-v-option-end = fim das opções
 capture-v-option-unknown = tipo { $kind } ({ $n } bytes: { $hex })
 capture-v-option-malformed = tipo { $kind } com comprimento impossível { $len } (o resto não é lido)
+
+## --quiz: adivinhe cada segmento.
+
+capture-quiz-intro = Adivinhe cada segmento antes de vê-lo: digite a sua resposta e Enter; uma resposta vazia mostra o segmento. O fim da entrada (Ctrl-D) termina o quiz com a sua pontuação.
+capture-quiz-left-out = (o quiz cobre os primeiros { $max } segmentos e chamadas; mais { $n } ficam de fora)
+capture-quiz-next = #{ $conn } a seguir: o { $from } ({ $src }) envia um segmento ao { $to } ({ $dst }).
+capture-quiz-ask-flags = quais flags? (por exemplo SYN ACK, ou nenhum)
+capture-quiz-ask-ack = qual número de ack? (relativo, ou nenhum)
+capture-quiz-ask-state = em que estado fica o { $side } depois dele?
+capture-quiz-none = nenhum
+capture-quiz-no-ack = nenhum (o flag ACK está desligado)
+capture-quiz-ack = { $rel } (absoluto { $abs })
+capture-quiz-right = certo: { $answer }
+capture-quiz-not-quite = não exatamente: { $answer }
+capture-quiz-it-was = era: { $segment }
+capture-quiz-reveal = { $segment } · cliente { $client } · servidor { $server } ({ $step })
+capture-quiz-score = Pontuação: { $score }
+capture-quiz-kind-flags = flags
+capture-quiz-kind-ack = número de ack
+capture-quiz-kind-state = estado
+capture-quiz-total = total { $right }/{ $asked }
