@@ -680,10 +680,7 @@ impl Feed {
         match live.map(JoinHandle::join) {
             Some(Ok(Ok(stats))) => (stats, None),
             Some(Ok(Err(e))) => (None, Some(e)),
-            Some(Err(_)) => (
-                None,
-                Some(CaptureError::Read("the packet reader stopped".into())),
-            ),
+            Some(Err(_)) => (None, Some(CaptureError::Read(t!("capture-reader-stopped")))),
             None => (None, None),
         }
     }

@@ -220,3 +220,9 @@ capture-quiz-kind-flags = flags
 capture-quiz-kind-ack = ack number
 capture-quiz-kind-state = state
 capture-quiz-total = total { $right }/{ $asked }
+
+## The output.
+
+capture-output-blocked = stopped while nobody was reading the output: its end and the summary were not written
+capture-output-cannot-write = cannot write the output
+capture-reader-stopped = the packet reader stopped

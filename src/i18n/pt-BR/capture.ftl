@@ -266,3 +266,9 @@ capture-quiz-kind-flags = flags
 capture-quiz-kind-ack = número de ack
 capture-quiz-kind-state = estado
 capture-quiz-total = total { $right }/{ $asked }
+
+## A saída.
+
+capture-output-blocked = interrompido enquanto ninguém lia a saída: o final dela e o resumo não foram escritos
+capture-output-cannot-write = não foi possível escrever a saída
+capture-reader-stopped = o leitor de pacotes parou
