@@ -3,7 +3,7 @@
 //! Memory stays bounded, what is left out is said, Ctrl-C still works.
 //! No privileges needed.
 
-mod support;
+mod harness;
 
 use std::io::Write;
 use std::net::SocketAddrV4;
@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use harness::*;
 use serde_json::Value;
 use socklab::wire::{build, LinkType, TcpFlags};
-use support::*;
 
 /// A private temporary directory for one test, removed on drop.
 struct TempDir(PathBuf);

@@ -1,13 +1,12 @@
 //! Socket calls from the lab programs, merged with the segments they cause.
 
-mod support;
+mod harness;
 
 use std::os::unix::net::UnixDatagram;
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::process::Command;
 
+use harness::*;
 use serde_json::Value;
-use support::*;
 
 fn lab(name: &str) -> String {
     let capture = std::path::Path::new(capture_bin());
@@ -28,36 +27,19 @@ fn calls_appear_beside_the_segments_they_cause() {
     let port = free_port();
     let p = port.to_string();
     let cap = LiveCapture::start("calls", &["--port", &p]);
-    let mut server = Command::new(lab("tcp_server"))
+    let mut server = TestCommand::new("tcp_server")
         .args(["--port", &p, "--once", "--color", "never"])
-        .env("SOCKLAB_EVENTS", &cap.events)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+        .events(&cap.events)
+        .stdin_null()
+        .start();
     // Wait for "listening on" before the client connects.
-    {
-        use std::io::{BufRead, BufReader};
-        let out = server.stdout.take().unwrap();
-        let mut lines = BufReader::new(out).lines();
-        loop {
-            let line = lines
-                .next()
-                .expect("tcp_server prints listening on")
-                .unwrap();
-            if line.contains("listening on") {
-                break;
-            }
-        }
-        std::thread::spawn(move || for _ in lines {});
-    }
-    let client = Command::new(lab("tcp_client"))
+    server.wait_line("listening on");
+    let client = TestCommand::new("tcp_client")
         .args(["--port", &p, "--message", "hello", "--color", "never"])
-        .env("SOCKLAB_EVENTS", &cap.events)
-        .output()
-        .unwrap();
-    assert!(client.status.success(), "{client:?}");
-    assert!(wait_timeout(&mut server, Duration::from_secs(20)).is_some_and(|s| s.success()));
+        .events(&cap.events)
+        .run();
+    assert_eq!(client.code, Some(0), "{client:?}");
+    assert!(server.wait_exit().success(), "{}", server.dump());
     let objs = cap.stop();
 
     let syn = position(&objs, |o| {
@@ -139,7 +121,7 @@ fn without_a_capture_lab_programs_run_and_say_nothing_about_events() {
     let dir = std::env::temp_dir().join(format!("socklab-noev-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let events = dir.join("nobody-listens.sock");
-    let out = Command::new(lab("udp_client"))
+    let out = TestCommand::new("udp_client")
         .args([
             "--port",
             &free_port().to_string(),
@@ -148,15 +130,9 @@ fn without_a_capture_lab_programs_run_and_say_nothing_about_events() {
             "--timeout",
             "200ms",
         ])
-        .env("SOCKLAB_EVENTS", &events)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .events(&events)
+        .run();
+    let text = format!("{}{}", out.stdout, out.stderr);
     assert!(text.contains("sendto("), "{text}");
     assert!(!text.to_lowercase().contains("event"), "{text}");
     assert!(!events.exists());

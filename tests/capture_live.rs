@@ -1,14 +1,14 @@
 //! Live captures on loopback: real sockets, captured by the real tool, read
 //! back from `--json`. These need root (CI runs as root) and skip otherwise.
 
-mod support;
+mod harness;
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream, UdpSocket};
 use std::thread;
 use std::time::Duration;
 
-use support::*;
+use harness::*;
 
 /// A TCP server on `host:0` that runs `serve` on its one connection.
 fn server(
@@ -345,15 +345,13 @@ fn started_by_sudo_it_drops_to_the_invoking_user_once_the_capture_is_open() {
     if !can_capture("started_by_sudo_it_drops_to_the_invoking_user_once_the_capture_is_open") {
         return;
     }
-    let out = std::process::Command::new(capture_bin())
-        .args(["-c", "0", "--json", "--port", &free_port().to_string()])
+    let out = capture(&["-c", "0", "--json", "--port", &free_port().to_string()])
         .env("SUDO_UID", "65534")
         .env("SUDO_GID", "65534")
-        .env("SOCKLAB_EVENTS", events_socket("sudo"))
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{err}");
+        .events(events_socket("sudo"))
+        .run();
+    let err = &out.stderr;
+    assert_eq!(out.code, Some(0), "{err}");
     assert!(err.contains("now running as user 65534"), "{err}");
 }
 
@@ -370,8 +368,7 @@ fn a_program_run_under_capture_is_captured_until_it_exits() {
     });
     let p = port.to_string();
     let client = std::path::Path::new(capture_bin()).with_file_name("tcp_client");
-    let out = std::process::Command::new(capture_bin())
-        .args(["--json", "--port", &p, "--"])
+    let out = capture(&["--json", "--port", &p, "--"])
         .arg(&client)
         .args([
             "--port",
@@ -381,16 +378,15 @@ fn a_program_run_under_capture_is_captured_until_it_exits() {
             "--color",
             "never",
         ])
-        .env("SOCKLAB_EVENTS", events_socket("program"))
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
+        .events(events_socket("program"))
+        .run();
     h.join().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{err}");
+    let err = &out.stderr;
+    assert_eq!(out.code, Some(0), "{err}");
     // The program's own output stays visible, apart from the capture's (stderr, with a margin).
     assert!(err.contains("│ tcp_client │ reply: under capture"), "{err}");
-    let objs: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+    let objs: Vec<serde_json::Value> = out
+        .stdout
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();

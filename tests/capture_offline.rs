@@ -1,21 +1,12 @@
 //! Reading real captures (tests/data, made by tests/data/record.sh) back with
 //! `capture -r`: no privileges needed, so these run everywhere.
 
-mod support;
+mod harness;
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use harness::*;
 use serde_json::Value;
-use support::*;
-
-fn data(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name)
-        .display()
-        .to_string()
-}
 
 fn json(file: &str) -> Vec<Value> {
     let (code, out, err) = run_capture(&["-r", &data(file), "--json"]);
@@ -23,10 +14,6 @@ fn json(file: &str) -> Vec<Value> {
     out.lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
         .collect()
-}
-
-fn tmp(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("socklab-offline-{}-{name}", std::process::id()))
 }
 
 #[test]
@@ -122,7 +109,7 @@ fn the_demo_recording_merges_calls_with_segments() {
 
 #[test]
 fn a_pcap_written_with_w_reads_back_in_tcpdump() {
-    let out = tmp("rewrite.pcap");
+    let out = temp_path("rewrite.pcap");
     let (code, _, err) = run_capture(&["-r", &data("demo.pcap"), "-w", out.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     let td = Command::new("tcpdump")
@@ -199,7 +186,7 @@ fn bad_files_and_filters_get_one_line_errors() {
 
 #[test]
 fn svg_has_one_arrow_per_segment_and_datagram_and_parses_as_xml() {
-    let svg = tmp("demo.svg");
+    let svg = temp_path("demo.svg");
     let (code, _, err) = run_capture(&["-r", &data("demo.pcap"), "--svg", svg.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     let text = std::fs::read_to_string(&svg).unwrap();
@@ -229,47 +216,17 @@ fn svg_has_one_arrow_per_segment_and_datagram_and_parses_as_xml() {
     let _ = std::fs::remove_file(svg);
 }
 
-/// Compare with a golden file; `UPDATE_GOLDEN=1 cargo test` rewrites them.
-fn golden(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden")
-        .join(name);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("missing {}: run UPDATE_GOLDEN=1 cargo test", path.display()));
-    if expected != actual {
-        panic!(
-            "{} differs from the output (UPDATE_GOLDEN=1 to accept):\n{actual}",
-            path.display()
-        );
-    }
-}
-
-fn run_with_columns(args: &[&str], columns: &str) -> String {
-    let out = Command::new(capture_bin())
-        .args(args)
-        .env("COLUMNS", columns)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout).unwrap()
-}
-
 #[test]
 fn ladder_golden_wide_and_narrow() {
     let demo = data("demo.pcap");
     golden(
         "ladder_demo_100.txt",
-        &run_with_columns(&["-r", &demo, "--ladder"], "100"),
+        &capture_at(&["-r", &demo, "--ladder"], 100),
     );
     // A narrow terminal gets one line per segment instead of slanted arrows.
     golden(
         "ladder_demo_50.txt",
-        &run_with_columns(&["-r", &demo, "--ladder"], "50"),
+        &capture_at(&["-r", &demo, "--ladder"], 50),
     );
 }
 
@@ -277,12 +234,12 @@ fn ladder_golden_wide_and_narrow() {
 fn text_and_svg_golden() {
     golden(
         "text_refused.txt",
-        &run_with_columns(&["-r", &data("refused.pcap")], "100"),
+        &capture_at(&["-r", &data("refused.pcap")], 100),
     );
-    let svg = tmp("reset.svg");
-    run_with_columns(
+    let svg = temp_path("reset.svg");
+    capture_at(
         &["-r", &data("reset.pcap"), "--svg", svg.to_str().unwrap()],
-        "100",
+        100,
     );
     golden("svg_reset.svg", &std::fs::read_to_string(&svg).unwrap());
     let _ = std::fs::remove_file(svg);
@@ -401,22 +358,22 @@ fn a_refused_connection_has_no_server_socket_in_any_view() {
     assert_eq!(states_of(&objs, "client_state"), ["SYN-SENT", "CLOSED"]);
     assert_eq!(of_type(&objs, "segment")[1]["note_id"], "reset.refused");
 
-    let text = run_with_columns(&["-r", &data("refused.pcap")], "100");
+    let text = capture_at(&["-r", &data("refused.pcap")], 100);
     assert!(
         !text.contains("SYN-RECEIVED") && !text.contains("LISTEN"),
         "{text}"
     );
     assert!(text.contains("server no socket"), "{text}");
-    let ladder = run_with_columns(&["-r", &data("refused.pcap"), "--ladder"], "100");
+    let ladder = capture_at(&["-r", &data("refused.pcap"), "--ladder"], 100);
     assert!(
         !ladder.contains("SYN-RECEIVED") && !ladder.contains("LISTEN"),
         "{ladder}"
     );
     assert!(ladder.contains("│ no socket"), "{ladder}");
-    let svg = tmp("refused.svg");
-    run_with_columns(
+    let svg = temp_path("refused.svg");
+    capture_at(
         &["-r", &data("refused.pcap"), "--svg", svg.to_str().unwrap()],
-        "100",
+        100,
     );
     let doc = std::fs::read_to_string(&svg).unwrap();
     assert!(doc.contains(">no socket</text>"), "{doc}");
@@ -580,15 +537,15 @@ fn text_goldens_of_the_real_link_captures() {
     ] {
         golden(
             &format!("text_{f}.txt"),
-            &run_with_columns(&["-r", &data(&format!("{f}.pcap"))], "100"),
+            &capture_at(&["-r", &data(&format!("{f}.pcap"))], 100),
         );
     }
     golden(
         "ladder_refused.txt",
-        &run_with_columns(&["-r", &data("refused.pcap"), "--ladder"], "100"),
+        &capture_at(&["-r", &data("refused.pcap"), "--ladder"], 100),
     );
     golden(
         "ladder_crossing_fins.txt",
-        &run_with_columns(&["-r", &data("crossing_fins.pcap"), "--ladder"], "100"),
+        &capture_at(&["-r", &data("crossing_fins.pcap"), "--ladder"], 100),
     );
 }

@@ -2,16 +2,16 @@
 //! chat and a hand-made peer), their stdin piped, both typing at once.
 //! No root needed.
 
-mod chat_support;
+mod harness;
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::net::{SocketAddr, UdpSocket};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use chat_support::*;
+use harness::*;
 
 /// How many messages each side types in the two-way tests.
 const EACH: u64 = 20;
@@ -33,81 +33,27 @@ fn listening_addr(line: &str) -> SocketAddr {
         .unwrap_or_else(|e| panic!("`{token}` in `{line}`: {e}"))
 }
 
-/// Both chats type EACH messages at once; each must show all of the
-/// other's, intact and in order, with names and numbers; then `a` types
-/// /quit and `b` is told.
-fn talk_both_ways(mut a: Running, mut b: Running) -> (Running, Running) {
-    a.wait_line("chatting with");
-    b.wait_line("chatting with");
-    let lines = |who: &str| (1..=EACH).map(|i| text(who, i)).collect::<Vec<_>>();
-    let typing_a = type_in_background(a.take_stdin(), lines("alice"), Duration::from_millis(5));
-    let typing_b = type_in_background(b.take_stdin(), lines("bob"), Duration::from_millis(5));
-    a.give_stdin(typing_a.join().unwrap());
-    b.give_stdin(typing_b.join().unwrap());
-    for (reader, writer) in [(&a, "bob"), (&b, "alice")] {
-        reader.wait_stdout(&format!("{EACH} messages from {writer}"), |lines| {
-            messages(lines).len() as u64 >= EACH
-        });
-        let expected: Vec<Shown> = (1..=EACH)
-            .map(|i| Shown {
-                name: writer.to_string(),
-                seq: i,
-                text: escaped(&text(writer, i)),
-            })
-            .collect();
-        assert_eq!(messages(&reader.stdout()), expected, "\n{}", reader.dump());
-    }
-    a.type_line("/quit");
-    b.wait_line("-- peer left");
-    for run in [&mut a, &mut b] {
-        let status = run.wait_exit();
-        assert!(status.success(), "{status}\n{}", run.dump());
-        let c = report(run);
-        assert_eq!(
-            c,
-            Counts {
-                sent: EACH,
-                received: EACH,
-                ..Counts::default()
-            },
-            "\n{}",
-            run.dump()
-        );
-    }
-    (a, b)
-}
-
 fn tcp_both_ways(host: &str) -> (Running, Running) {
     let a = Running::start(
         "alice",
-        chat(&[
-            "--proto", "tcp", "--listen", "--host", host, "--port", "0", "--name", "alice",
-        ]),
+        command(
+            "chat",
+            &[
+                "--proto", "tcp", "--listen", "--host", host, "--port", "0", "--name", "alice",
+            ],
+        ),
     );
     let addr = listening_addr(&a.wait_line("listening on"));
     let port = addr.port().to_string();
-    let b = Running::start(
-        "bob",
-        chat(&[
-            "--proto",
-            "tcp",
-            "--connect",
-            host,
-            "--port",
-            &port,
-            "--name",
-            "bob",
-            "--quiet",
-        ]),
-    );
-    talk_both_ways(a, b)
+    let b = Running::start("bob", tcp_chat_bob(host, &port));
+    talk_both_ways(a, b, EACH, text)
 }
 
 #[test]
 fn tcp_chat_both_ways_at_once_on_ipv4() {
     let (a, b) = tcp_both_ways("127.0.0.1");
     // alice narrates, bob is --quiet: the same conversation, without the calls.
-    let (a, b) = (a.stdout(), b.stdout());
+    let (a, b) = (a.stdout_lines(), b.stdout_lines());
     for call in [
         "socket(AF_INET, SOCK_STREAM) -> ok",
         "listen(backlog=1) -> ok",
@@ -131,17 +77,17 @@ fn tcp_chat_both_ways_at_once_on_ipv6() {
 }
 
 fn udp_both_ways(host: &str) -> (Running, Running) {
-    let pa = free_udp_port(host).to_string();
-    let pb = free_udp_port(host).to_string();
+    let pa = free_port().to_string();
+    let pb = free_port().to_string();
     let a = Running::start("alice", udp_chat(host, "alice", (&pa, &pb), &[]));
     let b = Running::start("bob", udp_chat(host, "bob", (&pb, &pa), &["--quiet"]));
-    talk_both_ways(a, b)
+    talk_both_ways(a, b, EACH, text)
 }
 
 #[test]
 fn udp_chat_both_ways_at_once_on_ipv4() {
     let (a, b) = udp_both_ways("127.0.0.1");
-    let a = a.stdout();
+    let a = a.stdout_lines();
     assert!(
         a.iter().any(|l| l.starts_with("connect(127.0.0.1:")),
         "{a:#?}"
@@ -150,7 +96,7 @@ fn udp_chat_both_ways_at_once_on_ipv4() {
         a.iter().any(|l| l.starts_with("send(\"bye 21 ")),
         "the goodbye has the next number: {a:#?}"
     );
-    let b = b.stdout();
+    let b = b.stdout_lines();
     assert!(
         b.iter().any(|l| l.starts_with(
             "-- peer left: it sent a goodbye datagram. UDP itself would never tell you"
@@ -170,20 +116,11 @@ fn udp_chat_both_ways_at_once_on_ipv6() {
 #[test]
 fn tcp_connect_to_nobody_is_explained() {
     // A port that was free a moment ago: nothing listens there.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-        .to_string();
-    let (code, out, err) = run_to_end(chat(&[
-        "--proto",
-        "tcp",
-        "--connect",
-        "127.0.0.1",
-        "--port",
-        &port,
-    ]));
+    let port = free_port().to_string();
+    let (code, out, err) = run_to_end(command(
+        "chat",
+        &["--proto", "tcp", "--connect", "127.0.0.1", "--port", &port],
+    ));
     assert_eq!(code, 1, "{out}{err}");
     assert!(err.starts_with("chat: error: connect 127.0.0.1:"), "{err}");
     assert!(err.contains("connection refused"), "{err}");
@@ -196,8 +133,8 @@ fn tcp_connect_to_nobody_is_explained() {
 
 #[test]
 fn udp_peer_not_there_is_explained_and_the_chat_goes_on() {
-    let pa = free_udp_port("127.0.0.1").to_string();
-    let pb = free_udp_port("127.0.0.1").to_string();
+    let pa = free_port().to_string();
+    let pb = free_port().to_string();
     let udp =
         |me: &str, port: &str, peer_port: &str| udp_chat("127.0.0.1", me, (port, peer_port), &[]);
     let mut a = Running::start("alice", udp("alice", &pa, &pb));
@@ -206,7 +143,7 @@ fn udp_peer_not_there_is_explained_and_the_chat_goes_on() {
     let line = a.wait_line("-- nobody is listening on 127.0.0.1:");
     assert!(line.contains("(ICMP port unreachable)"), "{line}");
     assert!(
-        a.stdout()
+        a.stdout_lines()
             .iter()
             .any(|l| l.ends_with("-> error: ECONNREFUSED (an ICMP port unreachable came back)")),
         "{}",
@@ -220,7 +157,7 @@ fn udp_peer_not_there_is_explained_and_the_chat_goes_on() {
     b.wait_line("chatting with");
     a.type_line("there you are");
     b.wait_line("alice #2: there you are");
-    let lines = b.stdout();
+    let lines = b.stdout_lines();
     assert!(
         lines.contains(&"-- 1 message lost (seq 1)".to_string()),
         "{}",
@@ -320,7 +257,7 @@ fn udp_receiver_reports_gaps_late_and_duplicate_messages_as_they_happen() {
     }
     a.wait_line("-- peer left");
     assert!(a.wait_exit().success());
-    let lines = a.stdout();
+    let lines = a.stdout_lines();
     let from = lines.iter().position(|l| l.contains("mallory #1")).unwrap();
     let report_line = lines
         .iter()
@@ -367,7 +304,7 @@ fn impossible_sequence_numbers_are_bogus_messages_not_losses() {
     }
     a.wait_line("-- peer left");
     assert!(a.wait_exit().success(), "{}", a.dump());
-    let lines = a.stdout();
+    let lines = a.stdout_lines();
     let from = lines.iter().position(|l| l.contains("mallory #1")).unwrap();
     assert_eq!(
         lines[from..from + 4],
@@ -396,25 +333,7 @@ fn impossible_sequence_numbers_are_bogus_messages_not_losses() {
 #[test]
 fn tcp_messages_are_lines_and_bytes_from_the_peer_are_escaped() {
     // We play the listening side by hand.
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port().to_string();
-    let mut b = Running::start(
-        "bob",
-        chat(&[
-            "--proto",
-            "tcp",
-            "--connect",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--name",
-            "bob",
-            "--quiet",
-        ]),
-    );
-    let (mut conn, _) = listener.accept().unwrap();
-    conn.set_read_timeout(Some(WAIT)).unwrap();
-    b.wait_line("chatting with");
+    let (mut conn, mut b) = tcp_chat_with_hand_listener();
     b.type_line("one");
     b.type_line("two");
     // Two messages in one write, the second cut in the middle: TCP is a
@@ -443,7 +362,7 @@ fn tcp_messages_are_lines_and_bytes_from_the_peer_are_escaped() {
     drop(conn);
     assert!(b.wait_exit().success(), "{}", b.dump());
     assert_eq!(
-        messages(&b.stdout()),
+        messages(&b.stdout_lines()),
         vec![
             Shown {
                 name: "mallory".into(),
@@ -512,7 +431,7 @@ fn a_flood_from_the_peer_does_not_freeze_typing() {
         .unwrap();
     a.wait_line("-- peer left");
     assert!(a.wait_exit().success());
-    let lines = a.stdout();
+    let lines = a.stdout_lines();
     assert!(
         lines.iter().any(|l| l.starts_with("-- ")
             && l.contains("messages not shown (more than 20 a second); the counters include them")),
@@ -554,7 +473,7 @@ fn usage_errors_exit_2_with_a_hint() {
         ),
         (&["--proto", "sctp", "--listen"][..], "invalid value"),
     ] {
-        let (code, _, err) = run_to_end(chat(args));
+        let (code, _, err) = run_to_end(command("chat", args));
         assert_eq!(code, 2, "{args:?}: {err}");
         assert!(err.contains(hint), "{args:?}: `{hint}` in {err}");
     }
@@ -584,24 +503,7 @@ fn ctrl_c_leaves_like_quit_and_the_peer_is_told() {
 
 #[test]
 fn a_tcp_peer_that_resets_ends_the_chat_with_an_error_after_the_report() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port().to_string();
-    let mut b = Running::start(
-        "bob",
-        chat(&[
-            "--proto",
-            "tcp",
-            "--connect",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--name",
-            "bob",
-            "--quiet",
-        ]),
-    );
-    let (conn, _) = listener.accept().unwrap();
-    b.wait_line("chatting with");
+    let (conn, mut b) = tcp_chat_with_hand_listener();
     // SO_LINGER 0, then close: an RST instead of a FIN.
     socket2::SockRef::from(&conn)
         .set_linger(Some(Duration::ZERO))

@@ -3,60 +3,19 @@
 //! without packet loss on the cable. Needs root (CI runs as root); skipped
 //! with a printed reason otherwise.
 
-mod chat_support;
+mod harness;
 
 use std::collections::BTreeSet;
 use std::thread;
 use std::time::Duration;
 
-use chat_support::*;
+use harness::*;
 
 /// Messages each side types in the two-way tests.
 const EACH: u64 = 25;
 
 fn text(who: &str, i: u64) -> String {
     format!("{who}: message {i} with spaces, ü and ✓")
-}
-
-/// Both type EACH messages at once; each shows all of the other's, intact
-/// and in order; then alice types /quit and bob is told.
-fn talk_both_ways(mut a: Running, mut b: Running) -> (Running, Running) {
-    a.wait_line("chatting with");
-    b.wait_line("chatting with");
-    let lines = |who: &str| (1..=EACH).map(|i| text(who, i)).collect::<Vec<_>>();
-    let typing_a = type_in_background(a.take_stdin(), lines("alice"), Duration::from_millis(5));
-    let typing_b = type_in_background(b.take_stdin(), lines("bob"), Duration::from_millis(5));
-    a.give_stdin(typing_a.join().unwrap());
-    b.give_stdin(typing_b.join().unwrap());
-    for (reader, writer) in [(&a, "bob"), (&b, "alice")] {
-        reader.wait_stdout(&format!("{EACH} messages from {writer}"), |lines| {
-            messages(lines).len() as u64 >= EACH
-        });
-        let expected: Vec<Shown> = (1..=EACH)
-            .map(|i| Shown {
-                name: writer.to_string(),
-                seq: i,
-                text: escaped(&text(writer, i)),
-            })
-            .collect();
-        assert_eq!(messages(&reader.stdout()), expected, "\n{}", reader.dump());
-    }
-    a.type_line("/quit");
-    b.wait_line("-- peer left");
-    for run in [&mut a, &mut b] {
-        assert!(run.wait_exit().success(), "{}", run.dump());
-        assert_eq!(
-            report(run),
-            Counts {
-                sent: EACH,
-                received: EACH,
-                ..Counts::default()
-            },
-            "\n{}",
-            run.dump()
-        );
-    }
-    (a, b)
 }
 
 #[test]
@@ -96,17 +55,17 @@ fn tcp_chat_between_alice_and_bob_both_ways_on_ipv4_and_ipv6() {
                 ],
             ),
         );
-        let (a, b) = talk_both_ways(a, b);
+        let (a, b) = talk_both_ways(a, b, EACH, text);
         // The two ends are the two hosts' own addresses.
         let bob_addr = bob.addr(ipv6).to_string();
         let accepted = a
-            .stdout()
+            .stdout_lines()
             .into_iter()
             .find(|l| l.starts_with("accept() -> new socket for "))
             .unwrap();
         assert!(accepted.contains(&bob_addr), "{accepted}");
         assert!(
-            b.stdout()
+            b.stdout_lines()
                 .contains(&"-- peer left: it closed the connection (FIN received)".to_string()),
             "{}",
             b.dump()
@@ -138,9 +97,9 @@ fn udp_chat_between_alice_and_bob_both_ways_on_ipv4_and_ipv6() {
                 &["--proto", "udp", "--peer", &to_alice, "--name", "bob"],
             ),
         );
-        let (a, b) = talk_both_ways(a, b);
+        let (a, b) = talk_both_ways(a, b, EACH, text);
         // connect() on UDP picked alice's own address as the source.
-        let narrated = a.stdout();
+        let narrated = a.stdout_lines();
         assert!(
             narrated
                 .iter()
@@ -149,7 +108,7 @@ fn udp_chat_between_alice_and_bob_both_ways_on_ipv4_and_ipv6() {
             a.dump()
         );
         assert!(
-            b.stdout()
+            b.stdout_lines()
                 .iter()
                 .any(|l| l.starts_with("-- peer left: it sent a goodbye datagram")),
             "{}",
@@ -204,7 +163,7 @@ fn udp_over_a_lossy_link_reports_exactly_the_messages_that_did_not_arrive() {
     assert!(a.wait_exit().success());
     assert!(b.wait_exit().success());
 
-    let shown = messages(&b.stdout());
+    let shown = messages(&b.stdout_lines());
     let received: BTreeSet<u64> = shown.iter().map(|m| m.seq).collect();
     for m in &shown {
         assert_eq!(m.text, format!("message {}", m.seq), "intact");
@@ -226,7 +185,7 @@ fn udp_over_a_lossy_link_reports_exactly_the_messages_that_did_not_arrive() {
         b.dump()
     );
     assert_eq!(
-        reported_lost(&b.stdout()),
+        reported_lost(&b.stdout_lines()),
         missing,
         "the gap notes name exactly the missing numbers"
     );
@@ -300,7 +259,7 @@ fn tcp_over_a_lossy_link_loses_nothing_and_says_why() {
     // A clean cable for the rest: what is still missing arrives at the next
     // retransmission.
     net.set_loss(0.0);
-    a.wait_stdout("every message", |lines| {
+    a.wait_until("every message", |lines| {
         messages(lines).len() as u64 >= sent
     });
     b.type_line("/quit");
@@ -308,7 +267,7 @@ fn tcp_over_a_lossy_link_loses_nothing_and_says_why() {
     assert!(a.wait_exit().success(), "{}", a.dump());
     assert!(b.wait_exit().success(), "{}", b.dump());
 
-    let seqs: Vec<u64> = messages(&a.stdout()).iter().map(|m| m.seq).collect();
+    let seqs: Vec<u64> = messages(&a.stdout_lines()).iter().map(|m| m.seq).collect();
     assert_eq!(
         seqs,
         (1..=sent).collect::<Vec<_>>(),
@@ -323,7 +282,7 @@ fn tcp_over_a_lossy_link_loses_nothing_and_says_why() {
     );
     // bob's kernel retransmitted what the link dropped, and bob says so.
     let why = b
-        .stdout()
+        .stdout_lines()
         .into_iter()
         .find(|l| l.starts_with("why: "))
         .unwrap();

@@ -9,6 +9,7 @@
 //! `SOCKLAB_LABS=03` runs only the lab files whose name contains `03`.
 
 mod course_support;
+mod harness;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,6 +1,6 @@
 //! tcp_server and tcp_client, run as a student runs them, on free loopback ports.
 
-mod common;
+mod harness;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -10,7 +10,7 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::Duration;
 
-use common::*;
+use harness::*;
 use socklab::events::{CallEvent, Phase};
 
 /// Client arguments to reach `addr`, waiting long for replies (busy CI).
@@ -66,7 +66,7 @@ fn echo_mode_sends_each_line_back_and_narrates_the_calls() {
     assert_contains(&out.stdout, "recv() -> 6 bytes \"hello\\n\"\n");
     assert!(out.stdout.ends_with("close()\n"), "{}", out.stdout);
 
-    server.wait_stdout("[client 1] recv() -> 0 bytes: peer closed its side (FIN received)");
+    server.wait_line("[client 1] recv() -> 0 bytes: peer closed its side (FIN received)");
     let narration = server.stdout();
     for line in [
         "socket(AF_INET, SOCK_STREAM) -> ok",
@@ -103,7 +103,7 @@ fn print_mode_prints_lines_and_the_client_reports_no_reply() {
     );
     assert_eq!(out.code, Some(0), "{out:#?}");
     assert_contains(&out.stdout, "no reply within 300ms");
-    server.wait_stdout("[client 1] for the screen");
+    server.wait_line("[client 1] for the screen");
 }
 
 #[test]
@@ -151,7 +151,7 @@ fn concurrent_echo_clients(addr: SocketAddr, n: usize, lines: usize) {
 fn fifty_concurrent_clients_are_all_answered() {
     let (server, addr) = Running::server("tcp_server", &[]);
     concurrent_echo_clients(addr, 50, 3);
-    server.wait_stdout("(client 50)");
+    server.wait_line("(client 50)");
 }
 
 #[test]
@@ -242,7 +242,7 @@ fn non_utf8_line_survives_and_is_shown_escaped() {
     let out = client(addr, &[], b"caf\xe9 \xff\xfe!\n");
     assert_eq!(out.code, Some(0), "{out:#?}");
     assert_contains(&out.stdout, "reply: caf\\xe9 \\xff\\xfe!\n");
-    server.wait_stdout("recv() -> 9 bytes \"caf\\xe9 \\xff\\xfe!\\n\"");
+    server.wait_line("recv() -> 9 bytes \"caf\\xe9 \\xff\\xfe!\\n\"");
 
     // Byte for byte: nothing lost or replaced on the way.
     let (mut stream, mut reader) = connect(addr);
@@ -278,7 +278,7 @@ fn a_client_that_vanishes_mid_line_is_narrated_and_others_go_on() {
     stream.write_all(b"half a li").unwrap();
     drop(stream);
     drop(_reader);
-    server.wait_stdout("the stream ended in the middle of a line: 9 bytes without a newline, dropped: \"half a li\"");
+    server.wait_line("the stream ended in the middle of a line: 9 bytes without a newline, dropped: \"half a li\"");
     let out = client(addr, &["-m", "next", "--quiet"], b"");
     assert_eq!(out.stdout, "reply: next\n");
 }
@@ -289,7 +289,7 @@ fn reset_makes_the_server_narrate_a_reset_and_keep_serving() {
     let out = client(addr, &["-m", "abort", "--reset"], b"");
     assert_eq!(out.code, Some(0), "{out:#?}");
     assert_contains(&out.stdout, "setsockopt(SO_LINGER, on, 0 s) -> ok\n");
-    server.wait_stdout("[client 1] recv() -> error: connection reset by peer (RST received)");
+    server.wait_line("[client 1] recv() -> error: connection reset by peer (RST received)");
 
     let out = client(addr, &["-m", "after the reset", "--quiet"], b"");
     assert_eq!(out.stdout, "reply: after the reset\n");
@@ -324,7 +324,7 @@ fn bytes_streams_to_the_sink_and_both_sides_report() {
     assert_contains(&out.stdout, " calls -> 8388608 bytes\n");
     assert_contains(&out.stdout, "reply: sink received 8388608 bytes\n");
     assert_contains(&out.stdout, "sent 8388608 bytes (8 MiB) in ");
-    server.wait_stdout("[client 1] received 8388608 bytes (8 MiB) in ");
+    server.wait_line("[client 1] received 8388608 bytes (8 MiB) in ");
 }
 
 #[test]
@@ -345,14 +345,14 @@ fn a_client_over_max_clients_is_refused_in_one_line_and_the_others_are_served() 
         "error: server busy: 2 clients are connected already; try again later\n"
     );
     assert_eq!(read_reply(&mut three_reader), b"", "then closed");
-    server.wait_stdout("but 2 clients are connected already (--max-clients): refusing it");
+    server.wait_line("but 2 clients are connected already (--max-clients): refusing it");
 
     // Those connected are still served, and a place that frees up is
     // given to the next client.
     two.write_all(b"still here\n").unwrap();
     assert_eq!(read_reply(&mut two_reader), b"still here\n");
     drop((one, one_reader));
-    server.wait_stdout("[client 1] close()");
+    server.wait_line("[client 1] close()");
     let served = (0..50).any(|_| {
         let out = client(addr, &["-m", "my turn", "--quiet"], b"");
         // The place is given back just after close() is narrated.
@@ -373,7 +373,7 @@ fn a_client_that_sends_nothing_is_closed_after_the_idle_timeout() {
         b"",
         "the server closes a client that sends nothing"
     );
-    server.wait_stdout("[client 1] close()");
+    server.wait_line("[client 1] close()");
     let narration = server.stdout();
     for line in [
         "[client 1] setsockopt(SO_RCVTIMEO, 300ms) -> ok",
@@ -404,10 +404,10 @@ fn more_clients_than_the_soft_fd_limit_are_all_served() {
         // A long backlog: connections the server cannot accept wait there
         // (and connect() returns) instead of retrying their SYN for minutes.
         &format!("ulimit -S -n {SOFT} && exec \"$0\" --port 0 --backlog 128"),
-        exe("tcp_server"),
+        bin("tcp_server"),
     ])
     .env("SOCKLAB_EVENTS", no_events_path());
-    let server = Running::start("tcp_server", cmd, false);
+    let server = TestCommand::wrap("tcp_server", cmd).stdin_null().start();
     let addr = server.listening_addr();
     let idle: Vec<_> = (0..IDLE).map(|_| connect(addr)).collect();
     let out = client(addr, &["-m", "and me", "--quiet"], b"");
@@ -461,14 +461,14 @@ fn low_port_without_privilege_is_a_one_line_error_with_exit_1() {
         let mut as_nobody = std::process::Command::new("setpriv");
         as_nobody
             .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-            .arg(exe("tcp_server"))
+            .arg(bin("tcp_server"))
             .args(["--port", "1"])
             .env("SOCKLAB_EVENTS", no_events_path());
         as_nobody
     } else {
         command("tcp_server", &["--port", "1"])
     };
-    let out = run_command("tcp_server", cmd, b"");
+    let out = TestCommand::wrap("tcp_server", cmd).run();
     assert_one_line_error(
         &out,
         "tcp_server",
@@ -482,7 +482,7 @@ fn low_port_without_privilege_is_a_one_line_error_with_exit_1() {
 
 #[test]
 fn connection_refused_is_a_one_line_error_with_exit_1() {
-    let port = free_tcp_port();
+    let port = free_port();
     let out = run(
         "tcp_client",
         &["--port", &port.to_string(), "-m", "anyone?"],
@@ -544,12 +544,12 @@ fn record_events(attempt: u32) -> (SocketAddr, Vec<CallEvent>) {
 
     let mut cmd = command("tcp_server", &["--port", "0", "--once", "--quiet"]);
     cmd.env("SOCKLAB_EVENTS", &path);
-    let mut server = Running::start("tcp_server", cmd, false);
+    let mut server = TestCommand::wrap("tcp_server", cmd).stdin_null().start();
     let addr = server.listening_addr();
     let port = addr.port().to_string();
     let mut cmd = command("tcp_client", &["--port", &port, "-m", "hi", "--quiet"]);
     cmd.env("SOCKLAB_EVENTS", &path);
-    let mut client = Running::start("tcp_client", cmd, false);
+    let mut client = TestCommand::wrap("tcp_client", cmd).stdin_null().start();
     assert!(client.wait_exit().success() && server.wait_exit().success());
     thread::sleep(Duration::from_millis(300));
     done.store(true, Ordering::SeqCst);
@@ -657,14 +657,14 @@ fn network_unreachable_is_a_one_line_error_with_exit_1() {
         "netns",
         "exec",
         &ns,
-        exe("tcp_client"),
+        bin("tcp_client"),
         "--host",
         "10.203.250.1",
         "--message",
         "hi",
     ])
     .env("SOCKLAB_EVENTS", no_events_path());
-    let out = run_command("tcp_client", cmd, b"");
+    let out = TestCommand::wrap("tcp_client", cmd).run();
     let _ = std::process::Command::new("ip")
         .args(["netns", "del", &ns])
         .status();
@@ -689,14 +689,14 @@ fn unknown_host_is_a_one_line_error_with_exit_1() {
         "netns",
         "exec",
         &ns,
-        exe("tcp_client"),
+        bin("tcp_client"),
         "--host",
         "no-such-host.invalid",
         "-m",
         "hi",
     ])
     .env("SOCKLAB_EVENTS", no_events_path());
-    let out = run_command("tcp_client", cmd, b"");
+    let out = TestCommand::wrap("tcp_client", cmd).run();
     let _ = std::process::Command::new("ip")
         .args(["netns", "del", &ns])
         .status();

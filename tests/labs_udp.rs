@@ -1,11 +1,11 @@
 //! udp_server and udp_client, run as a student runs them, on free loopback ports.
 
-mod common;
+mod harness;
 
 use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
 
-use common::*;
+use harness::*;
 
 /// Run udp_client against `addr` with `extra` arguments and `stdin`.
 fn client(addr: SocketAddr, extra: &[&str], stdin: &[u8]) -> Finished {
@@ -43,11 +43,11 @@ fn echo_reply_is_printed_and_the_calls_narrated() {
     );
     assert_contains(&out.stdout, &format!("reply from {addr}: hello\n"));
 
-    let line = server.wait_stdout(": hello");
+    let line = server.wait_line(": hello");
     assert!(line.starts_with("from 127.0.0.1:"), "{line}");
     assert_contains(&server.stdout(), "socket(AF_INET, SOCK_DGRAM) -> ok\n");
     assert_contains(&server.stdout(), "bind(127.0.0.1:0) -> ok\n");
-    server.wait_stdout("sendto(127.0.0.1:");
+    server.wait_line("sendto(127.0.0.1:");
 }
 
 #[test]
@@ -89,7 +89,7 @@ fn print_mode_prints_and_never_answers() {
         b"",
     );
     assert_contains(&out.stdout, "no reply within 300ms");
-    server.wait_stdout(": just look");
+    server.wait_line(": just look");
 }
 
 #[test]
@@ -190,7 +190,7 @@ fn non_utf8_datagram_is_shown_escaped_and_echoed_intact() {
     let mut buf = [0u8; 64];
     let (len, _) = sock.recv_from(&mut buf).unwrap();
     assert_eq!(&buf[..len], b"caf\xe9\x00\n");
-    server.wait_stdout(": caf\\xe9\\x00");
+    server.wait_line(": caf\\xe9\\x00");
     assert_contains(&server.stdout(), "6 bytes from 127.0.0.1:");
 }
 

@@ -4,13 +4,13 @@
 //! root, which may use the same private network); skipped where the system
 //! forbids user namespaces, with the setting that forbids them.
 
-mod chat_support;
+mod harness;
 
 use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use chat_support::*;
+use harness::*;
 use serde_json::Value;
 
 /// `capture ARGS` as `nobody` (when `as_user`) with its own private
@@ -194,7 +194,7 @@ fn three_terminals(as_user: bool, tag: &str) {
         .args(["-INT", &cap.pid().to_string()])
         .status();
     assert!(cap.wait_exit().success(), "{}", cap.dump());
-    let conn = json_lines(&cap.stdout())
+    let conn = json_lines(&cap.stdout_lines())
         .into_iter()
         .find(|o| o["type"] == "connection")
         .unwrap_or_else(|| panic!("a connection in\n{}", cap.dump()));

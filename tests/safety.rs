@@ -6,8 +6,7 @@
 //! binaries and checks what a victim would notice. Tests that need root say
 //! why they skip without it.
 
-mod chat_support;
-mod support;
+mod harness;
 
 use std::io::Write;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -16,8 +15,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use harness::*;
 use serde_json::Value;
-use support::*;
 
 /// The uid of `nobody`, our attacker (and, in the privilege tests, the user
 /// who "ran sudo").
@@ -431,15 +430,13 @@ fn a_default_directory_prepared_by_another_user_is_refused_and_gets_nothing() {
         "the squatter received the victim's events"
     );
     // ...and the victim's capture says what is wrong and goes on without events.
-    let out = Command::new(capture_bin())
-        .args(["-c", "0", "--json", "--port", &free_port().to_string()])
+    let out = capture(&["-c", "0", "--json", "--port", &free_port().to_string()])
         .env_remove("SOCKLAB_EVENTS")
         .env("SUDO_UID", uid.to_string())
         .env("SUDO_GID", uid.to_string())
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{err}");
+        .run();
+    let err = &out.stderr;
+    assert_eq!(out.code, Some(0), "{err}");
     assert!(
         err.contains(&format!("belongs to user {NOBODY}")) && err.contains("SOCKLAB_EVENTS"),
         "{err}"
@@ -455,14 +452,12 @@ fn a_live_events_socket_of_another_user_is_refused_with_what_to_do() {
     let _clean = Cleanup(vec![path.clone()]);
     let _theirs = UnixDatagram::bind(&path).unwrap();
     std::os::unix::fs::lchown(&path, Some(NOBODY), Some(NOBODY)).unwrap();
-    let out = Command::new(capture_bin())
-        .args(["-c", "0", "--json", "--port", &free_port().to_string()])
-        .env("SOCKLAB_EVENTS", &path)
+    let out = capture(&["-c", "0", "--json", "--port", &free_port().to_string()])
+        .events(&path)
         .env_remove("SUDO_UID")
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{err}");
+        .run();
+    let err = &out.stderr;
+    assert_eq!(out.code, Some(0), "{err}");
     let line = err
         .lines()
         .find(|l| l.contains("socket calls will not be shown"))
@@ -479,30 +474,7 @@ fn a_live_events_socket_of_another_user_is_refused_with_what_to_do() {
 
 #[test]
 fn a_chat_peer_cannot_reorder_or_hide_text_on_the_screen() {
-    use chat_support::*;
-    let me = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    let port = free_udp_port("127.0.0.1");
-    me.connect(("127.0.0.1", port)).unwrap();
-    let peer_port = me.local_addr().unwrap().port().to_string();
-    let mut a = Running::start(
-        "alice",
-        chat(&[
-            "--proto",
-            "udp",
-            "--peer",
-            "127.0.0.1",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port.to_string(),
-            "--peer-port",
-            &peer_port,
-            "--name",
-            "alice",
-            "--quiet",
-        ]),
-    );
-    a.wait_line("chatting with");
+    let (me, mut a) = udp_chat_with_hand_peer(&["--quiet"]);
     // U+202E shows what follows right to left: "pay \u{202e}001$ eb" reads
     // "pay be $100"; U+2066..2069 and U+200B hide or isolate text.
     me.send("msg 1 0 mal\u{202e}yrol pay \u{202e}001$ eb \u{2066}x\u{2069}\u{200b}".as_bytes())
@@ -510,7 +482,7 @@ fn a_chat_peer_cannot_reorder_or_hide_text_on_the_screen() {
     me.send(b"bye 2 0 mallory").unwrap();
     a.wait_line("-- peer left");
     assert!(a.wait_exit().success());
-    let lines = a.stdout();
+    let lines = a.stdout_lines();
     let line = lines
         .iter()
         .find(|l| l.contains("#1:"))
@@ -625,7 +597,7 @@ fn under_sudo_without_a_usable_group_capture_still_becomes_the_user() {
             },
         );
         let (uid, gids, groups) = ids(cap.pid());
-        let stderr = cap.stderr.lock().unwrap().clone();
+        let stderr = cap.stderr();
         cap.stop();
         let n = NOBODY.to_string();
         let all = [n.as_str(); 4].join(" ");
@@ -651,17 +623,15 @@ fn reading_a_file_under_sudo_drops_root_too() {
     nobodys_dir(&dir);
     let svg = dir.join("demo.svg");
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/demo.pcap");
-    let out = Command::new(capture_bin())
-        .arg("-r")
+    let out = capture(&["-r"])
         .arg(&data)
         .arg("--svg")
         .arg(&svg)
         .env("SUDO_UID", NOBODY.to_string())
         .env("SUDO_GID", NOBODY.to_string())
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{err}");
+        .run();
+    let err = &out.stderr;
+    assert_eq!(out.code, Some(0), "{err}");
     assert!(
         err.contains(&format!("now running as user {NOBODY}")),
         "{err}"

@@ -9,32 +9,17 @@
 //! A 95% interval is missed one time in twenty by design: tests about it
 //! allow one more run before failing (two misses in a row: 1 in 400).
 
+mod harness;
+
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use harness::can_use_namespaces as can_use_netns;
 use serde_json::Value;
 
 fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_tcp_vs_udp")
-}
-
-fn can_use_netns(test: &str) -> bool {
-    if !socklab::sys::is_root() {
-        eprintln!("skipping {test}: the lossy scenario needs root (CI runs as root); run `sudo cargo test` to include it");
-        return false;
-    }
-    let found = Command::new("ip")
-        .arg("-V")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
-    if !found {
-        eprintln!("skipping {test}: `ip` is not installed (iproute2)");
-        return false;
-    }
-    true
 }
 
 fn spawn(args: &[&str]) -> Child {

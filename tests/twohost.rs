@@ -7,7 +7,7 @@
 //! when not root; tests "as nobody" run the binary through `setpriv` (and
 //! skip where the system forbids user namespaces, saying which setting).
 
-mod chat_support;
+mod harness;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{SocketAddr, UdpSocket};
@@ -15,7 +15,7 @@ use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use chat_support::*;
+use harness::*;
 use serde_json::Value;
 use socklab::link::Impairments;
 use socklab::netns::in_namespace;
@@ -896,7 +896,7 @@ fn capture_on_alices_veth_sees_the_chat_and_its_calls() {
     let _ = Command::new("kill").args(["-TERM", &pid]).status();
     assert!(capture.wait_exit().success(), "{}", capture.dump());
     let objs: Vec<Value> = capture
-        .stdout()
+        .stdout_lines()
         .iter()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
         .collect();

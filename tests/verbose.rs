@@ -2,28 +2,15 @@
 //! checked field by field against tshark (and the hex dumps against
 //! tcpdump) on the real captures in tests/data.
 
-mod support;
+mod harness;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use harness::*;
 use serde_json::Value;
 use socklab::wire::{build, LinkType};
-use support::*;
-
-fn data(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name)
-        .display()
-        .to_string()
-}
-
-fn tmp(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("socklab-verbose-{}-{name}", std::process::id()))
-}
 
 /// The packet objects of `capture -r FILE --json -v`, one per frame, in
 /// frame order (socket calls and summaries left out).
@@ -319,7 +306,7 @@ fn icmp_and_a_bad_checksum_match_tshark() {
         .collect();
     let t = Duration::from_secs(1_700_000_000);
     let refs: Vec<(Duration, &[u8])> = frames.iter().map(|f| (t, f.as_slice())).collect();
-    let path = tmp("icmp.pcap");
+    let path = temp_path("icmp.pcap");
     std::fs::write(&path, build::pcap_file(LinkType::Ethernet, &refs)).unwrap();
     let file = path.display().to_string();
     let Some(n) = compare_with_tshark(&file) else {
@@ -372,17 +359,7 @@ fn verbose_text_answers_the_ttl_of_the_syn_and_the_scaled_window() {
 
 #[test]
 fn very_verbose_puts_each_field_on_its_own_line_and_fits_80_columns() {
-    let run = Command::new(capture_bin())
-        .args(["-r", &data("demo.pcap"), "-vv", "--color", "never"])
-        .env("COLUMNS", "80")
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let out = String::from_utf8_lossy(&run.stdout).to_string();
+    let out = capture_at(&["-r", &data("demo.pcap"), "-vv", "--color", "never"], 80);
     assert!(out.contains("IPv4 header, 20 bytes"), "{out}");
     assert!(out.contains("TCP header, 40 bytes"), "{out}");
     let field_line = |name: &str| {

@@ -3,60 +3,11 @@
 //! and time scale, UDP and ICMP in both, and `--conn` in every view. All
 //! on the recordings of tests/data, so no privileges are needed.
 
-mod support;
+mod harness;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
+use harness::*;
 use serde_json::Value;
 use socklab::render::wrap::width;
-use support::*;
-
-fn data(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name)
-        .display()
-        .to_string()
-}
-
-fn tmp(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("socklab-views-{}-{name}", std::process::id()))
-}
-
-/// `capture ARGS` on a terminal `columns` wide, without colour; its
-/// standard output (it must succeed).
-fn run_at(args: &[&str], columns: usize) -> String {
-    let out = Command::new(capture_bin())
-        .args(args)
-        .env("COLUMNS", columns.to_string())
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// Compare with a golden file; `UPDATE_GOLDEN=1 cargo test` rewrites them.
-fn golden(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden")
-        .join(name);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, actual).unwrap();
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("missing {}: run UPDATE_GOLDEN=1 cargo test", path.display()));
-    assert!(
-        expected == actual,
-        "{} differs from the output (UPDATE_GOLDEN=1 to accept):\n{actual}",
-        path.display()
-    );
-}
 
 /// No line wider than the terminal.
 fn assert_fits(text: &str, columns: usize) {
@@ -114,7 +65,7 @@ fn the_ladder_fits_80_120_and_200_columns_and_cuts_nothing() {
     let calls = drawn_calls("demo.pcap.events");
     assert!(calls.len() > 20, "{calls:?}");
     for columns in [80, 120, 200] {
-        let out = run_at(&["-r", &demo, "--ladder"], columns);
+        let out = capture_at(&["-r", &demo, "--ladder"], columns);
         golden(&format!("ladder_demo_{columns}.txt"), &out);
         assert_fits(&out, columns);
         assert!(!out.contains('…'), "nothing shortened at {columns}:\n{out}");
@@ -137,9 +88,9 @@ fn the_ladder_fits_80_120_and_200_columns_and_cuts_nothing() {
     // The arrows' area grows with the terminal (up to what labels need),
     // and the columns beside it take the rest: at 200 columns a call the
     // 80-column ladder wraps is on one line.
-    let wide = run_at(&["-r", &demo, "--ladder"], 200);
+    let wide = capture_at(&["-r", &demo, "--ladder"], 200);
     assert!(wide.contains("accept() -> new socket for 127.0.0.1:52092 (client 1)"));
-    let narrow = run_at(&["-r", &demo, "--ladder"], 80);
+    let narrow = capture_at(&["-r", &demo, "--ladder"], 80);
     assert!(!narrow.contains("accept() -> new socket for 127.0.0.1:52092 (client 1)"));
 }
 
@@ -149,7 +100,7 @@ fn long_labels_and_odd_widths_never_overflow() {
     // and every width from the one-line-per-segment form to a wide one.
     for file in ["lossy.pcap", "demo.pcap", "udp_refused.pcap", "ipv6.pcap"] {
         for columns in [40, 59, 60, 61, 73, 80, 97, 120, 163, 200, 260] {
-            let out = run_at(&["-r", &data(file), "--ladder"], columns);
+            let out = capture_at(&["-r", &data(file), "--ladder"], columns);
             assert_fits(&out, columns);
             assert!(!out.contains('…'), "{file} at {columns}:\n{out}");
         }
@@ -158,7 +109,7 @@ fn long_labels_and_odd_widths_never_overflow() {
 
 #[test]
 fn the_summary_table_fits_80_columns_without_breaking_a_word() {
-    let out = run_at(&["-r", &data("demo.pcap")], 80);
+    let out = capture_at(&["-r", &data("demo.pcap")], 80);
     let table: String = out
         .lines()
         .skip_while(|l| !l.starts_with('┌'))
@@ -182,7 +133,7 @@ fn the_summary_table_fits_80_columns_without_breaking_a_word() {
         assert!(w.contains(&whole), "{whole:?} whole in:\n{table}");
     }
     // The same at 200 columns: one line per connection, every column.
-    let wide = run_at(&["-r", &data("half_close.pcap")], 200);
+    let wide = capture_at(&["-r", &data("half_close.pcap")], 200);
     let header = wide.lines().find(|l| l.contains("handshake RTT")).unwrap();
     assert!(header.contains("client") && header.contains("server"));
     assert!(wide.contains("(half-close)"));
@@ -191,7 +142,7 @@ fn the_summary_table_fits_80_columns_without_breaking_a_word() {
 #[test]
 fn udp_calls_and_the_icmp_port_unreachable_are_drawn() {
     let file = data("udp_refused.pcap");
-    let out = run_at(&["-r", &file, "--ladder"], 100);
+    let out = capture_at(&["-r", &file, "--ladder"], 100);
     let w = words(&out);
     for whole in [
         "sendto() ...",
@@ -210,8 +161,8 @@ fn udp_calls_and_the_icmp_port_unreachable_are_drawn() {
     assert!(out.lines().nth(icmp + 1).unwrap().contains('◀'), "{out}");
     assert!(out.contains("nothing listens on port 5009"), "{out}");
 
-    let svg = tmp("icmp.svg");
-    run_at(&["-r", &file, "--svg", svg.to_str().unwrap()], 100);
+    let svg = temp_path("icmp.svg");
+    capture_at(&["-r", &file, "--svg", svg.to_str().unwrap()], 100);
     let text = std::fs::read_to_string(&svg).unwrap();
     let doc = roxmltree::Document::parse(&text).expect("well-formed SVG");
     let arrows: Vec<_> = doc
@@ -244,7 +195,7 @@ fn udp_calls_and_the_icmp_port_unreachable_are_drawn() {
 
     // The demo's UDP flow: the server's calls in its column, the client's
     // in its own.
-    let demo = run_at(&["-r", &data("demo.pcap"), "--ladder", "--conn", "u1"], 200);
+    let demo = capture_at(&["-r", &data("demo.pcap"), "--ladder", "--conn", "u1"], 200);
     let server_call = demo
         .lines()
         .find(|l| l.contains("recvfrom() -> 14 bytes from 127.0.0.1:41173"))
@@ -263,13 +214,13 @@ fn udp_calls_and_the_icmp_port_unreachable_are_drawn() {
 fn conn_selects_one_conversation_in_every_view() {
     let demo = data("demo.pcap");
     // Text: only the UDP flow's lines, and its calls.
-    let text = run_at(&["-r", &demo, "--conn", "u1"], 100);
+    let text = capture_at(&["-r", &demo, "--conn", "u1"], 100);
     assert!(text.contains("u1 127.0.0.1:41173 ──UDP"), "{text}");
     assert!(text.contains("udp_client[723]: sendto() ..."), "{text}");
     assert!(!text.contains("#1"), "{text}");
     assert!(!text.contains("tcp_client"), "{text}");
     // JSON: every object is the flow's, or the totals.
-    let json = run_at(&["-r", &demo, "--json", "--conn", "u1"], 100);
+    let json = capture_at(&["-r", &demo, "--json", "--conn", "u1"], 100);
     let objs: Vec<Value> = json
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -284,7 +235,7 @@ fn conn_selects_one_conversation_in_every_view() {
     }
     // TCP connection 1 (`1` or `#1`): no UDP anywhere.
     for sel in ["1", "#1"] {
-        let json = run_at(&["-r", &demo, "--json", "--conn", sel], 100);
+        let json = capture_at(&["-r", &demo, "--json", "--conn", sel], 100);
         let objs: Vec<Value> = json
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
@@ -294,12 +245,12 @@ fn conn_selects_one_conversation_in_every_view() {
         assert!(of_type(&objs, "call").iter().all(|c| c["conn"] == 1));
     }
     // Ladder and SVG.
-    let ladder = run_at(&["-r", &demo, "--ladder", "--conn", "u1"], 100);
+    let ladder = capture_at(&["-r", &demo, "--ladder", "--conn", "u1"], 100);
     assert!(ladder.contains("u1  sender 127.0.0.1:41173"), "{ladder}");
     assert!(!ladder.contains("#1  client"), "{ladder}");
     assert!(ladder.contains("no TCP connection seen"), "{ladder}");
-    let svg = tmp("conn.svg");
-    run_at(
+    let svg = temp_path("conn.svg");
+    capture_at(
         &["-r", &demo, "--svg", svg.to_str().unwrap(), "--conn", "#1"],
         100,
     );
@@ -335,9 +286,9 @@ fn svg_arrows(doc: &roxmltree::Document) -> Vec<(String, f64)> {
 #[test]
 fn every_svg_arrow_has_its_time_and_bulk_data_is_one_band() {
     let lossy = data("lossy.pcap");
-    let svg = tmp("lossy.svg");
+    let svg = temp_path("lossy.svg");
     let path = svg.to_str().unwrap();
-    run_at(&["-r", &lossy, "--svg", path], 100);
+    capture_at(&["-r", &lossy, "--svg", path], 100);
     let text = std::fs::read_to_string(&svg).unwrap();
     let doc = roxmltree::Document::parse(&text).unwrap();
     let arrows = svg_arrows(&doc);
@@ -381,10 +332,10 @@ fn every_svg_arrow_has_its_time_and_bulk_data_is_one_band() {
     assert!(arrows.iter().any(|(c, _)| c == "arrow retransmission"));
 
     // --all-segments: one arrow per segment, no band.
-    run_at(&["-r", &lossy, "--svg", path, "--all-segments"], 100);
+    capture_at(&["-r", &lossy, "--svg", path, "--all-segments"], 100);
     let all = std::fs::read_to_string(&svg).unwrap();
     let doc = roxmltree::Document::parse(&all).unwrap();
-    let json = run_at(&["-r", &lossy, "--json"], 100);
+    let json = capture_at(&["-r", &lossy, "--json"], 100);
     let segments = json
         .lines()
         .filter(|l| l.contains("\"type\":\"segment\""))
@@ -396,8 +347,8 @@ fn every_svg_arrow_has_its_time_and_bulk_data_is_one_band() {
 
 #[test]
 fn svg_labels_are_wrapped_or_kept_in_a_tooltip_never_cut() {
-    let svg = tmp("demo.svg");
-    run_at(
+    let svg = temp_path("demo.svg");
+    capture_at(
         &["-r", &data("demo.pcap"), "--svg", svg.to_str().unwrap()],
         100,
     );
@@ -426,12 +377,12 @@ fn svg_labels_are_wrapped_or_kept_in_a_tooltip_never_cut() {
 #[test]
 fn time_scale_makes_waits_visible_in_the_svg_and_the_ladder() {
     let lossy = data("lossy.pcap");
-    let svg = tmp("scale.svg");
+    let svg = temp_path("scale.svg");
     let path = svg.to_str().unwrap();
     let y_gap = |args: &[&str]| {
         let mut all = vec!["-r", lossy.as_str(), "--svg", path, "--all-segments"];
         all.extend_from_slice(args);
-        run_at(&all, 100);
+        capture_at(&all, 100);
         let text = std::fs::read_to_string(&svg).unwrap();
         let doc = roxmltree::Document::parse(&text).unwrap();
         let arrows = svg_arrows(&doc);
@@ -455,7 +406,7 @@ fn time_scale_makes_waits_visible_in_the_svg_and_the_ladder() {
     assert!((coarse - even - 5.0).abs() <= 1.0, "{even} then {coarse}");
     let _ = std::fs::remove_file(svg);
 
-    let ladder = run_at(&["-r", &lossy, "--ladder", "--time-scale"], 100);
+    let ladder = capture_at(&["-r", &lossy, "--ladder", "--time-scale"], 100);
     assert!(ladder.contains("┆ 35.4 ms"), "{ladder}");
     assert!(ladder.contains("≈"), "{ladder}");
     assert_fits(&ladder, 100);
@@ -470,17 +421,12 @@ fn the_live_demo_interleaves_the_programs_lines_with_the_timeline() {
     if !can_capture("the_live_demo_interleaves_the_programs_lines_with_the_timeline") {
         return;
     }
-    let out = Command::new(capture_bin())
-        .args(["demo", "--color", "never"])
-        .env("SOCKLAB_EVENTS", events_socket("views-demo"))
+    let out = capture(&["demo", "--color", "never"])
+        .events(events_socket("views-demo"))
         .env("COLUMNS", "100")
-        .output()
-        .unwrap();
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-    );
-    assert!(out.status.success(), "{stderr}");
+        .run();
+    let (stdout, stderr) = (&out.stdout, &out.stderr);
+    assert_eq!(out.code, Some(0), "{stderr}");
     let lines: Vec<&str> = stdout.lines().collect();
     let at = |what: &dyn Fn(&str) -> bool| {
         lines

@@ -6,34 +6,21 @@
 //! page at 1024×768 go to `$SOCKLAB_SCREENSHOTS` when it is set (see
 //! images/README.md).
 
-mod support;
+mod harness;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use harness::*;
 use serde_json::{json, Value};
 use socklab::wire::{build, LinkType, TcpFlags};
-use support::*;
 
 /// Upper bound on any wait below: a test that waits this long has failed.
 const PATIENCE: Duration = Duration::from_secs(30);
-
-fn data(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name)
-        .display()
-        .to_string()
-}
-
-fn tmp(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("socklab-web-{}-{name}", std::process::id()))
-}
 
 /// Files and directories a test made, removed however it ends.
 struct Scratch(Vec<PathBuf>);
@@ -51,69 +38,36 @@ impl Drop for Scratch {
 
 /// `capture --web ...` running in the background, and its page's address.
 struct WebCapture {
-    child: Child,
+    running: Running,
     url: String,
-    stderr: Arc<Mutex<String>>,
 }
 
 impl WebCapture {
     /// Start capture with `args` (which include `--web...`) and wait for the
     /// line that gives the page's address (and, live, for "listening on").
     fn start(args: &[&str], events: Option<&Path>) -> WebCapture {
-        let mut cmd = Command::new(capture_bin());
-        cmd.args(args)
-            .args(["--color", "never"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
+        let mut cmd = TestCommand::new("capture");
+        cmd.args(args).args(["--color", "never"]).stdin_null();
         if let Some(e) = events {
-            cmd.env("SOCKLAB_EVENTS", e);
+            cmd.events(e);
         }
-        let mut child = cmd.spawn().expect("capture starts");
-        let err = child.stderr.take().unwrap();
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let (tx, rx) = std::sync::mpsc::channel();
-        {
-            let stderr = stderr.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(err).lines() {
-                    let Ok(line) = line else { break };
-                    // Kept before it is announced: whoever hears of a line
-                    // finds it in `stderr`.
-                    {
-                        let mut s = stderr.lock().unwrap();
-                        s.push_str(&line);
-                        s.push('\n');
-                    }
-                    let _ = tx.send(line);
-                }
-            });
+        let running = cmd.start();
+        let line = running.wait_stderr("capture: browser view at ");
+        let url = line
+            .split("capture: browser view at ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .map(|u| u.trim_end_matches(':').to_string())
+            .unwrap_or_else(|| panic!("no address in {line:?}"));
+        if !args.contains(&"-r") {
+            running.wait_stderr("listening on");
         }
-        let live = !args.contains(&"-r");
-        let mut url = None;
-        let mut listening = !live;
-        let deadline = Instant::now() + PATIENCE;
-        while url.is_none() || !listening {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let Ok(line) = rx.recv_timeout(left) else {
-                let _ = child.kill();
-                panic!("capture did not start: {}", stderr.lock().unwrap());
-            };
-            if let Some(rest) = line.strip_prefix("capture: browser view at ") {
-                url = rest
-                    .split_whitespace()
-                    .next()
-                    .map(|u| u.trim_end_matches(':').to_string());
-            }
-            if line.contains("listening on") {
-                listening = true;
-            }
-        }
-        WebCapture {
-            child,
-            url: url.unwrap(),
-            stderr,
-        }
+        WebCapture { running, url }
+    }
+
+    /// What it printed on stderr so far.
+    fn stderr(&self) -> String {
+        self.running.stderr()
     }
 
     fn addr(&self) -> String {
@@ -121,13 +75,6 @@ impl WebCapture {
             .trim_start_matches("http://")
             .trim_end_matches('/')
             .to_string()
-    }
-}
-
-impl Drop for WebCapture {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -211,24 +158,15 @@ fn the_server_only_reads_and_only_for_loopback_names() {
     assert_eq!(seg["flags"], json!(["SYN"]));
     // The file is read, the page stays up until Ctrl-C (here SIGTERM),
     // which ends it at once and cleanly.
-    let deadline = Instant::now() + PATIENCE;
-    while !cap
-        .stderr
-        .lock()
-        .unwrap()
-        .contains("the browser view stays up")
-    {
-        assert!(Instant::now() < deadline, "{}", cap.stderr.lock().unwrap());
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    cap.running.wait_stderr("the browser view stays up");
     let mut cap = cap;
-    let pid = cap.child.id().to_string();
+    let pid = cap.running.pid().to_string();
     assert!(Command::new("kill")
         .args(["-TERM", &pid])
         .status()
         .unwrap()
         .success());
-    let status = wait_timeout(&mut cap.child, PATIENCE).expect("capture ends on SIGTERM");
+    let status = cap.running.wait_exit();
     assert!(status.success(), "{status:?}");
 }
 
@@ -269,7 +207,7 @@ impl Browser {
             .local_addr()
             .unwrap()
             .port();
-        let profile = tmp(&format!("chromium-{test}"));
+        let profile = temp_path(&format!("chromium-{test}"));
         let _ = std::fs::remove_dir_all(&profile);
         std::fs::create_dir_all(&profile).unwrap();
         // A process group of its own: chromium and its helpers are in it,
@@ -636,7 +574,7 @@ fn hostile_capture() -> PathBuf {
         .enumerate()
         .map(|(i, f)| (t0 + Duration::from_millis(i as u64 + 1), f.as_slice()))
         .collect();
-    let path = tmp("hostile.pcap");
+    let path = temp_path("hostile.pcap");
     std::fs::write(&path, build::pcap_file(LinkType::Ethernet, &timed)).unwrap();
     let event = json!({"v": 1, "prog": "tcp_client", "pid": 7, "call": "send", "phase": "return",
         "local": "127.0.0.1:40000", "peer": "127.0.0.1:5000",
@@ -808,9 +746,7 @@ fn shared_on_a_network_the_page_says_it_is_read_only() {
             cap.url
         );
         assert!(cap
-            .stderr
-            .lock()
-            .unwrap()
+            .stderr()
             .contains("read-only; anyone who can reach it sees the packets"));
         b.goto(&cap.url);
         let banner = b.wait_for(
@@ -869,7 +805,7 @@ fn screenshots_at_1024x768_light_and_dark() {
         return;
     };
     let keep = std::env::var_os("SOCKLAB_SCREENSHOTS").map(PathBuf::from);
-    let dir = keep.clone().unwrap_or_else(|| tmp("shots"));
+    let dir = keep.clone().unwrap_or_else(|| temp_path("shots"));
     let _scratch = Scratch(if keep.is_none() {
         vec![dir.clone()]
     } else {

@@ -1620,7 +1620,10 @@ fn the_first_scaled_window_explains_window_scaling() {
             .cloned()
             .collect::<Vec<_>>()
     };
-    assert!(scaled(&syn).is_empty() && scaled(&synack).is_empty(), "SYNs are not scaled");
+    assert!(
+        scaled(&syn).is_empty() && scaled(&synack).is_empty(),
+        "SYNs are not scaled"
+    );
     assert_eq!(
         scaled(&ack),
         [Note::WindowScaled {
@@ -1635,7 +1638,10 @@ fn the_first_scaled_window_explains_window_scaling() {
     assert!(scaled(&data).is_empty());
     assert!(scaled(&sc.c(A, c(1), s(11), 0)).is_empty());
     let words = crate::i18n::en::note(&scaled(&ack)[0]);
-    assert!(words.contains("win 512 counts units of 128 bytes"), "{words}");
+    assert!(
+        words.contains("win 512 counts units of 128 bytes"),
+        "{words}"
+    );
     assert!(words.contains("65536 bytes"), "{words}");
 
     // Without window scale in both SYNs, nothing to explain.

@@ -17,7 +17,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
-use std::net::{Ipv6Addr, SocketAddr, TcpListener, UdpSocket};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -164,22 +163,8 @@ impl Course {
     fn free_port(&self) -> u16 {
         let mut used = self.used_ports.lock().unwrap();
         for _ in 0..200 {
-            let Ok(probe) = TcpListener::bind("127.0.0.1:0") else {
-                continue;
-            };
-            let Ok(addr) = probe.local_addr() else {
-                continue;
-            };
-            let port = addr.port();
-            drop(probe);
-            let v6 = SocketAddr::from((Ipv6Addr::LOCALHOST, port));
-            let free = !used.contains(&port)
-                && TcpListener::bind(("127.0.0.1", port)).is_ok()
-                && UdpSocket::bind(("127.0.0.1", port)).is_ok()
-                && TcpListener::bind(v6).is_ok()
-                && UdpSocket::bind(v6).is_ok();
-            if free {
-                used.insert(port);
+            let port = crate::harness::free_port();
+            if used.insert(port) {
                 return port;
             }
         }
