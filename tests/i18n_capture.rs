@@ -2,63 +2,29 @@
 //! `--lang`, with English unchanged under `LC_ALL=C`. Offline (recordings
 //! in tests/data), so no privileges are needed.
 
-mod support;
+mod harness;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use harness::{data, golden, TestCommand};
 use serde_json::Value;
-use support::capture_bin;
 
 const PT: &str = "pt_BR.UTF-8";
 const EN: &str = "C";
 
-fn data(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name)
-        .display()
-        .to_string()
-}
-
 /// Run capture with `LC_ALL=locale` (the other locale variables cleared,
 /// so the machine's own do not decide), 100 columns, no colour.
 fn run(locale: &str, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(capture_bin())
+    TestCommand::new("capture")
         .args(args)
         .env("LC_ALL", locale)
         .env_remove("LC_MESSAGES")
         .env_remove("LANG")
         .env("COLUMNS", "100")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("capture runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-/// Compare with a golden file; `UPDATE_GOLDEN=1 cargo test` rewrites them
-/// (as the English goldens of tests/capture_offline.rs).
-fn golden(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden")
-        .join(name);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, actual).unwrap();
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("missing {}: run UPDATE_GOLDEN=1 cargo test", path.display()));
-    assert!(
-        expected == actual,
-        "{} differs from the output (UPDATE_GOLDEN=1 to accept):\n{actual}",
-        path.display()
-    );
+        .run()
+        .parts()
 }
 
 #[test]
@@ -243,15 +209,16 @@ fn help_is_all_in_portuguese_with_its_examples() {
         &["demo", "--lang", "pt-BR", "--help"],
         &["shell", "--lang", "pt-BR", "--help"],
     ] {
-        let out = Command::new(capture_bin())
+        let out = TestCommand::new("capture")
             .args(args)
             .env("SOCKLAB_I18N_CHECK", "1")
-            .env("LC_ALL", EN)
-            .output()
-            .unwrap();
-        assert!(out.status.success());
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.is_empty(), "{args:?}: missing translations:\n{err}");
+            .run();
+        assert_eq!(out.code, Some(0));
+        assert!(
+            out.stderr.is_empty(),
+            "{args:?}: missing translations:\n{}",
+            out.stderr
+        );
     }
     let (code, help, _) = run(PT, &["--help"]);
     assert_eq!(code, 0);
@@ -291,64 +258,39 @@ fn get(addr: &str, path: &str, lines: usize) -> String {
 
 #[test]
 fn the_browser_view_follows_the_process_language_and_names_relations() {
-    let mut child = Command::new(capture_bin())
+    // Stopped (by its pid) when `view` is dropped: it stays up until Ctrl-C.
+    let view = TestCommand::new("capture")
         .args(["-r", &data("demo.pcap"), "--web=127.0.0.1:0"])
         .env("LC_ALL", PT)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    err.read_line(&mut line).unwrap();
-    let result = std::panic::catch_unwind(|| {
-        assert!(
-            line.starts_with("capture: visão no navegador em http://"),
-            "{line}"
-        );
-        let addr = line
-            .split("http://")
-            .nth(1)
-            .and_then(|r| r.split('/').next())
-            .unwrap()
-            .to_string();
-        let page = get(&addr, "/", 0);
-        assert!(page.contains("<html lang=\"pt-BR\">"), "{page}");
-        let feed = get(&addr, "/events", 400);
-        assert!(feed.contains("\"lang\":\"pt-BR\""), "{feed}");
-        assert!(
-            feed.contains("\"relation_id\":\"returned-after\""),
-            "{feed}"
-        );
-        assert!(feed.contains("\"relation_id\":\"caused\""), "{feed}");
-    });
-    // The view stays up until Ctrl-C: stop the one we started.
-    let _ = child.kill();
-    let _ = child.wait();
-    if let Err(e) = result {
-        std::panic::resume_unwind(e);
-    }
+        .stdin_null()
+        .start();
+    let line = view.wait_stderr("capture: visão no navegador em http://");
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .unwrap()
+        .to_string();
+    let page = get(&addr, "/", 0);
+    assert!(page.contains("<html lang=\"pt-BR\">"), "{page}");
+    let feed = get(&addr, "/events", 400);
+    assert!(feed.contains("\"lang\":\"pt-BR\""), "{feed}");
+    assert!(
+        feed.contains("\"relation_id\":\"returned-after\""),
+        "{feed}"
+    );
+    assert!(feed.contains("\"relation_id\":\"caused\""), "{feed}");
 }
 
 #[test]
 fn the_quiz_asks_and_scores_in_portuguese_and_takes_portuguese_answers() {
-    let mut child = Command::new(capture_bin())
+    // The SYN: its flags, "nenhum" for its ack number, the client's state.
+    let out = TestCommand::new("capture")
         .args(["-r", &data("refused.pcap"), "--quiz"])
         .env("LC_ALL", PT)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The SYN: its flags, "nenhum" for its ack number, the client's state.
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"SYN\nnenhum\nSYN-SENT\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    let text = String::from_utf8_lossy(&out.stdout);
+        .run_with(b"SYN\nnenhum\nSYN-SENT\n");
+    assert_eq!(out.code, Some(0));
+    let text = &out.stdout;
     assert!(text.starts_with("Adivinhe cada segmento"), "{text}");
     assert!(
         text.contains("#1 a seguir: o cliente (127.0.0.1:"),
