@@ -131,11 +131,7 @@ pub fn run_lab<A: LabArgs>(prog: &str, run: impl FnOnce(A) -> anyhow::Result<()>
 /// K = 1024). A trailing `B` or `iB` is accepted (`64KiB`). For clap's
 /// `value_parser`.
 pub fn parse_size(text: &str) -> Result<u64, String> {
-    let not_a_size = || {
-        format!(
-            "`{text}` is not a size: use a whole number with an optional K, M or G (e.g. 64K, 1G)"
-        )
-    };
+    let not_a_size = || crate::t!("cli-not-a-size", text = text);
     let s = text.trim();
     let digits_end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let (digits, suffix) = s.split_at(digits_end);
@@ -150,10 +146,11 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     };
     number
         .checked_mul(multiplier)
-        .ok_or_else(|| format!("`{text}` is too large"))
+        .ok_or_else(|| crate::t!("cli-size-too-large", text = text))
 }
 
-/// Parse a duration such as `1`, `2.5` (seconds), `500ms` or `3s`.
+/// Parse a duration such as `1`, `2.5` (seconds), `500ms` or `3s`; a
+/// decimal comma is read as a point (`2,5`: Portuguese writes it so).
 /// For clap's `value_parser`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let s = text.trim();
@@ -162,20 +159,20 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     } else {
         (s.strip_suffix('s').unwrap_or(s), 1.0)
     };
-    let value: f64 = number.trim().parse().map_err(|_| {
-        format!("`{text}` is not a duration: use seconds (1, 2.5, 3s) or milliseconds (500ms)")
-    })?;
+    let value: f64 = number
+        .trim()
+        .replace(',', ".")
+        .parse()
+        .map_err(|_| crate::t!("cli-not-a-duration", text = text))?;
     Duration::try_from_secs_f64(value * scale)
-        .map_err(|_| format!("`{text}` is not a usable duration"))
+        .map_err(|_| crate::t!("cli-unusable-duration", text = text))
 }
 
 /// Parse a timeout: a duration as [`parse_duration`], above zero (a socket
 /// timeout of 0 would mean "wait for ever"). For clap's `value_parser`.
 pub fn parse_timeout(text: &str) -> Result<Duration, String> {
     match parse_duration(text)? {
-        Duration::ZERO => Err(format!(
-            "`{text}` is no time at all: give a timeout above 0"
-        )),
+        Duration::ZERO => Err(crate::t!("cli-zero-timeout", text = text)),
         timeout => Ok(timeout),
     }
 }
@@ -262,6 +259,8 @@ mod tests {
         assert_eq!(parse_duration("2.5"), Ok(Duration::from_millis(2500)));
         assert_eq!(parse_duration("3s"), Ok(Duration::from_secs(3)));
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2,5"), Ok(Duration::from_millis(2500)));
+        assert!(parse_duration("1,2,3").is_err());
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("-1").is_err());
         assert_eq!(parse_timeout("90s"), Ok(Duration::from_secs(90)));

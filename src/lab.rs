@@ -47,8 +47,10 @@ use std::time::{Duration, Instant};
 
 use socket2::{Domain, SockRef, Type};
 
-use crate::narrate::{Call, Ends, Narrator};
+use crate::i18n;
+use crate::narrate::{Call, Ends, Narrator, Said, Words};
 use crate::net::{self, End, LineFramer, NetError, Next};
+use crate::said;
 
 // ---- the narrator ---------------------------------------------------------
 
@@ -104,8 +106,10 @@ pub fn spawn_tagged(tag: String, work: impl FnOnce() + Send + 'static) {
             work();
         });
     if let Err(error) = spawned {
-        warn(format!(
-            "cannot start a thread for {name}: {error}; its connection is closed"
+        warn(crate::t!(
+            "lab-no-thread",
+            name = name,
+            error = net::os_text(&error)
         ));
     }
 }
@@ -153,16 +157,37 @@ pub fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, NetError> {
     narrator().resolve(host, port)
 }
 
+/// What a program does with the one address it uses ([`first_address`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AddressUse {
+    /// A server listens on it.
+    ListenOn,
+    /// A client sends to it.
+    SendTo,
+}
+
+impl AddressUse {
+    /// `2 addresses found: listening on the first, 127.0.0.1:5000`, in `lang`.
+    pub fn found_in(self, lang: i18n::Lang, n: usize, first: SocketAddr) -> String {
+        let id = match self {
+            AddressUse::ListenOn => "lab-addresses-listen",
+            AddressUse::SendTo => "lab-addresses-send",
+        };
+        i18n::tr_in(
+            lang,
+            id,
+            &[("n", n.into()), ("first", first.to_string().into())],
+        )
+    }
+}
+
 /// getaddrinfo() for a program that uses one address: the first, saying so
 /// when there were several (`2 addresses found: listening on the first, ...`).
-pub fn first_address(host: &str, port: u16, doing: &str) -> Result<SocketAddr, NetError> {
+pub fn first_address(host: &str, port: u16, doing: AddressUse) -> Result<SocketAddr, NetError> {
     let addrs = resolve(host, port)?;
     let first = addrs[0];
     if addrs.len() > 1 {
-        explain(format!(
-            "{} addresses found: {doing} the first, {first}",
-            addrs.len()
-        ));
+        explain(doing.found_in(i18n::lang(), addrs.len(), first));
     }
     Ok(first)
 }
@@ -417,11 +442,11 @@ impl<S: AsFd> Socket<S> {
     }
 
     /// What a recv() of 0 bytes means here.
-    fn zero_bytes(&self) -> &'static str {
+    fn zero_bytes(&self) -> Said {
         if self.read_shut.load(Ordering::SeqCst) {
-            "0 bytes: we stopped reading (SHUT_RD)"
+            said!("lab-recv-zero-shut-rd")
         } else {
-            "0 bytes: peer closed its side (FIN received)"
+            said!("lab-recv-zero-fin")
         }
     }
 }
@@ -527,14 +552,14 @@ pub struct Accepted {
 
 impl Accepted {
     /// Narrate `accept() -> {what}` and take the new socket.
-    pub fn returned(self, what: impl Display) -> TcpSocket {
+    pub fn returned(self, what: impl Words) -> TcpSocket {
         narrator().done(self.call, self.conn.ends(), what);
         self.conn
     }
 
     /// The usual line, `accept() -> new socket for 127.0.0.1:53312`.
     pub fn new_socket(self) -> TcpSocket {
-        let what = format!("new socket for {}", self.peer);
+        let what = said!("lab-new-socket", peer = self.peer.to_string());
         self.returned(what)
     }
 }
@@ -618,7 +643,7 @@ impl TcpSocket {
                 Ok(got) => {
                     let shown = show();
                     let n = if shown { n } else { n.silenced() };
-                    n.done_data(call, ends, format!("{got} bytes"), &buf[..got]);
+                    n.done_data(call, ends, byte_count(got), &buf[..got]);
                     break (got, shown, stdout);
                 }
                 Err(error) => {
@@ -646,7 +671,7 @@ impl TcpSocket {
         let call = n.enter("send", n.quote(bytes), ends);
         match self.sock().send(bytes) {
             Ok(sent) => {
-                n.done(call, ends, format!("{sent} bytes"));
+                n.done(call, ends, byte_count(sent));
                 Ok(sent)
             }
             Err(error) => {
@@ -670,7 +695,10 @@ impl TcpSocket {
     /// a line per call would slow a bulk transfer to a crawl.
     pub fn send_bulk(&self, chunk: &[u8], total: u64) -> Result<(), NetError> {
         let (n, ends) = (narrator(), self.ends());
-        let what = format!("{} buffer", crate::narrate::human_bytes(chunk.len() as u64));
+        let what = crate::t!(
+            "lab-buffer",
+            size = crate::narrate::human_bytes(chunk.len() as u64)
+        );
         let call = n.enter("send", what, ends);
         let (mut left, mut calls) = (total, 0u64);
         while left > 0 {
@@ -682,17 +710,21 @@ impl TcpSocket {
                 }
                 Err(error) if error.kind() == ErrorKind::Interrupted => continue,
                 Err(error) => {
-                    let what = format!(
-                        "{} bytes, then error: {}",
-                        total - left,
-                        net::describe(&error)
-                    );
+                    let what = Said::new(|lang| {
+                        let why = net::describe_in(lang, &error);
+                        let sent = (total - left).into();
+                        i18n::tr_in(
+                            lang,
+                            "lab-bytes-then-error",
+                            &[("n", sent), ("why", why.into())],
+                        )
+                    });
                     n.done_repeated(call, calls + 1, ends, what);
                     return Err(self.transfer("send", error));
                 }
             }
         }
-        n.done_repeated(call, calls, ends, format!("{total} bytes"));
+        n.done_repeated(call, calls, ends, byte_count(total));
         Ok(())
     }
 
@@ -712,15 +744,18 @@ impl TcpSocket {
             }
         };
         let last = match &ended {
-            Ok(()) => self.zero_bytes().to_string(),
-            Err(error) => format!("error: {}", net::describe(error)),
+            Ok(()) => self.zero_bytes(),
+            Err(error) => Narrator::error_words(error),
         };
-        n.done_repeated(
-            call,
-            calls,
-            ends,
-            format!("{bytes} bytes, the last call {last}"),
-        );
+        let what = Said::new(|lang| {
+            let last = last.in_lang(lang).into();
+            i18n::tr_in(
+                lang,
+                "lab-bytes-last-call",
+                &[("n", bytes.into()), ("last", last)],
+            )
+        });
+        n.done_repeated(call, calls, ends, what);
         Bulk {
             bytes,
             ended: ended.map_err(|error| self.transfer("recv", error)),
@@ -833,7 +868,9 @@ pub enum Datagram<'a> {
 }
 
 /// How ECONNREFUSED on a connected UDP socket is narrated.
-const ICMP_REFUSED: &str = "error: ECONNREFUSED (an ICMP port unreachable came back)";
+fn icmp_refused() -> Said {
+    said!("lab-icmp-refused")
+}
 
 impl UdpSocket {
     /// Our address and `peer`, for the events of a sendto() or recvfrom().
@@ -862,7 +899,7 @@ impl UdpSocket {
         *self.sent_to.lock().unwrap_or_else(|e| e.into_inner()) = Some(to);
         match sent {
             Ok(sent) => {
-                n.done(call, ends, format!("{sent} bytes"));
+                n.done(call, ends, byte_count(sent));
                 Ok(sent)
             }
             Err(error) => {
@@ -892,7 +929,7 @@ impl UdpSocket {
             match self.inner.recv_from(buf) {
                 Ok((len, from)) => {
                     let ends = self.ends_with(Some(from));
-                    let what = format!("{len} bytes from {from}");
+                    let what = said!("lab-bytes-from", n = len, from = from.to_string());
                     n.done_data(call, ends, what, &buf[..len]);
                     break (len, from);
                 }
@@ -919,11 +956,11 @@ impl UdpSocket {
         let call = n.enter("send", n.quote(bytes), ends);
         match self.inner.send(bytes) {
             Ok(sent) => {
-                n.done(call, ends, format!("{sent} bytes"));
+                n.done(call, ends, byte_count(sent));
                 Ok(Sent::Bytes(sent))
             }
             Err(error) if error.kind() == ErrorKind::ConnectionRefused => {
-                n.done(call, ends, ICMP_REFUSED);
+                n.done(call, ends, icmp_refused());
                 Ok(Sent::Refused)
             }
             Err(error) => {
@@ -953,11 +990,11 @@ impl UdpSocket {
                 Ok(len) => {
                     let shown = show();
                     let n = if shown { n } else { n.silenced() };
-                    n.done_data(call, ends, format!("{len} bytes"), &buf[..len]);
+                    n.done_data(call, ends, byte_count(len), &buf[..len]);
                     break (len, shown, stdout);
                 }
                 Err(error) if error.kind() == ErrorKind::ConnectionRefused => {
-                    n.done(call, ends, ICMP_REFUSED);
+                    n.done(call, ends, icmp_refused());
                     return Ok(Held::new(Datagram::Refused, stdout));
                 }
                 Err(error) => {
@@ -992,7 +1029,7 @@ endpoint!(UdpSocket);
 /// soft limit (often 1024) would see accept() fail with EMFILE.
 pub fn raise_fd_limit() -> u64 {
     let n = narrator();
-    let error = |e: io::Error| format!("error: {}", net::describe(&e));
+    let error = |e: io::Error| Narrator::error_words(&e).text().to_string();
     let (soft, hard) = match crate::sys::fd_limit() {
         Ok(limits) => limits,
         Err(e) => {
@@ -1007,7 +1044,7 @@ pub fn raise_fd_limit() -> u64 {
         hard
     };
     if soft >= most {
-        let already = format!("{soft} (already the most it can be)");
+        let already = crate::t!("lab-fd-limit-already", soft = soft);
         n.note_call("getrlimit(RLIMIT_NOFILE)", Ok(&already));
         return soft;
     }
@@ -1057,12 +1094,13 @@ impl Places {
         let fit = usize::try_from(limit.saturating_sub(RESERVED_FDS)).unwrap_or(usize::MAX);
         let asked = max;
         let max = max.min(fit).max(1);
-        explain(format!(
-            "each client's socket is a file descriptor: at most {max} clients at once (--max-clients), one more is refused"
-        ));
+        explain(crate::t!("lab-places", max = max));
         if max < asked {
-            explain(format!(
-                "(not {asked}: {limit} open files leave room for {max} clients; raise `ulimit -Hn` for more)"
+            explain(crate::t!(
+                "lab-places-fewer",
+                asked = asked,
+                limit = limit,
+                max = max
             ));
         }
         Places {
@@ -1081,9 +1119,7 @@ impl Places {
     /// client so in one line, then close().
     pub fn refuse(&self, accepted: Accepted) {
         let (max, peer) = (self.max, accepted.peer);
-        let conn = accepted.returned(format!(
-            "new socket for {peer}, but {max} clients are connected already (--max-clients): refusing it"
-        ));
+        let conn = accepted.returned(said!("lab-refusing", peer = peer.to_string(), max = max));
         let busy =
             format!("error: server busy: {max} clients are connected already; try again later\n");
         let _ = conn.send_all(busy.as_bytes());
@@ -1101,21 +1137,54 @@ impl Places {
     }
 }
 
-/// A throughput line: `{what} 8388608 bytes (8 MiB) in 0.012 s: 5.59 Gbit/s`
-/// (the program's output), for `bytes` moved since `start`.
-pub fn report_rate(what: &str, bytes: u64, start: Instant) {
+/// Which way the bytes of a [`report_rate`] went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Moved {
+    /// We sent them.
+    Sent,
+    /// We received them.
+    Received,
+}
+
+impl Moved {
+    /// `received 8388608 bytes (8 MiB) in 0.012 s: 5.59 Gbit/s`, in `lang`
+    /// (decimal commas in Portuguese).
+    pub fn rate_in(self, lang: i18n::Lang, bytes: u64, seconds: f64) -> String {
+        let id = match self {
+            Moved::Sent => "lab-rate-sent",
+            Moved::Received => "lab-rate-received",
+        };
+        let rate = crate::narrate::gbit_per_s(bytes, seconds);
+        let args = [
+            ("bytes", bytes.into()),
+            ("human", crate::narrate::human_bytes_in(lang, bytes).into()),
+            ("seconds", i18n::decimal_in(lang, seconds, 3).into()),
+            ("rate", i18n::decimal_in(lang, rate, 2).into()),
+        ];
+        i18n::tr_in(lang, id, &args)
+    }
+}
+
+/// A throughput line (the program's output, [`Moved::rate_in`]) for
+/// `bytes` moved since `start`.
+pub fn report_rate(moved: Moved, bytes: u64, start: Instant) {
     let seconds = start.elapsed().as_secs_f64();
-    output(format!(
-        "{what} {bytes} bytes ({}) in {seconds:.3} s: {:.2} Gbit/s",
-        crate::narrate::human_bytes(bytes),
-        crate::narrate::gbit_per_s(bytes, seconds)
-    ));
+    output(moved.rate_in(i18n::lang(), bytes, seconds));
+}
+
+/// `6 bytes`, in every language.
+fn byte_count<N>(n: N) -> Said
+where
+    i18n::Arg<'static>: From<N>,
+{
+    said!("lab-bytes", n = n)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::events::{CallEvent, Emitter};
+    use crate::i18n::Lang;
     use std::os::unix::net::UnixDatagram;
     use std::sync::mpsc;
 
@@ -1170,6 +1239,148 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    /// The message ids the lab programs' code asks for (string literals
+    /// `"lab-..."`, `"chat-..."`, `"net-..."`, `"cli-..."`).
+    fn ids_asked_for(source: &str) -> Vec<String> {
+        let mut ids = Vec::new();
+        for piece in source.split('"').skip(1).step_by(2) {
+            let known = ["lab-", "chat-", "net-", "cli-"];
+            let is_id = known
+                .iter()
+                .any(|p| piece.len() > p.len() && piece.starts_with(p))
+                && piece
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            if is_id {
+                ids.push(piece.to_string());
+            }
+        }
+        ids
+    }
+
+    #[test]
+    fn every_message_the_lab_programs_ask_for_exists_in_both_languages() {
+        let sources = [
+            include_str!("lab.rs"),
+            include_str!("narrate.rs"),
+            include_str!("net.rs"),
+            include_str!("cli.rs"),
+            include_str!("chat/mod.rs"),
+            include_str!("chat/args.rs"),
+            include_str!("chat/talk.rs"),
+            include_str!("bin/tcp_server.rs"),
+            include_str!("bin/tcp_client.rs"),
+            include_str!("bin/udp_server.rs"),
+            include_str!("bin/udp_client.rs"),
+            include_str!("bin/chat.rs"),
+        ];
+        let ids: Vec<String> = sources.iter().flat_map(|s| ids_asked_for(s)).collect();
+        assert!(ids.len() > 100, "only {} ids found", ids.len());
+        for id in &ids {
+            for lang in Lang::ALL {
+                assert!(i18n::has_message(lang, id), "no {id} in {lang}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_fact_of_the_lab_is_said_in_both_languages() {
+        let first: SocketAddr = "[::1]:5000".parse().unwrap();
+        let mut said = Vec::new();
+        for doing in [AddressUse::ListenOn, AddressUse::SendTo] {
+            said.push((
+                doing.found_in(Lang::En, 2, first),
+                doing.found_in(Lang::PtBr, 2, first),
+            ));
+        }
+        for moved in [Moved::Sent, Moved::Received] {
+            let (bytes, seconds) = (8 << 20, 0.012);
+            said.push((
+                moved.rate_in(Lang::En, bytes, seconds),
+                moved.rate_in(Lang::PtBr, bytes, seconds),
+            ));
+        }
+        for (en, pt) in &said {
+            assert!(!en.is_empty() && !pt.is_empty());
+            assert!(!pt.contains("lab-") && !pt.contains('{'), "{pt}");
+            assert_ne!(en, pt);
+        }
+        assert_eq!(
+            said[0].0, "2 addresses found: listening on the first, [::1]:5000",
+            "English as before"
+        );
+        assert_eq!(
+            said[1].1,
+            "2 endereços encontrados: enviando para o primeiro, [::1]:5000"
+        );
+        assert_eq!(
+            said[3].0, "received 8388608 bytes (8 MiB) in 0.012 s: 5.59 Gbit/s",
+            "English as before"
+        );
+        assert_eq!(
+            said[2].1,
+            "enviados 8388608 bytes (8 MiB) em 0,012 s: 5,59 Gbit/s"
+        );
+    }
+
+    #[test]
+    fn what_a_call_returned_is_said_in_each_language() {
+        use crate::narrate::{human_bytes_in, human_duration_in, Words};
+        assert_eq!(
+            byte_count(1u64).in_lang(Lang::En),
+            "1 bytes",
+            "English as before"
+        );
+        assert_eq!(byte_count(1u64).in_lang(Lang::PtBr), "1 byte");
+        assert_eq!(byte_count(0u64).in_lang(Lang::PtBr), "0 bytes");
+        assert_eq!(byte_count(6u64).in_lang(Lang::PtBr), "6 bytes");
+        let peer: SocketAddr = "127.0.0.1:53312".parse().unwrap();
+        let new = said!("lab-new-socket", peer = peer.to_string());
+        assert_eq!(new.in_lang(Lang::En), "new socket for 127.0.0.1:53312");
+        assert_eq!(new.in_lang(Lang::PtBr), "novo socket para 127.0.0.1:53312");
+        assert_eq!(
+            icmp_refused().in_lang(Lang::PtBr),
+            "erro: ECONNREFUSED (voltou um ICMP port unreachable)"
+        );
+        let reset = Narrator::error_words(&io::Error::from(ErrorKind::ConnectionReset));
+        assert_eq!(
+            reset.in_lang(Lang::En),
+            "error: connection reset by peer (RST received)"
+        );
+        assert_eq!(
+            reset.in_lang(Lang::PtBr),
+            "erro: o outro lado abortou a conexão (RST recebido)"
+        );
+        assert_eq!(human_bytes_in(Lang::PtBr, 1536 * 1024), "1,5 MiB");
+        assert_eq!(human_bytes_in(Lang::En, 1536 * 1024), "1.5 MiB");
+        assert_eq!(
+            human_duration_in(Lang::PtBr, Duration::from_millis(1500)),
+            "1,5s"
+        );
+        assert_eq!(
+            human_duration_in(Lang::En, Duration::from_millis(1500)),
+            "1.5s"
+        );
+        assert_eq!(
+            human_duration_in(Lang::PtBr, Duration::from_millis(300)),
+            "300ms"
+        );
+        let repeated = |lang, times: u64| {
+            i18n::tr_in(
+                lang,
+                "lab-repeated",
+                &[("sig", "recv()".into()), ("times", times.into())],
+            )
+        };
+        assert_eq!(
+            repeated(Lang::En, 1),
+            "recv() x 1 calls",
+            "English as before"
+        );
+        assert_eq!(repeated(Lang::PtBr, 1), "recv() x 1 chamada");
+        assert_eq!(repeated(Lang::PtBr, 4096), "recv() x 4096 chamadas");
     }
 
     /// Every call of a TCP and a UDP conversation: its events, with the ends
@@ -1297,7 +1508,10 @@ mod tests {
             ),
             format!("sendto enter {server_addr} {client_addr} "),
             format!("recvfrom enter {client_local} {server_addr} "),
-            format!("recv return {client_addr} {gone} {ICMP_REFUSED}"),
+            format!(
+                "recv return {client_addr} {gone} {}",
+                icmp_refused().in_lang(crate::i18n::Lang::En)
+            ),
         ] {
             assert!(events.contains(&wanted), "no `{wanted}` in {events:#?}");
         }

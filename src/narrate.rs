@@ -31,7 +31,10 @@
 //! ```
 //!
 //! Every narrated call also becomes an [`events`](crate::events) datagram,
-//! even with `--quiet`, which only hides the printing. Narration goes to
+//! even with `--quiet`, which only hides the printing. The line is printed
+//! in the process's language; the event's `result` is always English (the
+//! events protocol does not change with the language): what a call returned
+//! is given as [`Words`], which can be said in either ([`Said`], [`said!`](crate::said)). Narration goes to
 //! stdout, one whole line per write so that threads never interleave within a
 //! line; the program's own output ([`Narrator::output`]) goes there too and is
 //! printed even with `--quiet`.
@@ -46,6 +49,7 @@ use socket2::Socket;
 
 pub use crate::escape::{escape, escape_max};
 use crate::events::{Emitter, Phase};
+use crate::i18n::{self, Lang};
 use crate::net::{self, NetError};
 
 /// How many characters of data a narration line shows before `…`.
@@ -100,6 +104,65 @@ impl Ends {
             peer: sock.peer_addr().ok().and_then(|a| a.as_socket()),
         }
     }
+}
+
+/// What a call returned, in words that can be said in any language: the
+/// narration line says them in the process's language, the event sent to
+/// `capture` in English. Any [`Display`] value is the same in every
+/// language (`ok`, an address); a [`Said`] has a sentence per language.
+pub trait Words {
+    /// The words in `lang`.
+    fn in_lang(&self, lang: Lang) -> String;
+}
+
+impl<T: Display + ?Sized> Words for T {
+    fn in_lang(&self, _lang: Lang) -> String {
+        self.to_string()
+    }
+}
+
+/// Words worked out at once in every language (from a message of the
+/// catalogue, usually with [`said!`](crate::said)).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Said([String; 2]);
+
+impl Said {
+    /// `say(lang)` for every language.
+    pub fn new(say: impl Fn(Lang) -> String) -> Said {
+        Said([say(Lang::En), say(Lang::PtBr)])
+    }
+
+    /// The words in the process's language.
+    pub fn text(&self) -> &str {
+        &self.0[Said::index(i18n::lang())]
+    }
+
+    fn index(lang: Lang) -> usize {
+        match lang {
+            Lang::En => 0,
+            Lang::PtBr => 1,
+        }
+    }
+}
+
+impl Words for Said {
+    fn in_lang(&self, lang: Lang) -> String {
+        self.0[Said::index(lang)].clone()
+    }
+}
+
+/// A message of the catalogue in every language, as [`Said`]:
+/// `said!("lab-new-socket", peer = addr.to_string())`. Each value is
+/// evaluated once.
+#[macro_export]
+macro_rules! said {
+    ($id:expr) => {
+        $crate::narrate::Said::new(|lang| $crate::i18n::tr_in(lang, $id, &[]))
+    };
+    ($id:expr, $($name:ident = $value:expr),+ $(,)?) => {{
+        let args = [$((stringify!($name), $crate::i18n::Arg::from($value))),+];
+        $crate::narrate::Said::new(|lang| $crate::i18n::tr_in(lang, $id, &args))
+    }};
 }
 
 /// A call that has been entered and not yet returned. Finish it with
@@ -234,10 +297,8 @@ impl Narrator {
         match &resolved {
             Ok(addrs) => self.note_call(&sig, Ok(&AddrList(addrs).to_string())),
             Err(e) => {
-                let why = e
-                    .io_error()
-                    .map_or_else(|| e.to_string(), ToString::to_string);
-                self.note_call(&sig, Err(&format!("error: {why}")));
+                let why = e.io_error().map_or_else(|| e.to_string(), net::os_text);
+                self.note_call(&sig, Err(&crate::t!("lab-call-error", why = why)));
             }
         }
         resolved
@@ -272,10 +333,15 @@ impl Narrator {
 
     /// The call returned: `name(args) -> result` (or `name(args)` when
     /// `result` is empty) and a `Return` event with the ends known now.
-    pub fn done(&self, call: Call, ends: Ends, result: impl Display) {
-        let result = result.to_string();
-        self.emit_return(&call, ends, if result.is_empty() { "ok" } else { &result });
+    pub fn done(&self, call: Call, ends: Ends, result: impl Words) {
+        let english = result.in_lang(Lang::En);
+        self.emit_return(
+            &call,
+            ends,
+            if english.is_empty() { "ok" } else { &english },
+        );
         if !self.quiet {
+            let result = result.in_lang(i18n::lang());
             let sig = self.signature(&call);
             if result.is_empty() {
                 self.print_line(&sig);
@@ -286,11 +352,12 @@ impl Narrator {
     }
 
     /// The call returned data: `name(args) -> {what} "escaped data"`.
-    pub fn done_data(&self, call: Call, ends: Ends, what: impl Display, data: &[u8]) {
-        let what = what.to_string();
-        let short = format!("{what} \"{}\"", escape_max(data, EVENT_PREVIEW_CHARS));
+    pub fn done_data(&self, call: Call, ends: Ends, what: impl Words, data: &[u8]) {
+        let english = what.in_lang(Lang::En);
+        let short = format!("{english} \"{}\"", escape_max(data, EVENT_PREVIEW_CHARS));
         self.emit_return(&call, ends, &short);
         if !self.quiet {
+            let what = what.in_lang(i18n::lang());
             let result = format!("{} {}", self.ok_text(&what), self.quote(data));
             self.print_call(&self.signature(&call), &result);
         }
@@ -299,22 +366,34 @@ impl Narrator {
     /// A call repeated `times` times without a line each (that would slow a
     /// bulk transfer to a crawl): `send(...) x 4096 calls -> 1073741824 bytes`.
     /// `call` was entered before the first; this is the `Return` of the last.
-    pub fn done_repeated(&self, call: Call, times: u64, ends: Ends, result: impl Display) {
-        let result = result.to_string();
-        self.emit_return(&call, ends, &format!("{times} calls: {result}"));
+    pub fn done_repeated(&self, call: Call, times: u64, ends: Ends, result: impl Words) {
+        let english = result.in_lang(Lang::En);
+        self.emit_return(&call, ends, &format!("{times} calls: {english}"));
         if !self.quiet {
-            let sig = format!("{} x {times} calls", self.signature(&call));
+            let result = result.in_lang(i18n::lang());
+            let sig = crate::t!("lab-repeated", sig = self.signature(&call), times = times);
             self.print_call(&sig, &self.ok_text(&result));
         }
     }
 
     /// The call failed: `name(args) -> error: connection reset by peer (RST received)`.
     pub fn failed(&self, call: Call, error: &io::Error) {
-        let text = format!("error: {}", net::describe(error));
-        self.emit_return(&call, call.ends, &text);
+        let text = Narrator::error_words(error);
+        self.emit_return(&call, call.ends, &text.in_lang(Lang::En));
         if !self.quiet {
-            self.print_call(&self.signature(&call), &self.error_text(&text));
+            self.print_call(&self.signature(&call), &self.error_text(text.text()));
         }
+    }
+
+    /// `error: connection reset by peer (RST received)`, in every language.
+    pub fn error_words(error: &io::Error) -> Said {
+        Said::new(|lang| {
+            i18n::tr_in(
+                lang,
+                "lab-call-error",
+                &[("why", net::describe_in(lang, error).into())],
+            )
+        })
     }
 
     /// Finish a call whose only news is success or failure: `-> ok` or
@@ -466,11 +545,17 @@ impl Narrator {
     }
 }
 
-/// A byte count in words: `512 bytes`, `64 KiB`, `1.5 MiB`, `1 GiB`.
+/// A byte count in words: `512 bytes`, `64 KiB`, `1.5 MiB`, `1 GiB`
+/// (`1,5 MiB` in Portuguese).
 pub fn human_bytes(bytes: u64) -> String {
+    human_bytes_in(i18n::lang(), bytes)
+}
+
+/// [`human_bytes`] in `lang`.
+pub fn human_bytes_in(lang: Lang, bytes: u64) -> String {
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
     if bytes < 1024 {
-        return format!("{bytes} bytes");
+        return i18n::tr_in(lang, "lab-bytes", &[("n", bytes.into())]);
     }
     let mut value = bytes as f64 / 1024.0;
     let mut unit = 0;
@@ -478,10 +563,23 @@ pub fn human_bytes(bytes: u64) -> String {
         value /= 1024.0;
         unit += 1;
     }
-    if value.fract() == 0.0 {
-        format!("{value:.0} {}", UNITS[unit])
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
+    let places = if value.fract() == 0.0 { 0 } else { 1 };
+    format!("{} {}", i18n::decimal_in(lang, value, places), UNITS[unit])
+}
+
+/// A duration as people read it: `300ms`, `2s`, `1.5s` (`1,5s` in
+/// Portuguese).
+pub fn human_duration(duration: std::time::Duration) -> String {
+    human_duration_in(i18n::lang(), duration)
+}
+
+/// [`human_duration`] in `lang`.
+pub fn human_duration_in(lang: Lang, duration: std::time::Duration) -> String {
+    // Debug already picks the unit (`ms`, `s`) and the digits.
+    let text = format!("{duration:?}");
+    match lang.decimal_separator() {
+        '.' => text,
+        sep => text.replace('.', &sep.to_string()),
     }
 }
 

@@ -7,8 +7,11 @@
 //! one-line error messages.
 
 use std::collections::VecDeque;
+use std::fmt;
 use std::io::{self, ErrorKind, Read};
 use std::net::{SocketAddr, ToSocketAddrs};
+
+use crate::i18n::{self, Arg, Lang};
 
 /// Longest line a lab server accepts, without its `\n`.
 pub const MAX_LINE: usize = 64 * 1024;
@@ -24,45 +27,36 @@ pub const MAX_DATAGRAM_V4: usize = 65_535 - 20 - 8;
 pub const MAX_DATAGRAM_V6: usize = 65_535 - 8;
 
 /// What went wrong with a socket, with enough context to say what to do.
-/// Each variant displays as one line: what happened, then what to try.
-#[derive(Debug, thiserror::Error)]
+/// Each variant displays as one line, in the process's language
+/// ([`NetError::message_in`]): what happened, then what to try.
+#[derive(Debug)]
 pub enum NetError {
     /// getaddrinfo() could not turn the host name into an address.
-    #[error("cannot resolve host `{host}`: {error}: check the spelling, or use an address such as 127.0.0.1 or ::1")]
     Resolve { host: String, error: io::Error },
     /// getaddrinfo() answered, but with no address.
-    #[error("host `{host}` has no address: use an address such as 127.0.0.1 or ::1")]
     NoAddress { host: String },
     /// socket() failed.
-    #[error("socket({what}): {}", socket_hint(.error))]
     Socket { what: String, error: io::Error },
     /// bind() failed.
-    #[error("bind {addr}: {}", bind_hint(*.addr, .error))]
     Bind { addr: SocketAddr, error: io::Error },
     /// setsockopt() failed.
-    #[error("setsockopt({option}): {}", describe(.error))]
     SetOption {
         option: &'static str,
         error: io::Error,
     },
     /// listen() failed.
-    #[error("listen on {addr}: {}", describe(.error))]
     Listen { addr: SocketAddr, error: io::Error },
     /// accept() failed.
-    #[error("accept on {addr}: {}", socket_hint(.error))]
     Accept { addr: SocketAddr, error: io::Error },
     /// connect() failed.
-    #[error("connect {addr}: {}", connect_hint(*.addr, .error))]
     Connect { addr: SocketAddr, error: io::Error },
     /// A call on an open socket failed (`send`, `recv`, `sendto`, `shutdown`...).
-    #[error("{call} with {peer}: {}", transfer_hint(.error))]
     Transfer {
         call: &'static str,
         peer: SocketAddr,
         error: io::Error,
     },
     /// A UDP message that no datagram can carry; found before sending.
-    #[error("a message of {len} bytes is larger than a UDP datagram can carry ({max} bytes over {family}): send less, or use TCP, which cuts a byte stream into segments for you")]
     DatagramTooLarge {
         len: usize,
         max: usize,
@@ -70,7 +64,82 @@ pub enum NetError {
     },
 }
 
+impl fmt::Display for NetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message_in(i18n::lang()))
+    }
+}
+
+impl std::error::Error for NetError {}
+
 impl NetError {
+    /// The one-line message in `lang`: `bind 127.0.0.1:5000: address
+    /// already in use: another program listens on port 5000; stop it or
+    /// choose another --port`.
+    pub fn message_in(&self, lang: Lang) -> String {
+        let say = |id: &str, args: &[(&str, Arg<'_>)]| i18n::tr_in(lang, id, args);
+        let addr_why = |id: &str, addr: &SocketAddr, why: String| {
+            say(
+                id,
+                &[("addr", addr.to_string().into()), ("why", why.into())],
+            )
+        };
+        match self {
+            NetError::Resolve { host, error } => say(
+                "net-resolve",
+                &[
+                    ("host", host.as_str().into()),
+                    ("error", os_text_in(lang, error).into()),
+                ],
+            ),
+            NetError::NoAddress { host } => {
+                say("net-no-address", &[("host", host.as_str().into())])
+            }
+            NetError::Socket { what, error } => say(
+                "net-socket",
+                &[
+                    ("what", what.as_str().into()),
+                    ("why", socket_hint(lang, error).into()),
+                ],
+            ),
+            NetError::Bind { addr, error } => {
+                addr_why("net-bind", addr, bind_hint(lang, *addr, error))
+            }
+            NetError::SetOption { option, error } => say(
+                "net-setsockopt",
+                &[
+                    ("option", (*option).into()),
+                    ("why", describe_in(lang, error).into()),
+                ],
+            ),
+            NetError::Listen { addr, error } => {
+                addr_why("net-listen", addr, describe_in(lang, error))
+            }
+            NetError::Accept { addr, error } => {
+                addr_why("net-accept", addr, socket_hint(lang, error))
+            }
+            NetError::Connect { addr, error } => {
+                addr_why("net-connect", addr, connect_hint(lang, *addr, error))
+            }
+            NetError::Transfer { call, peer, error } => say(
+                "net-transfer",
+                &[
+                    ("call", (*call).into()),
+                    ("peer", peer.to_string().into()),
+                    ("why", transfer_hint(lang, error).into()),
+                ],
+            ),
+            NetError::DatagramTooLarge { len, max, family } => say(
+                "net-datagram-too-large",
+                &[
+                    ("len", (*len).into()),
+                    ("max", (*max).into()),
+                    ("family", (*family).into()),
+                ],
+            ),
+        }
+    }
+
     /// The operating system's error, when there is one.
     pub fn io_error(&self) -> Option<&io::Error> {
         match self {
@@ -161,90 +230,120 @@ pub fn check_datagram(len: usize, addr: &SocketAddr) -> Result<(), NetError> {
 }
 
 /// A socket error in the course's words, short enough for a narration line:
-/// `connection reset by peer (RST received)`.
+/// `connection reset by peer (RST received)`, in the process's language.
 pub fn describe(error: &io::Error) -> String {
-    let text = match error.kind() {
-        ErrorKind::ConnectionRefused => {
-            "connection refused: nothing listens there (TCP: an RST came back; UDP: an ICMP port unreachable)"
-        }
-        ErrorKind::ConnectionReset => "connection reset by peer (RST received)",
-        ErrorKind::ConnectionAborted => "connection aborted",
-        ErrorKind::BrokenPipe => "broken pipe: the connection is already closed",
-        ErrorKind::AddrInUse => "address already in use",
-        ErrorKind::AddrNotAvailable => "address not available on this machine",
-        ErrorKind::PermissionDenied => "permission denied",
-        ErrorKind::TimedOut | ErrorKind::WouldBlock => "timed out",
-        ErrorKind::NotConnected => "not connected",
+    describe_in(i18n::lang(), error)
+}
+
+/// [`describe`] in `lang`. An error the course has no words for is said in
+/// the operating system's words ([`os_text_in`]).
+pub fn describe_in(lang: Lang, error: &io::Error) -> String {
+    let id = match error.kind() {
+        ErrorKind::ConnectionRefused => "net-refused",
+        ErrorKind::ConnectionReset => "net-reset",
+        ErrorKind::ConnectionAborted => "net-aborted",
+        ErrorKind::BrokenPipe => "net-broken-pipe",
+        ErrorKind::AddrInUse => "net-addr-in-use",
+        ErrorKind::AddrNotAvailable => "net-addr-not-available",
+        ErrorKind::PermissionDenied => "net-permission-denied",
+        ErrorKind::TimedOut | ErrorKind::WouldBlock => "net-timed-out",
+        ErrorKind::NotConnected => "net-not-connected",
         _ => match error.raw_os_error() {
-            Some(libc::ENETUNREACH) => "network unreachable",
-            Some(libc::EHOSTUNREACH) => "host unreachable",
-            Some(libc::EMSGSIZE) => "message too long for one datagram",
-            Some(libc::EAFNOSUPPORT) => "address family not supported",
-            _ => return error.to_string(),
+            Some(libc::ENETUNREACH) => "net-network-unreachable",
+            Some(libc::EHOSTUNREACH) => "net-host-unreachable",
+            Some(libc::EMSGSIZE) => "net-message-too-long",
+            Some(libc::EAFNOSUPPORT) => "net-family-not-supported",
+            _ => return os_text_in(lang, error),
         },
     };
-    text.to_string()
+    i18n::tr_in(lang, id, &[])
 }
 
-fn socket_hint(error: &io::Error) -> String {
-    match error.raw_os_error() {
-        Some(libc::EAFNOSUPPORT) => format!(
-            "{}: IPv6 may be disabled here; use 127.0.0.1",
-            describe(error)
-        ),
-        Some(libc::EMFILE | libc::ENFILE) => format!(
-            "{}: too many open files; close some connections or raise `ulimit -n`",
-            describe(error)
-        ),
-        _ => describe(error),
-    }
+/// What getaddrinfo() says (glibc's words, `gai_strerror`), and the
+/// message id for it: the common ones a student meets are translated.
+const LOOKUP_FAILURES: &[(&str, &str)] = &[
+    ("Name or service not known", "net-gai-noname"),
+    ("Temporary failure in name resolution", "net-gai-again"),
+    ("No address associated with hostname", "net-gai-nodata"),
+];
+
+/// The standard library's words before getaddrinfo()'s own.
+const LOOKUP_PREFIX: &str = "failed to lookup address information: ";
+
+/// An error in the operating system's words (`io::Error`'s text), in the
+/// process's language.
+pub fn os_text(error: &io::Error) -> String {
+    os_text_in(i18n::lang(), error)
 }
 
-fn bind_hint(addr: SocketAddr, error: &io::Error) -> String {
-    let port = addr.port();
-    let what = describe(error);
-    match error.kind() {
-        ErrorKind::AddrInUse => {
-            format!("{what}: another program listens on port {port}; stop it or choose another --port")
+/// [`os_text`] in `lang`: the C library's messages are English; the ones
+/// of getaddrinfo() a student meets most are translated, the rest (rare
+/// errors) are shown as the system words them, with their number.
+pub fn os_text_in(lang: Lang, error: &io::Error) -> String {
+    let text = error.to_string();
+    if let Some(why) = text.strip_prefix(LOOKUP_PREFIX) {
+        if let Some((_, id)) = LOOKUP_FAILURES.iter().find(|(gai, _)| *gai == why) {
+            let why = i18n::tr_in(lang, id, &[]);
+            return i18n::tr_in(lang, "net-lookup-failed", &[("why", why.into())]);
         }
-        ErrorKind::PermissionDenied if port < 1024 => format!(
-            "{what}: ports below 1024 are reserved for root; choose --port 1024 or above (e.g. {DEFAULT_TCP_PORT})"
-        ),
-        ErrorKind::AddrNotAvailable => format!(
-            "{what}: {} is not an address of this machine; use 127.0.0.1 or ::1",
-            addr.ip()
-        ),
-        _ => what,
     }
+    text
 }
 
-fn connect_hint(addr: SocketAddr, error: &io::Error) -> String {
+fn socket_hint(lang: Lang, error: &io::Error) -> String {
+    let id = match error.raw_os_error() {
+        Some(libc::EAFNOSUPPORT) => "net-hint-no-ipv6",
+        Some(libc::EMFILE | libc::ENFILE) => "net-hint-too-many-files",
+        _ => return describe_in(lang, error),
+    };
+    i18n::tr_in(lang, id, &[("what", describe_in(lang, error).into())])
+}
+
+fn bind_hint(lang: Lang, addr: SocketAddr, error: &io::Error) -> String {
+    let what = describe_in(lang, error);
+    let (id, args): (&str, Vec<(&str, Arg<'_>)>) = match error.kind() {
+        ErrorKind::AddrInUse => ("net-hint-port-in-use", vec![("port", addr.port().into())]),
+        ErrorKind::PermissionDenied if addr.port() < 1024 => (
+            "net-hint-low-port",
+            vec![("default", DEFAULT_TCP_PORT.into())],
+        ),
+        ErrorKind::AddrNotAvailable => (
+            "net-hint-not-our-address",
+            vec![("ip", addr.ip().to_string().into())],
+        ),
+        _ => return what,
+    };
+    let mut args = args;
+    args.push(("what", what.into()));
+    i18n::tr_in(lang, id, &args)
+}
+
+fn connect_hint(lang: Lang, addr: SocketAddr, error: &io::Error) -> String {
+    let target = || ("addr", Arg::from(addr.to_string()));
     match error.kind() {
-        ErrorKind::ConnectionRefused => format!(
-            "connection refused: nothing is listening on {addr}; start the server first or check --host and --port"
-        ),
-        ErrorKind::TimedOut => format!(
-            "timed out: {addr} never answered our SYN; check the address (the lab runs on 127.0.0.1 or ::1)"
-        ),
+        ErrorKind::ConnectionRefused => i18n::tr_in(lang, "net-hint-refused", &[target()]),
+        ErrorKind::TimedOut => i18n::tr_in(lang, "net-hint-no-answer", &[target()]),
         _ => match error.raw_os_error() {
-            Some(libc::ENETUNREACH | libc::EHOSTUNREACH) => format!(
-                "{}: this machine has no route to {}; the lab runs on loopback: use 127.0.0.1 or ::1",
-                describe(error),
-                addr.ip()
+            Some(libc::ENETUNREACH | libc::EHOSTUNREACH) => i18n::tr_in(
+                lang,
+                "net-hint-no-route",
+                &[
+                    ("what", describe_in(lang, error).into()),
+                    ("ip", addr.ip().to_string().into()),
+                ],
             ),
-            _ => describe(error),
+            _ => describe_in(lang, error),
         },
     }
 }
 
-fn transfer_hint(error: &io::Error) -> String {
-    match error.kind() {
-        ErrorKind::ConnectionReset => {
-            format!("{}: the other side aborted the connection", describe(error))
-        }
-        ErrorKind::BrokenPipe => format!("{}: the other side has closed it", describe(error)),
-        _ => describe(error),
-    }
+fn transfer_hint(lang: Lang, error: &io::Error) -> String {
+    let id = match error.kind() {
+        ErrorKind::ConnectionReset => "net-hint-aborted",
+        ErrorKind::BrokenPipe => "net-hint-closed",
+        _ => return describe_in(lang, error),
+    };
+    i18n::tr_in(lang, id, &[("what", describe_in(lang, error).into())])
 }
 
 /// A line cut from a byte stream by [`LineFramer::push`].
@@ -542,6 +641,170 @@ mod tests {
             "{e}"
         );
         assert!(!e.to_string().contains('\n'));
+    }
+
+    /// Every variant with every error that has a hint of its own.
+    fn every_error() -> Vec<NetError> {
+        let v4: SocketAddr = "127.0.0.1:5000".parse().unwrap();
+        let low: SocketAddr = "127.0.0.1:80".parse().unwrap();
+        let io = |kind: ErrorKind| io::Error::from(kind);
+        let os = io::Error::from_raw_os_error;
+        let gai = |why: &str| io::Error::other(format!("{LOOKUP_PREFIX}{why}"));
+        let mut all = vec![
+            NetError::Resolve {
+                host: "nosuch".into(),
+                error: gai("Name or service not known"),
+            },
+            NetError::Resolve {
+                host: "nosuch".into(),
+                error: gai("Temporary failure in name resolution"),
+            },
+            NetError::Resolve {
+                host: "nosuch".into(),
+                error: gai("No address associated with hostname"),
+            },
+            NetError::NoAddress {
+                host: "empty".into(),
+            },
+            NetError::DatagramTooLarge {
+                len: 70_000,
+                max: MAX_DATAGRAM_V4,
+                family: "IPv4",
+            },
+            NetError::Bind {
+                addr: v4,
+                error: io(ErrorKind::AddrInUse),
+            },
+            NetError::Bind {
+                addr: low,
+                error: io(ErrorKind::PermissionDenied),
+            },
+            NetError::Bind {
+                addr: "10.9.9.9:5000".parse().unwrap(),
+                error: io(ErrorKind::AddrNotAvailable),
+            },
+            NetError::Connect {
+                addr: v4,
+                error: io(ErrorKind::ConnectionRefused),
+            },
+            NetError::Connect {
+                addr: v4,
+                error: io(ErrorKind::TimedOut),
+            },
+            NetError::Connect {
+                addr: v4,
+                error: os(libc::ENETUNREACH),
+            },
+            NetError::Connect {
+                addr: v4,
+                error: os(libc::EHOSTUNREACH),
+            },
+        ];
+        for error in [os(libc::EAFNOSUPPORT), os(libc::EMFILE), os(libc::ENFILE)] {
+            all.push(NetError::Socket {
+                what: "AF_INET6, SOCK_STREAM".into(),
+                error,
+            });
+        }
+        all.push(NetError::Accept {
+            addr: v4,
+            error: os(libc::EMFILE),
+        });
+        // Every error in the course's words, on the calls that only describe it.
+        let kinds = [
+            ErrorKind::ConnectionRefused,
+            ErrorKind::ConnectionReset,
+            ErrorKind::ConnectionAborted,
+            ErrorKind::BrokenPipe,
+            ErrorKind::AddrInUse,
+            ErrorKind::AddrNotAvailable,
+            ErrorKind::PermissionDenied,
+            ErrorKind::TimedOut,
+            ErrorKind::WouldBlock,
+            ErrorKind::NotConnected,
+        ];
+        for kind in kinds {
+            all.push(NetError::Transfer {
+                call: "recv",
+                peer: v4,
+                error: io(kind),
+            });
+        }
+        for errno in [
+            libc::ENETUNREACH,
+            libc::EHOSTUNREACH,
+            libc::EMSGSIZE,
+            libc::EAFNOSUPPORT,
+        ] {
+            all.push(NetError::Listen {
+                addr: v4,
+                error: os(errno),
+            });
+        }
+        all.push(NetError::SetOption {
+            option: "SO_RCVTIMEO",
+            error: io(ErrorKind::PermissionDenied),
+        });
+        all
+    }
+
+    #[test]
+    fn every_error_is_said_in_both_languages() {
+        // Every variant is in the list (a new one does not compile here
+        // until it is named, and then fails until it is listed).
+        let variant = |e: &NetError| match e {
+            NetError::Resolve { .. } => 0,
+            NetError::NoAddress { .. } => 1,
+            NetError::Socket { .. } => 2,
+            NetError::Bind { .. } => 3,
+            NetError::SetOption { .. } => 4,
+            NetError::Listen { .. } => 5,
+            NetError::Accept { .. } => 6,
+            NetError::Connect { .. } => 7,
+            NetError::Transfer { .. } => 8,
+            NetError::DatagramTooLarge { .. } => 9,
+        };
+        let listed: std::collections::BTreeSet<i32> = every_error().iter().map(variant).collect();
+        assert_eq!(listed.len(), 10, "every NetError variant is rendered");
+        for e in every_error() {
+            let en = e.message_in(Lang::En);
+            let pt = e.message_in(Lang::PtBr);
+            for text in [&en, &pt] {
+                assert!(!text.trim().is_empty(), "{e:?}");
+                assert!(
+                    !text.contains("net-") && !text.contains('{') && !text.contains('\n'),
+                    "a message id or a placeholder left in {text:?}"
+                );
+            }
+            assert_ne!(en, pt, "{e:?} is not translated");
+        }
+        // The words of the course, and a hint, in Portuguese.
+        let e = NetError::Bind {
+            addr: "127.0.0.1:5000".parse().unwrap(),
+            error: io::Error::from(ErrorKind::AddrInUse),
+        };
+        assert_eq!(
+            e.message_in(Lang::PtBr),
+            "bind 127.0.0.1:5000: endereço já em uso: outro programa escuta na porta 5000; pare-o ou escolha outra --port"
+        );
+        let e = NetError::Resolve {
+            host: "nosuch".into(),
+            error: io::Error::other(format!("{LOOKUP_PREFIX}Name or service not known")),
+        };
+        assert_eq!(
+            e.message_in(Lang::En),
+            "cannot resolve host `nosuch`: failed to lookup address information: Name or service not known: check the spelling, or use an address such as 127.0.0.1 or ::1",
+            "English keeps the system's words"
+        );
+        assert!(
+            e.message_in(Lang::PtBr)
+                .contains("nome ou serviço desconhecido"),
+            "{}",
+            e.message_in(Lang::PtBr)
+        );
+        // What the course has no words for is said in the system's.
+        let rare = io::Error::from_raw_os_error(libc::ENOBUFS);
+        assert_eq!(describe_in(Lang::PtBr, &rare), rare.to_string());
     }
 
     #[test]

@@ -43,6 +43,7 @@ use socklab::lab::{
 };
 use socklab::narrate::{escape, Narrator};
 use socklab::net::{self, End, Line, LineFramer, NetError};
+use socklab::t;
 
 const PROG: &str = "chat";
 /// Big enough for the largest UDP datagram, and a good gulp of a TCP stream.
@@ -96,9 +97,9 @@ fn listen_for_peer(host: Option<&str>, port: u16) -> anyhow::Result<TcpSocket> {
     // listen(): from now on the kernel answers a caller's handshake by
     // itself. A chat has one peer: a backlog of 1 is enough.
     listener.listen(1)?;
-    lab::output(format!(
-        "listening on {}: on the other computer, run `chat --proto tcp --connect ADDRESS`",
-        listener.getsockname()
+    lab::output(t!(
+        "chat-listening",
+        addr = listener.getsockname().to_string()
     ));
 
     // accept(): wait for the other computer. It returns once the three-way
@@ -133,13 +134,14 @@ fn connect_to_peer(peer: &str, port: u16) -> anyhow::Result<TcpSocket> {
         Some(NetError::Connect { addr, error })
             if error.kind() == io::ErrorKind::ConnectionRefused =>
         {
-            anyhow::bail!(
-                "connect {addr}: connection refused (RST received): nothing listens on port {} there; start `chat --proto tcp --listen` on the other computer first, with the same --port",
-                addr.port()
-            )
+            anyhow::bail!(t!(
+                "chat-refused",
+                addr = addr.to_string(),
+                port = addr.port()
+            ))
         }
         Some(error) => Err(error.into()),
-        None => anyhow::bail!("no address to connect to"),
+        None => anyhow::bail!(t!("lab-no-address")),
     }
 }
 
@@ -157,9 +159,7 @@ fn open_udp(
         Some(host) => lab::resolve(host, port)?
             .into_iter()
             .find(|a| a.is_ipv4() == peer.is_ipv4())
-            .with_context(|| {
-                format!("--host {host} has no address of the peer's family ({peer}): use an IPv4 or an IPv6 address for both")
-            })?,
+            .with_context(|| t!("chat-host-family", host = host, peer = peer.to_string()))?,
         None if peer.is_ipv4() => SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port),
         None => SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port),
     };
@@ -176,7 +176,7 @@ fn open_udp(
     // returns only the peer's datagrams, and an ICMP "port unreachable"
     // about our datagrams comes back to us as ECONNREFUSED.
     sock.connect(peer)?;
-    lab::explain("no packet was sent: a UDP connect() only records the peer's address");
+    lab::explain(t!("chat-udp-connect"));
     Ok(sock)
 }
 
@@ -187,10 +187,12 @@ fn converse<L: Link>(
     screen: Arc<Screen>,
     inbox: Inbox,
 ) -> anyhow::Result<()> {
-    let peer = link.peer().context("the socket has no peer address")?;
-    lab::output(format!(
-        "chatting with {peer} over {} as {name}: type a line and press Enter; /quit or Ctrl-D leaves",
-        L::PROTO
+    let peer = link.peer().with_context(|| t!("chat-no-peer"))?;
+    lab::output(t!(
+        "chat-chatting",
+        peer = peer.to_string(),
+        proto = L::PROTO,
+        name = name.as_str()
     ));
     let chat = Arc::new(Chat {
         link,
@@ -234,10 +236,7 @@ fn converse<L: Link>(
                     break true;
                 }
             },
-            Ok(Event::TooLong) => lab::warn(format!(
-                "message not sent: a line longer than {} bytes",
-                net::MAX_LINE
-            )),
+            Ok(Event::TooLong) => lab::warn(t!("chat-typed-too-long", max = net::MAX_LINE)),
             Ok(Event::EndOfInput | Event::Interrupted) | Err(_) => break false,
             Ok(Event::PeerLeft | Event::Stopped) => break true,
             Ok(Event::Failed(error)) => {
@@ -327,10 +326,7 @@ impl Link for TcpSocket {
     /// marks where this message ends.
     fn send_message(&self, _chat: &Chat<Self>, _kind: Kind, msg: &[u8]) -> Result<bool, NetError> {
         if msg.len() > net::MAX_LINE {
-            lab::warn(format!(
-                "message not sent: longer than {} bytes",
-                net::MAX_LINE
-            ));
+            lab::warn(t!("chat-message-too-long", max = net::MAX_LINE));
             return Ok(false);
         }
         // send() until every byte is gone: send() may take fewer bytes than
@@ -358,10 +354,9 @@ impl Link for TcpSocket {
                             Line::Text(line) => {
                                 chat.inbox.show(&line, shown);
                             }
-                            Line::TooLong => lab::output(format!(
-                                "-- a line longer than {} bytes, skipped",
-                                net::MAX_LINE
-                            )),
+                            Line::TooLong => {
+                                lab::output(t!("chat-received-too-long", max = net::MAX_LINE))
+                            }
                         }
                     }
                 }
@@ -374,12 +369,9 @@ impl Link for TcpSocket {
                     got: Recv::Closed, ..
                 }) => {
                     if let End::MidLine(partial) = lines.finish() {
-                        lab::output(format!(
-                            "-- the peer left in the middle of a line: {}",
-                            escape(&partial)
-                        ));
+                        lab::output(t!("chat-left-mid-line", partial = escape(&partial)));
                     }
-                    lab::output("-- peer left: it closed the connection (FIN received)");
+                    lab::output(t!("chat-left-fin"));
                     return Event::PeerLeft;
                 }
                 Ok(Held {
@@ -421,15 +413,12 @@ impl Link for UdpSocket {
         // Whole or not at all: refuse what no datagram can carry, before
         // sending anything.
         if let Err(too_big) = net::check_datagram(msg.len(), &chat.peer) {
-            lab::warn(format!("message not sent: {too_big}"));
+            lab::warn(t!("chat-not-sent-warning", why = too_big.to_string()));
             return Ok(false);
         }
         let ip_header = if chat.peer.is_ipv4() { 20 } else { 40 };
         if msg.len() + ip_header + 8 > ETHERNET_MTU {
-            lab::explain(format!(
-                "{} bytes do not fit in one {ETHERNET_MTU}-byte Ethernet frame: IP cuts the datagram into fragments, and losing any one of them loses the whole message",
-                msg.len()
-            ));
+            lab::explain(t!("chat-fragments", n = msg.len(), mtu = ETHERNET_MTU));
         }
         // send(): no address needed, the socket is connected. It returns
         // when the kernel has taken the datagram, not when it arrives: UDP
@@ -437,7 +426,7 @@ impl Link for UdpSocket {
         match self.send(msg) {
             Ok(Sent::Bytes(_)) => {
                 if kind == Kind::Bye {
-                    lab::explain("our goodbye: if this datagram is lost, the peer never learns that we left (UDP has no FIN)");
+                    lab::explain(t!("chat-goodbye-sent"));
                 }
                 Ok(true)
             }
@@ -449,7 +438,7 @@ impl Link for UdpSocket {
                 let why = error
                     .io_error()
                     .map_or_else(|| error.to_string(), net::describe);
-                lab::output(format!("-- message not sent: {why}"));
+                lab::output(t!("chat-not-sent", why = why));
                 Ok(false)
             }
         }
@@ -471,7 +460,7 @@ impl Link for UdpSocket {
                     ..
                 }) => {
                     if chat.inbox.show(message, shown) == Some(Kind::Bye) {
-                        lab::output("-- peer left: it sent a goodbye datagram. UDP itself would never tell you: with no connection, a peer that left and a peer that is silent look the same");
+                        lab::output(t!("chat-left-bye"));
                         return Event::PeerLeft;
                     }
                 }

@@ -17,9 +17,10 @@ use anyhow::Context;
 use clap::Parser;
 
 use socklab::cli::{self, CommonArgs};
-use socklab::lab::{self, Lines, TcpSocket, SOCK_STREAM};
-use socklab::narrate::escape;
+use socklab::lab::{self, Lines, Moved, TcpSocket, SOCK_STREAM};
+use socklab::narrate::{escape, human_duration};
 use socklab::net::{self, End, Line, Next};
+use socklab::t;
 
 fn run(args: Args) -> anyhow::Result<()> {
     // getaddrinfo(): turn --host into addresses. `localhost` may give both
@@ -51,11 +52,11 @@ fn run(args: Args) -> anyhow::Result<()> {
     let conn = match (connected, failure) {
         (Some(conn), _) => conn,
         (None, Some(error)) => return Err(error.into()),
-        (None, None) => anyhow::bail!("no address to connect to"),
+        (None, None) => anyhow::bail!(t!("lab-no-address")),
     };
-    lab::explain(format!(
-        "we did not bind(): the kernel chose our address, {}, with a free (ephemeral) port",
-        conn.getsockname()
+    lab::explain(t!(
+        "lab-client-ephemeral",
+        addr = conn.getsockname().to_string()
     ));
 
     if let Some(total) = args.bytes {
@@ -86,9 +87,9 @@ fn converse(conn: &TcpSocket, args: &Args) -> anyhow::Result<()> {
         conn.setsockopt_rcvtimeo(args.timeout)?;
     }
     let mut replies = Lines::new();
-    let hint = "type a line and press Enter to send it; Ctrl-D closes the connection, `off` stops the server";
-    for message in lab::messages(&args.message, hint) {
-        let message = message.context("reading stdin")?;
+    let hint = t!("lab-client-hint");
+    for message in lab::messages(&args.message, &hint) {
+        let message = message.with_context(|| t!("lab-reading-stdin"))?;
         // send(): one line, with the '\n' that marks its end (TCP itself
         // has no messages, only a stream of bytes). send_all() calls send()
         // again if the kernel took only part of it.
@@ -101,12 +102,12 @@ fn converse(conn: &TcpSocket, args: &Args) -> anyhow::Result<()> {
         match replies.next(conn)? {
             Some(Next::Line(reply)) => print_reply(reply),
             Some(Next::End(_)) => {
-                lab::output("the server closed the connection");
+                lab::output(t!("lab-client-server-closed"));
                 break;
             }
-            None => lab::output(format!(
-                "no reply within {:?} (the server did not answer in time; one in --mode print never does)",
-                args.timeout
+            None => lab::output(t!(
+                "lab-client-no-reply",
+                timeout = human_duration(args.timeout)
             )),
         }
         if message.trim_ascii() == net::OFF {
@@ -130,10 +131,7 @@ fn read_until_closed(conn: &TcpSocket, replies: &mut Lines) -> anyhow::Result<()
         match next {
             Next::Line(reply) => print_reply(reply),
             Next::End(End::MidLine(partial)) => {
-                lab::output(format!(
-                    "reply: {} (no newline before the server closed)",
-                    escape(&partial)
-                ));
+                lab::output(t!("lab-client-reply-unfinished", reply = escape(&partial)));
                 break;
             }
             Next::End(End::Clean) => break,
@@ -144,8 +142,8 @@ fn read_until_closed(conn: &TcpSocket, replies: &mut Lines) -> anyhow::Result<()
 
 fn print_reply(reply: Line) {
     match reply {
-        Line::Text(reply) => lab::output(format!("reply: {}", escape(&reply))),
-        Line::TooLong => lab::output("reply: (a line over 64 KiB, skipped)"),
+        Line::Text(reply) => lab::output(t!("lab-client-reply", reply = escape(&reply))),
+        Line::TooLong => lab::output(t!("lab-client-reply-too-long")),
     }
 }
 
@@ -222,6 +220,6 @@ fn stream(conn: &TcpSocket, total: u64) -> anyhow::Result<()> {
     conn.shutdown(Shutdown::Write)?;
     read_until_closed(conn, &mut Lines::new())?;
 
-    lab::report_rate("sent", total, start);
+    lab::report_rate(Moved::Sent, total, start);
     Ok(())
 }

@@ -18,14 +18,15 @@ use std::time::{Duration, Instant};
 use clap::{Parser, ValueEnum};
 
 use socklab::cli::{self, CommonArgs};
-use socklab::lab::{self, Places, Recv, TcpSocket, SOCK_STREAM};
+use socklab::lab::{self, AddressUse, Moved, Places, Recv, TcpSocket, SOCK_STREAM};
 use socklab::narrate::escape;
 use socklab::net::{self, End, Line, LineFramer};
+use socklab::{said, t};
 
 fn run(args: Args) -> anyhow::Result<()> {
     // getaddrinfo(): turn --host into addresses. A name may have several
     // (IPv4 and IPv6); a server listens on one of them: the first.
-    let addr = lab::first_address(&args.common.host, args.port, "listening on")?;
+    let addr = lab::first_address(&args.common.host, args.port, AddressUse::ListenOn)?;
 
     // socket(): ask the kernel for a new TCP endpoint (SOCK_STREAM).
     // Nothing goes on the wire yet; it is just a file descriptor.
@@ -47,7 +48,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     // connections until accept() takes them.
     listener.listen(args.backlog)?;
     let places = Places::new(args.max_clients as usize); // beyond the listing: a cap on clients
-    lab::output(format!("listening on {local}"));
+    lab::output(t!("lab-listening", addr = local.to_string()));
 
     let stop = Arc::new(Stop::default());
     let mut clients: u64 = 0;
@@ -61,9 +62,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             continue;
         };
         if stop.requested() {
-            accepted
-                .returned("a connection, but a client sent `off`: stopping")
-                .close();
+            accepted.returned(said!("lab-server-accept-off")).close();
             break;
         }
         let Some(place) = places.take() else {
@@ -72,8 +71,12 @@ fn run(args: Args) -> anyhow::Result<()> {
         };
         clients += 1;
         let peer = accepted.peer;
-        let conn = accepted.returned(format!("new socket for {peer} (client {clients})"));
-        let tag = format!("client {clients}");
+        let conn = accepted.returned(said!(
+            "lab-server-new-client",
+            peer = peer.to_string(),
+            n = clients
+        ));
+        let tag = t!("lab-client-tag", n = clients);
 
         if args.once {
             // --once: this is our only client, so close the listening socket
@@ -83,7 +86,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             lab::tag_thread(Some(tag));
             serve(conn, args.mode, args.idle_timeout);
             lab::tag_thread(None);
-            lab::output("served one client (--once): exiting");
+            lab::output(t!("lab-server-once-done"));
             return Ok(());
         }
 
@@ -103,7 +106,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     // close() the listening socket: new connections are refused from now on.
     // Clients still connected are closed by the kernel when the process exits.
     listener.close();
-    lab::output("server stopped: a client sent `off`");
+    lab::output(t!("lab-server-stopped"));
     Ok(())
 }
 
@@ -160,21 +163,21 @@ fn serve_lines(conn: &TcpSocket, answer: impl Fn(&[u8]) -> Option<Vec<u8>>) -> S
                 // it is the end of the stream. The client sent its FIN and
                 // will send nothing more.
                 if let End::MidLine(partial) = lines.finish() {
-                    lab::explain(format!(
-                        "the stream ended in the middle of a line: {} bytes without a newline, dropped: {}",
-                        partial.len(),
-                        lab::quote(&partial)
+                    lab::explain(t!(
+                        "lab-server-mid-line",
+                        n = partial.len(),
+                        data = lab::quote(&partial)
                     ));
                 }
                 return Served::Ended;
             }
             Ok(Recv::TimedOut) => {
-                lab::explain("nothing arrived for --idle-timeout: closing this connection, so that idle clients cannot keep others out");
+                lab::explain(t!("lab-server-idle"));
                 return Served::Ended;
             }
             // Typically "connection reset by peer": the client aborted (RST).
             Ok(Recv::Reset) | Err(_) => {
-                lab::explain("this client is gone; the server goes on serving the others");
+                lab::explain(t!("lab-server-client-gone"));
                 return Served::Ended;
             }
         };
@@ -182,7 +185,7 @@ fn serve_lines(conn: &TcpSocket, answer: impl Fn(&[u8]) -> Option<Vec<u8>>) -> S
         for line in lines.push(bytes) {
             let reply = match line {
                 Line::Text(line) if line.trim_ascii() == net::OFF => {
-                    lab::explain("`off`: say goodbye, then stop the whole server");
+                    lab::explain(t!("lab-server-off"));
                     let _ = conn.send_all(GOODBYE);
                     return Served::Off;
                 }
@@ -191,10 +194,7 @@ fn serve_lines(conn: &TcpSocket, answer: impl Fn(&[u8]) -> Option<Vec<u8>>) -> S
                     None => continue,
                 },
                 Line::TooLong => {
-                    lab::explain(format!(
-                        "a line longer than {} bytes: rejected, and skipped up to its newline",
-                        net::MAX_LINE
-                    ));
+                    lab::explain(t!("lab-server-too-long", max = net::MAX_LINE));
                     format!("error: line longer than {} bytes, ignored\n", net::MAX_LINE)
                         .into_bytes()
                 }
@@ -202,7 +202,7 @@ fn serve_lines(conn: &TcpSocket, answer: impl Fn(&[u8]) -> Option<Vec<u8>>) -> S
             // send(): the reply. send_all() calls send() again if the kernel
             // took only part of it (its send buffer was full).
             if conn.send_all(&reply).is_err() {
-                lab::explain("this client is gone; the server goes on serving the others");
+                lab::explain(t!("lab-server-client-gone"));
                 return Served::Ended;
             }
         }
@@ -280,7 +280,7 @@ fn sink(conn: &TcpSocket) -> Served {
     const SINK_BUFFER: usize = 256 * 1024;
     let start = Instant::now();
     let received = conn.recv_bulk(&mut vec![0; SINK_BUFFER]);
-    lab::report_rate("received", received.bytes, start);
+    lab::report_rate(Moved::Received, received.bytes, start);
     // The client only half-closed (shutdown(SHUT_WR)), so it can still hear
     // us: tell it how much arrived, so it can check that nothing was lost.
     if received.ended.is_ok() {
@@ -304,9 +304,7 @@ impl Stop {
     fn request(&self, listening: SocketAddr) {
         self.0.store(true, Ordering::SeqCst);
         let target = net::reachable(listening);
-        lab::explain(format!(
-            "waking the main thread's accept() by connecting to {target}"
-        ));
+        lab::explain(t!("lab-server-waking", target = target.to_string()));
         let woken = lab::socket(target, SOCK_STREAM).and_then(|sock| {
             sock.connect(target)?;
             sock.close();
@@ -314,9 +312,7 @@ impl Stop {
         });
         if let Err(error) = woken {
             // Cannot wake accept(): stop the process from here instead.
-            lab::warn(format!(
-                "cannot wake the accepting thread ({error}); exiting"
-            ));
+            lab::warn(t!("lab-server-cannot-wake", error = error.to_string()));
             std::process::exit(0);
         }
     }

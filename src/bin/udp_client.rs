@@ -15,14 +15,15 @@ use anyhow::Context;
 use clap::Parser;
 
 use socklab::cli::{self, CommonArgs};
-use socklab::lab::{self, RecvFrom, UdpSocket, SOCK_DGRAM};
-use socklab::narrate::escape;
+use socklab::lab::{self, AddressUse, RecvFrom, UdpSocket, SOCK_DGRAM};
+use socklab::narrate::{escape, human_duration};
 use socklab::net;
+use socklab::t;
 
 fn run(args: Args) -> anyhow::Result<()> {
     // getaddrinfo(): turn --host into addresses. With no handshake, nothing
     // tells us which address answers, so we use the first.
-    let server = lab::first_address(&args.common.host, args.port, "sending to")?;
+    let server = lab::first_address(&args.common.host, args.port, AddressUse::SendTo)?;
     // A datagram too big to send is an error before anything is sent.
     for message in &args.message {
         net::check_datagram(message.len(), &server)?;
@@ -47,9 +48,9 @@ fn run(args: Args) -> anyhow::Result<()> {
     if let Some(count) = args.count {
         numbered(&mut client, count, Duration::from_millis(args.interval))?;
     } else {
-        let hint = "type a line and press Enter to send it as one datagram; Ctrl-D ends, `off` stops the server";
-        for message in lab::messages(&args.message, hint) {
-            let message = message.context("reading stdin")?;
+        let hint = t!("lab-udp-client-hint");
+        for message in lab::messages(&args.message, &hint) {
+            let message = message.with_context(|| t!("lab-reading-stdin"))?;
             client.exchange(&message)?;
             if message.trim_ascii() == net::OFF {
                 break;
@@ -82,13 +83,18 @@ impl Client<'_> {
         // recvfrom(): wait for a reply, at most --timeout (SO_RCVTIMEO).
         match self.sock.recvfrom(&mut self.buf)? {
             RecvFrom::Data(reply, from) => {
-                lab::output(format!("reply from {from}: {}", escape(reply)));
+                lab::output(t!(
+                    "lab-udp-reply",
+                    from = from.to_string(),
+                    reply = escape(reply)
+                ));
                 Ok(true)
             }
             RecvFrom::TimedOut => {
-                lab::output(format!(
-                    "no reply within {:?}: UDP does not retransmit; the datagram or its reply was lost, or nothing answers on {}",
-                    self.timeout, self.server
+                lab::output(t!(
+                    "lab-udp-no-reply",
+                    timeout = human_duration(self.timeout),
+                    server = self.server.to_string()
                 ));
                 Ok(false)
             }
@@ -154,9 +160,11 @@ fn numbered(client: &mut Client, count: u32, interval: Duration) -> anyhow::Resu
             thread::sleep(interval);
         }
     }
-    lab::output(format!(
-        "sent {count} datagrams, {replies} replies came back ({} missing)",
-        count - replies
+    lab::output(t!(
+        "lab-udp-count",
+        count = count,
+        replies = replies,
+        missing = count - replies
     ));
     Ok(())
 }

@@ -11,13 +11,14 @@ use std::process::ExitCode;
 use clap::{Parser, ValueEnum};
 
 use socklab::cli::{self, CommonArgs};
-use socklab::lab::{self, RecvFrom, SOCK_DGRAM};
+use socklab::lab::{self, AddressUse, RecvFrom, SOCK_DGRAM};
 use socklab::narrate::escape;
 use socklab::net;
+use socklab::t;
 
 fn run(args: Args) -> anyhow::Result<()> {
     // getaddrinfo(): turn --host into addresses; we listen on the first.
-    let addr = lab::first_address(&args.common.host, args.port, "listening on")?;
+    let addr = lab::first_address(&args.common.host, args.port, AddressUse::ListenOn)?;
 
     // socket(): a UDP endpoint (SOCK_DGRAM). It will send and receive
     // datagrams: separate messages, each delivered whole or not at all.
@@ -28,7 +29,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     // SO_REUSEADDR: UDP leaves no TIME-WAIT behind, and on a UDP socket the
     // option would let a second server share our port without an error.
     sock.bind(addr)?;
-    lab::output(format!("listening on {}", sock.getsockname()));
+    lab::output(t!("lab-listening", addr = sock.getsockname().to_string()));
 
     // Room for the largest UDP datagram: one recvfrom() returns one whole
     // datagram, and a buffer too small would silently cut it.
@@ -41,7 +42,11 @@ fn run(args: Args) -> anyhow::Result<()> {
             continue; // an error, narrated: wait for the next datagram
         };
         let message = without_newline(datagram);
-        lab::output(format!("from {sender}: {}", escape(message)));
+        lab::output(t!(
+            "lab-udp-from",
+            sender = sender.to_string(),
+            message = escape(message)
+        ));
 
         let off = message.trim_ascii() == net::OFF;
         let reply = match args.mode {
@@ -55,7 +60,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         // narrated, and the server goes on.)
         let _ = sock.sendto(reply, sender);
         if off {
-            lab::explain("`off`: stopping the server");
+            lab::explain(t!("lab-udp-off"));
             break;
         }
     }
@@ -63,7 +68,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     // close(): give the socket back. Nothing goes on the wire: there is no
     // connection to end, so no FIN.
     sock.close();
-    lab::output("server stopped: a client sent `off`");
+    lab::output(t!("lab-server-stopped"));
     Ok(())
 }
 

@@ -92,16 +92,24 @@ pub enum Role {
 
 /// `--proto` and the role must agree; a usage error (exit 2) if not.
 pub fn role(args: &Args) -> Role {
-    let fail = |msg: &str| -> ! {
-        Args::command()
-            .error(clap::error::ErrorKind::ArgumentConflict, msg)
-            .exit()
+    let fail = |id: &str| -> ! {
+        let msg = crate::t!(id);
+        if crate::i18n::lang() == crate::i18n::Lang::En {
+            Args::command()
+                .error(clap::error::ErrorKind::ArgumentConflict, msg)
+                .exit()
+        }
+        // In another language, with the same words and usage as the
+        // argument parser's own errors (`erro: ...`, `Uso: ...`).
+        let mut cmd = crate::i18n::help::localize(Args::command().name("chat"));
+        let error = cmd.error(clap::error::ErrorKind::Format, msg);
+        crate::i18n::help::exit_with(error, &mut cmd, crate::i18n::lang())
     };
     match (args.proto, args.listen, &args.connect, &args.peer) {
         (Proto::Tcp, true, _, _) => Role::Listen,
         (Proto::Tcp, _, Some(peer), _) => Role::Connect(peer.clone()),
         (Proto::Udp, _, _, Some(peer)) => Role::Peer(peer.clone()),
-        (Proto::Tcp, ..) => fail("over TCP one side waits (--listen) and the other calls (--connect PEER_IP); --peer is for UDP"),
-        (Proto::Udp, ..) => fail("over UDP there is no listener and no caller: both sides use --peer PEER_IP"),
+        (Proto::Tcp, ..) => fail("chat-role-tcp"),
+        (Proto::Udp, ..) => fail("chat-role-udp"),
     }
 }

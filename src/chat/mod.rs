@@ -37,6 +37,7 @@ pub mod talk;
 use std::collections::BTreeMap;
 use std::fmt::{self, Display};
 
+use crate::i18n::{self, Arg, Lang};
 use crate::narrate::escape;
 
 pub use screen::{Admit, FloodGuard, Screen, CLEAR_LINE};
@@ -98,17 +99,46 @@ pub struct Message {
 }
 
 /// Why some bytes are not a chat message.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ParseError {
-    #[error("does not start with `msg` or `bye`")]
+    /// Neither `msg` nor `bye` first.
     Kind,
-    #[error("the sequence number is not a whole number from 1 up")]
+    /// No sequence number from 1 up.
     Seq,
-    #[error("the time is not a number of milliseconds")]
+    /// No time in milliseconds.
     Time,
-    #[error("the sender's name is missing")]
+    /// No sender's name.
     Name,
 }
+
+impl ParseError {
+    /// Every reason, for tests.
+    pub const ALL: [ParseError; 4] = [
+        ParseError::Kind,
+        ParseError::Seq,
+        ParseError::Time,
+        ParseError::Name,
+    ];
+
+    /// Why, in `lang`: `does not start with `msg` or `bye``.
+    pub fn message_in(self, lang: Lang) -> String {
+        let id = match self {
+            ParseError::Kind => "chat-parse-kind",
+            ParseError::Seq => "chat-parse-seq",
+            ParseError::Time => "chat-parse-time",
+            ParseError::Name => "chat-parse-name",
+        };
+        i18n::tr_in(lang, id, &[])
+    }
+}
+
+impl Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message_in(i18n::lang()))
+    }
+}
+
+impl std::error::Error for ParseError {}
 
 impl Message {
     /// A message of `kind` from `name`, stamped `time_ms`.
@@ -194,10 +224,10 @@ fn number(field: Option<&[u8]>) -> Option<u64> {
 pub fn parse_name(text: &str) -> Result<String, String> {
     let count = text.chars().count();
     if count == 0 || count > MAX_NAME {
-        return Err(format!("a name has 1 to {MAX_NAME} characters"));
+        return Err(crate::t!("chat-name-length", max = MAX_NAME));
     }
     if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err("a name cannot contain spaces or control characters (it is one field of the message header)".into());
+        return Err(crate::t!("chat-name-spaces"));
     }
     Ok(text.to_string())
 }
@@ -248,31 +278,42 @@ impl Verdict {
         )
     }
 
-    /// The note printed before the message, if any:
-    /// `2 messages lost (seq 5-6)`, `late: seq 4 arrived after 7`, `duplicate seq 3`.
+    /// The note printed before the message, if any, in the process's
+    /// language: `2 messages lost (seq 5-6)`, `late: seq 4 arrived after
+    /// 7`, `duplicate seq 3`.
     pub fn note(self) -> Option<String> {
-        match self {
-            Verdict::InOrder => None,
-            Verdict::Gap { first, last } => {
-                let count = last - first + 1;
-                Some(if count == 1 {
-                    format!("1 message lost (seq {first})")
-                } else {
-                    format!("{count} messages lost (seq {first}-{last})")
-                })
-            }
-            Verdict::Late { seq, after } => Some(format!("late: seq {seq} arrived after {after}")),
-            Verdict::Duplicate { seq } => Some(format!("duplicate seq {seq} (not shown again)")),
-            Verdict::TooOld { seq } => Some(format!(
-                "seq {seq} is too old to tell whether it is late or a copy (not shown)"
-            )),
-            Verdict::Restart { after } => Some(format!(
-                "seq 1 again after {after}: the peer started afresh, counting starts over"
-            )),
-            Verdict::Bogus { seq, after } => Some(format!(
-                "bogus message: seq {seq} is more than {MAX_JUMP} past the highest so far ({after}), not a number this chat can reach (not shown, not counted)"
-            )),
-        }
+        self.note_in(i18n::lang())
+    }
+
+    /// [`Verdict::note`] in `lang`.
+    pub fn note_in(self, lang: Lang) -> Option<String> {
+        let (id, args): (&str, Vec<(&str, Arg<'_>)>) = match self {
+            Verdict::InOrder => return None,
+            Verdict::Gap { first, last } => (
+                "chat-gap",
+                vec![
+                    ("count", (last - first + 1).into()),
+                    ("first", first.into()),
+                    ("last", last.into()),
+                ],
+            ),
+            Verdict::Late { seq, after } => (
+                "chat-late",
+                vec![("seq", seq.into()), ("after", after.into())],
+            ),
+            Verdict::Duplicate { seq } => ("chat-duplicate", vec![("seq", seq.into())]),
+            Verdict::TooOld { seq } => ("chat-too-old", vec![("seq", seq.into())]),
+            Verdict::Restart { after } => ("chat-restart", vec![("after", after.into())]),
+            Verdict::Bogus { seq, after } => (
+                "chat-bogus",
+                vec![
+                    ("seq", seq.into()),
+                    ("jump", MAX_JUMP.into()),
+                    ("after", after.into()),
+                ],
+            ),
+        };
+        Some(i18n::tr_in(lang, id, &args))
     }
 }
 
@@ -426,20 +467,35 @@ pub struct Report {
     pub counts: Counts,
 }
 
-impl Display for Report {
-    /// `sent 20, received 18, lost 2, reordered 0, duplicates 0`, and
-    /// `, bogus 1` when some messages had impossible numbers.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Report {
+    /// The report in `lang`: `sent 20, received 18, lost 2, reordered 0,
+    /// duplicates 0`, and `, bogus 1` when some messages had impossible
+    /// numbers.
+    pub fn text_in(&self, lang: Lang) -> String {
         let c = self.counts;
-        write!(
-            f,
-            "sent {}, received {}, lost {}, reordered {}, duplicates {}",
-            self.sent, c.received, c.lost, c.reordered, c.duplicates
-        )?;
+        let counts = [
+            ("sent", Arg::from(self.sent)),
+            ("received", c.received.into()),
+            ("lost", c.lost.into()),
+            ("reordered", c.reordered.into()),
+            ("duplicates", c.duplicates.into()),
+        ];
+        let mut text = i18n::tr_in(lang, "chat-report", &counts);
         if c.bogus > 0 {
-            write!(f, ", bogus {}", c.bogus)?;
+            text.push_str(&i18n::tr_in(
+                lang,
+                "chat-report-bogus",
+                &[("bogus", c.bogus.into())],
+            ));
         }
-        Ok(())
+        text
+    }
+}
+
+impl Display for Report {
+    /// [`Report::text_in`] in the process's language.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text_in(i18n::lang()))
     }
 }
 
@@ -734,17 +790,65 @@ mod tests {
     }
 
     #[test]
-    fn the_report_is_one_line() {
-        let r = Report {
+    fn every_fact_of_the_chat_is_said_in_both_languages() {
+        let verdicts = [
+            Verdict::Gap { first: 7, last: 7 },
+            Verdict::Gap { first: 3, last: 4 },
+            Verdict::Late { seq: 4, after: 7 },
+            Verdict::Duplicate { seq: 3 },
+            Verdict::TooOld { seq: 2 },
+            Verdict::Restart { after: 9 },
+            Verdict::Bogus {
+                seq: u64::MAX,
+                after: 1,
+            },
+        ];
+        let mut said: Vec<(String, String)> = verdicts
+            .iter()
+            .map(|v| (v.note_in(Lang::En).unwrap(), v.note_in(Lang::PtBr).unwrap()))
+            .collect();
+        assert_eq!(Verdict::InOrder.note_in(Lang::PtBr), None);
+        said.extend(
+            ParseError::ALL
+                .iter()
+                .map(|e| (e.message_in(Lang::En), e.message_in(Lang::PtBr))),
+        );
+        let report = sample_report;
+        for r in [report(0), report(1)] {
+            said.push((r.text_in(Lang::En), r.text_in(Lang::PtBr)));
+        }
+        for (en, pt) in &said {
+            assert!(!en.is_empty() && !pt.is_empty());
+            assert!(!pt.contains("chat-") && !pt.contains('{'), "{pt}");
+            assert_ne!(en, pt);
+        }
+        // Plurals, and every digit of a huge number.
+        assert_eq!(said[0].1, "1 mensagem perdida (seq 7)");
+        assert_eq!(said[1].1, "2 mensagens perdidas (seq 3-4)");
+        assert!(said[6].1.contains("18446744073709551615"), "{}", said[6].1);
+        assert_eq!(
+            report(1).text_in(Lang::PtBr),
+            "enviadas 20, recebidas 18, perdidas 2, fora de ordem 1, duplicadas 0, falsas 1"
+        );
+    }
+
+    /// 20 sent, 18 received, 2 lost, 1 reordered, and `bogus`.
+    fn sample_report(bogus: u64) -> Report {
+        Report {
             sent: 20,
             counts: Counts {
                 received: 18,
                 lost: 2,
                 reordered: 1,
                 duplicates: 0,
-                bogus: 0,
+                bogus,
             },
-        };
+        }
+    }
+
+    #[test]
+    fn the_report_is_one_line() {
+        let r = sample_report(0);
         assert_eq!(
             r.to_string(),
             "sent 20, received 18, lost 2, reordered 1, duplicates 0"

@@ -14,6 +14,7 @@ use super::{parse_name, Counts, Kind, Message, Report, SeqTracker, Verdict};
 use crate::lab;
 use crate::narrate::escape;
 use crate::net::{End, Line, LineReader, NetError, Next};
+use crate::t;
 
 /// What the threads of a chat tell its main thread.
 #[derive(Debug)]
@@ -117,10 +118,10 @@ impl Inbox {
     pub fn admit(&self) -> bool {
         let admit = lock(&self.flood).admit(Instant::now());
         if admit.hidden_before > 0 {
-            lab::output(format!(
-                "-- {} messages not shown (more than {} a second); the counters include them",
-                admit.hidden_before,
-                self.show_limit.unwrap_or(0)
+            lab::output(t!(
+                "chat-hidden",
+                n = admit.hidden_before,
+                limit = self.show_limit.unwrap_or(0)
             ));
         }
         admit.show
@@ -133,7 +134,11 @@ impl Inbox {
             Ok(message) => message,
             Err(why) => {
                 if show {
-                    lab::output(format!("-- not a chat message ({why}): {}", escape(bytes)));
+                    lab::output(t!(
+                        "chat-not-a-message",
+                        why = why.to_string(),
+                        bytes = escape(bytes)
+                    ));
                 }
                 return None;
             }
@@ -150,7 +155,7 @@ impl Inbox {
                 lab::output(format!("-- {note}"));
             }
             if first_gap && matches!(verdict, Verdict::Gap { .. } | Verdict::Late { .. }) {
-                lab::explain("UDP does not number, acknowledge or retransmit datagrams: only our own sequence numbers show what the network lost or reordered");
+                lab::explain(t!("chat-explain-numbers"));
             }
             if message.kind == Kind::Msg && verdict.is_new() {
                 lab::output(message.display_line());
@@ -163,13 +168,9 @@ impl Inbox {
     /// came back. Say what it means (once) and that the chat goes on.
     pub fn nobody_there(&self, peer: SocketAddr) {
         if !self.told_refused.swap(true, Ordering::SeqCst) {
-            lab::explain(
-                "a datagram of ours reached the peer's computer, but no program there had the port open: it answered with an ICMP \"port unreachable\" message, which the kernel reports on our next send() or recv() because the socket is connected",
-            );
+            lab::explain(t!("chat-explain-icmp"));
         }
-        lab::output(format!(
-            "-- nobody is listening on {peer} (ICMP port unreachable): what we sent was lost; the chat goes on, start the other side"
-        ));
+        lab::output(t!("chat-nobody-there", peer = peer.to_string()));
     }
 }
 
@@ -177,20 +178,15 @@ impl Inbox {
 /// are: over UDP only our numbers tell; over TCP, `retransmitted` is the
 /// kernel's count of segments it sent again (if known).
 pub fn print_report(report: &Report, udp: bool, retransmitted: Option<u32>) {
-    lab::output(format!("report: {report}"));
+    lab::output(t!("chat-report-line", report = report.to_string()));
     if udp {
-        lab::output("why: these counts come from our own sequence numbers: UDP itself numbers nothing, acknowledges nothing and never retransmits, so a datagram lost on the way is simply gone");
+        lab::output(t!("chat-why-udp"));
         return;
     }
-    let retransmitted = match retransmitted {
-        Some(0) => " (none was needed on this connection)".to_string(),
-        Some(1) => " (the kernel retransmitted 1 segment on this connection)".to_string(),
-        Some(r) => format!(" (the kernel retransmitted {r} segments on this connection)"),
-        None => String::new(),
-    };
-    lab::output(format!(
-        "why: over TCP lost, reordered and duplicates stay at 0: TCP numbers every byte, the receiver acknowledges them, the sender retransmits what was lost{retransmitted}, and recv() hands the bytes over in order"
-    ));
+    lab::output(match retransmitted {
+        Some(r) => t!("chat-why-tcp-retransmitted", retransmitted = r),
+        None => t!("chat-why-tcp"),
+    });
 }
 
 /// The name when `--name` is not given: `$USER`, if it is a valid name.

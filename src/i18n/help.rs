@@ -217,7 +217,9 @@ pub fn parse_from<A: clap::Parser, I: IntoIterator<Item = OsString>>(prog: &str,
     }
 }
 
-fn exit_with(e: clap::Error, cmd: &mut Command, lang: Lang) -> ! {
+/// Print usage error `e` for `cmd` in `lang` (English: clap's own words) and
+/// exit with status 2 (0 for `--help` and `--version`).
+pub fn exit_with(e: clap::Error, cmd: &mut Command, lang: Lang) -> ! {
     let shows_help = matches!(
         e.kind(),
         ErrorKind::DisplayHelp

@@ -68,3 +68,90 @@ help-capture-demo-json = Um objeto JSON por linha em vez de texto
 help-capture-demo-svg = Também grava o diagrama de escada como SVG
 help-capture-shell-about = Um shell (ou PROGRAMA) na sua rede privada, a que o `capture --private` acompanha: não precisa de root.
 help-capture-shell-program = O programa a rodar em vez do seu shell, e os argumentos dele
+
+## tcp_server
+
+help-tcp_server-about = Um servidor TCP que narra cada chamada de socket: socket, bind, listen, accept, recv, send, close.
+help-tcp_server-examples =
+    Exemplos:
+      tcp_server --mode ack --once        atende um cliente em 127.0.0.1:5000 e sai
+      tcp_server --host ::1 --port 0      IPv6; o kernel escolhe uma porta livre (veja `escutando em`)
+      tcp_server --mode sink --quiet      recebe o `tcp_client --bytes 1G` e informa a vazão
+help-tcp_server-port = Porta em que escutar; 0 deixa o kernel escolher uma (impressa como `escutando em ENDEREÇO`)
+help-tcp_server-mode = O que fazer com cada linha que um cliente envia
+help-tcp_server-mode-echo = devolve cada linha
+help-tcp_server-mode-ack = responde cada linha com `message received`
+help-tcp_server-mode-print = só imprime cada linha
+help-tcp_server-mode-sink = lê e descarta tudo, depois informa os bytes e a vazão (para o `tcp_client --bytes`)
+help-tcp_server-backlog = Quantos handshakes completos o kernel guarda na fila para o accept() (o backlog do listen)
+help-tcp_server-once = Atende um cliente e sai (como a listagem clássica); por padrão, continua aceitando
+help-tcp_server-max-clients = Máximo de clientes conectados ao mesmo tempo; um a mais recebe uma recusa de uma linha e é fechado
+help-tcp_server-idle-timeout = Fecha um cliente que não envia nada por esse tempo (por exemplo 300, 90s, 500ms)
+
+## tcp_client
+
+help-tcp_client-about = Um cliente TCP que narra cada chamada de socket: socket, connect, send, recv, shutdown, close.
+help-tcp_client-examples =
+    Exemplos:
+      tcp_client --message olá --message tchau    envia duas linhas, imprime as respostas e fecha
+      printf 'um\ndois\n' | tcp_client --shutdown   envia, faz o meio-fechamento, lê até o servidor fechar
+      tcp_client --bytes 1G --quiet               envia 1 GiB em fluxo para o `tcp_server --mode sink`
+help-tcp_client-port = Porta do servidor
+help-tcp_client-message = Linha a enviar (pode repetir); sem ela, as linhas são lidas da entrada padrão até o fim do arquivo
+help-tcp_client-shutdown = Depois de enviar, faz o meio-fechamento com shutdown(SHUT_WR) e lê as respostas até o servidor fechar
+help-tcp_client-reset = Termina com um RST em vez de um FIN: SO_LINGER 0, depois close()
+help-tcp_client-bytes = Envia TAMANHO bytes (por exemplo 64K, 1M, 1G) o mais rápido possível e imprime a vazão
+help-tcp_client-timeout = Quanto esperar por cada resposta (por exemplo 2, 500ms); um servidor no --mode print nunca responde
+
+## udp_server
+
+help-udp_server-about = Um servidor UDP que narra cada chamada de socket: socket, bind, recvfrom, sendto, close.
+help-udp_server-examples =
+    Exemplos:
+      udp_server                        devolve os datagramas em 127.0.0.1:5001
+      udp_server --mode print           imprime os datagramas e nunca responde (o udp_client então desiste por tempo)
+      udp_server --host ::1 --port 0    IPv6; o kernel escolhe uma porta livre (veja `escutando em`)
+help-udp_server-port = Porta em que escutar; 0 deixa o kernel escolher uma (impressa como `escutando em ENDEREÇO`)
+help-udp_server-mode = O que fazer com cada datagrama
+help-udp_server-mode-echo = devolve cada datagrama
+help-udp_server-mode-ack = responde cada datagrama com `message received`
+help-udp_server-mode-print = só imprime cada datagrama
+
+## udp_client
+
+help-udp_client-about = Um cliente UDP que narra cada chamada de socket: socket, sendto, recvfrom, close.
+help-udp_client-examples =
+    Exemplos:
+      udp_client --message olá                   um datagrama; espera 1 s pela resposta
+      udp_client --count 10 --interval 100       dez datagramas numerados; quantas respostas voltaram?
+      printf 'a\nb\n' | udp_client --timeout 500ms  um datagrama por linha da entrada padrão
+help-udp_client-port = Porta do servidor
+help-udp_client-message = Mensagem a enviar como um datagrama (pode repetir); sem ela, um datagrama por linha da entrada padrão
+help-udp_client-timeout = Quanto esperar por cada resposta (por exemplo 1, 500ms)
+help-udp_client-count = Envia N datagramas numerados (`ping 1`, `ping 2`...) e conta as respostas
+help-udp_client-interval = Pausa entre os datagramas numerados, em milissegundos
+
+## chat
+
+help-chat-about = Converse com outro computador sobre TCP ou UDP, com a narração de cada chamada de socket e números de sequência que mostram o que o UDP perde.
+help-chat-examples =
+    Exemplos (dois computadores, ou dois namespaces do `sudo twohost up`):
+      chat --proto tcp --listen --name alice                 na alice: espera pelo bob
+      chat --proto tcp --connect 10.203.0.1 --name bob       no bob: chama a alice
+      chat --proto udp --peer 10.203.0.2 --name alice        na alice, e no bob:
+      chat --proto udp --peer 10.203.0.1 --name bob            ninguém escuta, ninguém chama
+    Uma máquina, sem namespaces: dois chats UDP precisam de duas portas:
+      chat --proto udp --peer 127.0.0.1 --port 6001 --peer-port 6002
+      chat --proto udp --peer 127.0.0.1 --port 6002 --peer-port 6001
+    Digite uma linha e aperte Enter para enviá-la; /quit ou Ctrl-D sai.
+help-chat-proto = Transporte: tcp (uma conexão que leva um fluxo de bytes) ou udp (datagramas separados)
+help-chat-proto-tcp = uma conexão que leva um fluxo de bytes
+help-chat-proto-udp = datagramas separados
+help-chat-listen = TCP: espera o outro computador se conectar
+help-chat-connect = TCP: conecta-se ao outro computador, que está escutando
+help-chat-peer = UDP: o outro computador (cada lado dá o endereço do outro)
+help-chat-host = O nosso próprio endereço, para escutar (TCP) ou para o bind (UDP); padrão: todos os endereços (0.0.0.0, ou :: se o outro lado for IPv6)
+help-chat-port = Porta: a que escutamos ou a que nos conectamos (TCP); a que os dois lados usam no bind (UDP)
+help-chat-peer-port = UDP: a porta do outro lado, quando não é a --port (dois chats numa só máquina)
+help-chat-name = O seu nome, enviado com cada mensagem (padrão: $USER)
+help-chat-quiet = Mostra só a conversa e o relatório, sem a narração das chamadas de socket
