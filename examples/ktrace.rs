@@ -238,9 +238,9 @@ fn fact_json(f: &KernelFact) -> Value {
             "pid": c.pid,
             "tid": c.tid,
             "prog": c.prog,
-            "call": c.call.as_str(),
+            "call": c.call.name(),
             "how": match c.call {
-                socklab::kernel::CallKind::Shutdown(h) => Value::String(h.as_str().into()),
+                socklab::kernel::SocketCall::Shutdown(Some(h)) => Value::String(h.as_str().into()),
                 _ => Value::Null,
             },
             "syscall": c.syscall,

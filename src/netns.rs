@@ -30,31 +30,59 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::i18n::{tr_in, Lang};
 use crate::link::{self, Impairments, Link, LinkSpec, Port, Snapshot};
 use crate::sys::linux as sys;
+use crate::t;
 
 /// The start of every namespace name socklab makes.
 pub const NS_PREFIX: &str = "socklab-";
 /// Where `ip netns` keeps its names.
 pub const NETNS_DIR: &str = "/run/netns";
 
-/// Why the lab network could not be built or changed.
+/// Why the lab network could not be built or changed. Its message is in
+/// the process's language ([`NetnsError::message_in`] for another).
 #[derive(Debug, thiserror::Error)]
 pub enum NetnsError {
-    #[error("the two-host network needs root: run it with sudo")]
+    /// Building namespaces needs root (or the private lab of `userns`).
+    #[error("{}", self.message_in(crate::i18n::lang()))]
     NotRoot,
-    #[error("`{cmd}` is not installed: install iproute2 (it gives the `ip` command)")]
+    /// A command (`ip`) is not installed.
+    #[error("{}", self.message_in(crate::i18n::lang()))]
     Missing { cmd: String },
-    #[error("`{cmd}` failed: {stderr}")]
+    /// A command failed; what it said.
+    #[error("{}", self.message_in(crate::i18n::lang()))]
     Command { cmd: String, stderr: String },
+    /// Impairments that do not go together (the message says why).
     #[error("{0}")]
     BadSettings(String),
+    /// A system call failed while doing `what` (already in the process's
+    /// language).
     #[error("{what}: {error}")]
     Io {
         what: String,
         #[source]
         error: std::io::Error,
     },
+}
+
+impl NetnsError {
+    /// The one-line message in `lang` (what happened, what to do).
+    pub fn message_in(&self, lang: Lang) -> String {
+        match self {
+            NetnsError::NotRoot => tr_in(lang, "twohost-err-not-root", &[]),
+            NetnsError::Missing { cmd } => {
+                tr_in(lang, "twohost-err-missing", &[("cmd", cmd.into())])
+            }
+            NetnsError::Command { cmd, stderr } => tr_in(
+                lang,
+                "twohost-err-command",
+                &[("cmd", cmd.into()), ("stderr", stderr.into())],
+            ),
+            NetnsError::BadSettings(why) => why.clone(),
+            NetnsError::Io { what, error } => format!("{what}: {error}"),
+        }
+    }
 }
 
 /// One of the hosts.
@@ -380,7 +408,7 @@ impl Network {
             let veth = host.veth.clone();
             in_namespace(&host.ns, move || sys::disable_offloads(&veth)).map_err(|error| {
                 NetnsError::Io {
-                    what: format!("turning off the offloads of {}", host.veth),
+                    what: t!("twohost-step-offloads", ifname = &host.veth),
                     error,
                 }
             })?;
@@ -406,7 +434,7 @@ impl Network {
         };
         let path = Path::new(NETNS_DIR).join(link_ns);
         self.link = Some(Link::start(&path, spec).map_err(|error| NetnsError::Io {
-            what: format!("starting the link in {link_ns}"),
+            what: t!("twohost-step-start-link", ns = link_ns),
             error,
         })?);
         Ok(())
@@ -421,9 +449,25 @@ impl Network {
         Ok(())
     }
 
+    /// Count the drops of one flow apart, from zero (see [`link::Watch`]).
+    pub fn watch(&self, watch: Option<link::Watch>) {
+        if let Some(l) = &self.link {
+            l.watch(watch);
+        }
+    }
+
     /// What the link has done so far.
     pub fn snapshot(&self) -> Snapshot {
         self.link.as_ref().map(Link::snapshot).unwrap_or_default()
+    }
+
+    /// What the link has done with every frame it has read so far
+    /// ([`Link::fresh_snapshot`]): for counts read at the end of a run.
+    pub fn fresh_snapshot(&self) -> Snapshot {
+        self.link
+            .as_ref()
+            .map(Link::fresh_snapshot)
+            .unwrap_or_default()
     }
 
     /// True while the link forwards.
@@ -464,7 +508,11 @@ fn wait_up(ns: &str, ifname: &str) -> Result<(), NetnsError> {
         if start.elapsed() > std::time::Duration::from_secs(5) {
             return Err(NetnsError::Command {
                 cmd: format!("ip -n {ns} link set {ifname} up"),
-                stderr: format!("{ifname} is still not up after 5 s: {}", out.trim()),
+                stderr: t!(
+                    "twohost-err-not-up-yet",
+                    ifname = ifname,
+                    state = out.trim()
+                ),
             });
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
@@ -491,7 +539,7 @@ pub fn in_namespace<R: Send>(
             f()
         })
         .join()
-        .unwrap_or_else(|_| Err(std::io::Error::other("a namespace thread panicked")))
+        .unwrap_or_else(|_| Err(std::io::Error::other(t!("twohost-err-thread-panicked"))))
     })
 }
 
@@ -531,6 +579,50 @@ fn run(argv: &[&str]) -> Result<(), NetnsError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_error_speaks_both_languages() {
+        let io = || std::io::Error::from_raw_os_error(libc::EPERM);
+        let variants = [
+            NetnsError::NotRoot,
+            NetnsError::Missing { cmd: "ip".into() },
+            NetnsError::Command {
+                cmd: "ip netns add x".into(),
+                stderr: "File exists".into(),
+            },
+        ];
+        for e in &variants {
+            let (en, pt) = (e.message_in(Lang::En), e.message_in(Lang::PtBr));
+            assert!(!en.is_empty() && !pt.is_empty(), "{e:?}");
+            assert_ne!(en, pt, "{e:?} is not translated");
+        }
+        assert_eq!(
+            NetnsError::NotRoot.message_in(Lang::En),
+            "the two-host network needs root: run it with sudo"
+        );
+        assert!(NetnsError::NotRoot.message_in(Lang::PtBr).contains("sudo"));
+        // The steps an I/O error names, and the words inside the others.
+        for (id, args) in [
+            ("twohost-step-offloads", vec![("ifname", "veth-alice")]),
+            ("twohost-step-start-link", vec![("ns", "socklab-1-link")]),
+            (
+                "twohost-err-not-up-yet",
+                vec![("ifname", "veth-bob"), ("state", "veth-bob DOWN")],
+            ),
+            ("twohost-err-thread-panicked", vec![]),
+        ] {
+            let args: Vec<(&str, crate::i18n::Arg<'_>)> =
+                args.into_iter().map(|(k, v)| (k, v.into())).collect();
+            let (en, pt) = (tr_in(Lang::En, id, &args), tr_in(Lang::PtBr, id, &args));
+            assert!(!en.is_empty() && en != id, "{id}");
+            assert_ne!(en, pt, "{id} is not translated");
+            let e = NetnsError::Io {
+                what: pt.clone(),
+                error: io(),
+            };
+            assert!(e.message_in(Lang::PtBr).starts_with(&pt));
+        }
+    }
 
     #[test]
     fn layout_names_carry_the_prefix_and_the_owner() {

@@ -33,27 +33,51 @@ use std::sync::Arc;
 
 use serde_json::json;
 
+use crate::i18n::{tr_in, Lang};
 use crate::link::control::{self, Request, Server};
 use crate::sys::linux as sys;
+use crate::t;
 
-/// Why a private namespace could not be made or joined.
+/// Why a private namespace could not be made or joined. Its message is in
+/// the process's language ([`UsernsError::message_in`] for another).
 #[derive(Debug, thiserror::Error)]
 pub enum UsernsError {
     /// The system forbids it; the message says which setting and what to do.
-    #[error("{0}")]
-    Blocked(String),
+    #[error("{}", self.message_in(crate::i18n::lang()))]
+    Blocked(Blocker),
+    /// A system call failed while doing `what` (already in the process's
+    /// language).
     #[error("{what}: {error}")]
     Io {
         what: String,
         #[source]
         error: io::Error,
     },
-    #[error("{0}")]
-    Other(String),
+    /// The private network kept appearing and vanishing under us.
+    #[error("{}", self.message_in(crate::i18n::lang()))]
+    Unsettled,
+    /// `capture shell PROGRAM`: no such program.
+    #[error("{}", self.message_in(crate::i18n::lang()))]
+    NoProgram(String),
 }
 
-fn io_err(what: impl Into<String>) -> impl FnOnce(io::Error) -> UsernsError {
-    let what = what.into();
+impl UsernsError {
+    /// The one-line message in `lang`.
+    pub fn message_in(&self, lang: Lang) -> String {
+        match self {
+            UsernsError::Blocked(b) => b.message_in(lang),
+            UsernsError::Io { what, error } => format!("{what}: {error}"),
+            UsernsError::Unsettled => tr_in(lang, "twohost-userns-unsettled", &[]),
+            UsernsError::NoProgram(p) => {
+                tr_in(lang, "twohost-userns-no-program", &[("program", p.into())])
+            }
+        }
+    }
+}
+
+/// An I/O error while doing `what` (a message of the catalogue, with its
+/// arguments, in the process's language).
+fn io_err(what: String) -> impl FnOnce(io::Error) -> UsernsError {
     move |error| UsernsError::Io { what, error }
 }
 
@@ -85,43 +109,68 @@ impl Sysctls {
     }
 }
 
-/// What the sudo alternative is, said the same way everywhere.
-const SUDO_STILL_WORKS: &str = "or run the same command with sudo, which needs none of this";
+/// What keeps an ordinary user from making a user namespace, as far as
+/// the settings and the error tell.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Blocker {
+    /// Debian's `kernel.unprivileged_userns_clone = 0`.
+    UnprivilegedClone,
+    /// `user.max_user_namespaces = 0` (usual in containers).
+    NoneAllowed,
+    /// Ubuntu's `kernel.apparmor_restrict_unprivileged_userns = 1`.
+    AppArmor,
+    /// ENOSPC: the limit on user namespaces is reached.
+    LimitReached,
+    /// EINVAL or ENOSYS: a kernel without user namespaces.
+    NoKernelSupport,
+    /// Anything else, with the system's words for the error.
+    Other(String),
+}
 
-/// Why creating a user namespace failed with `error`, given the settings:
-/// one line that names the setting, the one-time fix for an administrator,
-/// and that sudo still works.
-pub fn diagnose(s: &Sysctls, error: &io::Error) -> String {
-    if s.unprivileged_userns_clone == Some(0) {
-        return format!(
-            "this system forbids user namespaces to ordinary users (kernel.unprivileged_userns_clone = 0); an administrator can allow them once with `sudo sysctl -w kernel.unprivileged_userns_clone=1` (and `echo kernel.unprivileged_userns_clone=1 | sudo tee /etc/sysctl.d/50-socklab.conf` to keep it), {SUDO_STILL_WORKS}"
-        );
-    }
-    if s.max_user_namespaces == Some(0) {
-        return format!(
-            "this system allows no user namespaces at all (user.max_user_namespaces = 0; usual in containers): an administrator can raise it with `sudo sysctl -w user.max_user_namespaces=15000` (a container needs it set on its host, and a seccomp profile that allows unshare), {SUDO_STILL_WORKS}"
-        );
-    }
-    if s.apparmor_restrict == Some(1) {
-        return format!(
-            "AppArmor restricts user namespaces for ordinary users (kernel.apparmor_restrict_unprivileged_userns = 1, Ubuntu 23.10 and later): an administrator can allow socklab's programs once with an AppArmor profile granting `userns,` (see docs/instructor.md, \"Live labs without root\"), or for everyone with `sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0`, {SUDO_STILL_WORKS}"
-        );
-    }
-    match error.raw_os_error() {
-        Some(libc::ENOSPC) => format!(
-            "the limit on user namespaces is reached (user.max_user_namespaces, or this user's share of it): close other sandboxes or ask an administrator to raise it, {SUDO_STILL_WORKS}"
-        ),
-        Some(libc::EINVAL) | Some(libc::ENOSYS) => format!(
-            "this kernel has no user namespaces (CONFIG_USER_NS is off), {SUDO_STILL_WORKS}"
-        ),
-        _ => format!(
-            "could not create a user namespace ({error}); a container or a security module may forbid it (a seccomp profile that blocks unshare, for one), {SUDO_STILL_WORKS}"
-        ),
+impl Blocker {
+    /// One line that names the setting, the one-time fix for an
+    /// administrator, and that sudo still works, in `lang`.
+    pub fn message_in(&self, lang: Lang) -> String {
+        match self {
+            Blocker::UnprivilegedClone => tr_in(lang, "twohost-userns-debian", &[]),
+            Blocker::NoneAllowed => tr_in(lang, "twohost-userns-none-allowed", &[]),
+            Blocker::AppArmor => tr_in(lang, "twohost-userns-apparmor", &[]),
+            Blocker::LimitReached => tr_in(lang, "twohost-userns-limit", &[]),
+            Blocker::NoKernelSupport => tr_in(lang, "twohost-userns-no-kernel-support", &[]),
+            Blocker::Other(error) => {
+                tr_in(lang, "twohost-userns-other", &[("error", error.into())])
+            }
+        }
     }
 }
 
+/// What blocks creating a user namespace, given the settings and the error.
+pub fn blocker(s: &Sysctls, error: &io::Error) -> Blocker {
+    if s.unprivileged_userns_clone == Some(0) {
+        return Blocker::UnprivilegedClone;
+    }
+    if s.max_user_namespaces == Some(0) {
+        return Blocker::NoneAllowed;
+    }
+    if s.apparmor_restrict == Some(1) {
+        return Blocker::AppArmor;
+    }
+    match error.raw_os_error() {
+        Some(libc::ENOSPC) => Blocker::LimitReached,
+        Some(libc::EINVAL) | Some(libc::ENOSYS) => Blocker::NoKernelSupport,
+        _ => Blocker::Other(error.to_string()),
+    }
+}
+
+/// Why creating a user namespace failed with `error`, given the settings:
+/// one line that names the setting, the one-time fix for an administrator,
+/// and that sudo still works (in the process's language).
+pub fn diagnose(s: &Sysctls, error: &io::Error) -> String {
+    blocker(s, error).message_in(crate::i18n::lang())
+}
+
 fn blocked(error: io::Error) -> UsernsError {
-    UsernsError::Blocked(diagnose(&Sysctls::read(), &error))
+    UsernsError::Blocked(blocker(&Sysctls::read(), &error))
 }
 
 /// Make a user namespace (plus `extra` namespaces) in which this process
@@ -137,7 +186,7 @@ fn unshare_as_root(extra: i32) -> Result<(), UsernsError> {
             if e.kind() == io::ErrorKind::PermissionDenied {
                 blocked(e)
             } else {
-                io_err(format!("writing /proc/self/{file}"))(e)
+                io_err(t!("twohost-userns-step-write", file = file))(e)
             }
         })
     };
@@ -149,8 +198,10 @@ fn unshare_as_root(extra: i32) -> Result<(), UsernsError> {
 
 /// The namespace files of process `pid`.
 fn ns_file(pid: u32, kind: &str) -> Result<File, UsernsError> {
-    File::open(format!("/proc/{pid}/ns/{kind}")).map_err(io_err(format!(
-        "opening the {kind} namespace of process {pid}"
+    File::open(format!("/proc/{pid}/ns/{kind}")).map_err(io_err(t!(
+        "twohost-userns-step-open",
+        kind = kind,
+        pid = pid
     )))
 }
 
@@ -174,13 +225,17 @@ fn join(pid: u32, kinds: &[(&str, i32)]) -> Result<(), UsernsError> {
         .map(|(k, flag)| ns_file(pid, k).map(|f| (f, *flag, *k)))
         .collect::<Result<_, _>>()?;
     if in_other_userns(pid) {
-        sys::setns(&user, sys::NEW_USER).map_err(io_err(format!(
-            "joining the user namespace of process {pid}"
+        sys::setns(&user, sys::NEW_USER).map_err(io_err(t!(
+            "twohost-userns-step-join",
+            kind = "user",
+            pid = pid
         )))?;
     }
     for (file, flag, kind) in others {
-        sys::setns(&file, flag).map_err(io_err(format!(
-            "joining the {kind} namespace of process {pid}"
+        sys::setns(&file, flag).map_err(io_err(t!(
+            "twohost-userns-step-join",
+            kind = kind,
+            pid = pid
         )))?;
     }
     // Joining a mount namespace moves us to its root directory.
@@ -224,7 +279,7 @@ impl PrivateNet {
         let socket = control::socket_name("private", sys::real_ids().0, name);
         for _ in 0..3 {
             if let Some(reply) = control::request(&socket, &Request::Status)
-                .map_err(io_err("looking for your private network"))?
+                .map_err(io_err(t!("twohost-userns-step-look")))?
             {
                 join(reply.peer.pid, &[("net", sys::NEW_NET)])?;
                 return Ok(PrivateNet {
@@ -240,10 +295,10 @@ impl PrivateNet {
                 Ok(s) => s,
                 // Someone made it between our look and now: join theirs.
                 Err(e) if e.kind() == io::ErrorKind::AddrInUse => continue,
-                Err(e) => return Err(io_err("naming your private network")(e)),
+                Err(e) => return Err(io_err(t!("twohost-userns-step-name"))(e)),
             };
             unshare_as_root(sys::NEW_NET)?;
-            sys::set_interface_up("lo").map_err(io_err("bringing up lo"))?;
+            sys::set_interface_up("lo").map_err(io_err(t!("twohost-userns-step-lo")))?;
             let stop = Arc::new(AtomicBool::new(false));
             let flag = Arc::clone(&stop);
             let owner = std::process::id();
@@ -252,7 +307,7 @@ impl PrivateNet {
                 .spawn(move || {
                     let _ = server.serve(&flag, |_, _| (json!({"owner": owner}), false));
                 })
-                .map_err(io_err("starting the private network's control thread"))?;
+                .map_err(io_err(t!("twohost-userns-step-thread")))?;
             return Ok(PrivateNet {
                 created: true,
                 owner,
@@ -260,20 +315,15 @@ impl PrivateNet {
                 stop: Some(stop),
             });
         }
-        Err(UsernsError::Other(
-            "your private network kept appearing and vanishing: try again".into(),
-        ))
+        Err(UsernsError::Unsettled)
     }
 
     /// One line for the user: what this is and how to get in from elsewhere.
     pub fn banner(&self) -> String {
         if self.created {
-            "private network: a network of your own, no root needed (only lo, 127.0.0.1 and ::1); run `capture shell` in another terminal to work in it; it lasts while this program (or a shell in it) runs".to_string()
+            t!("twohost-userns-banner-created")
         } else {
-            format!(
-                "private network: joined yours (made by process {}); `exit` or Ctrl-D leaves",
-                self.owner
-            )
+            t!("twohost-userns-banner-joined", pid = self.owner)
         }
     }
 }
@@ -326,9 +376,9 @@ pub fn run_program(program: &[String]) -> Result<i32, UsernsError> {
         .status()
         .map_err(|e| {
             if e.kind() == io::ErrorKind::NotFound {
-                UsernsError::Other(format!("`{}`: no such program", argv[0]))
+                UsernsError::NoProgram(argv[0].clone())
             } else {
-                io_err(format!("starting {}", argv[0]))(e)
+                io_err(t!("twohost-userns-step-start", program = &argv[0]))(e)
             }
         })?;
     Ok(status
@@ -344,14 +394,14 @@ pub fn run_program(program: &[String]) -> Result<i32, UsernsError> {
 /// with nothing made on the machine. Call while single-threaded.
 pub fn enter_private_lab() -> Result<(), UsernsError> {
     unshare_as_root(sys::NEW_MOUNT | sys::NEW_NET)?;
-    sys::make_mounts_private().map_err(io_err("making the private mounts private"))?;
+    sys::make_mounts_private().map_err(io_err(t!("twohost-userns-step-private-mounts")))?;
     let netns = Path::new(crate::netns::NETNS_DIR);
     if netns.is_dir() {
-        sys::mount_tmpfs(netns).map_err(io_err("mounting a private /run/netns"))?;
+        sys::mount_tmpfs(netns).map_err(io_err(t!("twohost-userns-step-private-netns")))?;
     } else {
         private_run_with_netns()?;
     }
-    sys::set_interface_up("lo").map_err(io_err("bringing up lo"))?;
+    sys::set_interface_up("lo").map_err(io_err(t!("twohost-userns-step-lo")))?;
     Ok(())
 }
 
@@ -362,21 +412,21 @@ pub fn enter_private_lab() -> Result<(), UsernsError> {
 fn private_run_with_netns() -> Result<(), UsernsError> {
     let run = Path::new("/run");
     let entries: Vec<PathBuf> = fs::read_dir(run)
-        .map_err(io_err("reading /run"))?
+        .map_err(io_err(t!("twohost-userns-step-read-run")))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
     // Bind the old /run aside first: once the tmpfs covers /run, the
     // originals are reachable only through this.
     let scratch = std::env::temp_dir().join(format!("socklab-run-{}", std::process::id()));
-    fs::create_dir(&scratch).map_err(io_err("making a scratch directory"))?;
+    fs::create_dir(&scratch).map_err(io_err(t!("twohost-userns-step-scratch")))?;
     let result = (|| {
-        sys::mount_tmpfs(&scratch).map_err(io_err("mounting a scratch tmpfs"))?;
+        sys::mount_tmpfs(&scratch).map_err(io_err(t!("twohost-userns-step-scratch-tmpfs")))?;
         let old = scratch.join("old");
-        fs::create_dir(&old).map_err(io_err("making the scratch tree"))?;
-        sys::bind_mount(run, &old).map_err(io_err("binding /run aside"))?;
+        fs::create_dir(&old).map_err(io_err(t!("twohost-userns-step-scratch-tree")))?;
+        sys::bind_mount(run, &old).map_err(io_err(t!("twohost-userns-step-bind-run")))?;
         let new = scratch.join("new");
-        fs::create_dir(&new).map_err(io_err("making the scratch tree"))?;
-        sys::mount_tmpfs(&new).map_err(io_err("mounting the new /run"))?;
+        fs::create_dir(&new).map_err(io_err(t!("twohost-userns-step-scratch-tree")))?;
+        sys::mount_tmpfs(&new).map_err(io_err(t!("twohost-userns-step-new-run")))?;
         for entry in &entries {
             let Some(name) = entry.file_name() else {
                 continue;
@@ -398,8 +448,8 @@ fn private_run_with_netns() -> Result<(), UsernsError> {
                 let _ = sys::bind_mount(&from, &to);
             }
         }
-        fs::create_dir(new.join("netns")).map_err(io_err("making /run/netns"))?;
-        sys::move_mount(&new, run).map_err(io_err("putting the new /run in place"))?;
+        fs::create_dir(new.join("netns")).map_err(io_err(t!("twohost-userns-step-make-netns")))?;
+        sys::move_mount(&new, run).map_err(io_err(t!("twohost-userns-step-move-run")))?;
         Ok(())
     })();
     // The scratch mounts vanish with this mount namespace; the directory
@@ -426,13 +476,17 @@ mod tests {
         io::Error::from_raw_os_error(libc::EPERM)
     }
 
+    fn diagnose_en(s: &Sysctls, error: &io::Error) -> String {
+        blocker(s, error).message_in(Lang::En)
+    }
+
     #[test]
     fn each_blocking_setting_is_named_with_its_fix() {
         let debian = Sysctls {
             unprivileged_userns_clone: Some(0),
             ..Sysctls::default()
         };
-        let m = diagnose(&debian, &eperm());
+        let m = diagnose_en(&debian, &eperm());
         assert!(m.contains("kernel.unprivileged_userns_clone = 0"), "{m}");
         assert!(
             m.contains("sudo sysctl -w kernel.unprivileged_userns_clone=1"),
@@ -445,7 +499,7 @@ mod tests {
             apparmor_restrict: Some(1),
             max_user_namespaces: Some(63_000),
         };
-        let m = diagnose(&ubuntu, &eperm());
+        let m = diagnose_en(&ubuntu, &eperm());
         assert!(
             m.contains("kernel.apparmor_restrict_unprivileged_userns = 1"),
             "{m}"
@@ -457,7 +511,7 @@ mod tests {
             max_user_namespaces: Some(0),
             ..Sysctls::default()
         };
-        let m = diagnose(&container, &io::Error::from_raw_os_error(libc::ENOSPC));
+        let m = diagnose_en(&container, &io::Error::from_raw_os_error(libc::ENOSPC));
         assert!(m.contains("user.max_user_namespaces = 0"), "{m}");
 
         // Everything allowed, yet it failed: say so without blaming a setting.
@@ -466,11 +520,15 @@ mod tests {
             apparmor_restrict: Some(0),
             max_user_namespaces: Some(63_000),
         };
-        let m = diagnose(&open, &eperm());
+        let m = diagnose_en(&open, &eperm());
         assert!(m.contains("seccomp") && m.contains("with sudo"), "{m}");
         assert!(!m.contains("= 0"), "{m}");
-        let full = diagnose(&open, &io::Error::from_raw_os_error(libc::ENOSPC));
+        let full = diagnose_en(&open, &io::Error::from_raw_os_error(libc::ENOSPC));
         assert!(full.contains("limit on user namespaces"), "{full}");
+        assert_eq!(
+            blocker(&open, &io::Error::from_raw_os_error(libc::ENOSYS)),
+            Blocker::NoKernelSupport
+        );
     }
 
     #[test]
@@ -480,7 +538,69 @@ mod tests {
             apparmor_restrict: Some(1),
             max_user_namespaces: Some(0),
         };
-        assert!(diagnose(&both, &eperm()).contains("unprivileged_userns_clone"));
+        assert_eq!(blocker(&both, &eperm()), Blocker::UnprivilegedClone);
+    }
+
+    #[test]
+    fn every_blocker_and_error_speaks_both_languages() {
+        let errors = [
+            UsernsError::Blocked(Blocker::UnprivilegedClone),
+            UsernsError::Blocked(Blocker::NoneAllowed),
+            UsernsError::Blocked(Blocker::AppArmor),
+            UsernsError::Blocked(Blocker::LimitReached),
+            UsernsError::Blocked(Blocker::NoKernelSupport),
+            UsernsError::Blocked(Blocker::Other(eperm().to_string())),
+            UsernsError::Unsettled,
+            UsernsError::NoProgram("nosuch".into()),
+        ];
+        for e in &errors {
+            let (en, pt) = (e.message_in(Lang::En), e.message_in(Lang::PtBr));
+            assert!(!en.is_empty() && !pt.is_empty(), "{e:?}");
+            assert_ne!(en, pt, "{e:?} is not translated");
+        }
+        // The setting and the command to type stay as they are in Portuguese.
+        let pt = Blocker::UnprivilegedClone.message_in(Lang::PtBr);
+        assert!(
+            pt.contains("sudo sysctl -w kernel.unprivileged_userns_clone=1") && pt.contains("sudo"),
+            "{pt}"
+        );
+        // The steps an I/O error names.
+        for id in [
+            "twohost-userns-step-look",
+            "twohost-userns-step-name",
+            "twohost-userns-step-lo",
+            "twohost-userns-step-thread",
+            "twohost-userns-step-private-mounts",
+            "twohost-userns-step-private-netns",
+            "twohost-userns-step-read-run",
+            "twohost-userns-step-scratch",
+            "twohost-userns-step-scratch-tmpfs",
+            "twohost-userns-step-scratch-tree",
+            "twohost-userns-step-bind-run",
+            "twohost-userns-step-new-run",
+            "twohost-userns-step-make-netns",
+            "twohost-userns-step-move-run",
+        ] {
+            let (en, pt) = (tr_in(Lang::En, id, &[]), tr_in(Lang::PtBr, id, &[]));
+            assert!(en != id && !pt.is_empty() && en != pt, "{id}: {en} / {pt}");
+        }
+        let args = [
+            ("file", "uid_map".into()),
+            ("kind", "net".into()),
+            ("pid", 42.into()),
+            ("program", "bash".into()),
+        ];
+        for id in [
+            "twohost-userns-step-write",
+            "twohost-userns-step-open",
+            "twohost-userns-step-join",
+            "twohost-userns-step-start",
+            "twohost-userns-banner-created",
+            "twohost-userns-banner-joined",
+        ] {
+            let (en, pt) = (tr_in(Lang::En, id, &args), tr_in(Lang::PtBr, id, &args));
+            assert!(en != id && !pt.is_empty() && en != pt, "{id}: {en} / {pt}");
+        }
     }
 
     #[test]

@@ -22,7 +22,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use socklab::kernel::{
-    Call, CallKind, Config, Follow, How, KernelFact, Phase, SockId, SockState, StateChange, Tracer,
+    Call, Config, Follow, How, KernelFact, Phase, SockId, SockState, SocketCall, StateChange,
+    Tracer,
 };
 
 /// A guard against hanging, never a timed assertion.
@@ -115,8 +116,12 @@ struct Proc {
 
 impl Proc {
     fn start(cmd: &mut Command) -> Proc {
+        Proc::start_with_stdin(cmd.stdin(Stdio::null()))
+    }
+
+    /// [`Proc::start`] with the stdin `cmd` already has.
+    fn start_with_stdin(cmd: &mut Command) -> Proc {
         let mut child = cmd
-            .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -209,7 +214,7 @@ fn states(f: &[KernelFact]) -> Vec<&StateChange> {
 fn one<'a>(f: &'a [KernelFact], pid: u32, kind: &str, phase: Phase) -> &'a Call {
     calls(f)
         .into_iter()
-        .find(|c| c.pid == pid && c.call.as_str() == kind && c.phase == phase)
+        .find(|c| c.pid == pid && c.call.name() == kind && c.phase == phase)
         .unwrap_or_else(|| panic!("no {kind} {phase:?} of pid {pid}: {:#?}", calls(f)))
 }
 
@@ -286,8 +291,8 @@ fn a_python_conversation_is_seen_call_by_call_on_its_connection() {
         };
         assert_eq!(c.prog, prog);
         let on_conn = c.sock.is_some() && (c.sock == connected.sock || c.sock == accept.sock);
-        let before_handshake =
-            c.call == CallKind::Socket || (c.call == CallKind::Connect && c.phase == Phase::Enter);
+        let before_handshake = c.call == SocketCall::Socket
+            || (c.call == SocketCall::Connect && c.phase == Phase::Enter);
         if on_conn && !before_handshake {
             assert_eq!((c.local, c.peer), want, "{c:?}");
         }
@@ -296,7 +301,7 @@ fn a_python_conversation_is_seen_call_by_call_on_its_connection() {
     assert_eq!((send.bytes, send.syscall), (Some(6), "sendto"));
     let recv = calls(&f)
         .into_iter()
-        .find(|c| c.pid == spid && c.call == CallKind::Recv && c.bytes == Some(6))
+        .find(|c| c.pid == spid && c.call == SocketCall::Recv && c.bytes == Some(6))
         .expect("the server's recv of 6 bytes");
     assert_eq!(recv.sock, accept.sock);
 }
@@ -512,7 +517,7 @@ fn teardown_case(case: &str) {
     match case {
         "half-close" => {
             let shut = one(&f, cpid, "shutdown", Phase::Enter);
-            assert_eq!(shut.call, CallKind::Shutdown(How::Write));
+            assert_eq!(shut.call, SocketCall::Shutdown(Some(How::Write)));
             let fin = state_of(&f, shut.sock, SockState::Established, SockState::FinWait1);
             assert!(shut.t < fin.t);
         }
@@ -529,7 +534,7 @@ fn teardown_case(case: &str) {
             let spid = server.as_ref().unwrap().pid();
             let close = calls(&f)
                 .into_iter()
-                .find(|c| c.pid == spid && c.call == CallKind::Close && c.phase == Phase::Enter)
+                .find(|c| c.pid == spid && c.call == SocketCall::Close && c.phase == Phase::Enter)
                 .expect("the server's close");
             assert!(f.iter().any(|x| matches!(x,
                 KernelFact::Reset(r) if r.sent && r.sock == close.sock && r.t > close.t)));
@@ -969,4 +974,453 @@ fn following_a_program_sees_it_from_its_first_call_and_nothing_else() {
         .any(|c| c["call"] == "connect" && c["phase"] == "return" && c["result"] == 0));
     let report = facts.last().unwrap();
     assert_eq!(report["removed"], true);
+}
+
+// ---------------------------------------------------------------------
+// capture itself with the kernel's view (issue 13 phase 2): the same
+// Python peers, under the real `capture` binary, read from its --json.
+
+/// `capture --json ARGS`, started and listening; `None` (and why) when
+/// this machine cannot trace.
+fn capture(args: &[&str], stdin: Option<Stdio>) -> Option<Proc> {
+    capture_and_header(args, stdin).map(|(p, _)| p)
+}
+
+/// [`capture`], and the lines it said before it was listening.
+fn capture_and_header(args: &[&str], stdin: Option<Stdio>) -> Option<(Proc, Vec<String>)> {
+    if !can_trace() {
+        return None;
+    }
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_capture"));
+    cmd.env("LC_ALL", "C").arg("--json").args(args);
+    let p = match stdin {
+        Some(s) => {
+            cmd.stdin(s);
+            Proc::start_with_stdin(&mut cmd)
+        }
+        None => Proc::start(&mut cmd),
+    };
+    let mut header = Vec::new();
+    loop {
+        let line = p
+            .lines
+            .recv_timeout(WAIT)
+            .unwrap_or_else(|_| panic!("capture never listened: {header:?}"));
+        assert!(
+            !line.contains("note:"),
+            "capture as root did not trace: {line}"
+        );
+        let listening = line.contains("listening on");
+        header.push(line);
+        if listening {
+            return Some((p, header));
+        }
+    }
+}
+
+/// Stop a capture with SIGINT (or let it end by itself with `signal`
+/// None) and take its JSON items and its stderr lines.
+fn capture_end(mut p: Proc, sig: Option<&str>) -> (Vec<Value>, Vec<String>) {
+    if let Some(sig) = sig {
+        // Let the last teardown reach it through the hold first.
+        std::thread::sleep(Duration::from_millis(800));
+        signal(p.pid(), sig);
+    }
+    let lines = p.finish();
+    let status = p.child.wait().unwrap();
+    assert!(status.success(), "capture ended with {status}: {lines:?}");
+    let (json, rest): (Vec<&String>, Vec<&String>) = lines.iter().partition(|l| l.starts_with('{'));
+    let items = json
+        .into_iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    (items, rest.into_iter().cloned().collect())
+}
+
+fn position(items: &[Value], what: &str, f: impl Fn(&Value) -> bool) -> usize {
+    items
+        .iter()
+        .position(f)
+        .unwrap_or_else(|| panic!("no {what} in {:#?}", items))
+}
+
+fn is_call(v: &Value, prog: &str, call: &str, phase: &str) -> bool {
+    v["type"] == "call"
+        && v["source"] == "kernel"
+        && v["prog"] == prog
+        && v["call"] == call
+        && v["phase"] == phase
+}
+
+fn has_flags(v: &Value, want: &[&str]) -> bool {
+    let flags: Vec<&str> = v["flags"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    v["type"] == "segment" && flags.len() == want.len() && want.iter().all(|f| flags.contains(f))
+}
+
+#[test]
+fn capture_puts_a_python_programs_calls_beside_the_segments_they_caused() {
+    let _t = turn();
+    let port = free_port();
+    let ps = port.to_string();
+    let Some(cap) = capture(&["--port", &ps], None) else {
+        return;
+    };
+    let server = Proc::python(&lab("servidor_tcp.py"), &["--port", &ps]);
+    server.wait_for("listening on");
+    let mut client = Proc::python(&lab("cliente_tcp.py"), &["--port", &ps, "hello"]);
+    client.finish();
+    server.wait_for("done");
+    drop(server);
+    let (items, stderr) = capture_end(cap, Some("-INT"));
+    let (cli, srv) = ("python3 cliente_tcp.py", "python3 servidor_tcp.py");
+
+    // connect() entered before the SYN it caused, and says so.
+    let connect = position(&items, "connect enter", |v| {
+        is_call(v, cli, "connect", "enter")
+    });
+    let syn = position(&items, "the SYN", |v| has_flags(v, &["SYN"]));
+    assert!(connect < syn, "connect() ... comes before the SYN");
+    assert_eq!(items[connect]["relation"], "-> SYN");
+    let conn = items[syn]["conn"].as_u64().expect("a connection number");
+    // accept() returned after handshake step 3, with the client's address.
+    let step3 = position(&items, "handshake step 3", |v| v["step"] == "handshake-3");
+    let accept = position(&items, "accept return", |v| {
+        is_call(v, srv, "accept", "return")
+    });
+    assert!(step3 < accept);
+    assert_eq!(
+        items[accept]["relation"],
+        "returned after handshake step 3/3 (ACK)"
+    );
+    assert_eq!(items[accept]["peer"], items[syn]["src"]);
+    // close() entered before the client's FIN.
+    let close = position(&items, "the client's close", |v| {
+        is_call(v, cli, "close", "enter")
+    });
+    let fin = position(&items, "the client's FIN", |v| {
+        has_flags(v, &["FIN", "ACK"]) && v["dir"] == "c2s"
+    });
+    assert!(close < fin);
+    assert_eq!(items[close]["relation"], "-> FIN-ACK");
+    // Every kernel call on the connection carries its number and its
+    // program's script name; the send said its bytes.
+    let on_conn: Vec<&Value> = items
+        .iter()
+        .filter(|v| v["type"] == "call" && v["source"] == "kernel" && v["peer"].is_string())
+        .collect();
+    assert!(on_conn.len() >= 8, "{on_conn:#?}");
+    for c in &on_conn {
+        assert_eq!(c["conn"].as_u64(), Some(conn), "{c}");
+        assert!(c["prog"] == cli || c["prog"] == srv, "{c}");
+    }
+    let send = position(&items, "the client's send", |v| {
+        is_call(v, cli, "send", "enter")
+    });
+    assert_eq!(items[send]["relation"], "-> PSH-ACK (6 bytes)");
+    // The kernel agreed with the wire here: no kernel lesson was needed,
+    // and each segment carries the kernel's states.
+    for v in items.iter().filter(|v| v["type"] == "segment") {
+        assert!(v["kernel_state"].is_object(), "{v}");
+        assert!(
+            !v["note"]
+                .as_str()
+                .unwrap()
+                .contains("never got this segment"),
+            "{v}"
+        );
+    }
+    assert!(
+        stderr
+            .iter()
+            .any(|l| l.contains("kernel view:") && l.contains("tracing instances removed")),
+        "{stderr:?}"
+    );
+}
+
+/// Each socket's kernel state changes as capture's JSON reports them,
+/// keyed like [`TextView::sequences`].
+fn capture_sequences(items: &[Value]) -> Sequences {
+    let number = |name: &str| -> i32 {
+        (1..=12)
+            .find(|&n| SockState::from_kernel(n).as_str() == name)
+            .unwrap_or(-1)
+    };
+    let port =
+        |v: &Value| -> Option<u16> { v.as_str()?.parse::<SocketAddr>().ok().map(|a| a.port()) };
+    let mut by_sock: BTreeMap<u64, Gathering> = BTreeMap::new();
+    for v in items.iter().filter(|v| v["type"] == "kernel_state") {
+        let e = by_sock.entry(v["sock"].as_u64().unwrap()).or_default();
+        e.0.push((
+            number(v["old"].as_str().unwrap()),
+            number(v["new"].as_str().unwrap()),
+        ));
+        if let Some(l) = port(&v["local"]) {
+            e.1 = (l, port(&v["peer"]).unwrap_or(0));
+        }
+    }
+    by_sock.into_values().map(|(seq, key)| (key, seq)).collect()
+}
+
+fn capture_teardown_case(case: &str) {
+    let _t = turn();
+    let port = free_port();
+    let ps = port.to_string();
+    let Some(cap) = capture(&["--port", &ps], None) else {
+        return;
+    };
+    let text = TextView::open(port);
+    let scripts = Scripts::new();
+    let mut server = (case != "refused").then(|| {
+        let s = Proc::python(&scripts.0.join("servidor.py"), &[case, &ps]);
+        s.wait_for("listening on");
+        s
+    });
+    let mut client = Proc::python(&scripts.0.join("cliente.py"), &[case, &ps]);
+    client.finish();
+    if let Some(s) = server.as_mut() {
+        s.finish();
+    }
+    let (items, _) = capture_end(cap, Some("-INT"));
+    let theirs = text.sequences();
+    assert!(!theirs.is_empty(), "the text view saw the states");
+    let ours = capture_sequences(&items);
+    assert_eq!(
+        ours, theirs,
+        "{case}: capture's kernel states vs the kernel's own text"
+    );
+    // Both sockets of the connection are attributed to it.
+    let sides: Vec<&str> = items
+        .iter()
+        .filter(|v| v["type"] == "kernel_state" && v["conn"].is_u64())
+        .filter_map(|v| v["side"].as_str())
+        .collect();
+    assert!(sides.contains(&"client"), "{case}: {sides:?}");
+    if case != "refused" {
+        assert!(sides.contains(&"server"), "{case}: {sides:?}");
+    }
+    if case == "half-close" {
+        let shut = position(&items, "shutdown enter", |v| {
+            is_call(v, "python3 cliente.py", "shutdown", "enter")
+        });
+        assert_eq!(items[shut]["kernel"]["how"], "SHUT_WR");
+        assert_eq!(items[shut]["relation"], "-> FIN-ACK");
+    }
+    if case == "linger0" {
+        let close = position(&items, "close enter", |v| {
+            is_call(v, "python3 cliente.py", "close", "enter")
+        });
+        assert_eq!(items[close]["relation"], "-> RST-ACK");
+        let rst = position(&items, "the RST", |v| {
+            v["type"] == "segment" && v["dir"] == "c2s" && v["step"] == "reset"
+        });
+        assert!(close < rst);
+        assert_eq!(items[rst]["kernel_confirmed"], true, "the kernel sent it");
+    }
+    if case == "refused" {
+        position(&items, "connect -> ECONNREFUSED", |v| {
+            is_call(v, "python3 cliente.py", "connect", "return") && v["result"] == "ECONNREFUSED"
+        });
+    }
+}
+
+#[test]
+fn capture_client_close_kernel_states_match_the_kernels_own_text() {
+    capture_teardown_case("client-close");
+}
+
+#[test]
+fn capture_server_close_kernel_states_match_the_kernels_own_text() {
+    capture_teardown_case("server-close");
+}
+
+#[test]
+fn capture_half_close_kernel_states_match_the_kernels_own_text() {
+    capture_teardown_case("half-close");
+}
+
+#[test]
+fn capture_linger_zero_reset_kernel_states_match_the_kernels_own_text() {
+    capture_teardown_case("linger0");
+}
+
+#[test]
+fn capture_refused_kernel_states_match_the_kernels_own_text() {
+    capture_teardown_case("refused");
+}
+
+#[test]
+fn capture_of_a_program_shows_its_calls_and_not_anothers_on_the_same_port() {
+    let _t = turn();
+    let port = free_port();
+    let ps = port.to_string();
+    let server = Proc::python(&lab("servidor_off.py"), &["--port", &ps]);
+    server.wait_for("listening on");
+    let client = lab("cliente_off.py").display().to_string();
+    let Some(mut cap) = capture(
+        &["--port", &ps, "--", "python3", &client, "--port", &ps],
+        Some(Stdio::piped()),
+    ) else {
+        return;
+    };
+    // The followed client is connected and served; another client of the
+    // same server connects meanwhile (it waits in the backlog).
+    server.wait_for("connected");
+    let mut other = Command::new("python3")
+        .arg(lab("cliente_off.py"))
+        .args(["--port", &ps])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let opid = other.id();
+    let mut input = cap.child.stdin.take().unwrap();
+    writeln!(input, "from the followed one").unwrap();
+    drop(input);
+    server.wait_for("from the followed one");
+    let mut oin = other.stdin.take().unwrap();
+    writeln!(oin, "from the other one").unwrap();
+    drop(oin);
+    server.wait_for("from the other one");
+    let _ = other.wait();
+    let (items, _) = capture_end(cap, None);
+    let calls: Vec<&Value> = items
+        .iter()
+        .filter(|v| v["type"] == "call" && v["source"] == "kernel")
+        .collect();
+    let prog = "python3 cliente_off.py";
+    for (call, phase) in [("connect", "enter"), ("send", "enter"), ("close", "enter")] {
+        position(&items, call, |v| is_call(v, prog, call, phase));
+    }
+    let followed = calls[0]["pid"].as_u64().unwrap();
+    assert!(
+        calls.iter().all(|c| c["pid"].as_u64() == Some(followed)),
+        "only the program capture ran: {calls:#?}"
+    );
+    assert_ne!(followed, u64::from(opid));
+    assert!(!calls
+        .iter()
+        .any(|c| c["pid"].as_u64() == Some(u64::from(server.pid()))));
+}
+
+/// The tracing instances of a running capture (named after its pid).
+fn capture_instances(p: &Proc) -> Vec<String> {
+    let root = tracefs().unwrap();
+    let mut v: Vec<String> = std::fs::read_dir(root.join("instances"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(&format!("socklab-{}-", p.pid())))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn capture_leaves_no_tracing_instance_after_exit_ctrl_c_sigterm_or_sigkill() {
+    let _t = turn();
+    if !can_trace() {
+        return;
+    }
+    let before = global_state().0;
+    let port = free_port().to_string();
+    // The end of its program, Ctrl-C, SIGTERM.
+    for how in [None, Some("-INT"), Some("-TERM")] {
+        let args: Vec<&str> = match how {
+            None => vec!["--port", &port, "--", "/bin/true"],
+            Some(_) => vec!["--port", &port],
+        };
+        let Some(cap) = capture(&args, None) else {
+            return;
+        };
+        let names = capture_instances(&cap);
+        assert_eq!(names.len(), 2, "{how:?}: {names:?}");
+        let (_, stderr) = capture_end(cap, how);
+        assert!(wait_gone(&names), "{how:?}: instances left: {names:?}");
+        assert!(
+            stderr
+                .iter()
+                .any(|l| l.contains("tracing instances removed")),
+            "{how:?}: {stderr:?}"
+        );
+        assert_eq!(
+            global_state().0,
+            before,
+            "{how:?}: global tracing untouched"
+        );
+    }
+    // SIGKILL, its cleanup helper killed too: the instances stay until the
+    // next capture, which says it removed them.
+    let cap = capture(&["--port", &port], None).unwrap();
+    let names = capture_instances(&cap);
+    assert_eq!(names.len(), 2);
+    let helpers: Vec<u32> = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/status"))
+                .is_ok_and(|s| s.lines().any(|l| l == format!("PPid:\t{}", cap.pid())))
+        })
+        .collect();
+    for h in &helpers {
+        signal(*h, "-KILL");
+    }
+    signal(cap.pid(), "-KILL");
+    drop(cap);
+    for h in &helpers {
+        let deadline = Instant::now() + WAIT;
+        while std::fs::metadata(format!("/proc/{h}")).is_ok() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    let left: Vec<&String> = names.iter().filter(|n| instance_exists(n)).collect();
+    let (next, header) = capture_and_header(&["--port", &port], None).unwrap();
+    if !left.is_empty() {
+        let said = header
+            .iter()
+            .find(|l| l.contains("removed the tracing instances"))
+            .unwrap_or_else(|| panic!("{left:?} left, nothing said: {header:?}"));
+        for n in &left {
+            assert!(said.contains(n.as_str()), "{said}");
+        }
+    }
+    assert!(
+        names.iter().all(|n| !instance_exists(n)),
+        "stale ones removed"
+    );
+    capture_end(next, Some("-INT"));
+    assert_eq!(global_state().0, before);
+}
+
+#[test]
+fn without_root_capture_says_in_one_line_why_the_kernels_view_is_off() {
+    let _t = turn();
+    if unsafe_free_euid() != 0 {
+        eprintln!("skipped: needs root to make an unprivileged capture that can still sniff");
+        return;
+    }
+    // An ordinary user's capture in its own network: no tracefs there.
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_capture"))
+        .args(["--private", "--json", "--", "/bin/true"])
+        .env("LC_ALL", "C")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() && stderr.contains("user namespace") {
+        eprintln!("skipped: this system forbids unprivileged user namespaces: {stderr}");
+        return;
+    }
+    assert!(out.status.success(), "{stderr}");
+    let notes: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("socklab's own programs are still shown"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{stderr}");
+    assert!(notes[0].starts_with("capture: note: "), "{stderr}");
+    assert!(!stderr.contains("error"), "{stderr}");
 }

@@ -6,6 +6,7 @@
 
 mod harness;
 
+use std::collections::BTreeSet;
 use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -37,7 +38,8 @@ fn capture(as_user: bool, net: &str, args: &[&str]) -> Command {
             "SOCKLAB_EVENTS",
             std::env::temp_dir().join(format!("socklab-private-{net}.sock")),
         )
-        .env("NO_COLOR", "1");
+        .env("NO_COLOR", "1")
+        .env("LC_ALL", "C");
     c
 }
 
@@ -79,8 +81,16 @@ fn json_lines(lines: &[String]) -> Vec<Value> {
         .collect()
 }
 
-/// What the machine's network looks like (it must not change).
-fn machine() -> (String, String, String) {
+/// What the machine's network looks like (it must not change): socklab's
+/// namespaces, the links, the addresses and the firewall.
+#[derive(Debug, PartialEq)]
+struct Machine {
+    namespaces: BTreeSet<String>,
+    links: String,
+    addresses_and_rules: String,
+}
+
+fn machine() -> Machine {
     let out = |argv: &[&str]| {
         Command::new(argv[0])
             .args(&argv[1..])
@@ -88,20 +98,81 @@ fn machine() -> (String, String, String) {
             .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
             .unwrap_or_default()
     };
-    (
-        // socklab's namespaces only: other people's tests on this machine
-        // make and remove their own meanwhile.
-        out(&["ip", "netns", "list"])
+    Machine {
+        namespaces: out(&["ip", "netns", "list"])
             .lines()
-            .filter(|l| l.starts_with("socklab-"))
-            .map(|l| l.to_string() + "\n")
+            .filter_map(|l| l.split_whitespace().next())
+            .filter(|ns| ns.starts_with("socklab-"))
+            .map(String::from)
             .collect(),
-        out(&["ip", "-o", "link", "show"])
+        links: out(&["ip", "-o", "link", "show"])
             .lines()
             .map(|l| l.split(" link/").next().unwrap_or(l).to_string() + "\n")
             .collect(),
-        out(&["ip", "-o", "addr", "show"]) + &out(&["nft", "list", "ruleset"]),
-    )
+        addresses_and_rules: out(&["ip", "-o", "addr", "show"]) + &out(&["nft", "list", "ruleset"]),
+    }
+}
+
+/// The parent of process `pid`, if it runs.
+fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // "pid (comm) S ppid ...": the fields after the last ')'.
+    stat.rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// True when namespace `ns` (`socklab-<owner pid>-...`) belongs to a run
+/// that is not ours and still goes on: another test on this shared
+/// machine (other people's included) building its own network meanwhile.
+/// A namespace of ours has our pid or a descendant's, alive or dead.
+fn of_another_live_run(ns: &str) -> bool {
+    let Some(owner) = ns
+        .strip_prefix("socklab-")
+        .and_then(|rest| rest.split('-').next())
+        .and_then(|pid| pid.parse::<u32>().ok())
+    else {
+        return false;
+    };
+    let me = std::process::id();
+    let mut pid = owner;
+    loop {
+        if pid == me {
+            return false;
+        }
+        match parent_of(pid) {
+            Some(parent) if parent > 1 => pid = parent,
+            // Not running (a dead owner may be ours), or an orphan.
+            None => return pid != owner,
+            Some(_) => return true,
+        }
+    }
+}
+
+/// Nothing was made on the machine since `before` (namespaces that other
+/// runs made meanwhile aside; ones that vanished are not ours to miss).
+fn assert_nothing_made(before: &Machine, what: &str) {
+    let now = machine();
+    let made: Vec<&String> = now
+        .namespaces
+        .difference(&before.namespaces)
+        .filter(|ns| !of_another_live_run(ns))
+        .collect();
+    assert!(
+        made.is_empty(),
+        "{what}: namespaces made on the machine: {made:?}"
+    );
+    assert_eq!(
+        now.links, before.links,
+        "{what}: links changed on the machine"
+    );
+    assert_eq!(
+        now.addresses_and_rules, before.addresses_and_rules,
+        "{what}: addresses or firewall changed on the machine"
+    );
 }
 
 #[test]
@@ -141,7 +212,7 @@ fn as_nobody_capture_private_sees_a_refused_connection_live() {
         .find(|o| o["type"] == "connection")
         .unwrap_or_else(|| panic!("a connection in {out}"));
     assert_eq!(conn["handshake"], "refused", "{conn}");
-    assert_eq!(machine(), before, "nothing made on the machine");
+    assert_nothing_made(&before, "nothing made on the machine");
 }
 
 /// Three "terminals": capture --private, then tcp_server and tcp_client in
@@ -200,7 +271,7 @@ fn three_terminals(as_user: bool, tag: &str) {
         .unwrap_or_else(|| panic!("a connection in\n{}", cap.dump()));
     assert_eq!(conn["handshake"], "complete", "{conn}");
     assert_eq!(conn["server"], format!("127.0.0.1:{port}"));
-    assert_eq!(machine(), before, "nothing made on the machine");
+    assert_nothing_made(&before, "nothing made on the machine");
 }
 
 #[test]
@@ -257,7 +328,7 @@ fn interrupting_capture_private_leaves_nothing_and_frees_the_name() {
         } else {
             assert!(status.success(), "{signal}: {}", cap.dump());
         }
-        assert_eq!(machine(), before, "{signal}: nothing made on the machine");
+        assert_nothing_made(&before, &format!("{signal}: nothing made on the machine"));
         // The name is free again: a new capture makes a new network.
         let start = Instant::now();
         let mut again = Running::start(
@@ -271,4 +342,19 @@ fn interrupting_capture_private_leaves_nothing_and_frees_the_name() {
             .status();
         let _ = again.wait_exit();
     }
+}
+
+#[test]
+fn only_namespaces_of_other_live_runs_are_left_out() {
+    let me = std::process::id();
+    // Ours, whether its owner is this process or a child that has ended.
+    assert!(!of_another_live_run(&format!("socklab-{me}-x")));
+    let mut child = Command::new("true").spawn().expect("true runs");
+    let dead = child.id();
+    let _ = child.wait();
+    assert!(!of_another_live_run(&format!("socklab-{dead}-x")));
+    // A running process that is not ours (init): another run's.
+    assert!(of_another_live_run("socklab-1-lossy-alice"));
+    // Not socklab's naming: never left out.
+    assert!(!of_another_live_run("socklab-alice"));
 }

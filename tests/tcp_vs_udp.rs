@@ -19,6 +19,7 @@ fn run(args: &[&str], limit: Duration) -> Output {
     let mut child = Command::new(bin())
         .args(args)
         .env("NO_COLOR", "1")
+        .env("LC_ALL", "C")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -78,7 +79,20 @@ fn overload_udp_loses_what_the_kernel_drops_and_tcp_loses_nothing() {
     assert_eq!(u(tcp, "lost"), 0, "TCP loses nothing: {tcp}");
     assert_eq!(u(tcp, "duplicated"), 0);
     assert_eq!(u(tcp, "reordered"), 0);
-    assert_eq!(u(tcp, "retransmissions"), 0, "loopback loses nothing");
+    // Loopback loses nothing, yet a busy machine delays ACKs past the
+    // retransmission timers (the tail-loss probe fires after about two
+    // round trips; the ACK of our FIN waits while the slow receiver drains
+    // its buffer): TCP then sends again a segment the receiver already has,
+    // and the receiver reports the copy with a D-SACK. So every
+    // retransmission here must be one the receiver called needless, except
+    // at most the last: a copy that crosses the receiver's FIN is reported
+    // after our socket has left the connection (TIME-WAIT), too late to count.
+    let retransmissions = u(tcp, "retransmissions");
+    let needless = u(tcp, "spurious_retransmissions");
+    assert!(
+        needless <= retransmissions && retransmissions - needless <= 1,
+        "loopback loses nothing: {retransmissions} retransmissions, only {needless} of them reported as needless: {tcp}"
+    );
 
     let udp = proto(&runs, "udp");
     assert_eq!(u(udp, "sent"), 3000);

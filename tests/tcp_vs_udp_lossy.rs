@@ -26,6 +26,7 @@ fn spawn(args: &[&str]) -> Child {
     Command::new(bin())
         .args(args)
         .env("NO_COLOR", "1")
+        .env("LC_ALL", "C")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -323,11 +324,12 @@ fn long_run(as_nobody: bool) -> Command {
             bin(),
         ])
         .args(args)
-        .current_dir("/");
+        .current_dir("/")
+        .env("LC_ALL", "C");
         c
     } else {
         let mut c = Command::new(bin());
-        c.args(args);
+        c.args(args).env("LC_ALL", "C");
         c
     }
 }
@@ -493,6 +495,7 @@ fn as_nobody_the_lossy_scenario_runs_and_leaves_nothing() {
         ])
         .current_dir("/")
         .env("NO_COLOR", "1")
+        .env("LC_ALL", "C")
         .stdin(Stdio::null())
         .output()
         .unwrap();

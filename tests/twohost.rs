@@ -25,8 +25,11 @@ const NOBODY: &str = "65534";
 /// `twohost --prefix P --subnet S ARGS`, as root (or whoever runs the tests).
 fn twohost(prefix: &str, subnet: u8, args: &[&str]) -> Command {
     let mut cmd = Command::new(twohost_bin());
+    // English whatever the machine's locale (the Portuguese tests are in
+    // tests/i18n_tools.rs).
     cmd.args(["--prefix", prefix, "--subnet", &subnet.to_string()])
-        .args(args);
+        .args(args)
+        .env("LC_ALL", "C");
     cmd
 }
 
@@ -49,7 +52,8 @@ fn twohost_as_user(prefix: &str, subnet: u8, args: &[&str]) -> Command {
         &subnet.to_string(),
     ])
     .args(args)
-    .current_dir("/");
+    .current_dir("/")
+    .env("LC_ALL", "C");
     c
 }
 

@@ -166,6 +166,16 @@ struct Opts {
     /// Capture in your private network (Linux, no root needed); `capture shell` works in it from other terminals.
     #[arg(long, conflicts_with = "read")]
     private: bool,
+    /// Do not read the kernel's own view (tracefs, as root): then only
+    /// socklab's own programs' calls are shown, and capture's inference of
+    /// the TCP states.
+    #[arg(long)]
+    no_kernel: bool,
+    /// Receive the link emulator's events on a socket made at PATH (give
+    /// the same PATH to `twohost up --events PATH`): what the link
+    /// dropped, delayed, reordered or duplicated, beside the segments.
+    #[arg(long, value_name = "PATH", conflicts_with = "read")]
+    link_events: Option<PathBuf>,
     /// A BPF filter in tcpdump's syntax, e.g. `tcp port 5000`.
     #[arg(value_name = "FILTER")]
     filter: Vec<String>,
@@ -284,6 +294,8 @@ fn run(cli: Cli) -> Result<()> {
                     },
                 },
                 web: None,
+                kernel: !o.no_kernel && o.read.is_none(),
+                link_events: o.link_events.clone(),
             };
             let Some(mut view) = view else {
                 return run::run(&opts, children).map(|_| ());

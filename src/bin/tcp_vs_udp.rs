@@ -32,14 +32,17 @@ use socklab::experiment::lossy::{self, LossyPlan, DEFAULT_LOSSY_RATE, DEFAULT_LO
 use socklab::experiment::message::HEADER_LEN;
 use socklab::experiment::report::{self, ProtoRun};
 use socklab::experiment::{local, plot, Proto, Scenario, Workload, MAX_MESSAGES};
+use socklab::i18n::{self, help};
 use socklab::link::{self, Impairments};
 use socklab::narrate::Narrator;
 use socklab::net::{self, NetError};
+use socklab::t;
 
 const PROG: &str = "tcp_vs_udp";
 /// The overload scenario's receiver pause per message, unless `--recv-delay`.
 const DEFAULT_OVERLOAD_DELAY: Duration = Duration::from_micros(100);
 
+/// The examples of `--help` (in Portuguese: `help-tcp_vs_udp-examples`).
 const EXAMPLES: &str = "\
 Examples:
   tcp_vs_udp                                   overload on loopback: a slow receiver, 10,000 messages
@@ -235,9 +238,7 @@ struct SenderArgs {
 fn parse_message_size(text: &str) -> Result<usize, String> {
     let size = cli::parse_size(text)?;
     if size < HEADER_LEN as u64 {
-        return Err(format!(
-            "a message needs at least {HEADER_LEN} bytes: its sequence number and send time"
-        ));
+        return Err(t!("exp-opt-message-too-small", min = HEADER_LEN));
     }
     let max = net::MAX_DATAGRAM_V4;
     if size > max as u64 {
@@ -254,7 +255,7 @@ fn parse_message_size(text: &str) -> Result<usize, String> {
 fn parse_rcvbuf(text: &str) -> Result<usize, String> {
     let size = cli::parse_size(text)?;
     if !(1..=1 << 30).contains(&size) {
-        return Err("a receive buffer is between 1 byte and 1G".into());
+        return Err(t!("exp-opt-rcvbuf-range"));
     }
     Ok(size as usize)
 }
@@ -266,9 +267,7 @@ fn parse_rate(text: &str) -> Result<f64, String> {
     }
     match text.trim().parse::<f64>() {
         Ok(r) if r.is_finite() && r > 0.0 => Ok(r),
-        _ => Err(format!(
-            "`{text}` is not a rate: use messages per second, a number above 0 (e.g. 20000), or max"
-        )),
+        _ => Err(t!("exp-opt-bad-rate", text = text)),
     }
 }
 
@@ -276,9 +275,7 @@ fn parse_percent(text: &str) -> Result<f64, String> {
     let number = text.trim().trim_end_matches('%');
     match number.parse::<f64>() {
         Ok(p) if (0.0..=100.0).contains(&p) => Ok(p),
-        _ => Err(format!(
-            "loss is a percentage from 0 to 100 (10 means 10%), not `{text}`"
-        )),
+        _ => Err(t!("exp-opt-bad-percent", text = text)),
     }
 }
 
@@ -290,9 +287,10 @@ fn parse_percent_list(text: &str) -> Result<PercentList, String> {
     Ok(PercentList(list))
 }
 
-/// A usage error found after parsing: clap's format, exit code 2.
+/// A usage error found after parsing: clap's format (in English), one
+/// line and the usage in the process's language, exit code 2.
 fn usage_error(kind: ErrorKind, message: impl std::fmt::Display) -> ! {
-    Cli::command().error(kind, message).exit()
+    help::exit_usage(Cli::command().name(PROG), kind, message)
 }
 
 // ---- main --------------------------------------------------------------------
@@ -307,7 +305,7 @@ fn run() -> anyhow::Result<()> {
         // Without root: the whole run (its hosts, its link, its role
         // processes) lives in a user namespace of its own. Entered now,
         // while this process has a single thread.
-        socklab::userns::enter_private_lab().context("lossy scenario without root")?;
+        socklab::userns::enter_private_lab().with_context(|| t!("exp-step-lossy-private"))?;
     }
     match cli.role {
         Some(Role::Receiver(a)) => run_receiver(a),
@@ -364,7 +362,7 @@ fn experiment(a: RunArgs) -> anyhow::Result<()> {
             if given {
                 usage_error(
                     ErrorKind::ArgumentConflict,
-                    format!("{name} belongs to --scenario lossy (the overload scenario runs on loopback, with no link in between)"),
+                    t!("exp-opt-lossy-only", option = name),
                 );
             }
         }
@@ -374,7 +372,7 @@ fn experiment(a: RunArgs) -> anyhow::Result<()> {
         (None, Some(list)) => list.0.clone(),
         (None, None) if lossy && a.delay.is_none() && a.delay_sweep.is_none() => usage_error(
             ErrorKind::MissingRequiredArgument,
-            "--scenario lossy needs --loss PERCENT or --sweep LIST (or --delay, --delay-sweep), e.g. --loss 10",
+            t!("exp-opt-lossy-needs-loss"),
         ),
         (None, None) => vec![0.0],
     };
@@ -383,10 +381,7 @@ fn experiment(a: RunArgs) -> anyhow::Result<()> {
         .flat_map(|&p| std::iter::repeat(p).take(a.repeat as usize))
         .collect();
     if a.iperf3 && a.proto == Protos::Tcp {
-        usage_error(
-            ErrorKind::ArgumentConflict,
-            "--iperf3 compares UDP loss: use it with --proto udp or both",
-        );
+        usage_error(ErrorKind::ArgumentConflict, t!("exp-opt-iperf3-udp"));
     }
 
     let json = a.json;
@@ -436,13 +431,13 @@ fn experiment(a: RunArgs) -> anyhow::Result<()> {
             color,
             show_progress: true,
         };
-        lossy::run(&plan, &n, print_json).context("lossy scenario")?
+        lossy::run(&plan, &n, print_json).with_context(|| t!("exp-step-lossy"))?
     } else {
         let ip = overload_address(&n, &a.common.host, a.size)?;
         let mut runs = Vec::new();
         for proto in losses.iter().flat_map(|_| a.proto.list()) {
             let (sent, received) = local::run(proto, ip, &workload, &n, true)
-                .with_context(|| format!("{} run on loopback", proto.upper()))?;
+                .with_context(|| t!("exp-step-loopback-run", proto = proto.upper()))?;
             let run = ProtoRun {
                 proto,
                 scenario: Scenario::Overload,
@@ -470,22 +465,18 @@ fn experiment(a: RunArgs) -> anyhow::Result<()> {
     if let Some(path) = &a.svg {
         if delay_sweep {
             let loss = losses.first().copied().unwrap_or(0.0);
-            let title = format!(
-                "TCP vs UDP: {} messages of {} bytes, {}% loss each way, against the link's round trip",
+            let title = plot::rtt_title(
                 a.messages,
                 a.size,
-                report::trim_float(loss)
+                &report::trim_float_in(i18n::lang(), loss),
             );
             plot::write_rtt_svg(path, &runs, &title).map_err(anyhow::Error::msg)?;
         } else {
-            let title = format!(
-                "TCP vs UDP: {} messages of {} bytes over a link losing a share of packets each way",
-                a.messages, a.size
-            );
+            let title = plot::loss_title(a.messages, a.size);
             plot::write_svg(path, &runs, &title).map_err(anyhow::Error::msg)?;
         }
         if !json {
-            n.output(format!("plot written to {}", path.display()));
+            n.output(t!("exp-plot-written", path = path.display().to_string()));
         }
     }
     Ok(())

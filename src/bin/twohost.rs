@@ -32,10 +32,12 @@ use clap::{Args as ClapArgs, Parser, Subcommand};
 use serde_json::{json, Map, Value};
 
 use socklab::cli;
+use socklab::i18n::{self, help};
 use socklab::link::control::{self, Request, Server};
 use socklab::link::{self, Impairments};
 use socklab::netns::{self, Network, NetworkOptions, TwoHosts};
 use socklab::sys::linux as sys;
+use socklab::t;
 use socklab::userns;
 
 const PROG: &str = "twohost";
@@ -57,6 +59,7 @@ macro_rules! say {
     }};
 }
 
+/// The examples of `--help` (in Portuguese: `help-twohost-examples`).
 const EXAMPLES: &str = "\
 Examples:
   twohost up                          build alice (10.203.0.1) and bob (10.203.0.2), no root needed
@@ -244,9 +247,11 @@ impl LinkArgs {
 /// A usage error found after parsing: one line, exit code 2.
 fn usage_error(message: &str) -> ! {
     use clap::CommandFactory;
-    Args::command()
-        .error(clap::error::ErrorKind::ValueValidation, message)
-        .exit()
+    help::exit_usage(
+        Args::command().name(PROG),
+        clap::error::ErrorKind::ValueValidation,
+        message,
+    )
 }
 
 fn parse_prefix(text: &str) -> Result<String, String> {
@@ -257,7 +262,7 @@ fn parse_prefix(text: &str) -> Result<String, String> {
     {
         Ok(text.to_string())
     } else {
-        Err("a prefix is at most 24 letters, digits, - or _".into())
+        Err(t!("twohost-bad-prefix"))
     }
 }
 
@@ -303,7 +308,7 @@ fn socket_names(prefix: &str) -> Vec<String> {
 fn ask(prefix: &str, req: &Request) -> anyhow::Result<Option<control::Reply>> {
     for name in socket_names(prefix) {
         if let Some(reply) = control::request(&name, req)? {
-            if let Some(e) = reply.body.get("error").and_then(Value::as_str) {
+            if let Some(e) = control::reply_error(&reply.body) {
                 bail!("{e}");
             }
             return Ok(Some(reply));
@@ -317,7 +322,10 @@ fn wait_gone(prefix: &str, pid: u32) -> anyhow::Result<()> {
     let start = Instant::now();
     while ask(prefix, &Request::Status)?.is_some() || netns::process_running(pid) {
         if start.elapsed() > PATIENCE {
-            bail!("the network's owner did not end within {PATIENCE:?}");
+            bail!(t!(
+                "twohost-owner-did-not-end",
+                seconds = PATIENCE.as_secs()
+            ));
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -345,9 +353,11 @@ fn up(prefix: &str, subnet: u8, a: &UpArgs) -> anyhow::Result<()> {
     if !dead_leftovers(prefix).is_empty() {
         was_there = true;
     }
-    let exe = std::env::current_exe().context("finding this program's path")?;
+    let exe = std::env::current_exe().with_context(|| t!("twohost-step-find-exe"))?;
     let mut cmd = Process::new(exe);
-    cmd.args(["--prefix", prefix, "--subnet", &subnet.to_string(), "serve"])
+    // The owner speaks our language: its errors are shown here.
+    cmd.args(["--lang", i18n::lang().tag()])
+        .args(["--prefix", prefix, "--subnet", &subnet.to_string(), "serve"])
         .args(a.link.to_args());
     if a.carol {
         cmd.arg("--carol");
@@ -365,7 +375,7 @@ fn up(prefix: &str, subnet: u8, a: &UpArgs) -> anyhow::Result<()> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .context("starting the network's owner")?;
+        .with_context(|| t!("twohost-step-start-owner"))?;
     let owner = child.id();
     let mut out = child.stdout.take().map(std::io::BufReader::new);
     let mut line = String::new();
@@ -381,31 +391,31 @@ fn up(prefix: &str, subnet: u8, a: &UpArgs) -> anyhow::Result<()> {
         }
         let _ = child.wait();
         let err = err.trim();
-        let err = err.strip_prefix(&format!("{PROG}: error: ")).unwrap_or(err);
-        bail!(
-            "{}",
-            if err.is_empty() {
-                "the network's owner ended without a word"
-            } else {
-                err
-            }
-        );
+        let err = err
+            .strip_prefix(&format!("{PROG}: {}: ", help::error_word()))
+            .unwrap_or(err);
+        if err.is_empty() {
+            bail!(t!("twohost-owner-silent"));
+        }
+        bail!("{err}");
     }
     // From here on it runs on its own; its pipes close with us.
     let hosts = TwoHosts::layout_owned(prefix, subnet, owner, a.carol);
     if was_there {
-        say!("removed the network left from before, and built it again");
+        say!("{}", t!("twohost-up-rebuilt"));
     }
     let names: Vec<&str> = hosts.hosts().iter().map(|h| h.name.as_str()).collect();
     say!(
-        "{} up: {}, each joined by its own cable to the link",
-        if a.carol { "three hosts" } else { "two hosts" },
-        names.join(", ")
+        "{}",
+        t!("twohost-up", hosts = names.len(), names = names.join(", "))
     );
     for h in hosts.hosts() {
         say!("  {:<8} {:<12} {:<14} {}", h.name, h.veth, h.v4, h.v6);
     }
-    say!("  link: {}", link::describe(&impairments));
+    say!(
+        "  {}",
+        t!("twohost-link-now", link = link::describe(&impairments))
+    );
     say!("  {}", where_text(!socklab::sys::is_root(), &hosts));
     print_examples(&hosts);
     Ok(())
@@ -413,9 +423,21 @@ fn up(prefix: &str, subnet: u8, a: &UpArgs) -> anyhow::Result<()> {
 
 fn where_text(private: bool, hosts: &TwoHosts) -> String {
     if private {
-        "without root: in your own user namespace, nothing made on the machine".to_string()
+        t!("twohost-where-private")
     } else {
-        format!("namespaces: {}", hosts.namespaces().join(" "))
+        t!(
+            "twohost-where-namespaces",
+            names = hosts.namespaces().join(" ")
+        )
+    }
+}
+
+/// `alice`, `alice and bob`, `alice, bob and carol`.
+fn and_list(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => t!("twohost-and", rest = rest.join(", "), last = last),
     }
 }
 
@@ -428,18 +450,12 @@ fn down(prefix: &str) -> anyhow::Result<()> {
     let dead = dead_leftovers(prefix);
     if !dead.is_empty() {
         netns::remove_leftovers()?;
-        say!(
-            "removed {} (left by a run that was killed)",
-            dead.join(", ")
-        );
+        say!("{}", t!("twohost-down-leftovers", names = dead.join(", ")));
     }
     if removed.is_empty() && dead.is_empty() {
-        say!("nothing to remove: the two hosts were not up");
+        say!("{}", t!("twohost-down-nothing"));
     } else if !removed.is_empty() {
-        say!(
-            "removed {} (and with them the cables and the link)",
-            removed.join(" and ")
-        );
+        say!("{}", t!("twohost-down-removed", names = and_list(&removed)));
     }
     Ok(())
 }
@@ -455,14 +471,14 @@ fn names_of(status: &Value) -> Vec<String> {
 fn set(prefix: &str, a: &LinkArgs) -> anyhow::Result<()> {
     let settings = a.settings();
     if settings.as_object().is_some_and(Map::is_empty) {
-        usage_error("say what to change, e.g. `twohost set --delay 20ms` (see --help)");
+        usage_error(&t!("twohost-set-nothing"));
     }
     let Some(reply) = ask(prefix, &Request::Set(settings))? else {
-        bail!("the two hosts are not up: run `twohost up` first");
+        bail!(t!("twohost-not-up"));
     };
     let cfg = control::apply_settings(&Impairments::default(), &reply.body["link"])
-        .map_err(|e| anyhow!("the owner answered a link we cannot read: {e}"))?;
-    say!("the link now: {}", link::describe(&cfg));
+        .map_err(|e| anyhow!(t!("twohost-unreadable-link", error = e)))?;
+    say!("{}", t!("twohost-set-done", link = link::describe(&cfg)));
     Ok(())
 }
 
@@ -477,9 +493,9 @@ fn serve(prefix: &str, subnet: u8, a: &UpArgs) -> anyhow::Result<()> {
     let server = match Server::bind(&name) {
         Ok(s) => s,
         Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
-            bail!("a network with this name is already up: `twohost down` first")
+            bail!(t!("twohost-already-up"))
         }
-        Err(e) => return Err(e).context("taking the control socket's name"),
+        Err(e) => return Err(e).with_context(|| t!("twohost-step-control-name")),
     };
     if private {
         userns::enter_private_lab()?;
@@ -594,49 +610,61 @@ fn status(prefix: &str, subnet: u8, json: bool) -> anyhow::Result<()> {
     let up = body["up"] == true;
     match (&reply, up) {
         (Some(_), true) => {
-            let three = !body["carol"].is_null();
-            say!("{}: up", if three { "three hosts" } else { "two hosts" });
+            let hosts = if body["carol"].is_null() { 2 } else { 3 };
+            say!("{}", t!("twohost-status-up", hosts = hosts));
+            // Counts from the owner: numbers, or nothing if it sent none.
+            let count = |v: &Value| v.as_u64().unwrap_or(0);
             for name in ["alice", "bob", "carol"] {
                 let x = &body[name];
                 if x.is_null() {
                     continue;
                 }
                 say!(
-                    "  {:<8} {:<12} {:<14} {}  dropped on the way here: {}",
+                    "  {:<8} {:<12} {:<14} {}  {}",
                     name,
                     x["veth"].as_str().unwrap_or(""),
                     x["ipv4"].as_str().unwrap_or(""),
                     x["ipv6"].as_str().unwrap_or(""),
-                    x["dropped"]
+                    t!("twohost-status-dropped-here", n = count(&x["dropped"]))
                 );
             }
-            let cfg = control::apply_settings(&Impairments::default(), &body["link"])
-                .unwrap_or_default();
-            say!("  link: {}", link::describe(&cfg));
+            let cfg =
+                control::apply_settings(&Impairments::default(), &body["link"]).unwrap_or_default();
+            say!("  {}", t!("twohost-link-now", link = link::describe(&cfg)));
             if let Some(dirs) = body["directions"].as_object() {
                 for (dir, s) in dirs {
                     say!(
-                        "  {dir}: {} forwarded, {} dropped, {} reordered, {} duplicated",
-                        s["forwarded"],
-                        s["dropped"],
-                        s["reordered"],
-                        s["duplicated"]
+                        "  {dir}: {}",
+                        t!(
+                            "twohost-status-direction",
+                            forwarded = count(&s["forwarded"]),
+                            dropped = count(&s["dropped"]),
+                            reordered = count(&s["reordered"]),
+                            duplicated = count(&s["duplicated"])
+                        )
                     );
                 }
             }
         }
         (Some(_), false) => say!(
-            "two hosts: half built (only {} exist, an interrupted run?): `twohost down` removes it",
-            body["existing"]
-                .as_array()
-                .map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "))
-                .unwrap_or_default()
+            "{}",
+            t!(
+                "twohost-status-half-built",
+                names = body["existing"]
+                    .as_array()
+                    .map(|a| a
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", "))
+                    .unwrap_or_default()
+            )
         ),
         (None, _) if !dead.is_empty() => say!(
-            "two hosts: down, but {} were left by a run that was killed: `twohost down` (or the next `twohost up`) removes them",
-            dead.join(", ")
+            "{}",
+            t!("twohost-status-leftovers", names = dead.join(", "))
         ),
-        (None, _) => say!("two hosts: down (build them with `twohost up`)"),
+        (None, _) => say!("{}", t!("twohost-status-down")),
     }
     Ok(())
 }
@@ -646,17 +674,18 @@ fn status(prefix: &str, subnet: u8, json: bool) -> anyhow::Result<()> {
 /// Run `program` (empty: a shell) on `host`, replacing this process.
 fn exec(prefix: &str, host: &str, program: &[String]) -> anyhow::Result<()> {
     let Some(reply) = ask(prefix, &Request::Status)? else {
-        bail!("the two hosts are not up: run `twohost up` first");
+        bail!(t!("twohost-not-up"));
     };
     let Some(ns) = reply.body[host]["ns"].as_str().map(String::from) else {
-        bail!(
-            "there is no host `{host}`: the hosts are {}",
-            names_of(&reply.body).join(", ")
-        );
+        bail!(t!(
+            "twohost-no-such-host",
+            host = host,
+            hosts = names_of(&reply.body).join(", ")
+        ));
     };
     let owner = reply.peer.pid;
     if reply.peer.uid == 0 && !socklab::sys::is_root() {
-        bail!("this network was built with sudo: run it with sudo too (`sudo twohost exec {host} ...`)");
+        bail!(t!("twohost-built-with-sudo", host = host));
     }
     // Single-threaded still: a private network's namespaces can be joined.
     userns::join_lab(owner)?;
@@ -664,9 +693,7 @@ fn exec(prefix: &str, host: &str, program: &[String]) -> anyhow::Result<()> {
     if argv.is_empty() {
         argv.push(std::env::var("SHELL").unwrap_or_else(|_| "/bin/sh".into()));
         let addr = reply.body[host]["ipv4"].as_str().unwrap_or("");
-        eprintln!(
-            "a shell on {host} ({addr}): every program started here runs on {host}; `exit` leaves"
-        );
+        eprintln!("{}", t!("twohost-shell", host = host, addr = addr));
     }
     let error = Process::new("ip")
         .args(["netns", "exec", &ns])
@@ -674,9 +701,9 @@ fn exec(prefix: &str, host: &str, program: &[String]) -> anyhow::Result<()> {
         .env("SOCKLAB_HOST", host)
         .exec();
     Err(error).context(if error_is_missing(&argv) {
-        "`ip` is not installed: install iproute2".to_string()
+        t!("twohost-no-ip")
     } else {
-        format!("running {} on {host}", argv[0])
+        t!("twohost-step-run", program = &argv[0], host = host)
     })
 }
 
@@ -701,7 +728,7 @@ fn print_examples(hosts: &TwoHosts) {
     let sudo = if socklab::sys::is_root() { "sudo " } else { "" };
     let th = format!("{sudo}{}", bin("twohost"));
     say!();
-    say!("Run a program on a host with `{th} exec HOST PROGRAM`, or open a shell there with `{th} shell HOST`:");
+    say!("{}", t!("twohost-examples-intro", twohost = &th));
     say!(
         "  {th} exec alice {} --proto tcp --listen --host {} --name alice",
         bin("chat"),
@@ -723,16 +750,18 @@ fn print_examples(hosts: &TwoHosts) {
         a.v4
     );
     say!(
-        "  {th} exec alice {} -i {}        watch the cable from alice's side",
+        "  {th} exec alice {} -i {}        {}",
         bin("capture"),
-        a.veth
+        a.veth,
+        t!("twohost-examples-capture")
     );
     say!(
-        "  {th} exec bob {} --host {}        a UDP server on bob, over IPv6",
+        "  {th} exec bob {} --host {}        {}",
         bin("udp_server"),
-        b.v6
+        b.v6,
+        t!("twohost-examples-udp-server")
     );
-    say!("When done: {th} down");
+    say!("{}", t!("twohost-examples-done", twohost = &th));
 }
 
 /// Where the lab program `name` is: beside this binary, shown relative to

@@ -26,6 +26,7 @@ use super::children::{Children, ProgramLine};
 use super::output::Output;
 use super::{CaptureError, Next, RawPacket, Source, Stats, Writer};
 use crate::events::{self, CallEvent, Listener, MAX_EVENT_BYTES};
+use crate::kernel::{self, Tracer};
 use crate::render::json::JsonRender;
 use crate::render::ladder::{LadderMode, LadderRender};
 use crate::render::select::Only;
@@ -34,7 +35,8 @@ use crate::render::text::TextRender;
 use crate::render::verbose::{Detail, VerboseLines, KEEP_FOR_HEADERS};
 use crate::render::{End, Item, Render, Style};
 use crate::t;
-use crate::timeline::{Conversation, Timeline};
+use crate::timeline::link::{LinkEvent, MAX_LINK_EVENT_BYTES};
+use crate::timeline::{Conversation, Timeline, KERNEL_HOLD};
 
 /// How long a live item waits for the socket-call events that belong
 /// before it (events and packets come in through different sockets).
@@ -59,6 +61,9 @@ pub const MAX_SIDECAR_EVENTS: usize = 100_000;
 /// The exit status of a capture stopped by a second Ctrl-C (128 + SIGINT,
 /// as a shell reports a program killed by it).
 pub const EXIT_INTERRUPTED_TWICE: i32 = 130;
+/// Most kernel facts taken into the timeline per turn of the loop (the
+/// rest wait in the tracer's bounded queue), so packets are never starved.
+const KERNEL_FACTS_PER_TURN: usize = 20_000;
 
 /// What to capture and how to show it (the binary fills this from flags).
 #[derive(Clone, Debug, Default)]
@@ -100,6 +105,13 @@ pub struct Options {
     pub detail: Detail,
     /// `--web`: also feed the browser view.
     pub web: Option<crate::web::Feed>,
+    /// A live capture as root also reads the kernel's view (tracefs): any
+    /// program's socket calls and the kernel's own TCP states
+    /// (`--no-kernel` turns it off; off by default for the demo).
+    pub kernel: bool,
+    /// Receive the link emulator's events (`twohost up --events PATH`) on
+    /// a Unix datagram socket made at this path.
+    pub link_events: Option<PathBuf>,
 }
 
 impl Options {
@@ -298,6 +310,15 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
         None => Source::live(&opts.interface, opts.filter.as_deref(), opts.immediate)?,
     };
     let live = source.is_live();
+    // The kernel's view needs root too: its files are opened now, while we
+    // still have it (the tracer keeps reading them as the user).
+    // What it says is printed with the listening line, once the events
+    // socket is bound (a test waits for the first line to know that).
+    let (mut tracer, kernel_lines) = if live && opts.kernel {
+        open_tracer(opts, children.is_some())
+    } else {
+        (None, Vec::new())
+    };
     // Root was needed only to open the source: give it back now, before
     // anything is created or written (events socket, -w, --svg), so that
     // all of it is the user's and nothing is done as root through a path.
@@ -315,6 +336,17 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
         }
     }
 
+    // The link's events: a socket of ours, made now (as the user).
+    let link = match (&opts.link_events, live) {
+        (Some(path), true) => Some(LinkSocket::bind(path)?),
+        (Some(_), false) => {
+            bail!("--link-events is for a live capture: the link's events of a file are not kept")
+        }
+        (None, _) => None,
+    };
+    for line in &kernel_lines {
+        eprintln!("{line}");
+    }
     if live {
         // Like tcpdump, say where we listen (on stderr, so JSON stays clean);
         // tests wait for this line before they send anything, so it comes
@@ -349,9 +381,28 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
         _ => None,
     };
 
-    let hold = if live { LIVE_HOLD } else { Duration::ZERO };
+    let hold = match (live, &tracer) {
+        // The kernel's records come later than the packets they explain.
+        (true, Some(_)) => KERNEL_HOLD,
+        (true, None) => LIVE_HOLD,
+        (false, _) => Duration::ZERO,
+    };
     let mut timeline = Timeline::new(source.link_type(), hold);
     timeline.headers = opts.keep_headers();
+    if opts.link_events.is_some() {
+        timeline.set_local_addresses(interface_addresses(&opts.interface));
+    }
+    if let Some(t) = &tracer {
+        let retransmits = !t
+            .status()
+            .disabled
+            .iter()
+            .any(|(ev, _)| ev.contains("tcp_retransmit_skb"));
+        timeline = timeline.with_kernel(kernel_ports(opts), retransmits);
+        if children.is_some() {
+            timeline = timeline.with_all_kernel_calls();
+        }
+    }
     if let Some(path) = &opts.read {
         // A file's events are all there at once: they wait in the
         // timeline's index until the packets' time reaches them.
@@ -390,10 +441,11 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
         count: opts.count,
         live,
         programs,
+        tracer: tracer.take(),
     };
     let queue = Arc::new(Queue::default());
     let quit = Arc::new(AtomicBool::new(false));
-    let feed = Feed::start(source, listener, &quit, &queue);
+    let feed = Feed::start(source, listener, link, &quit, &queue);
 
     if let Some(c) = children.as_mut() {
         c.start()?;
@@ -417,11 +469,18 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
         Err(e) => Err(e),
     };
     let (kernel, read_error) = feed.finish(matches!(drained, Ok(Ended::Input)));
+    if let Some(path) = opts.link_events.as_ref().filter(|_| live) {
+        // The receiving thread removes it too; it may not have ended yet.
+        let _ = std::fs::remove_file(path);
+    }
     sink.timeline
         .count_dropped_packets(queue.dropped_packets.load(Ordering::SeqCst));
     sink.timeline
         .count_dropped_events(queue.dropped_events.load(Ordering::SeqCst));
     let capture_dropped = queue.dropped_packets.load(Ordering::SeqCst);
+    // The kernel's last records (the teardown's states) are read after
+    // its tracing stopped; its instances are removed here.
+    let trace_report = sink.stop_tracer();
 
     let shown = drained.and_then(|_| {
         if let Some(c) = children.as_mut() {
@@ -452,6 +511,9 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
             line.push_str(&t!("capture-dropped-by-capture", n = capture_dropped));
         }
         eprintln!("{line}");
+    }
+    if let Some(r) = &trace_report {
+        eprintln!("{}", trace_line(r, &sink.timeline));
     }
     if let Some(w) = sink.writer.as_mut() {
         w.flush()?;
@@ -542,6 +604,13 @@ enum Input {
         rejected: u64,
         charged: usize,
     },
+    /// The link's events.
+    Link {
+        evs: Vec<LinkEvent>,
+        /// The running count of datagrams that were not link events.
+        rejected: u64,
+        charged: usize,
+    },
 }
 
 /// The budget of what waits between a live capture's helpers and the loop.
@@ -605,6 +674,7 @@ impl Feed {
     fn start(
         source: Source,
         listener: Option<Listener>,
+        link: Option<LinkSocket>,
         quit: &Arc<AtomicBool>,
         queue: &Arc<Queue>,
     ) -> Feed {
@@ -635,6 +705,12 @@ impl Feed {
             let (quit, queue) = (quit.clone(), queue.clone());
             std::thread::spawn(move || receive_events(l, tx, &quit, &queue))
         });
+        // Never joined: it ends with the loop's receiver (or the process).
+        if let Some(link) = link {
+            let tx = tx.clone();
+            let (quit, queue) = (quit.clone(), queue.clone());
+            std::thread::spawn(move || link.receive(tx, &quit, &queue));
+        }
         Feed {
             rx: Some(rx),
             handoff: None,
@@ -882,6 +958,8 @@ struct Sink {
     live: bool,
     /// The programs' own output, printed in its place (the demo).
     programs: Option<Programs>,
+    /// The kernel's view, when it is on.
+    tracer: Option<Tracer>,
 }
 
 /// The lines the programs printed, waiting for their place among the
@@ -926,6 +1004,34 @@ impl Sink {
         self.count.is_some_and(|c| self.seen >= c)
     }
 
+    /// Take what the kernel's view has ready (at most a bounded batch).
+    fn kernel_facts(&mut self) {
+        let Some(t) = self.tracer.as_ref() else {
+            return;
+        };
+        for fact in t.facts().try_iter().take(KERNEL_FACTS_PER_TURN) {
+            self.timeline.kernel(fact);
+        }
+    }
+
+    /// Stop the kernel's view: tracing off, instances removed, the facts
+    /// still queued taken. Its report, if it was on.
+    fn stop_tracer(&mut self) -> Option<kernel::Report> {
+        let mut t = self.tracer.take()?;
+        let report = t.stop();
+        for fact in t.facts().try_iter() {
+            self.timeline.kernel(fact);
+        }
+        self.timeline
+            .set_kernel_losses(report.kernel_lost(), report.queue_dropped);
+        if !report.removed {
+            eprintln!(
+                "capture: warning: a tracing instance could not be removed; the next capture as root removes it"
+            );
+        }
+        Some(report)
+    }
+
     fn input(&mut self, input: Input, queue: &Queue) -> io::Result<()> {
         match input {
             Input::Packets(batch) => {
@@ -963,6 +1069,17 @@ impl Sink {
                     }
                 }
                 self.timeline.set_rejected_events(rejected);
+            }
+            Input::Link {
+                evs,
+                rejected,
+                charged,
+            } => {
+                queue.taken(charged);
+                for ev in evs {
+                    self.timeline.link(ev);
+                }
+                self.timeline.set_rejected_link(rejected);
             }
         }
         Ok(())
@@ -1009,6 +1126,7 @@ impl Sink {
                 Got::Nothing => {}
                 Got::Finished => return Ok(()),
             }
+            self.kernel_facts();
         }
     }
 }
@@ -1028,6 +1146,7 @@ fn discard(input: Input, queue: &Queue) {
                 .dropped_events
                 .fetch_add(evs.len() as u64, Ordering::SeqCst);
         }
+        Input::Link { charged, .. } => queue.taken(charged),
     }
 }
 
@@ -1067,6 +1186,7 @@ fn main_loop(
                     None => break,
                 }
             }
+            sink.kernel_facts();
             let now = events::now();
             sink.release(Some(now))?;
             sink.render.flush()?;
@@ -1086,5 +1206,190 @@ fn main_loop(
                 }
             }
         }
+    }
+}
+
+/// Open the kernel's view for a live capture: following the programs it
+/// runs (and their children) when it runs some, else every process on the
+/// filter's ports. When it cannot, one line says why and what still works.
+/// The lines to print come back with it.
+fn open_tracer(opts: &Options, runs_programs: bool) -> (Option<Tracer>, Vec<String>) {
+    let cfg = kernel::Config {
+        follow: if runs_programs {
+            kernel::Follow::OurChildren
+        } else {
+            kernel::Follow::Everyone
+        },
+        ports: kernel_ports(opts),
+        ..kernel::Config::default()
+    };
+    match Tracer::open(&cfg) {
+        Ok(t) => {
+            let s = t.status();
+            let mut lines = vec![format!(
+                "capture: also reading the kernel's own view of socket calls and TCP states (tracing instances {}; --no-kernel turns it off)",
+                s.instances.join(", ")
+            )];
+            if !s.removed_stale.is_empty() {
+                lines.push(format!(
+                    "capture: removed the tracing instances a capture that was killed left behind: {}",
+                    s.removed_stale.join(", ")
+                ));
+            }
+            (Some(t), lines)
+        }
+        Err(why) => (None, vec![format!("capture: note: {why}")]),
+    }
+}
+
+/// The ports the kernel's view is limited to: `--port`, or the `port N`
+/// terms of a filter that only ever selects (a `not` in it could mean
+/// any port: then every socket).
+pub fn kernel_ports(opts: &Options) -> Vec<u16> {
+    opts.filter.as_deref().map(filter_ports).unwrap_or_default()
+}
+
+/// The ports named by `port N` (`tcp port N`, `src port N`...) in a BPF
+/// filter; none when it has a negation.
+pub fn filter_ports(filter: &str) -> Vec<u16> {
+    let words: Vec<&str> = filter
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.iter().any(|w| *w == "not" || w.starts_with('!')) {
+        return Vec::new();
+    }
+    let mut ports: Vec<u16> = words
+        .windows(2)
+        .filter(|w| w[0] == "port")
+        .filter_map(|w| w[1].parse().ok())
+        .collect();
+    ports.sort_unstable();
+    ports.dedup();
+    ports
+}
+
+/// The kernel's view's end line: what it showed and what it lost.
+fn trace_line(r: &kernel::Report, timeline: &Timeline) -> String {
+    let totals = timeline.trace_totals().unwrap_or_default();
+    let mut line = format!(
+        "capture: kernel view: {} calls shown, {} of socklab's own programs confirmed, {} TCP state changes, {} events lost by the kernel",
+        totals.calls,
+        totals.confirmed,
+        totals.states,
+        r.kernel_lost()
+    );
+    if totals.dropped > 0 {
+        line.push_str(&format!(", {} dropped (a queue was full)", totals.dropped));
+    }
+    line.push_str(if r.removed {
+        "; tracing instances removed"
+    } else {
+        "; a tracing instance was left behind"
+    });
+    line
+}
+
+/// The socket the link emulator sends its events to (`--link-events`),
+/// removed when capture ends.
+struct LinkSocket {
+    sock: std::os::unix::net::UnixDatagram,
+    path: PathBuf,
+}
+
+impl LinkSocket {
+    /// Make the socket. Binding creates its file and fails if anything is
+    /// at the path already, so nothing another user prepared is used.
+    fn bind(path: &Path) -> Result<LinkSocket> {
+        let sock = std::os::unix::net::UnixDatagram::bind(path).map_err(|e| {
+            let hint = if e.kind() == io::ErrorKind::AddrInUse {
+                ": something is there already; remove it or choose another path"
+            } else {
+                ""
+            };
+            anyhow::anyhow!(
+                "cannot make the link's events socket {}: {e}{hint}",
+                path.display()
+            )
+        })?;
+        sock.set_nonblocking(true)
+            .with_context(|| format!("cannot use {}", path.display()))?;
+        Ok(LinkSocket {
+            sock,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Receive events until told to quit: each datagram parsed on its
+    /// own, the bad ones counted, all of it within the queue's budget.
+    fn receive(self, tx: mpsc::Sender<Input>, quit: &AtomicBool, queue: &Queue) {
+        use std::os::fd::AsRawFd;
+        let fd = [self.sock.as_raw_fd()];
+        let mut buf = vec![0u8; MAX_LINK_EVENT_BYTES + 1];
+        let mut rejected = 0u64;
+        while !quit.load(Ordering::SeqCst) {
+            let _ = crate::sys::poll_readable(&fd, TICK);
+            let mut evs = Vec::new();
+            let before = rejected;
+            while evs.len() < 4096 {
+                match self.sock.recv(&mut buf) {
+                    Ok(n) => match LinkEvent::parse(&buf[..n]) {
+                        Ok(ev) => evs.push(ev),
+                        Err(_) => rejected += 1,
+                    },
+                    Err(_) => break,
+                }
+            }
+            if evs.is_empty() && rejected == before {
+                continue;
+            }
+            let cost = evs.len() * EVENT_COST;
+            let charged = if queue.reserve(cost) {
+                cost
+            } else {
+                rejected += evs.len() as u64;
+                evs.clear();
+                0
+            };
+            let input = Input::Link {
+                evs,
+                rejected,
+                charged,
+            };
+            if tx.send(input).is_err() {
+                break;
+            }
+        }
+    }
+}
+
+impl Drop for LinkSocket {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// The IP addresses of a live interface (for the link's events: which
+/// frames this host sent); none when it cannot be listed.
+fn interface_addresses(name: &str) -> Vec<std::net::IpAddr> {
+    pcap::Device::list()
+        .unwrap_or_default()
+        .into_iter()
+        .find(|d| d.name == name)
+        .map(|d| d.addresses.into_iter().map(|a| a.addr).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod kernel_tests {
+    use super::filter_ports;
+
+    #[test]
+    fn the_kernel_is_asked_about_the_filters_ports_only_when_it_only_selects() {
+        assert_eq!(filter_ports("tcp port 5000 or udp port 5000"), vec![5000]);
+        assert_eq!(filter_ports("(tcp port 7) and (port 5000)"), vec![7, 5000]);
+        assert_eq!(filter_ports("host 127.0.0.1"), Vec::<u16>::new());
+        assert_eq!(filter_ports("not port 22"), Vec::<u16>::new());
+        assert_eq!(filter_ports("port 99999"), Vec::<u16>::new());
     }
 }

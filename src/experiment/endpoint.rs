@@ -35,6 +35,7 @@ use super::tally::{Summary, Tally};
 use super::{ExperimentError, Proto};
 use crate::narrate::{human_bytes, Ends, Narrator};
 use crate::net::{self, NetError};
+use crate::t;
 
 /// End markers sent after the last UDP message.
 pub const END_REPEATS: u32 = 5;
@@ -120,6 +121,10 @@ pub struct Sent {
     pub last_send_ns: Option<u64>,
     /// TCP: segments the kernel retransmitted (`tcpi_total_retrans`).
     pub retransmissions: Option<u64>,
+    /// TCP: of those, the ones the receiver already had: it reported the
+    /// copy as a duplicate with D-SACK (`tcpi_dsack_dups`). A timer fired
+    /// before the acknowledgement was processed; nothing had been lost.
+    pub spurious_retransmissions: Option<u64>,
     /// UDP: `sendto()` calls that failed with ENOBUFS and were tried again.
     pub send_retries: u64,
     /// TCP: how long `connect()` took (the three-way handshake), ms. Not
@@ -269,10 +274,10 @@ fn send_udp(
         call,
         report.sent,
         ends,
-        format!(
-            "{} messages, {}",
-            report.sent,
-            human_bytes(report.sent * cfg.size as u64)
+        t!(
+            "exp-sent-messages",
+            n = report.sent,
+            bytes = bytes_text(report.sent * cfg.size as u64)
         ),
     );
 
@@ -287,9 +292,7 @@ fn send_udp(
         send_datagram(&sock, &buf, cfg.to, &mut report).map_err(transfer)?;
         thread::sleep(END_SPACING);
     }
-    n.explain(format!(
-        "then {END_REPEATS} end markers: UDP has no end of stream, and any of them may be lost"
-    ));
+    n.explain(t!("exp-end-markers", n = END_REPEATS));
     n.call("close", "", ends, Ok(()))?;
     Ok(report)
 }
@@ -332,7 +335,7 @@ fn send_tcp(
         .into());
     }
     let ends = Ends::of(&sock);
-    n.done(call, ends, "connected (three-way handshake done)");
+    n.done(call, ends, t!("exp-connected"));
     let mut stream = TcpStream::from(sock);
     let transfer = |call, error| NetError::Transfer {
         call,
@@ -373,10 +376,10 @@ fn send_tcp(
         call,
         report.sent,
         ends,
-        format!(
-            "{} messages, {}",
-            report.sent,
-            human_bytes(report.sent * cfg.size as u64)
+        t!(
+            "exp-sent-messages",
+            n = report.sent,
+            bytes = bytes_text(report.sent * cfg.size as u64)
         ),
     );
 
@@ -407,9 +410,12 @@ fn send_tcp(
             Err(error) => return Err(transfer("recv", error).into()),
         }
     }
-    report.retransmissions = crate::sys::tcp_total_retrans(stream.as_raw_fd())
-        .ok()
-        .map(u64::from);
+    if let Ok(r) = crate::sys::tcp_retransmissions(stream.as_raw_fd()) {
+        report.retransmissions = Some(u64::from(r.total));
+        // A D-SACK can name a copy the network duplicated, which was never
+        // retransmitted: never more needless retransmissions than there were.
+        report.spurious_retransmissions = r.dsack_dups.map(|d| u64::from(d.min(r.total)));
+    }
     n.call("close", "", ends, Ok(()))?;
     Ok(report)
 }
@@ -451,7 +457,7 @@ impl Receiver {
         if let Some(bytes) = cfg.rcvbuf {
             n.call(
                 "setsockopt",
-                format!("SO_RCVBUF, {}", human_bytes(bytes as u64)),
+                format!("SO_RCVBUF, {}", bytes_text(bytes as u64)),
                 Ends::NONE,
                 sock.set_recv_buffer_size(bytes),
             )
@@ -459,10 +465,7 @@ impl Receiver {
         }
         let rcvbuf_bytes = sock.recv_buffer_size().ok().map(|b| b as u64);
         if let Some(got) = rcvbuf_bytes {
-            n.explain(format!(
-                "receive buffer: {} (SO_RCVBUF; the kernel doubles what is asked, for its own bookkeeping, up to net.core.rmem_max)",
-                human_bytes(got)
-            ));
+            n.explain(t!("exp-rcvbuf", bytes = bytes_text(got)));
         }
         if cfg.proto == Proto::Tcp {
             n.call(
@@ -591,12 +594,12 @@ impl Receiver {
             call,
             calls,
             Ends::local(local),
-            format!("{} messages", tally.delivered()),
+            t!("exp-received-messages", n = tally.delivered()),
         );
         if !report.end_marker {
-            n.explain(format!(
-                "no end marker arrived: stopped after {:?} without a datagram",
-                cfg.idle_timeout
+            n.explain(t!(
+                "exp-no-end-marker",
+                waited = super::duration_in(crate::i18n::lang(), cfg.idle_timeout)
             ));
         }
         report.socket_drops = kernel::udp_socket_drops(sock.as_raw_fd(), &local).ok();
@@ -654,9 +657,9 @@ impl Receiver {
         n.done(
             call,
             ends,
-            format!(
-                "new socket for {}",
-                ends.peer.map_or_else(|| "?".into(), |p| p.to_string())
+            t!(
+                "exp-new-socket",
+                peer = ends.peer.map_or_else(|| "?".into(), |p| p.to_string())
             ),
         );
         drop(sock);
@@ -723,15 +726,22 @@ impl Receiver {
             call,
             calls,
             ends,
-            format!(
-                "{} messages, then 0 bytes: the sender closed (FIN received)",
-                tally.delivered()
-            ),
+            t!("exp-received-fin", n = tally.delivered()),
         );
         n.call("close", "", ends, Ok(()))?;
         drop(stream);
         report.summary = tally.summary();
         Ok(report)
+    }
+}
+
+/// A size for people, `1.9 MiB`, with the decimal separator of the
+/// process's language (`1,9 MiB`).
+fn bytes_text(bytes: u64) -> String {
+    let text = human_bytes(bytes);
+    match crate::i18n::lang().decimal_separator() {
+        '.' => text,
+        sep => text.replace('.', &sep.to_string()),
     }
 }
 
@@ -757,6 +767,7 @@ impl Sent {
             "first_send_ns": self.first_send_ns,
             "last_send_ns": self.last_send_ns,
             "retransmissions": self.retransmissions,
+            "spurious_retransmissions": self.spurious_retransmissions,
             "send_retries": self.send_retries,
             "connect_ms": self.connect_ms,
         })
@@ -769,6 +780,7 @@ impl Sent {
             first_send_ns: opt_u64(v, "first_send_ns"),
             last_send_ns: opt_u64(v, "last_send_ns"),
             retransmissions: opt_u64(v, "retransmissions"),
+            spurious_retransmissions: opt_u64(v, "spurious_retransmissions"),
             send_retries: opt_u64(v, "send_retries").unwrap_or(0),
             connect_ms: opt_f64(v, "connect_ms"),
         })
@@ -836,6 +848,7 @@ mod tests {
             first_send_ns: Some(1),
             last_send_ns: Some(2),
             retransmissions: Some(3),
+            spurious_retransmissions: Some(1),
             send_retries: 0,
             connect_ms: Some(0.125),
         };

@@ -34,7 +34,7 @@ pub fn run(
             rcvbuf: w.rcvbuf,
             idle_timeout: w.idle_timeout,
         },
-        n.tagged(format!("{} receiver", proto.as_str())),
+        n.tagged(crate::t!("exp-tag-receiver", proto = proto.as_str())),
     )?;
     let sender_cfg = SenderConfig {
         proto,
@@ -56,7 +56,7 @@ pub fn run(
     let (sent, received) = thread::scope(|s| {
         let rc = controls.clone();
         let receiving = s.spawn(move || receiver.run(&rc));
-        let sn = n.tagged(format!("{} sender", proto.as_str()));
+        let sn = n.tagged(crate::t!("exp-tag-sender", proto = proto.as_str()));
         let sc = controls.clone();
         let sending = s.spawn(move || endpoint::send(&sender_cfg, &sn, &sc));
         while !(receiving.is_finished() && sending.is_finished()) {

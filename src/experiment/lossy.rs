@@ -44,6 +44,7 @@ use super::{ExperimentError, Proto, Scenario, Workload};
 use crate::link::Impairments;
 use crate::narrate::Narrator;
 use crate::netns::{Network, NetworkOptions, TwoHosts};
+use crate::t;
 
 /// Lines of the role processes' protocol start with this.
 pub const LINE_PREFIX: &str = "@socklab ";
@@ -110,18 +111,29 @@ impl Lab {
         Ok(())
     }
 
-    /// Frames the link has dropped so far: (alice to bob, bob to alice).
-    fn link_drops(&self) -> (u64, u64) {
+    /// Count the link's drops of the flow of `proto` to or from `port`, from zero.
+    fn watch(&self, proto: Proto, port: u16) {
+        if let Some(net) = &self.lock().network {
+            net.watch(Some(crate::link::Watch {
+                proto: match proto {
+                    Proto::Tcp => crate::link::IPPROTO_TCP,
+                    Proto::Udp => crate::link::IPPROTO_UDP,
+                },
+                port,
+            }));
+        }
+    }
+
+    /// Frames of the watched flow the link has dropped since [`Lab::watch`]:
+    /// (alice to bob, bob to alice).
+    fn watched_drops(&self) -> (u64, u64) {
         let state = self.lock();
         let Some(net) = &state.network else {
             return (0, 0);
         };
-        let snap = net.snapshot();
+        let snap = net.fresh_snapshot();
         let (a, b) = (&net.hosts.alice.name, &net.hosts.bob.name);
-        (
-            snap.direction(a, b).dropped(),
-            snap.direction(b, a).dropped(),
-        )
+        (snap.watched_dropped(a, b), snap.watched_dropped(b, a))
     }
 
     /// Start `cmd`, unless interrupted, and keep it for cleanup. Returns its
@@ -141,15 +153,15 @@ impl Lab {
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|error| ExperimentError::Io {
-                what: format!("starting {program}"),
+                what: t!("exp-step-start", program = &program),
                 error,
             })?;
         let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
             let _ = child.kill();
             let _ = child.wait();
             return Err(ExperimentError::Io {
-                what: format!("starting {program}"),
-                error: std::io::Error::other("no pipes to the process"),
+                what: t!("exp-step-start", program = &program),
+                error: std::io::Error::other(t!("exp-no-pipes")),
             });
         };
         let spawned = Spawned {
@@ -228,10 +240,7 @@ fn install_signal_handler() {
     ONCE.call_once(|| {
         let _ = ctrlc::set_handler(|| {
             LAB.interrupt();
-            let _ = writeln!(
-                std::io::stderr(),
-                "tcp_vs_udp: interrupted: namespaces and processes removed"
-            );
+            let _ = writeln!(std::io::stderr(), "{}", t!("exp-interrupted-cleaned"));
             std::process::exit(130);
         });
     });
@@ -308,7 +317,7 @@ fn run_plan(
     let _guard = LabGuard(());
     let hosts = layout_for_this_process();
     let exe = std::env::current_exe().map_err(|error| ExperimentError::Io {
-        what: "finding this program's path".into(),
+        what: t!("exp-step-find-exe"),
         error,
     })?;
     let exe = exe.to_string_lossy().into_owned();
@@ -325,13 +334,13 @@ fn run_plan(
     };
     let first = settings(plan.losses.first().copied().unwrap_or(0.0), delays[0]);
     LAB.up(&hosts, first.clone())?;
-    n.say(format!(
-        "two hosts up: {} ({}) and {} ({}); the link between them: {}",
-        hosts.alice.ns,
-        hosts.alice.v4,
-        hosts.bob.ns,
-        hosts.bob.v4,
-        crate::link::describe(&first)
+    n.say(t!(
+        "exp-lossy-up",
+        alice = &hosts.alice.ns,
+        alice_ip = hosts.alice.v4.to_string(),
+        bob = &hosts.bob.ns,
+        bob_ip = hosts.bob.v4.to_string(),
+        link = crate::link::describe(&first)
     ));
     let mut runs = Vec::new();
     let mut current = first;
@@ -340,13 +349,11 @@ fn run_plan(
             let wanted = settings(loss, delay);
             if wanted != current {
                 LAB.set_impairments(wanted.clone())?;
-                n.say(format!("the link now: {}", crate::link::describe(&wanted)));
+                n.say(t!("exp-link-now", link = crate::link::describe(&wanted)));
                 current = wanted;
             }
             for &proto in &plan.protos {
-                let before = LAB.link_drops();
-                let (sent, received) = run_pair(&hosts, &exe, proto, loss, plan, n)?;
-                let after = LAB.link_drops();
+                let (sent, received, link_drops) = run_pair(&hosts, &exe, proto, loss, plan, n)?;
                 let iperf3 = if plan.iperf3 && proto == Proto::Udp {
                     Some(run_iperf3(&hosts, &plan.workload, n)?)
                 } else {
@@ -362,10 +369,7 @@ fn run_plan(
                     sent,
                     received,
                     // The sender is on alice, the receiver on bob.
-                    link_drops: Some((
-                        after.0.saturating_sub(before.0),
-                        after.1.saturating_sub(before.1),
-                    )),
+                    link_drops: Some(link_drops),
                     iperf3,
                 };
                 on_run(&run);
@@ -374,9 +378,10 @@ fn run_plan(
         }
     }
     LAB.cleanup();
-    n.say(format!(
-        "namespaces {} and {} removed",
-        hosts.alice.ns, hosts.bob.ns
+    n.say(t!(
+        "exp-lossy-removed",
+        alice = &hosts.alice.ns,
+        bob = &hosts.bob.ns
     ));
     Ok(runs)
 }
@@ -447,6 +452,9 @@ fn role_command(
         &host.ns,
         "--color",
         if plan.color { "always" } else { "never" },
+        // Its narration and errors are relayed to the student as they are.
+        "--lang",
+        crate::i18n::lang().tag(),
     ]);
     if !plan.narrate {
         cmd.arg("--quiet");
@@ -455,7 +463,8 @@ fn role_command(
 }
 
 /// One protocol at one loss rate: start the receiver in bob, then the
-/// sender in alice, follow them to the end, and collect both reports.
+/// sender in alice, follow them to the end, and collect both reports and
+/// the link's drops of this run's flow (to bob, to alice).
 fn run_pair(
     hosts: &TwoHosts,
     exe: &str,
@@ -463,7 +472,7 @@ fn run_pair(
     loss: f64,
     plan: &LossyPlan,
     n: &Narrator,
-) -> Result<(Sent, Received), ExperimentError> {
+) -> Result<(Sent, Received, (u64, u64)), ExperimentError> {
     let w = &plan.workload;
     let (tx, rx) = mpsc::channel();
 
@@ -497,7 +506,7 @@ fn run_pair(
             Who::Sender => hosts.alice.ns.clone(),
         },
         detail: if detail.is_empty() {
-            "it ended without a report".into()
+            t!("exp-child-no-report")
         } else {
             detail
         },
@@ -505,7 +514,11 @@ fn run_pair(
 
     let receiver_tag = n.tagged(format!("bob {}", proto.as_str()));
     let sender_tag = n.tagged(format!("alice {}", proto.as_str()));
-    let label = format!("{} {}%", proto.as_str(), super::report::trim_float(loss));
+    let label = format!(
+        "{} {}%",
+        proto.as_str(),
+        super::report::trim_float_in(crate::i18n::lang(), loss)
+    );
     let mut progress = Progress::new(plan.show_progress, label, w.messages);
     // Narration lines of the two processes, printed with the bar out of the way.
     let relay = |progress: &Progress, who: Who, line: &str| {
@@ -526,7 +539,7 @@ fn run_pair(
                         match addr.trim().parse() {
                             Ok(a) => break a,
                             Err(_) => {
-                                return Err(child_failed(who, format!("said `{line}`")));
+                                return Err(child_failed(who, t!("exp-child-said", line = &line)));
                             }
                         }
                     }
@@ -540,12 +553,19 @@ fn run_pair(
             Err(_) => {
                 return Err(child_failed(
                     Who::Receiver,
-                    format!("not ready after {READY_TIMEOUT:?}"),
+                    t!(
+                        "exp-child-not-ready",
+                        waited = super::duration_in(crate::i18n::lang(), READY_TIMEOUT)
+                    ),
                 ))
             }
         }
     };
 
+    // Only this run's flow: the segments of an earlier connection still
+    // closing (a FIN sent again after its ACK was lost) are not this run's.
+    // The receiver's port is new: the earlier one is still held meanwhile.
+    LAB.watch(proto, to.port());
     let mut cmd = role_command(&hosts.alice, exe, "sender", proto, plan);
     cmd.args(["--to", &to.to_string()]);
     if let Some(rate) = w.rate {
@@ -610,7 +630,7 @@ fn run_pair(
         Some(r) if ok(receiver_status) => r,
         _ => return Err(child_failed(Who::Receiver, text_of(&receiver_err))),
     };
-    Ok((sent, received))
+    Ok((sent, received, LAB.watched_drops()))
 }
 
 // ---- iperf3 on the same link ------------------------------------------------
@@ -622,19 +642,24 @@ pub fn iperf3_bitrate(rate: f64, size: usize) -> u64 {
 
 /// Read `end.sum` of `iperf3 -u -J`'s output.
 pub fn parse_iperf3_udp(json: &str) -> Result<Iperf3Udp, String> {
-    let v: Value = serde_json::from_str(json).map_err(|e| format!("output is not JSON: {e}"))?;
+    let v: Value =
+        serde_json::from_str(json).map_err(|e| t!("exp-iperf3-not-json", error = e.to_string()))?;
     if let Some(e) = v.get("error").and_then(Value::as_str) {
         return Err(e.to_string());
     }
     let sum = v
         .get("end")
         .and_then(|e| e.get("sum"))
-        .ok_or("no end.sum in its JSON")?;
-    let num = |k: &str| sum.get(k).and_then(Value::as_f64);
+        .ok_or_else(|| t!("exp-iperf3-no-sum"))?;
+    let num = |k: &str| {
+        sum.get(k)
+            .and_then(Value::as_f64)
+            .ok_or_else(|| t!("exp-iperf3-no-field", field = format!("end.sum.{k}")))
+    };
     Ok(Iperf3Udp {
-        lost_percent: num("lost_percent").ok_or("no end.sum.lost_percent")?,
-        lost_packets: num("lost_packets").ok_or("no end.sum.lost_packets")? as u64,
-        packets: num("packets").ok_or("no end.sum.packets")? as u64,
+        lost_percent: num("lost_percent")?,
+        lost_packets: num("lost_packets")? as u64,
+        packets: num("packets")? as u64,
         attempts: 1,
     })
 }
@@ -678,9 +703,9 @@ pub fn iperf3_commands(hosts: &TwoHosts, w: &Workload) -> (Command, Command) {
 /// [`iperf3_patience`] and started again, up to [`IPERF3_ATTEMPTS`] times.
 fn run_iperf3(hosts: &TwoHosts, w: &Workload, n: &Narrator) -> Result<Iperf3Udp, ExperimentError> {
     let (_, client_cmd) = iperf3_commands(hosts, w);
-    n.say(format!(
-        "iperf3 on the same link: {}",
-        command_line(&client_cmd)
+    n.say(t!(
+        "exp-iperf3-command",
+        command = command_line(&client_cmd)
     ));
     let mut last_error = String::new();
     for attempt in 1..=IPERF3_ATTEMPTS {
@@ -690,14 +715,20 @@ fn run_iperf3(hosts: &TwoHosts, w: &Workload, n: &Narrator) -> Result<Iperf3Udp,
                 return Ok(r);
             }
             Err(ExperimentError::Iperf3(e)) => {
-                n.say(format!("iperf3 attempt {attempt} failed: {e}"));
+                n.say(t!(
+                    "exp-iperf3-attempt-failed",
+                    attempt = attempt,
+                    error = &e
+                ));
                 last_error = e;
             }
             Err(other) => return Err(other),
         }
     }
-    Err(ExperimentError::Iperf3(format!(
-        "{IPERF3_ATTEMPTS} attempts failed, the last with: {last_error}"
+    Err(ExperimentError::Iperf3(t!(
+        "exp-iperf3-gave-up",
+        attempts = IPERF3_ATTEMPTS,
+        error = last_error
     )))
 }
 
@@ -715,7 +746,7 @@ fn iperf3_attempt(hosts: &TwoHosts, w: &Workload) -> Result<Iperf3Udp, Experimen
     let (server_cmd, client_cmd) = iperf3_commands(hosts, w);
     let missing = |e: ExperimentError| match e {
         ExperimentError::Io { error, .. } if error.kind() == std::io::ErrorKind::NotFound => {
-            ExperimentError::Iperf3("`ip` not found: install iproute2".into())
+            ExperimentError::Iperf3(t!("exp-iperf3-no-ip"))
         }
         other => other,
     };
@@ -738,9 +769,9 @@ fn iperf3_attempt(hosts: &TwoHosts, w: &Workload) -> Result<Iperf3Udp, Experimen
             Ok(_) => {}
             Err(_) => {
                 LAB.reap(server.pid, Duration::ZERO);
-                return Err(ExperimentError::Iperf3(format!(
-                    "the server did not start: {}",
-                    text_of(&server_err)
+                return Err(ExperimentError::Iperf3(t!(
+                    "exp-iperf3-no-server",
+                    stderr = text_of(&server_err)
                 )));
             }
         }
@@ -761,8 +792,9 @@ fn iperf3_attempt(hosts: &TwoHosts, w: &Workload) -> Result<Iperf3Udp, Experimen
     LAB.reap(client.pid, Duration::from_secs(1));
     LAB.reap(server.pid, Duration::from_secs(1));
     let text = text.map_err(|_| {
-        ExperimentError::Iperf3(format!(
-            "no result within {patience:?} (its opening datagram was probably lost)"
+        ExperimentError::Iperf3(t!(
+            "exp-iperf3-no-result",
+            waited = super::duration_in(crate::i18n::lang(), patience)
         ))
     })?;
     parse_iperf3_udp(&text).map_err(|e| {

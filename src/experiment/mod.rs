@@ -29,6 +29,7 @@ pub mod tally;
 
 pub use report::ProtoRun;
 
+use crate::i18n::{tr_in, Lang};
 use crate::net::NetError;
 use crate::netns::NetnsError;
 
@@ -96,42 +97,170 @@ pub struct Workload {
     pub idle_timeout: Duration,
 }
 
-/// Why a run of the experiment failed.
+/// Why a run of the experiment failed. Its message is in the process's
+/// language ([`ExperimentError::message_in`] for another).
 #[derive(Debug, thiserror::Error)]
 pub enum ExperimentError {
     #[error(transparent)]
     Net(#[from] NetError),
     #[error(transparent)]
     Netns(#[from] NetnsError),
-    #[error(
-        "no sender connected within {waited:.1?}: the sender failed to start; see its error above"
-    )]
+    /// The TCP receiver waited `waited` and no sender connected.
+    #[error("{}", self.message_in(crate::i18n::lang()))]
     NoSender { waited: Duration },
+    /// A system call failed while doing `what` (already in the process's
+    /// language).
     #[error("{what}: {error}")]
     Io {
         what: String,
         #[source]
         error: std::io::Error,
     },
-    #[error("the {role} in namespace {ns} failed: {detail}")]
+    /// A role process (`receiver` or `sender`) failed; `detail` is what it
+    /// said (or why we know it failed, in the process's language).
+    #[error("{}", self.message_in(crate::i18n::lang()))]
     Child {
         role: &'static str,
         ns: String,
         detail: String,
     },
+    /// iperf3 failed; what it said, or why (in the process's language).
     #[error("iperf3: {0}")]
     Iperf3(String),
-    #[error("interrupted")]
+    /// Ctrl-C or SIGTERM.
+    #[error("{}", self.message_in(crate::i18n::lang()))]
     Interrupted,
-    #[error("a {0} thread panicked: this is a bug in socklab")]
+    /// A `sender` or `receiver` thread panicked.
+    #[error("{}", self.message_in(crate::i18n::lang()))]
     Panicked(&'static str),
+}
+
+impl ExperimentError {
+    /// The one-line message in `lang` (what happened, what to do).
+    pub fn message_in(&self, lang: Lang) -> String {
+        match self {
+            ExperimentError::Net(e) => e.to_string(),
+            ExperimentError::Netns(e) => e.message_in(lang),
+            ExperimentError::NoSender { waited } => {
+                let waited = match lang {
+                    Lang::En => format!("{waited:.1?}"),
+                    _ => duration_in(lang, *waited),
+                };
+                tr_in(lang, "exp-err-no-sender", &[("waited", waited.into())])
+            }
+            ExperimentError::Io { what, error } => format!("{what}: {error}"),
+            ExperimentError::Child { role, ns, detail } => tr_in(
+                lang,
+                "exp-err-child",
+                &[
+                    ("role", (*role).into()),
+                    ("ns", ns.into()),
+                    ("detail", detail.into()),
+                ],
+            ),
+            ExperimentError::Iperf3(detail) => format!("iperf3: {detail}"),
+            ExperimentError::Interrupted => tr_in(lang, "exp-err-interrupted", &[]),
+            ExperimentError::Panicked(thread) => {
+                tr_in(lang, "exp-err-panicked", &[("thread", (*thread).into())])
+            }
+        }
+    }
+}
+
+/// A duration in a message: as Rust writes it in English (`30s`, `1.5s`,
+/// as these messages always said it), for people in Portuguese (`30 s`,
+/// `1,5 s`).
+pub fn duration_in(lang: Lang, d: Duration) -> String {
+    match lang {
+        Lang::En => format!("{d:?}"),
+        _ => crate::link::duration_text_in(lang, d),
+    }
 }
 
 impl From<std::io::Error> for ExperimentError {
     fn from(error: std::io::Error) -> Self {
         ExperimentError::Io {
-            what: "socket call".into(),
+            what: crate::t!("exp-step-socket-call"),
             error,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_speaks_both_languages() {
+        let errors = [
+            ExperimentError::NoSender {
+                waited: Duration::from_secs(60),
+            },
+            ExperimentError::Child {
+                role: "receiver",
+                ns: "socklab-1-lossy-bob".into(),
+                detail: "boom".into(),
+            },
+            ExperimentError::Child {
+                role: "sender",
+                ns: "socklab-1-lossy-alice".into(),
+                detail: "boom".into(),
+            },
+            ExperimentError::Interrupted,
+            ExperimentError::Panicked("sender"),
+            ExperimentError::Panicked("receiver"),
+            ExperimentError::Netns(NetnsError::NotRoot),
+        ];
+        for e in &errors {
+            let (en, pt) = (e.message_in(Lang::En), e.message_in(Lang::PtBr));
+            assert!(!en.is_empty() && !pt.is_empty(), "{e:?}");
+            assert_ne!(en, pt, "{e:?} is not translated");
+        }
+        // English as it always was; Portuguese with its own units.
+        assert_eq!(
+            errors[0].message_in(Lang::En),
+            "no sender connected within 60.0s: the sender failed to start; see its error above"
+        );
+        assert!(errors[0].message_in(Lang::PtBr).contains("60 s"));
+        assert_eq!(
+            errors[1].message_in(Lang::PtBr),
+            "o receptor no namespace socklab-1-lossy-bob falhou: boom"
+        );
+        // The details and steps that go inside the errors.
+        let args = [
+            ("program", "iperf3".into()),
+            ("line", "@socklab ready x".into()),
+            ("waited", "30s".into()),
+            ("attempt", 2.into()),
+            ("attempts", 5.into()),
+            ("error", "x".into()),
+            ("stderr", "x".into()),
+            ("field", "end.sum.packets".into()),
+            ("proto", "TCP".into()),
+        ];
+        for id in [
+            "exp-child-no-report",
+            "exp-child-said",
+            "exp-child-not-ready",
+            "exp-step-socket-call",
+            "exp-step-start",
+            "exp-step-find-exe",
+            "exp-step-lossy",
+            "exp-step-lossy-private",
+            "exp-step-loopback-run",
+            "exp-no-pipes",
+            "exp-iperf3-attempt-failed",
+            "exp-iperf3-gave-up",
+            "exp-iperf3-no-ip",
+            "exp-iperf3-no-server",
+            "exp-iperf3-no-result",
+            "exp-iperf3-not-json",
+            "exp-iperf3-no-sum",
+            "exp-iperf3-no-field",
+            "exp-interrupted-cleaned",
+        ] {
+            let (en, pt) = (tr_in(Lang::En, id, &args), tr_in(Lang::PtBr, id, &args));
+            assert!(en != id && !pt.is_empty() && en != pt, "{id}: {en} / {pt}");
         }
     }
 }

@@ -9,6 +9,7 @@ use std::path::Path;
 use plotters::prelude::*;
 
 use super::{Proto, ProtoRun};
+use crate::i18n::{decimal_in, lang, tr_in, Lang};
 
 /// Size of the picture, pixels.
 const WIDTH: u32 = 1000;
@@ -70,11 +71,47 @@ fn rtt_points(runs: &[ProtoRun], proto: Proto) -> Vec<(f64, f64)> {
 }
 
 /// Draw elapsed time against the link's round-trip time into `path`.
+/// Its words are in the process's language.
 pub fn write_rtt_svg(path: &Path, runs: &[ProtoRun], title: &str) -> Result<(), String> {
-    draw_rtt(path, runs, title).map_err(|e| format!("drawing {}: {e}", path.display()))
+    let lang = lang();
+    draw_rtt(lang, path, runs, title).map_err(|e| failed(lang, path, &*e))
 }
 
-fn draw_rtt(path: &Path, runs: &[ProtoRun], title: &str) -> Result<(), Box<dyn std::error::Error>> {
+/// The error of a plot that could not be drawn into `path`.
+fn failed(lang: Lang, path: &Path, error: &dyn std::error::Error) -> String {
+    tr_in(
+        lang,
+        "exp-plot-failed",
+        &[
+            ("path", path.display().to_string().into()),
+            ("error", error.to_string().into()),
+        ],
+    )
+}
+
+/// The title of the plot of `--delay-sweep`: `messages` of `size` bytes,
+/// `loss` percent (already formatted) lost each way.
+pub fn rtt_title(messages: u64, size: usize, loss: &str) -> String {
+    crate::t!(
+        "exp-plot-title-rtt",
+        messages = messages,
+        size = size,
+        loss = loss
+    )
+}
+
+/// The title of the plot of `--sweep`.
+pub fn loss_title(messages: u64, size: usize) -> String {
+    crate::t!("exp-plot-title-loss", messages = messages, size = size)
+}
+
+fn draw_rtt(
+    lang: Lang,
+    path: &Path,
+    runs: &[ProtoRun],
+    title: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let tr = |id: &str| tr_in(lang, id, &[]);
     let root = SVGBackend::new(path, (WIDTH * 7 / 10, HEIGHT + 60)).into_drawing_area();
     root.fill(&WHITE)?;
     let root = root.titled(title, ("sans-serif", 16))?;
@@ -89,17 +126,17 @@ fn draw_rtt(path: &Path, runs: &[ProtoRun], title: &str) -> Result<(), Box<dyn s
         .fold(0.0f64, f64::max)
         .max(0.01);
     let mut chart = ChartBuilder::on(&root)
-        .caption("Time from first send to last receive", ("sans-serif", 15))
+        .caption(tr("exp-plot-time"), ("sans-serif", 15))
         .margin(14)
         .x_label_area_size(40)
         .y_label_area_size(55)
         .build_cartesian_2d(0.0..max_rtt * 1.05, 0.0..max_s * 1.1)?;
     chart
         .configure_mesh()
-        .x_desc("round-trip time of the link (ms)")
+        .x_desc(tr("exp-plot-rtt-axis"))
         .x_label_formatter(&|v| format!("{v:.0}"))
-        .y_desc("elapsed (s)")
-        .y_label_formatter(&|v| format!("{v:.2}"))
+        .y_desc(tr("exp-plot-elapsed-axis"))
+        .y_label_formatter(&|v| decimal_in(lang, *v, 2))
         .draw()?;
     for (proto, color) in [(Proto::Tcp, TCP_COLOR), (Proto::Udp, UDP_COLOR)] {
         let pts = rtt_points(runs, proto);
@@ -122,11 +159,23 @@ fn draw_rtt(path: &Path, runs: &[ProtoRun], title: &str) -> Result<(), Box<dyn s
 }
 
 /// Draw the two charts into `path`.
+/// Its words are in the process's language.
 pub fn write_svg(path: &Path, runs: &[ProtoRun], title: &str) -> Result<(), String> {
-    draw(path, runs, title).map_err(|e| format!("drawing {}: {e}", path.display()))
+    write_svg_in(lang(), path, runs, title)
 }
 
-fn draw(path: &Path, runs: &[ProtoRun], title: &str) -> Result<(), Box<dyn std::error::Error>> {
+/// [`write_svg`] with its words in `lang`.
+pub fn write_svg_in(lang: Lang, path: &Path, runs: &[ProtoRun], title: &str) -> Result<(), String> {
+    draw(lang, path, runs, title).map_err(|e| failed(lang, path, &*e))
+}
+
+fn draw(
+    lang: Lang,
+    path: &Path,
+    runs: &[ProtoRun],
+    title: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let tr = |id: &str| tr_in(lang, id, &[]);
     let root = SVGBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
     root.fill(&WHITE)?;
     let root = root.titled(title, ("sans-serif", 18))?;
@@ -147,16 +196,16 @@ fn draw(path: &Path, runs: &[ProtoRun], title: &str) -> Result<(), Box<dyn std::
         .fold(100.0f64, f64::min);
     let y_low = ((min_delivered - 5.0) / 10.0).floor().max(0.0) * 10.0;
     let mut chart = ChartBuilder::on(&left)
-        .caption("Messages delivered", ("sans-serif", 16))
+        .caption(tr("exp-plot-delivered"), ("sans-serif", 16))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(55)
         .build_cartesian_2d(x_range.clone(), y_low..101.0)?;
     chart
         .configure_mesh()
-        .x_desc("link loss in each direction (%)")
+        .x_desc(tr("exp-plot-loss-axis"))
         .x_label_formatter(&|v| format!("{v:.0}"))
-        .y_desc("delivered (%)")
+        .y_desc(tr("exp-plot-delivered-axis"))
         .y_label_formatter(&|v| format!("{v:.0}"))
         .draw()?;
     chart
@@ -166,7 +215,7 @@ fn draw(path: &Path, runs: &[ProtoRun], title: &str) -> Result<(), Box<dyn std::
             4,
             EXPECTED_COLOR.stroke_width(1),
         ))?
-        .label("100 − loss (what UDP should get)")
+        .label(tr("exp-plot-expected"))
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], EXPECTED_COLOR));
     for (proto, color) in [(Proto::Tcp, TCP_COLOR), (Proto::Udp, UDP_COLOR)] {
         let pts = delivered(proto);
@@ -200,21 +249,21 @@ fn draw(path: &Path, runs: &[ProtoRun], title: &str) -> Result<(), Box<dyn std::
         (lo / 2.0, hi * 2.0)
     };
     let mut chart = ChartBuilder::on(&right)
-        .caption("Time from first send to last receive", ("sans-serif", 16))
+        .caption(tr("exp-plot-time"), ("sans-serif", 16))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(55)
         .build_cartesian_2d(x_range, (lo..hi).log_scale())?;
     chart
         .configure_mesh()
-        .x_desc("link loss in each direction (%)")
+        .x_desc(tr("exp-plot-loss-axis"))
         .x_label_formatter(&|v| format!("{v:.0}"))
-        .y_desc("elapsed (s, log scale)")
+        .y_desc(tr("exp-plot-elapsed-log-axis"))
         .y_label_formatter(&|v| {
             if *v >= 1.0 {
                 format!("{v:.0}")
             } else {
-                format!("{v:.2}")
+                decimal_in(lang, *v, 2)
             }
         })
         .draw()?;
@@ -316,5 +365,19 @@ mod tests {
         ] {
             assert!(svg.contains(text), "no `{text}` in the SVG");
         }
+        // In Portuguese: its captions and axes, decimal commas on the ticks.
+        write_svg_in(Lang::PtBr, &path, &runs, "teste").unwrap();
+        let svg = std::fs::read_to_string(&path).unwrap();
+        let _ = std::fs::remove_file(&path);
+        for text in [
+            "Mensagens entregues",
+            "entregues (%)",
+            "tempo decorrido (s, escala logarítmica)",
+            "perda no enlace em cada sentido (%)",
+            "0,",
+        ] {
+            assert!(svg.contains(text), "no `{text}` in the Portuguese SVG");
+        }
+        assert!(!svg.contains("delivered (%)"));
     }
 }

@@ -45,16 +45,19 @@ impl Progress {
                 Some(self.total),
                 ProgressDrawTarget::stderr_with_hz(10),
             );
-            if let Ok(style) = ProgressStyle::with_template(
-                "{prefix:>14} [{elapsed_precise}] {wide_bar} {pos}/{len} sent, {msg}",
-            ) {
+            // The words are the catalogue's; the braces are indicatif's.
+            let template = format!(
+                "{{prefix:>14}} [{{elapsed_precise}}] {{wide_bar}} {{pos}}/{{len}} {}, {{msg}}",
+                crate::t!("exp-progress-sent")
+            );
+            if let Ok(style) = ProgressStyle::with_template(&template) {
                 bar.set_style(style);
             }
             bar.set_prefix(self.label.clone());
             bar
         });
         bar.set_position(sent);
-        bar.set_message(format!("{received} received"));
+        bar.set_message(crate::t!("exp-progress-received", n = received));
     }
 
     /// Run `f` (which prints a line) with the bar out of the way.

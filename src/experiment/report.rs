@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use super::endpoint::{Received, Sent};
 use super::tally::loss_interval_95;
 use super::{Proto, Scenario, Workload};
+use crate::i18n::{decimal_in, lang, tr_in, Arg, Lang};
 
 /// iperf3's own count of lost UDP datagrams on the same link.
 #[derive(Clone, Debug, PartialEq)]
@@ -130,6 +131,7 @@ impl ProtoRun {
             "p50_ms": s.p50_ms,
             "p99_ms": s.p99_ms,
             "retransmissions": if tcp { self.sent.retransmissions } else { None },
+            "spurious_retransmissions": if tcp { self.sent.spurious_retransmissions } else { None },
             "connect_ms": self.sent.connect_ms,
             "rcvbuf_errors": if tcp { None } else { self.received.rcvbuf_errors },
             "socket_drops": if tcp { None } else { self.received.socket_drops },
@@ -159,28 +161,38 @@ fn percent(part: u64, whole: u64) -> f64 {
 
 /// `1.234 s`, `56.7 ms`, `-`.
 pub fn seconds_text(s: Option<f64>) -> String {
+    seconds_text_in(lang(), s)
+}
+
+/// [`seconds_text`] in `lang` (`1,234 s`).
+pub fn seconds_text_in(lang: Lang, s: Option<f64>) -> String {
     match s {
         None => "-".into(),
-        Some(s) if s >= 1.0 => format!("{s:.3} s"),
-        Some(s) => format!("{:.1} ms", s * 1e3),
+        Some(s) if s >= 1.0 => format!("{} s", decimal_in(lang, s, 3)),
+        Some(s) => format!("{} ms", decimal_in(lang, s * 1e3, 1)),
     }
 }
 
 /// `0.052 ms`, `12.3 ms`, `1.25 s`, `-`.
 pub fn millis_text(ms: Option<f64>) -> String {
+    millis_text_in(lang(), ms)
+}
+
+/// [`millis_text`] in `lang` (`0,052 ms`).
+pub fn millis_text_in(lang: Lang, ms: Option<f64>) -> String {
     match ms {
         None => "-".into(),
-        Some(ms) if ms >= 1000.0 => format!("{:.2} s", ms / 1e3),
-        Some(ms) if ms >= 10.0 => format!("{ms:.1} ms"),
-        Some(ms) => format!("{ms:.3} ms"),
+        Some(ms) if ms >= 1000.0 => format!("{} s", decimal_in(lang, ms / 1e3, 2)),
+        Some(ms) if ms >= 10.0 => format!("{} ms", decimal_in(lang, ms, 1)),
+        Some(ms) => format!("{} ms", decimal_in(lang, ms, 3)),
     }
 }
 
 /// What the kernel says about the run, for the table's last column.
-fn kernel_text(r: &ProtoRun) -> String {
+fn kernel_text(lang: Lang, r: &ProtoRun) -> String {
     match r.proto {
         Proto::Tcp => match r.sent.retransmissions {
-            Some(n) => format!("{n} retransmitted"),
+            Some(n) => tr_in(lang, "exp-cell-retransmitted", &[("n", n.into())]),
             None => "-".into(),
         },
         Proto::Udp => {
@@ -189,7 +201,11 @@ fn kernel_text(r: &ProtoRun) -> String {
                 parts.push(format!("RcvbufErrors +{e}"));
             }
             if let Some((to_receiver, _)) = r.link_drops {
-                parts.push(format!("link dropped {to_receiver}"));
+                parts.push(tr_in(
+                    lang,
+                    "exp-cell-link-dropped",
+                    &[("n", to_receiver.into())],
+                ));
             }
             if parts.is_empty() {
                 "-".into()
@@ -202,53 +218,79 @@ fn kernel_text(r: &ProtoRun) -> String {
 
 /// The results as a table, one row per protocol per run.
 pub fn table(runs: &[ProtoRun], color: bool) -> String {
+    table_in(lang(), runs, color)
+}
+
+/// [`table`] in `lang`.
+pub fn table_in(lang: Lang, runs: &[ProtoRun], color: bool) -> String {
+    let tr = |id: &str| tr_in(lang, id, &[]);
     let mut t = Table::new();
     t.load_preset(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic);
     if !color {
         t.force_no_tty();
     }
-    t.set_header(vec![
-        "link loss",
-        "proto",
-        "sent",
-        "delivered",
-        "lost",
-        "dup",
-        "out of order",
-        "elapsed",
-        "Mbit/s",
-        "p50 latency",
-        "p99 latency",
-        "kernel counters",
-    ]);
+    t.set_header(
+        [
+            "exp-col-link-loss",
+            "exp-col-proto",
+            "exp-col-sent",
+            "exp-col-delivered",
+            "exp-col-lost",
+            "exp-col-dup",
+            "exp-col-out-of-order",
+            "exp-col-elapsed",
+            "exp-col-mbits",
+            "exp-col-p50",
+            "exp-col-p99",
+            "exp-col-kernel",
+        ]
+        .map(tr),
+    );
     for r in runs {
         let right = |text: String| Cell::new(text).set_alignment(CellAlignment::Right);
+        let loss = || Arg::from(trim_float_in(lang, r.loss_percent));
         let link = match r.scenario {
-            Scenario::Overload => "none (loopback)".to_string(),
-            Scenario::Lossy if r.delay.is_zero() => format!("{}%", trim_float(r.loss_percent)),
-            Scenario::Lossy => format!(
-                "{}%, RTT {} ms",
-                trim_float(r.loss_percent),
-                trim_float(2.0 * r.delay.as_secs_f64() * 1000.0)
+            Scenario::Overload => tr("exp-cell-loopback"),
+            Scenario::Lossy if r.delay.is_zero() => {
+                tr_in(lang, "exp-cell-loss", &[("loss", loss())])
+            }
+            Scenario::Lossy => tr_in(
+                lang,
+                "exp-cell-loss-rtt",
+                &[
+                    ("loss", loss()),
+                    (
+                        "rtt",
+                        trim_float_in(lang, 2.0 * r.delay.as_secs_f64() * 1000.0).into(),
+                    ),
+                ],
             ),
         };
         t.add_row(vec![
             right(link),
             Cell::new(r.proto.upper()),
             right(r.sent.sent.to_string()),
-            right(format!("{} ({:.1}%)", r.delivered(), r.delivered_percent())),
-            right(format!("{} ({:.2}%)", r.lost(), r.lost_percent())),
+            right(format!(
+                "{} ({}%)",
+                r.delivered(),
+                decimal_in(lang, r.delivered_percent(), 1)
+            )),
+            right(format!(
+                "{} ({}%)",
+                r.lost(),
+                decimal_in(lang, r.lost_percent(), 2)
+            )),
             right(r.received.summary.duplicated.to_string()),
             right(r.received.summary.reordered.to_string()),
-            right(seconds_text(r.elapsed_s())),
+            right(seconds_text_in(lang, r.elapsed_s())),
             right(
                 r.throughput_mbps()
-                    .map_or("-".into(), |m| format!("{m:.1}")),
+                    .map_or("-".into(), |m| decimal_in(lang, m, 1)),
             ),
-            right(millis_text(r.received.summary.p50_ms)),
-            right(millis_text(r.received.summary.p99_ms)),
-            Cell::new(kernel_text(r)),
+            right(millis_text_in(lang, r.received.summary.p50_ms)),
+            right(millis_text_in(lang, r.received.summary.p99_ms)),
+            Cell::new(kernel_text(lang, r)),
         ]);
     }
     t.to_string()
@@ -256,95 +298,290 @@ pub fn table(runs: &[ProtoRun], color: bool) -> String {
 
 /// `10`, `2.5`: a percentage without trailing zeros.
 pub fn trim_float(x: f64) -> String {
-    let s = format!("{x:.2}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
+    trim_float_in(Lang::En, x)
 }
 
-/// What the numbers mean, one sentence per protocol per run.
-pub fn notes(runs: &[ProtoRun]) -> Vec<String> {
+/// [`trim_float`] with `lang`'s decimal separator (`2,5`).
+pub fn trim_float_in(lang: Lang, x: f64) -> String {
+    let s = format!("{x:.2}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    match lang.decimal_separator() {
+        '.' => s.to_string(),
+        sep => s.replace('.', &sep.to_string()),
+    }
+}
+
+/// What the kernel's counters say about a UDP overload run.
+#[derive(Clone, Debug, PartialEq)]
+pub enum KernelDrops {
+    /// This socket's own drop count, and the machine's `RcvbufErrors`
+    /// growth; `markers`: end or warm-up markers among the drops (only
+    /// when some were lost).
+    Socket {
+        drops: u64,
+        rcvbuf_errors: u64,
+        markers: Option<u64>,
+    },
+    /// Only the machine's `RcvbufErrors` growth.
+    Machine { rcvbuf_errors: u64 },
+    /// Neither counter could be read.
+    Unknown,
+}
+
+/// What one protocol's run means, as a fact: [`findings`] makes them,
+/// [`Finding::sentence_in`] says them.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Finding {
+    /// UDP over the lossy link: the measured loss against the 95 % interval.
+    UdpOnLossyLink {
+        loss_percent: f64,
+        lost_percent: f64,
+        sent: u64,
+        interval: (f64, f64),
+        inside: bool,
+        /// Datagrams the receiver's full buffer dropped (when any were).
+        buffer_drops: Option<u64>,
+    },
+    /// iperf3's loss on the same link, beside ours.
+    Iperf3 {
+        lost_percent: f64,
+        lost_packets: u64,
+        packets: u64,
+        ours_percent: f64,
+    },
+    /// TCP over the lossy link: everything delivered, at a cost in time.
+    TcpOnLossyLink {
+        loss_percent: f64,
+        delivered: u64,
+        sent: u64,
+        elapsed_s: Option<f64>,
+        retransmissions: Option<u64>,
+        connect_ms: Option<f64>,
+    },
+    /// UDP against a slow receiver on loopback.
+    UdpOverload {
+        lost: u64,
+        sent: u64,
+        kernel: KernelDrops,
+    },
+    /// TCP against a receiver on loopback; `held_back`: the receiver was
+    /// slowed down, so flow control set the pace.
+    TcpOverload {
+        lost: u64,
+        sent: u64,
+        elapsed_s: Option<f64>,
+        held_back: bool,
+    },
+}
+
+/// The findings of the runs, one per protocol per run (two for a UDP run
+/// measured with iperf3 too).
+pub fn findings(runs: &[ProtoRun]) -> Vec<Finding> {
     let mut out = Vec::new();
     for r in runs {
         match (r.scenario, r.proto) {
             (Scenario::Lossy, Proto::Udp) => {
-                let (lo, hi) = r.expected_loss_interval().unwrap_or((0.0, 0.0));
-                let inside = r.loss_within_interval().unwrap_or(false);
-                out.push(format!(
-                    "UDP at {}% link loss: {:.2}% of {} datagrams lost, {} the 95% interval {lo:.2}–{hi:.2}% for {}% over {} messages{}",
-                    trim_float(r.loss_percent),
-                    r.lost_percent(),
-                    r.sent.sent,
-                    if inside { "inside" } else { "OUTSIDE" },
-                    trim_float(r.loss_percent),
-                    r.sent.sent,
-                    match r.received.rcvbuf_errors {
-                        Some(e) if e > 0 => format!(
-                            "; {e} of them were dropped by the receiver's full buffer, not by the link"
-                        ),
-                        _ => String::new(),
-                    }
-                ));
+                out.push(Finding::UdpOnLossyLink {
+                    loss_percent: r.loss_percent,
+                    lost_percent: r.lost_percent(),
+                    sent: r.sent.sent,
+                    interval: r.expected_loss_interval().unwrap_or((0.0, 0.0)),
+                    inside: r.loss_within_interval().unwrap_or(false),
+                    buffer_drops: r.received.rcvbuf_errors.filter(|e| *e > 0),
+                });
                 if let Some(i) = &r.iperf3 {
-                    out.push(format!(
-                        "iperf3 on the same link: {:.2}% lost ({} of {}); tcp_vs_udp measured {:.2}%: {:.2} percentage points apart",
-                        i.lost_percent,
-                        i.lost_packets,
-                        i.packets,
-                        r.lost_percent(),
-                        (i.lost_percent - r.lost_percent()).abs()
-                    ));
+                    out.push(Finding::Iperf3 {
+                        lost_percent: i.lost_percent,
+                        lost_packets: i.lost_packets,
+                        packets: i.packets,
+                        ours_percent: r.lost_percent(),
+                    });
                 }
             }
-            (Scenario::Lossy, Proto::Tcp) => out.push(format!(
-                "TCP at {}% link loss: {} of {} delivered in {}; the kernel retransmitted {} segments{}",
-                trim_float(r.loss_percent),
-                r.delivered(),
-                r.sent.sent,
-                seconds_text(r.elapsed_s()),
-                r.sent
-                    .retransmissions
-                    .map_or("an unknown number of".into(), |n| n.to_string()),
-                r.sent.connect_ms.map_or(String::new(), |ms| format!(
-                    "; the handshake before it took {}",
-                    millis_text(Some(ms))
-                )),
-            )),
-            (Scenario::Overload, Proto::Udp) => {
-                let kernel = match (r.received.socket_drops, r.received.rcvbuf_errors) {
-                    (Some(d), Some(e)) => format!(
-                        "the kernel dropped {d} datagrams on this socket's full receive buffer{} (RcvbufErrors grew by {e} on the whole machine)",
-                        r.control_datagrams_lost()
-                            .filter(|c| *c > 0)
-                            .map_or(String::new(), |c| format!(
-                                ": these {} and {c} end or warm-up marker(s)",
-                                r.lost()
-                            ))
-                    ),
-                    (None, Some(e)) => format!("RcvbufErrors grew by {e}"),
-                    _ => "the kernel's counters could not be read".into(),
-                };
-                out.push(format!(
-                    "UDP: {} of {} datagrams never reached the application; {kernel}",
-                    r.lost(),
-                    r.sent.sent,
-                ));
-            }
-            (Scenario::Overload, Proto::Tcp) if !r.workload.recv_delay.is_zero() => {
-                out.push(format!(
-                    "TCP: {} lost; flow control held the sender back to the receiver's pace: {} for {} messages",
-                    r.lost(),
-                    seconds_text(r.elapsed_s()),
-                    r.sent.sent
-                ))
-            }
-            (Scenario::Overload, Proto::Tcp) => out.push(format!(
-                "TCP: {} lost; {} for {} messages",
-                r.lost(),
-                seconds_text(r.elapsed_s()),
-                r.sent.sent
-            )),
+            (Scenario::Lossy, Proto::Tcp) => out.push(Finding::TcpOnLossyLink {
+                loss_percent: r.loss_percent,
+                delivered: r.delivered(),
+                sent: r.sent.sent,
+                elapsed_s: r.elapsed_s(),
+                retransmissions: r.sent.retransmissions,
+                connect_ms: r.sent.connect_ms,
+            }),
+            (Scenario::Overload, Proto::Udp) => out.push(Finding::UdpOverload {
+                lost: r.lost(),
+                sent: r.sent.sent,
+                kernel: match (r.received.socket_drops, r.received.rcvbuf_errors) {
+                    (Some(drops), Some(rcvbuf_errors)) => KernelDrops::Socket {
+                        drops,
+                        rcvbuf_errors,
+                        markers: r.control_datagrams_lost().filter(|c| *c > 0),
+                    },
+                    (None, Some(rcvbuf_errors)) => KernelDrops::Machine { rcvbuf_errors },
+                    _ => KernelDrops::Unknown,
+                },
+            }),
+            (Scenario::Overload, Proto::Tcp) => out.push(Finding::TcpOverload {
+                lost: r.lost(),
+                sent: r.sent.sent,
+                elapsed_s: r.elapsed_s(),
+                held_back: !r.workload.recv_delay.is_zero(),
+            }),
         }
     }
     out
+}
+
+impl Finding {
+    /// The finding as one sentence in `lang`.
+    pub fn sentence_in(&self, lang: Lang) -> String {
+        let tr = |id: &str, args: &[(&str, Arg<'_>)]| tr_in(lang, id, args);
+        let pct = |x: f64| Arg::from(decimal_in(lang, x, 2));
+        let trimmed = |x: f64| Arg::from(trim_float_in(lang, x));
+        match self {
+            Finding::UdpOnLossyLink {
+                loss_percent,
+                lost_percent,
+                sent,
+                interval: (low, high),
+                inside,
+                buffer_drops,
+            } => tr(
+                "exp-note-udp-lossy",
+                &[
+                    ("loss", trimmed(*loss_percent)),
+                    ("lost", pct(*lost_percent)),
+                    ("sent", (*sent).into()),
+                    ("inside", if *inside { "yes" } else { "no" }.into()),
+                    ("low", pct(*low)),
+                    ("high", pct(*high)),
+                    (
+                        "buffer",
+                        buffer_drops
+                            .map(|n| tr("exp-note-udp-lossy-buffer", &[("n", n.into())]))
+                            .unwrap_or_default()
+                            .into(),
+                    ),
+                ],
+            ),
+            Finding::Iperf3 {
+                lost_percent,
+                lost_packets,
+                packets,
+                ours_percent,
+            } => tr(
+                "exp-note-iperf3",
+                &[
+                    ("lost", pct(*lost_percent)),
+                    ("lost_packets", (*lost_packets).into()),
+                    ("packets", (*packets).into()),
+                    ("ours", pct(*ours_percent)),
+                    ("apart", pct((lost_percent - ours_percent).abs())),
+                ],
+            ),
+            Finding::TcpOnLossyLink {
+                loss_percent,
+                delivered,
+                sent,
+                elapsed_s,
+                retransmissions,
+                connect_ms,
+            } => tr(
+                "exp-note-tcp-lossy",
+                &[
+                    ("loss", trimmed(*loss_percent)),
+                    ("delivered", (*delivered).into()),
+                    ("sent", (*sent).into()),
+                    ("elapsed", seconds_text_in(lang, *elapsed_s).into()),
+                    (
+                        "segments",
+                        match retransmissions {
+                            Some(n) => tr("common-segments", &[("n", (*n).into())]),
+                            None => tr("exp-note-tcp-unknown-retransmissions", &[]),
+                        }
+                        .into(),
+                    ),
+                    (
+                        "handshake",
+                        connect_ms
+                            .map(|ms| {
+                                tr(
+                                    "exp-note-tcp-handshake",
+                                    &[("time", millis_text_in(lang, Some(ms)).into())],
+                                )
+                            })
+                            .unwrap_or_default()
+                            .into(),
+                    ),
+                ],
+            ),
+            Finding::UdpOverload { lost, sent, kernel } => {
+                let kernel = match kernel {
+                    KernelDrops::Socket {
+                        drops,
+                        rcvbuf_errors,
+                        markers,
+                    } => tr(
+                        "exp-note-kernel-socket",
+                        &[
+                            ("drops", (*drops).into()),
+                            ("errors", (*rcvbuf_errors).into()),
+                            (
+                                "markers",
+                                markers
+                                    .map(|m| {
+                                        tr(
+                                            "exp-note-kernel-markers",
+                                            &[("lost", (*lost).into()), ("markers", m.into())],
+                                        )
+                                    })
+                                    .unwrap_or_default()
+                                    .into(),
+                            ),
+                        ],
+                    ),
+                    KernelDrops::Machine { rcvbuf_errors } => tr(
+                        "exp-note-kernel-machine",
+                        &[("errors", (*rcvbuf_errors).into())],
+                    ),
+                    KernelDrops::Unknown => tr("exp-note-kernel-unknown", &[]),
+                };
+                tr(
+                    "exp-note-udp-overload",
+                    &[
+                        ("lost", (*lost).into()),
+                        ("sent", (*sent).into()),
+                        ("kernel", kernel.into()),
+                    ],
+                )
+            }
+            Finding::TcpOverload {
+                lost,
+                sent,
+                elapsed_s,
+                held_back,
+            } => tr(
+                if *held_back {
+                    "exp-note-tcp-overload-held"
+                } else {
+                    "exp-note-tcp-overload"
+                },
+                &[
+                    ("lost", (*lost).into()),
+                    ("sent", (*sent).into()),
+                    ("elapsed", seconds_text_in(lang, *elapsed_s).into()),
+                ],
+            ),
+        }
+    }
+}
+
+/// What the numbers mean, one sentence per protocol per run.
+pub fn notes(runs: &[ProtoRun]) -> Vec<String> {
+    notes_in(lang(), runs)
+}
+
+/// [`notes`] in `lang`.
+pub fn notes_in(lang: Lang, runs: &[ProtoRun]) -> Vec<String> {
+    findings(runs).iter().map(|f| f.sentence_in(lang)).collect()
 }
 
 #[cfg(test)]
@@ -373,6 +610,7 @@ mod tests {
                 first_send_ns: Some(1_000_000_000),
                 last_send_ns: Some(1_500_000_000),
                 retransmissions: (proto == Proto::Tcp).then_some(12),
+                spurious_retransmissions: (proto == Proto::Tcp).then_some(0),
                 send_retries: 0,
                 connect_ms: (proto == Proto::Tcp).then_some(0.2),
             },
@@ -462,6 +700,143 @@ mod tests {
         assert!(
             notes[1].contains("inside the 95% interval 9.41–10.59%"),
             "{notes:?}"
+        );
+    }
+
+    #[test]
+    fn every_finding_speaks_both_languages() {
+        let kernels = [
+            KernelDrops::Socket {
+                drops: 12,
+                rcvbuf_errors: 14,
+                markers: Some(2),
+            },
+            KernelDrops::Socket {
+                drops: 1,
+                rcvbuf_errors: 1,
+                markers: None,
+            },
+            KernelDrops::Machine { rcvbuf_errors: 3 },
+            KernelDrops::Unknown,
+        ];
+        let mut all = vec![
+            Finding::UdpOnLossyLink {
+                loss_percent: 2.5,
+                lost_percent: 2.4,
+                sent: 1000,
+                interval: (1.53, 3.47),
+                inside: true,
+                buffer_drops: Some(1),
+            },
+            Finding::UdpOnLossyLink {
+                loss_percent: 10.0,
+                lost_percent: 20.0,
+                sent: 1,
+                interval: (0.0, 100.0),
+                inside: false,
+                buffer_drops: None,
+            },
+            Finding::Iperf3 {
+                lost_percent: 10.02,
+                lost_packets: 1002,
+                packets: 10000,
+                ours_percent: 9.5,
+            },
+            Finding::TcpOnLossyLink {
+                loss_percent: 20.0,
+                delivered: 2000,
+                sent: 2000,
+                elapsed_s: Some(4.5),
+                retransmissions: Some(1),
+                connect_ms: Some(0.111),
+            },
+            Finding::TcpOnLossyLink {
+                loss_percent: 1.0,
+                delivered: 1,
+                sent: 1,
+                elapsed_s: None,
+                retransmissions: None,
+                connect_ms: None,
+            },
+            Finding::TcpOverload {
+                lost: 0,
+                sent: 500,
+                elapsed_s: Some(0.1037),
+                held_back: true,
+            },
+            Finding::TcpOverload {
+                lost: 1,
+                sent: 500,
+                elapsed_s: Some(1.5),
+                held_back: false,
+            },
+        ];
+        for (i, kernel) in kernels.into_iter().enumerate() {
+            all.push(Finding::UdpOverload {
+                lost: i as u64,
+                sent: 500,
+                kernel,
+            });
+        }
+        for f in &all {
+            let (en, pt) = (f.sentence_in(Lang::En), f.sentence_in(Lang::PtBr));
+            assert!(!en.is_empty() && !pt.is_empty(), "{f:?}");
+            assert_ne!(en, pt, "{f:?} is not translated");
+            // No message identifier left where a sentence should be.
+            assert!(!en.contains("exp-") && !pt.contains("exp-"), "{en} / {pt}");
+        }
+        // The facts' numbers, as each language writes them.
+        let pt = all[0].sentence_in(Lang::PtBr);
+        assert_eq!(
+            pt,
+            "UDP com 2,5% de perda no enlace: perdeu 2,40% de 1000 datagramas, dentro do \
+             intervalo de 95% (1,53–3,47%) para 2,5% em 1000 mensagens; 1 deles foi \
+             descartado pelo buffer cheio do receptor, não pelo enlace"
+        );
+        assert_eq!(
+            all[3].sentence_in(Lang::En),
+            "TCP at 20% link loss: 2000 of 2000 delivered in 4.500 s; the kernel \
+             retransmitted 1 segment; the handshake before it took 0.111 ms"
+        );
+        assert_eq!(
+            all[3].sentence_in(Lang::PtBr),
+            "TCP com 20% de perda no enlace: 2000 de 2000 entregues em 4,500 s; o kernel \
+             retransmitiu 1 segmento; antes disso, o handshake levou 0,111 ms"
+        );
+        assert!(all[1]
+            .sentence_in(Lang::En)
+            .contains("OUTSIDE the 95% interval"));
+        assert!(all[1]
+            .sentence_in(Lang::PtBr)
+            .contains("FORA do intervalo de 95%"));
+    }
+
+    #[test]
+    fn the_table_in_portuguese_has_its_words_and_decimal_commas() {
+        let runs = [
+            run(Proto::Tcp, Scenario::Overload, 0.0, 10_000, 10_000),
+            run(Proto::Udp, Scenario::Lossy, 2.5, 10_000, 9_000),
+        ];
+        let t = table_in(Lang::PtBr, &runs, false);
+        for needle in [
+            "perda no enlace",
+            "entregues",
+            "latência p99",
+            "nenhuma (loopback)",
+            "2,5%",
+            "9000 (90,0%)",
+            "1000 (10,00%)",
+            "12 retransmitidos",
+            "2,000 s",
+        ] {
+            assert!(t.contains(needle), "no `{needle}` in\n{t}");
+        }
+        assert!(!t.contains("delivered") && !t.contains("10.00%"), "{t}");
+        // English is the table it always was.
+        let en = table_in(Lang::En, &runs, false);
+        assert!(
+            en.contains("none (loopback)") && en.contains("1000 (10.00%)"),
+            "{en}"
         );
     }
 

@@ -5,8 +5,12 @@
 
 use std::fmt::Write as _;
 
+use crate::kernel::{self, SockState};
+use crate::timeline::{LinkEvent, LinkWhat, SocketCall, Spread};
 use crate::track::note::{AfterFinAck, Resent, ResetCause, SecondFin, SynAckWhy, SynAcked, Why};
-use crate::track::{Annotation, Inferred, Note, Side, TcpState, UdpNote, Until};
+use crate::track::{
+    Annotation, Inferred, KernelDiff, LinkDrop, Note, Side, TcpState, UdpNote, Until,
+};
 use crate::wire::TcpOptions;
 
 /// How long Linux keeps a socket in TIME-WAIT (2×MSL), for the notes.
@@ -398,7 +402,224 @@ pub fn note(n: &Note) -> String {
             side(*s)
         ),
         Note::Inferred(i) => inferred(i),
+        Note::Kernel {
+            side: s,
+            kernel,
+            why,
+        } => kernel_diff(*s, *kernel, *why),
+        Note::KernelNotResent { from, len, rel_seq } => format!(
+            "The kernel never sent these bytes ({}) again: this is the {}'s original, arriving \
+             after later bytes (out of order), not a retransmission.",
+            seq_range(*rel_seq, *len),
+            side(*from)
+        ),
+        Note::KernelCopy { from } => format!(
+            "The {}'s kernel never sent it again: this copy was made on the way, not by TCP.",
+            side(*from)
+        ),
+        Note::LinkDropped { reason } => format!(
+            "The link dropped it ({}) after this capture point: it never reached the other host, \
+             whose state does not change.",
+            link_drop(*reason)
+        ),
+        Note::LinkDelayed {
+            delay_us,
+            queued_us,
+        } if *queued_us >= 100 => format!(
+            "The link delayed it {} ({} of it in the queue before the rate limit).",
+            ms(*delay_us),
+            ms(*queued_us)
+        ),
+        Note::LinkDelayed { delay_us, .. } => format!("The link delayed it {}.", ms(*delay_us)),
+        Note::LinkReordered { overtaken_by } => format!(
+            "The link held it back behind {} later {}.",
+            count_word(*overtaken_by),
+            if *overtaken_by == 1 {
+                "segment"
+            } else {
+                "segments"
+            }
+        ),
+        Note::LinkDuplicated { copy: false } => {
+            "The link duplicated it: a second copy follows it to the other host.".to_string()
+        }
+        Note::LinkDuplicated { copy: true } => {
+            "This is the second copy the link made of the segment before, not a retransmission."
+                .to_string()
+        }
+        Note::LinkLostOriginal { ago_us } => format!(
+            "Why it was sent again: the original was dropped on the link {} earlier.",
+            ms(*ago_us)
+        ),
+        Note::LinkLostAck { ago_us } => format!(
+            "Why it was sent again: the original arrived, but its ACK was dropped on the link {} \
+             earlier.",
+            ms(*ago_us)
+        ),
     }
+}
+
+/// A socket call as the kernel saw it: `connect() ...`, `send() 5 bytes
+/// ...`, `shutdown(SHUT_WR) ...`, `accept() -> new socket for
+/// 127.0.0.1:53312`, `connect() -> ECONNREFUSED`.
+pub fn kernel_call(c: &kernel::Call) -> String {
+    let name = c.call.name();
+    let args = match c.call {
+        SocketCall::Shutdown(Some(how)) => how.as_str(),
+        _ => "",
+    };
+    match c.phase {
+        kernel::Phase::Enter => match (c.call.moves_bytes(), c.bytes) {
+            (true, Some(n)) if matches!(c.call, SocketCall::Send | SocketCall::Sendto) => {
+                format!("{name}() {n} {} ...", bytes_word64(n))
+            }
+            _ => format!("{name}({args}) ..."),
+        },
+        kernel::Phase::Return => format!("{name}({args}) -> {}", kernel_result(c)),
+    }
+}
+
+/// What a call returned, as the kernel says: `ok`, `6 bytes`, `new socket
+/// for 127.0.0.1:53312`, `0 bytes: the peer closed its side (FIN
+/// received)`, `ECONNREFUSED`.
+pub fn kernel_result(c: &kernel::Call) -> String {
+    if let Some(e) = c.errno {
+        return match kernel::errno_name(e) {
+            Some(name) => name.to_string(),
+            None => format!("error {e}"),
+        };
+    }
+    match c.call {
+        SocketCall::Accept => match c.peer {
+            Some(p) => format!("new socket for {p}"),
+            None => "new socket".to_string(),
+        },
+        SocketCall::Socket => "new socket".to_string(),
+        SocketCall::Recv | SocketCall::Recvfrom
+            if c.bytes == Some(0) && c.proto == Some(kernel::Proto::Tcp) =>
+        {
+            "0 bytes: the peer closed its side (FIN received)".to_string()
+        }
+        SocketCall::Recvfrom => match (c.bytes, c.peer) {
+            (Some(n), Some(p)) => format!("{n} {} from {p}", bytes_word64(n)),
+            (Some(n), None) => format!("{n} {}", bytes_word64(n)),
+            _ => "ok".to_string(),
+        },
+        SocketCall::Send | SocketCall::Recv | SocketCall::Sendto => match c.bytes {
+            Some(n) => format!("{n} {}", bytes_word64(n)),
+            None => "ok".to_string(),
+        },
+        _ => "ok".to_string(),
+    }
+}
+
+/// `(1500 bytes went out in 2 segments)`.
+pub fn spread(s: &Spread) -> String {
+    format!(
+        "({} {} went out in {} segments)",
+        s.bytes,
+        bytes_word64(s.bytes),
+        s.segments
+    )
+}
+
+/// A frame the link dropped on its way to this capture's host, which
+/// never saw it: `a PSH-ACK with 6 bytes from bob to alice was dropped on
+/// the link (random loss): it never arrived here`.
+pub fn link_unseen(ev: &LinkEvent) -> String {
+    let what = match (ev.tcp, ev.proto) {
+        (Some(tcp), _) => {
+            let label = tcp.flags.label();
+            match ev.payload {
+                Some(n) if n > 0 => {
+                    format!("{} {label} with {n} {}", article(&label), bytes_word(n))
+                }
+                _ => format!("{} {label}", article(&label)),
+            }
+        }
+        (None, "udp") => "a UDP datagram".to_string(),
+        _ => "a frame".to_string(),
+    };
+    let reason = match ev.what {
+        LinkWhat::Dropped(r) => link_drop(r),
+        _ => "",
+    };
+    format!(
+        "{what} from {} to {} was dropped on the link ({reason}): it never arrived here.",
+        ev.from, ev.to
+    )
+}
+
+/// `an` before a flag name said with a vowel sound (`an ACK`, `an RST`),
+/// else `a` (`a SYN`, `a PSH-ACK`).
+fn article(label: &str) -> &'static str {
+    if label.starts_with(['A', 'E', 'F', 'R', 'U']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
+fn bytes_word64(n: u64) -> &'static str {
+    if n == 1 {
+        "byte"
+    } else {
+        "bytes"
+    }
+}
+
+/// The kernel's own state of a socket, where it is not the wire's.
+fn kernel_diff(s: Side, kernel: SockState, why: KernelDiff) -> String {
+    let who = side(s);
+    match why {
+        KernelDiff::TimeWaitMiniSocket => format!(
+            "The kernel has already swapped the {who}'s socket for a TIME-WAIT mini-socket: the \
+             full socket is {kernel} (the kernel's own state), and a small record of the \
+             connection keeps its ports for {LINUX_TIME_WAIT_SECS} s."
+        ),
+        KernelDiff::FinQueued { ago_us } => format!(
+            "The {who}'s kernel entered {kernel} at close() or shutdown(){}, while its FIN was still \
+             queued behind data: the state changes with the call, not with the FIN on the wire.",
+            if ago_us < 1000 {
+                String::new()
+            } else {
+                format!(" {} before this segment", ms(ago_us))
+            }
+        ),
+        KernelDiff::NotReceived => format!(
+            "The {who}'s socket never got this segment: its kernel was still {kernel} (the segment \
+             was lost after the capture point)."
+        ),
+        KernelDiff::Other => {
+            format!("The kernel's own state of the {who}'s socket here: {kernel}.")
+        }
+    }
+}
+
+/// `random loss`, `a full queue`...
+fn link_drop(r: LinkDrop) -> &'static str {
+    match r {
+        LinkDrop::Random => "random loss",
+        LinkDrop::Burst => "a burst of losses",
+        LinkDrop::QueueFull => "its queue before the rate limit was full",
+        LinkDrop::Overflow => "too many frames in flight",
+        LinkDrop::Other => "for a reason it did not name",
+    }
+}
+
+/// Microseconds as a person reads them: `50.0 ms`, `850 µs`, `1.20 s`.
+fn ms(us: u64) -> String {
+    crate::render::human_duration(std::time::Duration::from_micros(us))
+}
+
+/// `one`, `two`... up to ten, then digits.
+fn count_word(n: u64) -> String {
+    const WORDS: [&str; 11] = [
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    ];
+    WORDS
+        .get(n as usize)
+        .map_or_else(|| n.to_string(), |w| w.to_string())
 }
 
 fn retransmission(from: Side, what: &Resent) -> String {

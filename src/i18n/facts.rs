@@ -79,7 +79,7 @@ mod tests {
     use crate::track::note::{
         AfterFinAck, Resent, ResetCause, SecondFin, SynAckWhy, SynAcked, Why,
     };
-    use crate::track::{Inferred, Side, Until};
+    use crate::track::{Inferred, KernelDiff, LinkDrop, Side, Until};
 
     /// Which kind of fact `n` is, one number per variant and sub-variant:
     /// no wildcard arm, so a new kind of fact does not compile until it is
@@ -186,9 +186,25 @@ mod tests {
                 until: Until::FinAcked,
                 ..
             }) => 56,
+            Note::Kernel { why, .. } => match why {
+                KernelDiff::TimeWaitMiniSocket => 57,
+                KernelDiff::FinQueued { .. } => 58,
+                KernelDiff::NotReceived => 59,
+                KernelDiff::Other => 60,
+            },
+            Note::KernelNotResent { .. } => 61,
+            Note::KernelCopy { .. } => 62,
+            Note::LinkDropped { .. } => 63,
+            Note::LinkDelayed { queued_us, .. } if *queued_us >= 100 => 64,
+            Note::LinkDelayed { .. } => 65,
+            Note::LinkReordered { .. } => 66,
+            Note::LinkDuplicated { copy: false } => 67,
+            Note::LinkDuplicated { copy: true } => 68,
+            Note::LinkLostOriginal { .. } => 69,
+            Note::LinkLostAck { .. } => 70,
         }
     }
-    const KINDS: usize = 57;
+    const KINDS: usize = 71;
 
     /// One note of every kind, from each side where a side is named.
     fn every_note() -> Vec<Note> {
@@ -238,7 +254,30 @@ mod tests {
             Note::CompletesHandshake,
             Note::Untracked { max: 10_000 },
             Note::Refused { port: 5000 },
+            Note::LinkDelayed {
+                delay_us: 50_000,
+                queued_us: 20_000,
+            },
+            Note::LinkDelayed {
+                delay_us: 50_000,
+                queued_us: 0,
+            },
+            Note::LinkReordered { overtaken_by: 1 },
+            Note::LinkReordered { overtaken_by: 3 },
+            Note::LinkDuplicated { copy: false },
+            Note::LinkDuplicated { copy: true },
+            Note::LinkLostOriginal { ago_us: 200_000 },
+            Note::LinkLostAck { ago_us: 200_000 },
         ];
+        for reason in [
+            LinkDrop::Random,
+            LinkDrop::Burst,
+            LinkDrop::QueueFull,
+            LinkDrop::Overflow,
+            LinkDrop::Other,
+        ] {
+            notes.push(Note::LinkDropped { reason });
+        }
         for from in [Side::Client, Side::Server] {
             let resent = [
                 Resent::Syn {
@@ -287,6 +326,25 @@ mod tests {
                     why: Why::FirstCopyNotSeen,
                 },
             ];
+            for why in [
+                KernelDiff::TimeWaitMiniSocket,
+                KernelDiff::FinQueued { ago_us: 0 },
+                KernelDiff::FinQueued { ago_us: 5000 },
+                KernelDiff::NotReceived,
+                KernelDiff::Other,
+            ] {
+                notes.push(Note::Kernel {
+                    side: from,
+                    kernel: crate::kernel::SockState::FinWait1,
+                    why,
+                });
+            }
+            notes.push(Note::KernelNotResent {
+                from,
+                len: 6,
+                rel_seq: 1,
+            });
+            notes.push(Note::KernelCopy { from });
             notes.extend(
                 resent
                     .into_iter()
@@ -519,6 +577,7 @@ mod tests {
             inferred: None,
             settles: false,
             revisions: Vec::new(),
+            kernel: None,
         };
         let pt = annotation_in(Lang::PtBr, &a);
         assert_eq!(

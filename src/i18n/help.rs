@@ -71,7 +71,8 @@ fn collect_missing(cmd: &Command, lang: Lang, path: &str, out: &mut Vec<String>)
             out.push(help_id(path, id));
         }
     }
-    for sub in cmd.get_subcommands() {
+    // A hidden subcommand (a program's internal role) is never shown.
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         collect_missing(sub, lang, &format!("{path}-{}", sub.get_name()), out);
     }
 }
@@ -229,6 +230,29 @@ pub fn exit_with(e: clap::Error, cmd: &mut Command, lang: Lang) -> ! {
     if lang == Lang::En || shows_help {
         e.exit();
     }
+    exit_with_line(usage_error(&e, lang), cmd, lang)
+}
+
+/// A usage error a program finds after parsing (options that do not go
+/// together in a way clap cannot check): `message` after `error:`, the
+/// usage, exit status 2, in the process's language; in English, clap's own
+/// words and layout. `cmd` is the program's command, named as it runs.
+pub fn exit_usage(mut cmd: Command, kind: ErrorKind, message: impl std::fmt::Display) -> ! {
+    let lang = lang();
+    if lang == Lang::En {
+        cmd.error(kind, message).exit();
+    }
+    let mut cmd = localize_in(cmd, lang);
+    let line = tr_in(
+        lang,
+        "usage-error",
+        &[("what", MsgArg::from(message.to_string()))],
+    );
+    exit_with_line(line, &mut cmd, lang)
+}
+
+/// Print a usage error's first line, the usage and the hint; exit with 2.
+fn exit_with_line(line: String, cmd: &mut Command, lang: Lang) -> ! {
     let usage = cmd.render_usage().to_string();
     let usage_word = tr_in(lang, "help-heading-usage", &[]);
     let usage = match usage.strip_prefix("Usage:") {
@@ -237,7 +261,7 @@ pub fn exit_with(e: clap::Error, cmd: &mut Command, lang: Lang) -> ! {
     };
     eprintln!(
         "{}\n\n{}\n\n{}",
-        usage_error(&e, lang),
+        line,
         usage.trim_end(),
         tr_in(lang, "help-more", &[])
     );

@@ -16,8 +16,11 @@
 use std::fmt::Write as _;
 
 use super::en::Options;
+use crate::kernel::SockState;
 use crate::track::note::{AfterFinAck, Resent, ResetCause, SecondFin, SynAckWhy, SynAcked, Why};
-use crate::track::{Annotation, Inferred, Note, Side, TcpState, UdpNote, Until};
+use crate::track::{
+    Annotation, Inferred, KernelDiff, LinkDrop, Note, Side, TcpState, UdpNote, Until,
+};
 use crate::wire::TcpOptions;
 
 /// How long Linux keeps a socket in TIME-WAIT (2×MSL), for the notes.
@@ -406,7 +409,108 @@ pub fn note(n: &Note) -> String {
             cap(o(*s))
         ),
         Note::Inferred(i) => inferred(i),
+        Note::Kernel {
+            side: s,
+            kernel,
+            why,
+        } => kernel_diff(*s, *kernel, *why),
+        Note::KernelNotResent { from, len, rel_seq } => format!(
+            "O kernel nunca enviou estes bytes ({}) de novo: este é o original {}, que chega \
+             depois de bytes posteriores (fora de ordem), e não uma retransmissão.",
+            seq_range(*rel_seq, *len),
+            de(*from)
+        ),
+        Note::KernelCopy { from } => format!(
+            "O kernel {} nunca o enviou de novo: esta cópia foi feita no caminho, não pelo TCP.",
+            de(*from)
+        ),
+        Note::LinkDropped { reason } => format!(
+            "O enlace o descartou ({}) depois deste ponto de captura: ele nunca chegou ao outro \
+             host, cujo estado não muda.",
+            link_drop(*reason)
+        ),
+        Note::LinkDelayed {
+            delay_us,
+            queued_us,
+        } if *queued_us >= 100 => format!(
+            "O enlace o atrasou {} ({} disso na fila antes do limite de taxa).",
+            ms(*delay_us),
+            ms(*queued_us)
+        ),
+        Note::LinkDelayed { delay_us, .. } => format!("O enlace o atrasou {}.", ms(*delay_us)),
+        Note::LinkReordered { overtaken_by } => format!(
+            "O enlace o segurou atrás de {}.",
+            if *overtaken_by == 1 {
+                "um segmento posterior".to_string()
+            } else {
+                format!("{overtaken_by} segmentos posteriores")
+            }
+        ),
+        Note::LinkDuplicated { copy: false } => {
+            "O enlace o duplicou: uma segunda cópia vai atrás dele até o outro host.".to_string()
+        }
+        Note::LinkDuplicated { copy: true } => {
+            "Esta é a segunda cópia que o enlace fez do segmento anterior, e não uma \
+             retransmissão."
+                .to_string()
+        }
+        Note::LinkLostOriginal { ago_us } => format!(
+            "Por que foi enviado de novo: o original foi descartado no enlace {} antes.",
+            ms(*ago_us)
+        ),
+        Note::LinkLostAck { ago_us } => format!(
+            "Por que foi enviado de novo: o original chegou, mas o ACK dele foi descartado no \
+             enlace {} antes.",
+            ms(*ago_us)
+        ),
     }
+}
+
+fn kernel_diff(s: Side, kernel: SockState, why: KernelDiff) -> String {
+    match why {
+        KernelDiff::TimeWaitMiniSocket => format!(
+            "O kernel já trocou o socket {} por um mini-socket de TIME-WAIT: o socket completo \
+             está em {kernel} (o estado do próprio kernel), e um pequeno registro da conexão \
+             guarda as portas dela por {LINUX_TIME_WAIT_SECS} s.",
+            de(s)
+        ),
+        KernelDiff::FinQueued { ago_us } => format!(
+            "O kernel {} entrou em {kernel} no close() ou no shutdown(){}, enquanto o FIN dele \
+             ainda esperava na fila atrás de dados: o estado muda com a chamada, não com o FIN \
+             na rede.",
+            de(s),
+            if ago_us < 1000 {
+                String::new()
+            } else {
+                format!(" {} antes deste segmento", ms(ago_us))
+            }
+        ),
+        KernelDiff::NotReceived => format!(
+            "O socket {} nunca recebeu este segmento: o kernel dele ainda estava em {kernel} (o \
+             segmento se perdeu depois do ponto de captura).",
+            de(s)
+        ),
+        KernelDiff::Other => format!(
+            "O estado do próprio kernel para o socket {} aqui: {kernel}.",
+            de(s)
+        ),
+    }
+}
+
+/// `perda aleatória`, `a fila cheia`...
+fn link_drop(r: LinkDrop) -> &'static str {
+    match r {
+        LinkDrop::Random => "perda aleatória",
+        LinkDrop::Burst => "uma rajada de perdas",
+        LinkDrop::QueueFull => "a fila antes do limite de taxa estava cheia",
+        LinkDrop::Overflow => "quadros demais em trânsito",
+        LinkDrop::Other => "por um motivo que ele não informou",
+    }
+}
+
+/// Microseconds as a person reads them: `50,0 ms`, `850 µs`, `1,20 s`.
+fn ms(us: u64) -> String {
+    crate::render::human_duration(std::time::Duration::from_micros(us))
 }
 
 fn retransmission(from: Side, what: &Resent) -> String {

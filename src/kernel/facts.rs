@@ -44,81 +44,7 @@ impl Proto {
     }
 }
 
-/// Which direction(s) `shutdown()` closed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum How {
-    /// `SHUT_RD`
-    Read,
-    /// `SHUT_WR`: send a FIN, keep receiving (a half-close).
-    Write,
-    /// `SHUT_RDWR`
-    Both,
-    /// Anything else the program passed (the call then fails with EINVAL).
-    Other(u64),
-}
-
-impl How {
-    /// From the call's argument.
-    pub fn from_arg(how: u64) -> How {
-        match how {
-            0 => How::Read,
-            1 => How::Write,
-            2 => How::Both,
-            n => How::Other(n),
-        }
-    }
-
-    /// `SHUT_WR` and so on.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            How::Read => "SHUT_RD",
-            How::Write => "SHUT_WR",
-            How::Both => "SHUT_RDWR",
-            How::Other(_) => "?",
-        }
-    }
-}
-
-/// The kind of socket call, as the course names them.
-///
-/// `send` and `recv` are what a student wrote: Python's `send()` is the
-/// `sendto` system call without an address, a C program's `write()` on a
-/// socket is a `send()` too. The system call itself is in [`Call::syscall`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CallKind {
-    Socket,
-    Bind,
-    Listen,
-    Accept,
-    Connect,
-    Send,
-    Recv,
-    SendTo,
-    RecvFrom,
-    Shutdown(How),
-    Close,
-    Other,
-}
-
-impl CallKind {
-    /// `"connect"`, `"send"`, `"shutdown"`...
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CallKind::Socket => "socket",
-            CallKind::Bind => "bind",
-            CallKind::Listen => "listen",
-            CallKind::Accept => "accept",
-            CallKind::Connect => "connect",
-            CallKind::Send => "send",
-            CallKind::Recv => "recv",
-            CallKind::SendTo => "sendto",
-            CallKind::RecvFrom => "recvfrom",
-            CallKind::Shutdown(_) => "shutdown",
-            CallKind::Close => "close",
-            CallKind::Other => "other",
-        }
-    }
-}
+pub use crate::timeline::{How, SocketCall};
 
 /// Before or after a call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -219,7 +145,7 @@ pub struct Call {
     /// As a student would name it: `python3 servidor.py`, `nc`, `tcp_server`.
     /// Untrusted (from /proc/PID/cmdline), bounded to [`MAX_PROG`] chars.
     pub prog: String,
-    pub call: CallKind,
+    pub call: SocketCall,
     /// The system call: `sendto`, `write`, `accept4`... Empty when the call
     /// was seen only from the socket layer (`sock_send_length` for a
     /// system call not followed, e.g. `write()` outside `-- PROGRAM`).

@@ -36,7 +36,7 @@ use std::time::Duration;
 
 use super::decode::{Decoded, Ev, Role, Sys, Tuple};
 use super::facts::{
-    Call, CallKind, How, KernelFact, Phase, Proto, Reset, Retransmit, SockId, SockState,
+    Call, How, KernelFact, Phase, Proto, Reset, Retransmit, SockId, SockState, SocketCall,
     StateChange,
 };
 
@@ -596,7 +596,7 @@ impl<P: Procs> Joiner<P> {
         }
         if matches!(
             c.call,
-            CallKind::Send | CallKind::Recv | CallKind::SendTo | CallKind::RecvFrom
+            SocketCall::Send | SocketCall::Recv | SocketCall::Sendto | SocketCall::Recvfrom
         ) {
             c.bytes = match p.moved {
                 Some(n) if n >= 0 => Some(n as u64),
@@ -768,7 +768,11 @@ impl<P: Procs> Joiner<P> {
                     pid,
                     tid,
                     prog: self.procs.prog(pid),
-                    call: if send { CallKind::Send } else { CallKind::Recv },
+                    call: if send {
+                        SocketCall::Send
+                    } else {
+                        SocketCall::Recv
+                    },
                     syscall: "",
                     phase: Phase::Return,
                     fd: None,
@@ -1043,9 +1047,9 @@ impl<P: Procs> Joiner<P> {
         };
         c.proto = c.proto.or(i.proto);
         match c.call {
-            CallKind::Socket => {}
-            CallKind::Bind | CallKind::Listen => c.local = c.local.or(i.local),
-            CallKind::Connect => c.peer = c.peer.or(i.peer),
+            SocketCall::Socket => {}
+            SocketCall::Bind | SocketCall::Listen => c.local = c.local.or(i.local),
+            SocketCall::Connect => c.peer = c.peer.or(i.peer),
             _ => {
                 c.local = c.local.or(i.local);
                 c.peer = c.peer.or(i.peer);
@@ -1221,20 +1225,20 @@ enum Birth {
     Child,
 }
 
-fn kind_of(sys: Sys, args: [u64; 2]) -> CallKind {
+fn kind_of(sys: Sys, args: [u64; 2]) -> SocketCall {
     match sys {
-        Sys::Socket => CallKind::Socket,
-        Sys::Bind => CallKind::Bind,
-        Sys::Listen => CallKind::Listen,
-        Sys::Accept | Sys::Accept4 => CallKind::Accept,
-        Sys::Connect => CallKind::Connect,
+        Sys::Socket => SocketCall::Socket,
+        Sys::Bind => SocketCall::Bind,
+        Sys::Listen => SocketCall::Listen,
+        Sys::Accept | Sys::Accept4 => SocketCall::Accept,
+        Sys::Connect => SocketCall::Connect,
         // Python's send() is sendto() without an address.
-        Sys::SendTo if args[1] != 0 => CallKind::SendTo,
-        Sys::SendTo | Sys::SendMsg | Sys::Write => CallKind::Send,
-        Sys::RecvFrom if args[1] != 0 => CallKind::RecvFrom,
-        Sys::RecvFrom | Sys::RecvMsg | Sys::Read => CallKind::Recv,
-        Sys::Shutdown => CallKind::Shutdown(How::from_arg(args[0])),
-        Sys::Close => CallKind::Close,
+        Sys::SendTo if args[1] != 0 => SocketCall::Sendto,
+        Sys::SendTo | Sys::SendMsg | Sys::Write => SocketCall::Send,
+        Sys::RecvFrom if args[1] != 0 => SocketCall::Recvfrom,
+        Sys::RecvFrom | Sys::RecvMsg | Sys::Read => SocketCall::Recv,
+        Sys::Shutdown => SocketCall::Shutdown(Some(How::from_arg(args[0]))),
+        Sys::Close => SocketCall::Close,
     }
 }
 

@@ -28,7 +28,7 @@
 //! };
 //! // ... drop root here if started with sudo; then:
 //! while let Ok(fact) = t.facts().recv() {
-//!     if let KernelFact::Call(c) = fact { println!("{} {}", c.prog, c.call.as_str()); }
+//!     if let KernelFact::Call(c) = fact { println!("{} {}", c.prog, c.call.name()); }
 //! #   break;
 //! }
 //! let report = t.stop(); // also done on drop
@@ -61,8 +61,8 @@ mod tracer;
 use std::fmt;
 
 pub use facts::{
-    errno_name, Call, CallKind, How, KernelFact, Phase, Proto, Reset, Retransmit, SockId,
-    SockState, StateChange,
+    errno_name, Call, How, KernelFact, Phase, Proto, Reset, Retransmit, SockId, SockState,
+    SocketCall, StateChange,
 };
 pub use join::{JoinStats, HOLD};
 

@@ -27,6 +27,19 @@ use crate::sys::linux as sys;
 const MAX_LINE: u64 = 64 * 1024;
 /// How long a client waits for a reply, and a server for a request.
 const IO_TIMEOUT: Duration = Duration::from_secs(5);
+/// The message (and `error_id`) of a reply refusing a user who may not
+/// change or stop the network.
+pub const NOT_OWNER: &str = "twohost-control-not-owner";
+
+/// The error a reply carries, if any, in this process's language when the
+/// reply names it (`error_id`), else as the owner said it.
+pub fn reply_error(body: &Value) -> Option<String> {
+    let text = body.get("error")?.as_str()?;
+    Some(match body.get("error_id").and_then(Value::as_str) {
+        Some(NOT_OWNER) => crate::t!(NOT_OWNER),
+        _ => text.to_string(),
+    })
+}
 
 /// The abstract name of the control socket of `kind` (`twohost`,
 /// `private`) for user `uid` and name prefix `prefix`.
@@ -139,12 +152,19 @@ fn answer(
         {
             let _ = r;
             (
-                json!({"error": "only the user who built this network (or root) may change or stop it"}),
+                json!({
+                    "error": crate::t!(NOT_OWNER),
+                    // The asker says it in its own language.
+                    "error_id": NOT_OWNER,
+                }),
                 false,
             )
         }
         Some(r) => handle(r, peer),
-        None => (json!({"error": "not a request"}), false),
+        None => (
+            json!({"error": crate::t!("twohost-control-not-a-request")}),
+            false,
+        ),
     };
     let mut w = &stream;
     let _ = writeln!(w, "{reply}");
@@ -171,8 +191,11 @@ pub fn request(name: &str, req: &Request) -> io::Result<Option<Reply>> {
     if uid != sys::real_ids().0 && uid != 0 {
         return Err(io::Error::new(
             io::ErrorKind::PermissionDenied,
-            format!(
-                "the control socket `{name}` is held by process {pid} of user {uid}, not by you or root: not trusting it"
+            crate::t!(
+                "twohost-control-squatted",
+                name = name,
+                pid = pid,
+                uid = uid
             ),
         ));
     }
@@ -202,7 +225,7 @@ pub fn request(name: &str, req: &Request) -> io::Result<Option<Reply>> {
     let body = serde_json::from_str(&line).map_err(|e| {
         io::Error::new(
             io::ErrorKind::InvalidData,
-            format!("the owner of the network answered something that is not JSON: {e}"),
+            crate::t!("twohost-control-not-json", error = e.to_string()),
         )
     })?;
     Ok(Some(Reply {
@@ -250,7 +273,9 @@ pub fn apply_settings(base: &Impairments, v: &Value) -> Result<Impairments, Stri
     match v.get("rate_bps") {
         Some(Value::Null) => cfg.rate_bps = None,
         Some(r) => {
-            let bps = r.as_f64().ok_or("rate_bps is not a number")?;
+            let bps = r
+                .as_f64()
+                .ok_or_else(|| crate::t!("twohost-control-not-a-number", key = "rate_bps"))?;
             cfg.rate_bps = Some(super::parse_rate(&format!("{bps}bit"))?);
         }
         None => {}
@@ -264,7 +289,9 @@ pub fn apply_settings(base: &Impairments, v: &Value) -> Result<Impairments, Stri
     match v.get("burst") {
         Some(Value::Null) => cfg.burst = None,
         Some(b) => {
-            let b = b.as_f64().ok_or("burst is not a number")?;
+            let b = b
+                .as_f64()
+                .ok_or_else(|| crate::t!("twohost-control-not-a-number", key = "burst"))?;
             cfg.burst = Some(super::parse_burst(&b.to_string())?);
         }
         None => {}

@@ -69,6 +69,33 @@ pub struct DirectionStats {
     pub from: String,
     pub to: String,
     pub stats: Stats,
+    /// Frames of the [`Watch`]ed flow dropped, since the watch was set.
+    pub watched_dropped: u64,
+}
+
+/// IP protocol number of TCP.
+pub const IPPROTO_TCP: u8 = 6;
+/// IP protocol number of UDP.
+pub const IPPROTO_UDP: u8 = 17;
+
+/// One flow whose drops the link counts apart from the rest: the frames
+/// of IP protocol `proto` with `port` as their source or destination port.
+/// The experiment watches its receiver's port, so that the last segments
+/// of an earlier connection (a FIN sent again, its ACK) are not counted
+/// among the drops of the run that follows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Watch {
+    pub proto: u8,
+    pub port: u16,
+}
+
+impl Watch {
+    /// True when `frame` belongs to the watched flow.
+    pub fn matches(&self, frame: &[u8]) -> bool {
+        transport_ports(frame).is_some_and(|(proto, src, dst)| {
+            proto == self.proto && (src == self.port || dst == self.port)
+        })
+    }
 }
 
 /// What the link has done so far, and what it does now.
@@ -97,6 +124,14 @@ impl Snapshot {
             .map(|d| d.stats)
             .unwrap_or_default()
     }
+
+    /// Frames of the watched flow dropped `from` → `to` (see [`Link::watch`]).
+    pub fn watched_dropped(&self, from: &str, to: &str) -> u64 {
+        self.directions
+            .iter()
+            .find(|d| d.from == from && d.to == to)
+            .map_or(0, |d| d.watched_dropped)
+    }
 }
 
 struct Shared {
@@ -105,6 +140,14 @@ struct Shared {
     /// The last generation the forwarding thread has put in force.
     applied: AtomicU64,
     pending: Mutex<Impairments>,
+    /// The same handoff for the watched flow.
+    watch_generation: AtomicU64,
+    watch_applied: AtomicU64,
+    pending_watch: Mutex<Option<Watch>>,
+    /// Asks for a snapshot now ([`Link::fresh_snapshot`]), and the last
+    /// such request the thread has answered.
+    publish_generation: AtomicU64,
+    published: AtomicU64,
     snapshot: Mutex<Snapshot>,
 }
 
@@ -124,6 +167,11 @@ impl Link {
             generation: AtomicU64::new(0),
             applied: AtomicU64::new(0),
             pending: Mutex::new(spec.impairments.clone()),
+            watch_generation: AtomicU64::new(0),
+            watch_applied: AtomicU64::new(0),
+            pending_watch: Mutex::new(None),
+            publish_generation: AtomicU64::new(0),
+            published: AtomicU64::new(0),
             snapshot: Mutex::new(Snapshot {
                 impairments: spec.impairments.clone(),
                 ..Snapshot::default()
@@ -159,7 +207,7 @@ impl Link {
                 let _ = thread.join();
                 Err(e)
             }
-            Err(_) => Err(io::Error::other("the link thread ended before it started")),
+            Err(_) => Err(io::Error::other(crate::t!("twohost-link-thread-ended"))),
         }
     }
 
@@ -168,9 +216,22 @@ impl Link {
     pub fn set_impairments(&self, cfg: Impairments) {
         *lock(&self.shared.pending) = cfg;
         let g = self.shared.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        self.wait_applied(&self.shared.applied, g);
+    }
+
+    /// Count the drops of flow `watch` apart (`None`: of no flow), from
+    /// zero, for every frame that arrives after this returns.
+    pub fn watch(&self, watch: Option<Watch>) {
+        *lock(&self.shared.pending_watch) = watch;
+        let g = self.shared.watch_generation.fetch_add(1, Ordering::SeqCst) + 1;
+        self.wait_applied(&self.shared.watch_applied, g);
+    }
+
+    /// Wait until the thread has put generation `g` in force.
+    fn wait_applied(&self, applied: &AtomicU64, g: u64) {
         // The thread looks before each batch of frames, and at least every TICK.
         let start = Instant::now();
-        while self.shared.applied.load(Ordering::SeqCst) < g
+        while applied.load(Ordering::SeqCst) < g
             && self.is_running()
             && start.elapsed() < Duration::from_secs(2)
         {
@@ -182,6 +243,20 @@ impl Link {
     /// [`TICK`]).
     pub fn snapshot(&self) -> Snapshot {
         lock(&self.shared.snapshot).clone()
+    }
+
+    /// What it has done with every frame it has read before this call:
+    /// the thread publishes at once instead of within its next [`TICK`]
+    /// (which a busy machine can stretch), so that a count read at the
+    /// end of a run is final.
+    pub fn fresh_snapshot(&self) -> Snapshot {
+        let g = self
+            .shared
+            .publish_generation
+            .fetch_add(1, Ordering::SeqCst)
+            + 1;
+        self.wait_applied(&self.shared.published, g);
+        self.snapshot()
     }
 
     /// True while the forwarding thread runs.
@@ -199,7 +274,7 @@ impl Link {
         if let Some(t) = self.thread.take() {
             match t.join() {
                 Ok(r) => r?,
-                Err(_) => return Err(io::Error::other("the link thread panicked")),
+                Err(_) => return Err(io::Error::other(crate::t!("twohost-link-thread-panicked"))),
             }
         }
         Ok(self.snapshot())
@@ -250,6 +325,38 @@ pub fn classify(frame: &[u8]) -> Class {
         },
         _ => Class::Control,
     }
+}
+
+/// The IP protocol and the source and destination ports of a TCP or UDP
+/// frame (Ethernet, an optional VLAN tag, IPv4 or IPv6 without extension
+/// headers); `None` for anything else, a fragment or a short frame.
+pub fn transport_ports(frame: &[u8]) -> Option<(u8, u16, u16)> {
+    let u16_at = |at: usize| {
+        frame
+            .get(at..at + 2)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]))
+    };
+    let mut at = 12;
+    if u16_at(at)? == 0x8100 {
+        at += 4;
+    }
+    let ip = at + 2;
+    let (proto, l4) = match u16_at(at)? {
+        0x0800 => {
+            let ihl = usize::from(frame.get(ip)? & 0x0f) * 4;
+            // A fragment after the first carries no ports.
+            if u16_at(ip + 6)? & 0x1fff != 0 || ihl < 20 {
+                return None;
+            }
+            (*frame.get(ip + 9)?, ip + ihl)
+        }
+        0x86dd => (*frame.get(ip + 6)?, ip + 40),
+        _ => return None,
+    };
+    if proto != IPPROTO_TCP && proto != IPPROTO_UDP {
+        return None;
+    }
+    Some((proto, u16_at(l4)?, u16_at(l4 + 2)?))
 }
 
 /// Sends events from a thread of its own, so that forwarding never waits.
@@ -378,6 +485,10 @@ fn run(shared: &Shared, spec: &LinkSpec, sockets: Vec<PacketSocket>) -> io::Resu
     let mut released: Vec<Released<InFlight>> = Vec::new();
     let mut generation = 0;
     let mut impairments = spec.impairments.clone();
+    let mut watch_generation = 0;
+    let mut watch: Option<Watch> = None;
+    // Drops of the watched flow, [from][to].
+    let mut watched = vec![vec![0u64; n]; n];
     let (mut overrun, mut too_long, mut send_failed) = (0u64, 0u64, 0u64);
     let mut last_publish = Instant::now();
 
@@ -418,6 +529,7 @@ fn run(shared: &Shared, spec: &LinkSpec, sockets: Vec<PacketSocket>) -> io::Resu
         shared,
         spec,
         &pipelines,
+        &watched,
         &impairments,
         (0, 0, 0),
         events.as_ref(),
@@ -434,8 +546,18 @@ fn run(shared: &Shared, spec: &LinkSpec, sockets: Vec<PacketSocket>) -> io::Resu
             shared.applied.store(g, Ordering::SeqCst);
         }
     };
+    let mut apply_watch = |watch: &mut Option<Watch>, watched: &mut Vec<Vec<u64>>| {
+        let g = shared.watch_generation.load(Ordering::SeqCst);
+        if g != watch_generation {
+            watch_generation = g;
+            *watch = *lock(&shared.pending_watch);
+            watched.iter_mut().flatten().for_each(|c| *c = 0);
+            shared.watch_applied.store(g, Ordering::SeqCst);
+        }
+    };
     while !shared.stop.load(Ordering::SeqCst) {
         apply(&mut pipelines, &mut impairments);
+        apply_watch(&mut watch, &mut watched);
         release_all(&mut pipelines, clock.now(), &mut send_failed);
 
         let next = pipelines
@@ -450,6 +572,7 @@ fn run(shared: &Shared, spec: &LinkSpec, sockets: Vec<PacketSocket>) -> io::Resu
         let readable = sys::ppoll_readable(&fds, Some(timeout))?;
         // A change made while we slept applies to the frames that woke us.
         apply(&mut pipelines, &mut impairments);
+        apply_watch(&mut watch, &mut watched);
 
         for (from, ready) in readable.iter().enumerate() {
             if !ready {
@@ -482,6 +605,11 @@ fn run(shared: &Shared, spec: &LinkSpec, sockets: Vec<PacketSocket>) -> io::Resu
                             class,
                             &mut rng,
                         );
+                        if let (Fate::Dropped(_), Some(w)) = (fate, &watch) {
+                            if w.matches(frame) {
+                                watched[from][to] += 1;
+                            }
+                        }
                         if let Some(sink) = &events {
                             report(sink, &clock, now, spec, from, to, id, frame, fate);
                         }
@@ -496,7 +624,11 @@ fn run(shared: &Shared, spec: &LinkSpec, sockets: Vec<PacketSocket>) -> io::Resu
             }
         }
 
-        if last_publish.elapsed() >= Duration::from_millis(5) || next.is_none() {
+        let asked = shared.publish_generation.load(Ordering::SeqCst);
+        if last_publish.elapsed() >= Duration::from_millis(5)
+            || next.is_none()
+            || asked != shared.published.load(Ordering::SeqCst)
+        {
             last_publish = Instant::now();
             for s in &sockets {
                 overrun += s.take_drops().unwrap_or(0);
@@ -505,10 +637,12 @@ fn run(shared: &Shared, spec: &LinkSpec, sockets: Vec<PacketSocket>) -> io::Resu
                 shared,
                 spec,
                 &pipelines,
+                &watched,
                 &impairments,
                 (overrun, too_long, send_failed),
                 events.as_ref(),
             );
+            shared.published.store(asked, Ordering::SeqCst);
         }
     }
     for s in &sockets {
@@ -518,6 +652,7 @@ fn run(shared: &Shared, spec: &LinkSpec, sockets: Vec<PacketSocket>) -> io::Resu
         shared,
         spec,
         &pipelines,
+        &watched,
         &impairments,
         (overrun, too_long, send_failed),
         events.as_ref(),
@@ -571,6 +706,7 @@ fn publish(
     shared: &Shared,
     spec: &LinkSpec,
     pipelines: &[Vec<Option<Pipeline<InFlight>>>],
+    watched: &[Vec<u64>],
     impairments: &Impairments,
     (overrun, too_long, send_failed): (u64, u64, u64),
     events: Option<&EventSink>,
@@ -583,6 +719,7 @@ fn publish(
                     from: spec.ports[from].host.clone(),
                     to: spec.ports[to].host.clone(),
                     stats: p.stats(),
+                    watched_dropped: watched[from][to],
                 });
             }
         }
@@ -609,6 +746,64 @@ mod tests {
         f.extend_from_slice(&ethertype.to_be_bytes());
         f.extend_from_slice(rest);
         f
+    }
+
+    #[test]
+    fn a_watch_sees_its_flow_by_protocol_and_port() {
+        let a = [2, 0, 0, 0, 0, 1];
+        // IPv4 header (IHL 5, not a fragment) then UDP ports 41000 -> 5005.
+        let mut v4 = vec![0x45, 0, 0, 28, 0, 0, 0x40, 0, 64, 17, 0, 0];
+        v4.extend_from_slice(&[10, 203, 7, 1, 10, 203, 7, 2]);
+        v4.extend_from_slice(&41000u16.to_be_bytes());
+        v4.extend_from_slice(&5005u16.to_be_bytes());
+        v4.extend_from_slice(&[0, 8, 0, 0]);
+        let udp = frame(a, a, 0x0800, &v4);
+        assert_eq!(transport_ports(&udp), Some((IPPROTO_UDP, 41000, 5005)));
+        let to_5005 = Watch {
+            proto: IPPROTO_UDP,
+            port: 5005,
+        };
+        assert!(to_5005.matches(&udp), "the destination port");
+        assert!(
+            Watch {
+                port: 41000,
+                ..to_5005
+            }
+            .matches(&udp),
+            "the source port"
+        );
+        assert!(
+            !Watch {
+                port: 5006,
+                ..to_5005
+            }
+            .matches(&udp),
+            "another flow"
+        );
+        assert!(
+            !Watch {
+                proto: IPPROTO_TCP,
+                ..to_5005
+            }
+            .matches(&udp),
+            "the same port of the other protocol"
+        );
+        // A later fragment (offset 185) carries no ports.
+        let mut frag = v4.clone();
+        frag[6] = 0;
+        frag[7] = 185;
+        assert_eq!(transport_ports(&frame(a, a, 0x0800, &frag)), None);
+        // IPv6, next header TCP, ports 5005 -> 33000.
+        let mut v6 = vec![0x60, 0, 0, 0, 0, 20, 6, 64];
+        v6.extend_from_slice(&[0; 32]);
+        v6.extend_from_slice(&5005u16.to_be_bytes());
+        v6.extend_from_slice(&33000u16.to_be_bytes());
+        assert_eq!(
+            transport_ports(&frame(a, a, 0x86dd, &v6)),
+            Some((IPPROTO_TCP, 5005, 33000))
+        );
+        assert_eq!(transport_ports(&frame(a, a, 0x0806, &[0; 28])), None, "ARP");
+        assert_eq!(transport_ports(&udp[..30]), None, "cut short");
     }
 
     #[test]

@@ -30,7 +30,10 @@ pub mod model;
 
 use std::time::Duration;
 
-pub use emulator::{Link, LinkSpec, Port, Snapshot};
+use crate::i18n::{self, Lang};
+use crate::t;
+
+pub use emulator::{Link, LinkSpec, Port, Snapshot, Watch, IPPROTO_TCP, IPPROTO_UDP};
 pub use model::{Impairments, Stats};
 
 /// The longest delay (and jitter) accepted: beyond, a typo rather than a network.
@@ -56,17 +59,16 @@ pub fn parse_delay(text: &str) -> Result<Duration, String> {
     } else {
         (s, 1.0)
     };
-    let value: f64 = number.trim().parse().map_err(|_| {
-        format!("`{text}` is not a delay: use a number with ms, s or us (50ms, 1.5s, 200us)")
-    })?;
+    let value: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| t!("twohost-link-bad-delay", text = text))?;
     if !value.is_finite() || value < 0.0 {
-        return Err(format!("`{text}`: a delay cannot be negative"));
+        return Err(t!("twohost-link-negative-delay", text = text));
     }
     let d = Duration::from_secs_f64(value * scale);
     if d > MAX_DELAY {
-        return Err(format!(
-            "`{text}` is longer than a minute: no network is that slow (use at most 60s)"
-        ));
+        return Err(t!("twohost-link-delay-too-long", text = text));
     }
     Ok(d)
 }
@@ -85,25 +87,21 @@ pub fn parse_rate(text: &str) -> Result<u64, String> {
         ("kbps", 8e3),
         ("bps", 8.0),
     ];
-    let bad = || {
-        format!("`{text}` is not a rate: use a number with bit, kbit, mbit or gbit (10mbit means 10 Mbit/s)")
-    };
+    let bad = || t!("twohost-link-bad-rate", text = text);
     let (number, scale) = units
         .iter()
         .find_map(|(unit, scale)| s.strip_suffix(unit).map(|n| (n, *scale)))
         .ok_or_else(bad)?;
     let value: f64 = number.trim().parse().map_err(|_| bad())?;
     if !value.is_finite() || value <= 0.0 {
-        return Err(format!("`{text}`: a rate must be above 0"));
+        return Err(t!("twohost-link-rate-not-positive", text = text));
     }
     let bps = value * scale;
     if bps < MIN_RATE as f64 {
-        return Err(format!(
-            "`{text}` is below 1kbit: a single frame would take over 10 s"
-        ));
+        return Err(t!("twohost-link-rate-too-low", text = text));
     }
     if bps > MAX_RATE as f64 {
-        return Err(format!("`{text}` is above 100gbit"));
+        return Err(t!("twohost-link-rate-too-high", text = text));
     }
     Ok(bps.round() as u64)
 }
@@ -114,26 +112,27 @@ pub fn parse_percent(text: &str) -> Result<f64, String> {
         .trim()
         .trim_end_matches('%')
         .parse()
-        .map_err(|_| format!("`{text}` is not a percentage: use a number from 0 to 100"))?;
+        .map_err(|_| t!("twohost-link-bad-percent", text = text))?;
     if (0.0..=100.0).contains(&value) {
         Ok(value)
     } else {
-        Err(format!(
-            "{value} is not a percentage from 0 to 100 (20 means 20 %)"
-        ))
+        Err(t!("twohost-link-percent-range", value = number(value)))
     }
 }
 
 /// `--burst`: the mean length of a burst of losses, in frames (1 to 10000).
 pub fn parse_burst(text: &str) -> Result<f64, String> {
-    let value: f64 = text.trim().parse().map_err(|_| {
-        format!("`{text}` is not a burst length: use a number of frames, 1 or more")
-    })?;
+    let value: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| t!("twohost-link-bad-burst", text = text))?;
     if (1.0..=MAX_BURST).contains(&value) {
         Ok(value)
     } else {
-        Err(format!(
-            "a burst of {value} frames: use a mean length from 1 to {MAX_BURST}"
+        Err(t!(
+            "twohost-link-burst-range",
+            value = number(value),
+            max = MAX_BURST as u64
         ))
     }
 }
@@ -142,9 +141,7 @@ pub fn parse_burst(text: &str) -> Result<f64, String> {
 pub fn parse_queue(text: &str) -> Result<usize, String> {
     match text.trim().parse::<usize>() {
         Ok(n) if (1..=MAX_QUEUE).contains(&n) => Ok(n),
-        _ => Err(format!(
-            "`{text}` is not a queue length: use a number of frames from 1 to {MAX_QUEUE}"
-        )),
+        _ => Err(t!("twohost-link-bad-queue", text = text, max = MAX_QUEUE)),
     }
 }
 
@@ -152,26 +149,48 @@ pub fn parse_queue(text: &str) -> Result<usize, String> {
 /// checks how they go together). The message says what to change.
 pub fn check(cfg: &Impairments) -> Result<(), String> {
     if cfg.burst.is_some() && cfg.loss_percent == 0.0 {
-        return Err("--burst shapes the losses of --loss: give a --loss too".into());
+        return Err(t!("twohost-link-burst-needs-loss"));
     }
     if let Some(b) = cfg.burst {
         let loss = cfg.loss_percent / 100.0;
         if loss < 1.0 && loss / (1.0 - loss) / b > 1.0 {
-            return Err(format!(
-                "a loss of {}% cannot come in bursts as short as {b} frames: use --burst {:.1} or more",
-                cfg.loss_percent,
-                loss / (1.0 - loss)
+            return Err(t!(
+                "twohost-link-burst-too-short",
+                loss = number(cfg.loss_percent),
+                burst = number(b),
+                // What to type: a command-line value keeps its `.`.
+                min = format!("{:.1}", loss / (1.0 - loss))
             ));
         }
     }
     if cfg.reorder_gap == 0 {
-        return Err("a reordered frame needs at least one later frame to pass it".into());
+        return Err(t!("twohost-link-reorder-gap"));
     }
     Ok(())
 }
 
+/// A number for people, as short as it is exact (`2`, `2.5`), with the
+/// decimal separator of `lang` (`2,5`).
+pub fn number_in(lang: Lang, x: f64) -> String {
+    let text = x.to_string();
+    match lang.decimal_separator() {
+        '.' => text,
+        sep => text.replace('.', &sep.to_string()),
+    }
+}
+
+/// [`number_in`] in the process's language.
+fn number(x: f64) -> String {
+    number_in(i18n::lang(), x)
+}
+
 /// A rate for people: `10 Mbit/s`.
 pub fn rate_text(bps: u64) -> String {
+    rate_text_in(i18n::lang(), bps)
+}
+
+/// [`rate_text`] in `lang`: `1,5 Gbit/s`.
+pub fn rate_text_in(lang: Lang, bps: u64) -> String {
     let (v, unit) = if bps >= 1_000_000_000 {
         (bps as f64 / 1e9, "Gbit/s")
     } else if bps >= 1_000_000 {
@@ -179,16 +198,22 @@ pub fn rate_text(bps: u64) -> String {
     } else {
         (bps as f64 / 1e3, "kbit/s")
     };
-    format!("{} {unit}", (v * 1000.0).round() / 1000.0)
+    format!("{} {unit}", number_in(lang, (v * 1000.0).round() / 1000.0))
 }
 
 /// A duration for people: `50 ms`, `200 µs`, `1.5 s`.
 pub fn duration_text(d: Duration) -> String {
+    duration_text_in(i18n::lang(), d)
+}
+
+/// [`duration_text`] in `lang`: `1,5 s`.
+pub fn duration_text_in(lang: Lang, d: Duration) -> String {
     let us = d.as_micros();
     if us >= 1_000_000 {
-        format!("{} s", (d.as_secs_f64() * 1000.0).round() / 1000.0)
+        let s = (d.as_secs_f64() * 1000.0).round() / 1000.0;
+        format!("{} s", number_in(lang, s))
     } else if us >= 1000 {
-        format!("{} ms", (us as f64 / 10.0).round() / 100.0)
+        format!("{} ms", number_in(lang, (us as f64 / 10.0).round() / 100.0))
     } else {
         format!("{us} µs")
     }
@@ -197,38 +222,63 @@ pub fn duration_text(d: Duration) -> String {
 /// What the cable does, in one line: `delay 50 ms ± 5 ms, 10 Mbit/s
 /// (queue 100), loss 2 %, reorder 1 %, duplicate 1 %` or `a perfect cable`.
 pub fn describe(cfg: &Impairments) -> String {
+    describe_in(i18n::lang(), cfg)
+}
+
+/// [`describe`] in `lang`.
+pub fn describe_in(lang: Lang, cfg: &Impairments) -> String {
+    let tr = |id: &str, args: &[(&str, i18n::Arg<'_>)]| i18n::tr_in(lang, id, args);
+    let text = |s: String| i18n::Arg::from(s);
+    let pct = |p: f64| format!("{} %", number_in(lang, (p * 100.0).round() / 100.0));
     let mut parts = Vec::new();
     if !cfg.delay.is_zero() || !cfg.jitter.is_zero() {
-        let mut d = format!("delay {}", duration_text(cfg.delay));
-        if !cfg.jitter.is_zero() {
-            d.push_str(&format!(" ± {}", duration_text(cfg.jitter)));
-        }
-        d.push_str(" each way");
-        parts.push(d);
+        let delay = text(duration_text_in(lang, cfg.delay));
+        parts.push(if cfg.jitter.is_zero() {
+            tr("twohost-link-delay", &[("delay", delay)])
+        } else {
+            let jitter = text(duration_text_in(lang, cfg.jitter));
+            tr(
+                "twohost-link-delay-jitter",
+                &[("delay", delay), ("jitter", jitter)],
+            )
+        });
     }
     if let Some(r) = cfg.rate_bps {
-        parts.push(format!("{} (queue of {} frames)", rate_text(r), cfg.queue));
+        parts.push(tr(
+            "twohost-link-rate",
+            &[
+                ("rate", text(rate_text_in(lang, r))),
+                ("queue", cfg.queue.into()),
+            ],
+        ));
     }
-    let pct = |p: f64| format!("{} %", (p * 100.0).round() / 100.0);
     if cfg.loss_percent > 0.0 {
-        let mut l = format!("loss {}", pct(cfg.loss_percent));
-        if let Some(b) = cfg.burst {
-            l.push_str(&format!(" in bursts of {b} frames on average"));
-        }
-        parts.push(l);
+        let percent = text(pct(cfg.loss_percent));
+        parts.push(match cfg.burst {
+            None => tr("twohost-link-loss", &[("percent", percent)]),
+            Some(b) => tr(
+                "twohost-link-loss-burst",
+                &[("percent", percent), ("burst", text(number_in(lang, b)))],
+            ),
+        });
     }
     if cfg.reorder_percent > 0.0 {
-        parts.push(format!(
-            "reorder {} (held behind {} later frames)",
-            pct(cfg.reorder_percent),
-            cfg.reorder_gap
+        parts.push(tr(
+            "twohost-link-reorder",
+            &[
+                ("percent", text(pct(cfg.reorder_percent))),
+                ("gap", cfg.reorder_gap.into()),
+            ],
         ));
     }
     if cfg.duplicate_percent > 0.0 {
-        parts.push(format!("duplicate {}", pct(cfg.duplicate_percent)));
+        parts.push(tr(
+            "twohost-link-duplicate",
+            &[("percent", text(pct(cfg.duplicate_percent)))],
+        ));
     }
     if parts.is_empty() {
-        "a perfect cable: no delay, no loss, as fast as the machine forwards".into()
+        tr("twohost-link-perfect", &[])
     } else {
         parts.join(", ")
     }

@@ -21,9 +21,10 @@ use super::settle::Settle;
 use super::{epoch_secs, relation_id, relation_text, End, Item, Render};
 use crate::escape::escape_max;
 use crate::events::Phase;
-use crate::i18n::facts;
-use crate::timeline::Conversation;
-use crate::track::{ConnSummary, Dir, Inferred, Note, Side};
+use crate::i18n::{en, facts};
+use crate::kernel::{self, SockState};
+use crate::timeline::{Conversation, KernelState, LinkItem, LinkWhat, SocketCall, Source};
+use crate::track::{ConnSummary, Dir, Inferred, KernelView, Note, Side};
 use crate::wire::DecodeError;
 
 /// Payload characters in the `preview` field.
@@ -143,6 +144,191 @@ fn bad(buf: &mut String, t: f64, err: &DecodeError) {
     buf.push('}');
 }
 
+/// `,"kernel_state":{"client":"ESTABLISHED","server":null}` and, for a
+/// retransmission or a reset, `,"kernel_confirmed":true`.
+fn kernel_view(b: &mut String, k: &KernelView) {
+    b.push_str(",\"kernel_state\":{\"client\":");
+    push_opt_state(b, k.client);
+    b.push_str(",\"server\":");
+    push_opt_state(b, k.server);
+    b.push('}');
+    if let Some(c) = k.confirmed {
+        let _ = write!(b, ",\"kernel_confirmed\":{c}");
+    }
+}
+
+fn push_opt_state(b: &mut String, s: Option<SockState>) {
+    match s {
+        Some(s) => {
+            let _ = write!(b, "\"{}\"", s.as_str());
+        }
+        None => b.push_str("null"),
+    }
+}
+
+/// `,"link":[{"what":"dropped","reason":"random loss"},...]`: what the
+/// link did to this segment's frame, and why it was sent again.
+fn link_notes(b: &mut String, ann: &crate::track::Annotation) {
+    let mut first = true;
+    for n in &ann.extra {
+        let one = match n {
+            Note::LinkDropped { reason } => {
+                format!(
+                    "{{\"what\":\"dropped\",\"reason\":\"{}\"}}",
+                    reason.as_str()
+                )
+            }
+            Note::LinkDelayed {
+                delay_us,
+                queued_us,
+            } => format!(
+                "{{\"what\":\"delayed\",\"delay_ms\":{:.3},\"queued_ms\":{:.3}}}",
+                *delay_us as f64 / 1000.0,
+                *queued_us as f64 / 1000.0
+            ),
+            Note::LinkReordered { overtaken_by } => {
+                format!("{{\"what\":\"reordered\",\"overtaken_by\":{overtaken_by}}}")
+            }
+            Note::LinkDuplicated { copy } => {
+                format!("{{\"what\":\"duplicated\",\"copy\":{copy}}}")
+            }
+            Note::LinkLostOriginal { ago_us } => format!(
+                "{{\"what\":\"original-dropped\",\"ago_ms\":{:.3}}}",
+                *ago_us as f64 / 1000.0
+            ),
+            Note::LinkLostAck { ago_us } => format!(
+                "{{\"what\":\"ack-dropped\",\"ago_ms\":{:.3}}}",
+                *ago_us as f64 / 1000.0
+            ),
+            _ => continue,
+        };
+        b.push_str(if first { ",\"link\":[" } else { "," });
+        first = false;
+        b.push_str(&one);
+    }
+    if !first {
+        b.push(']');
+    }
+}
+
+/// The kernel's record of a call: `,"kernel":{"syscall":"sendto",...}`.
+fn kernel_call(b: &mut String, k: &kernel::Call) {
+    let _ = write!(b, ",\"kernel\":{{\"syscall\":");
+    push_str(b, k.syscall);
+    b.push_str(",\"tid\":");
+    push_opt_u64(b, Some(u64::from(k.tid)));
+    b.push_str(",\"fd\":");
+    match k.fd {
+        Some(fd) => {
+            let _ = write!(b, "{fd}");
+        }
+        None => b.push_str("null"),
+    }
+    b.push_str(",\"sock\":");
+    push_opt_u64(b, k.sock.map(|s| u64::from(s.0)));
+    b.push_str(",\"bytes\":");
+    push_opt_u64(b, k.bytes);
+    b.push_str(",\"errno\":");
+    match k.errno.and_then(kernel::errno_name) {
+        Some(name) => push_str(b, name),
+        None => match k.errno {
+            Some(e) => {
+                let _ = write!(b, "{e}");
+            }
+            None => b.push_str("null"),
+        },
+    }
+    if let SocketCall::Shutdown(Some(how)) = k.call {
+        let _ = write!(b, ",\"how\":\"{}\"", how.as_str());
+    }
+    b.push('}');
+}
+
+/// `{"type":"kernel_state",...}`: one TCP state change of a socket, as the
+/// kernel made it.
+fn kernel_state(b: &mut String, t: f64, k: &KernelState) {
+    let c = &k.change;
+    let _ = write!(b, "{{\"type\":\"kernel_state\",\"t\":{t:.6},\"conn\":");
+    push_opt_u64(b, k.conn);
+    b.push_str(",\"side\":");
+    match k.side {
+        Some(s) => {
+            let _ = write!(b, "\"{}\"", s.as_str());
+        }
+        None => b.push_str("null"),
+    }
+    let _ = write!(b, ",\"sock\":{},\"local\":", c.sock.0);
+    push_opt_addr(b, c.local);
+    b.push_str(",\"peer\":");
+    push_opt_addr(b, c.peer);
+    let _ = write!(
+        b,
+        ",\"old\":\"{}\",\"new\":\"{}\",\"pid\":",
+        c.old.as_str(),
+        c.new.as_str()
+    );
+    push_opt_u64(b, c.pid.map(u64::from));
+    b.push_str(",\"prog\":");
+    match &c.prog {
+        Some(p) => push_str(b, &crate::escape::escape_controls(p, 96)),
+        None => b.push_str("null"),
+    }
+    b.push('}');
+}
+
+/// `{"type":"link",...}`: what the link did to one frame of this capture's
+/// connections.
+fn link_item(b: &mut String, t: f64, l: &LinkItem) {
+    let e = &l.ev;
+    let _ = write!(
+        b,
+        "{{\"type\":\"link\",\"t\":{t:.6},\"what\":\"{}\",\"conn\":",
+        e.what.as_str()
+    );
+    push_opt_u64(b, l.conn);
+    let _ = write!(b, ",\"seen\":{},\"from\":", l.seen);
+    push_str(b, &e.from);
+    b.push_str(",\"to\":");
+    push_str(b, &e.to);
+    let _ = write!(b, ",\"id\":{},\"proto\":\"{}\",\"src\":", e.id, e.proto);
+    push_opt_addr(b, e.src);
+    b.push_str(",\"dst\":");
+    push_opt_addr(b, e.dst);
+    if let Some(tcp) = e.tcp {
+        let _ = write!(b, ",\"seq\":{},\"ack\":{},\"flags\":[", tcp.seq, tcp.ack);
+        for (i, f) in tcp.flags.names().iter().enumerate() {
+            if i > 0 {
+                b.push(',');
+            }
+            let _ = write!(b, "\"{f}\"");
+        }
+        b.push(']');
+    }
+    b.push_str(",\"len\":");
+    push_opt_u64(b, e.payload.map(u64::from));
+    match e.what {
+        LinkWhat::Dropped(r) => {
+            let _ = write!(b, ",\"reason\":\"{}\"", r.as_str());
+        }
+        LinkWhat::Delayed {
+            delay_us,
+            queued_us,
+        } => {
+            let _ = write!(
+                b,
+                ",\"delay_ms\":{:.3},\"queued_ms\":{:.3}",
+                delay_us as f64 / 1000.0,
+                queued_us as f64 / 1000.0
+            );
+        }
+        LinkWhat::Reordered { overtaken_by } => {
+            let _ = write!(b, ",\"overtaken_by\":{overtaken_by}");
+        }
+        LinkWhat::Duplicated => {}
+    }
+    b.push('}');
+}
+
 impl<W: Write> JsonRender<W> {
     /// Write one item now (it has left the [`Settle`] queue).
     fn draw(&mut self, item: &Item, unsettled: Option<&Inferred>) -> io::Result<()> {
@@ -212,6 +398,10 @@ impl<W: Write> JsonRender<W> {
                     b.push_str(",\"preview\":");
                     push_str(b, &escape_max(&seg.preview, PREVIEW_CHARS));
                 }
+                if let Some(k) = &ann.kernel {
+                    kernel_view(b, k);
+                }
+                link_notes(b, ann);
                 b.push('}');
             }
             Item::Datagram { d, note, .. } => {
@@ -236,7 +426,11 @@ impl<W: Write> JsonRender<W> {
             }
             Item::Bad { err, .. } => bad(b, t, err),
             Item::Call(c) => {
-                let _ = write!(b, "{{\"type\":\"call\",\"t\":{t:.6},\"prog\":");
+                let _ = write!(
+                    b,
+                    "{{\"type\":\"call\",\"t\":{t:.6},\"source\":\"{}\",\"prog\":",
+                    c.source.as_str()
+                );
                 push_str(b, &c.ev.prog);
                 let _ = write!(b, ",\"pid\":{},\"call\":", c.ev.pid);
                 push_str(b, &c.ev.call);
@@ -252,7 +446,12 @@ impl<W: Write> JsonRender<W> {
                 b.push_str(",\"peer\":");
                 push_opt_addr(b, c.ev.peer);
                 b.push_str(",\"result\":");
-                push_str(b, &c.ev.result);
+                match (c.source, c.kernel.as_deref()) {
+                    (Source::Kernel, Some(k)) if k.phase == kernel::Phase::Return => {
+                        push_str(b, &en::kernel_result(k))
+                    }
+                    _ => push_str(b, &c.ev.result),
+                }
                 b.push_str(",\"conn\":");
                 push_opt_u64(b, c.conn);
                 b.push_str(",\"flow\":");
@@ -274,8 +473,23 @@ impl<W: Write> JsonRender<W> {
                 // The sender's uid, when another user sent it (else null).
                 b.push_str(",\"uid\":");
                 push_opt_u64(b, c.ev.other_uid.map(u64::from));
+                if let Some(side) = c.side {
+                    let _ = write!(b, ",\"side\":\"{}\"", side.as_str());
+                }
+                if let Some(k) = c.kernel.as_deref() {
+                    kernel_call(b, k);
+                }
+                if let Some(sp) = &c.spread {
+                    let _ = write!(
+                        b,
+                        ",\"spread\":{{\"segments\":{},\"bytes\":{}}}",
+                        sp.segments, sp.bytes
+                    );
+                }
                 b.push('}');
             }
+            Item::Kernel(k) => kernel_state(b, t, k),
+            Item::Link(l) => link_item(b, t, l),
             Item::Connection(s) => connection(b, s),
         }
         if let Some(h) = self.headers.as_mut() {
@@ -315,6 +529,20 @@ impl<W: Write> Render for JsonRender<W> {
                 b,
                 ",\"kernel_received\":{},\"kernel_dropped\":{},\"if_dropped\":{},\"capture_dropped\":{}",
                 k.received, k.dropped, k.if_dropped, t.capture_dropped
+            );
+        }
+        if let Some(k) = &t.tracing {
+            let _ = write!(
+                b,
+                ",\"kernel_trace\":{{\"calls\":{},\"confirmed\":{},\"states\":{},\"lost\":{},\"dropped\":{}}}",
+                k.calls, k.confirmed, k.states, k.lost, k.dropped
+            );
+        }
+        if let Some(l) = &t.link {
+            let _ = write!(
+                b,
+                ",\"link\":{{\"events\":{},\"rejected\":{},\"dropped\":{}}}",
+                l.events, l.rejected, l.dropped
             );
         }
         b.push_str("}\n");

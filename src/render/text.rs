@@ -19,8 +19,9 @@ use super::{
 };
 use crate::escape::escape_max;
 use crate::events::Phase;
-use crate::i18n::facts;
+use crate::i18n::{en, facts};
 use crate::t;
+use crate::timeline::Source;
 use crate::track::{Annotation, Dir, Inferred, Label, Note, Step};
 use crate::wire::Segment;
 
@@ -122,8 +123,11 @@ impl<W: Write> TextRender<W> {
         let mut note = String::with_capacity(160);
         let _ = write!(note, "{INDENT}{}", s.strong(ann.step.as_str(), flag_color));
         for l in &ann.labels {
-            // The SYN's options are already on the segment's own line.
-            if matches!(l, Label::SynOptions(_)) {
+            // The SYN's options are already on the segment's own line. The
+            // kernel agreeing is no news (and a line must read the same
+            // whether or not capture could trace the kernel): only --json
+            // carries it.
+            if matches!(l, Label::SynOptions(_) | Label::KernelConfirmed) {
                 continue;
             }
             let _ = write!(note, " {}", s.paint(&format!("[{l}]"), Color::Magenta));
@@ -150,21 +154,14 @@ impl<W: Write> TextRender<W> {
         let time = self.time(c.ev.t);
         let s = self.style;
         let who = c.ev.who();
-        let mut text = format!("{}()", c.ev.call);
-        match c.ev.phase {
-            Phase::Enter => text.push_str(" ..."),
-            Phase::Return if !c.ev.result.is_empty() => {
-                text.push_str(" -> ");
-                text.push_str(&c.ev.result);
-            }
-            Phase::Return => {
-                text.push(' ');
-                text.push_str(&t!("capture-call-returned"));
-            }
-        }
+        let mut text = call_words(c);
         if let Some(r) = &c.relation {
             text.push_str("  ");
             text.push_str(&relation_text(r));
+        }
+        if let Some(spread) = &c.spread {
+            text.push_str("  ");
+            text.push_str(&en::spread(spread));
         }
         let conn = c
             .conversation()
@@ -178,6 +175,29 @@ impl<W: Write> TextRender<W> {
             s.paint(&text, Color::Blue)
         )
     }
+}
+
+/// `connect() ...`, `send() 5 bytes ...`, `accept() -> new socket for
+/// 127.0.0.1:53312`: a call and what it returned, as its source words it
+/// (a lab program's event its own way; the kernel's record through
+/// [`en::kernel_call`]).
+pub fn call_words(c: &Call) -> String {
+    if let (Source::Kernel, Some(k)) = (c.source, c.kernel.as_deref()) {
+        return en::kernel_call(k);
+    }
+    let mut text = format!("{}()", c.ev.call);
+    match c.ev.phase {
+        Phase::Enter => text.push_str(" ..."),
+        Phase::Return if !c.ev.result.is_empty() => {
+            text.push_str(" -> ");
+            text.push_str(&c.ev.result);
+        }
+        Phase::Return => {
+            text.push(' ');
+            text.push_str(&t!("capture-call-returned"));
+        }
+    }
+    text
 }
 
 /// `───SYN────────▶` or `◀──SYN-ACK─────`, [`ARROW`] characters wide.
@@ -252,6 +272,22 @@ impl<W: Write> TextRender<W> {
                 writeln!(self.out, "{time} {}", s.paint(&err.to_string(), Color::Red))
             }
             Item::Call(c) => self.call(c),
+            // The kernel's states are told where they differ from the
+            // wire, on the segment's own line.
+            Item::Kernel(_) => Ok(()),
+            // A drop this capture could not see (the frame was coming here).
+            Item::Link(l) if !l.seen => {
+                let time = self.time(l.ev.t);
+                let conn = l.conn.map(|n| format!(" #{n}")).unwrap_or_default();
+                writeln!(
+                    self.out,
+                    "{time}{} {} {}",
+                    s.paint(&conn, Color::Cyan),
+                    s.strong("link:", Color::Red),
+                    en::link_unseen(&l.ev)
+                )
+            }
+            Item::Link(_) => Ok(()),
             Item::Connection(sum) => {
                 let closed = match sum.closed_by {
                     Some(side) => format!(", {}", t!("capture-closed-by", side = side_word(side))),

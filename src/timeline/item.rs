@@ -7,7 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::events::{CallEvent, Phase};
+use crate::kernel;
 use crate::track::{Annotation, ConnSummary, DatagramNote, Side, Step};
+
+pub use super::link::LinkEvent;
 use crate::wire::detail::Headers;
 use crate::wire::{Datagram, DecodeError, IcmpError, Segment, TcpFlags};
 
@@ -41,10 +44,34 @@ pub enum Item {
     },
     /// A frame that could not be decoded (truncated or malformed).
     Bad { t: Duration, err: DecodeError },
-    /// A socket call reported by a lab program.
+    /// A socket call: reported by a lab program, or seen by the kernel.
     Call(Call),
+    /// The kernel changed a TCP socket's state (the kernel's view).
+    Kernel(KernelState),
+    /// The link between the hosts did something to a frame.
+    Link(LinkItem),
     /// A connection ended (or the capture did): its summary.
     Connection(ConnSummary),
+}
+
+/// The kernel's own TCP state change of a socket, attributed to the
+/// connection it belongs to when its addresses match one.
+#[derive(Clone, Debug)]
+pub struct KernelState {
+    pub change: kernel::StateChange,
+    pub conn: Option<u64>,
+    /// Whose socket it is (`None`: a listener, or no connection).
+    pub side: Option<Side>,
+}
+
+/// What the link did to one frame, as its event says.
+#[derive(Clone, Debug)]
+pub struct LinkItem {
+    pub ev: LinkEvent,
+    /// The connection of the frame, when this capture knows it.
+    pub conn: Option<u64>,
+    /// This capture saw the frame: its segment's line carries the fact.
+    pub seen: bool,
 }
 
 impl Item {
@@ -56,6 +83,8 @@ impl Item {
             | Item::Other { t, .. }
             | Item::Bad { t, .. } => *t,
             Item::Call(c) => c.ev.t,
+            Item::Kernel(k) => k.change.t,
+            Item::Link(l) => l.ev.t,
             Item::Connection(s) => s.last,
         }
     }
@@ -67,6 +96,8 @@ impl Item {
             Item::Datagram { note, .. } => Some(Conversation::Udp(note.flow)),
             Item::Other { icmp, .. } => icmp.as_ref().and_then(|i| i.about),
             Item::Call(c) => c.conversation(),
+            Item::Kernel(k) => k.conn.map(Conversation::Tcp),
+            Item::Link(l) => l.conn.map(Conversation::Tcp),
             Item::Connection(s) => Some(Conversation::Tcp(s.conn)),
             Item::Bad { .. } => None,
         }
@@ -109,9 +140,15 @@ pub struct Icmp {
     pub about: Option<Conversation>,
 }
 
-/// The socket calls the timeline knows how to relate to the wire. A name
-/// it does not know (events are untrusted: anyone can send one) is kept
-/// as it came, already checked by `events` to be a short identifier.
+/// The socket calls, as the course names them: the one enum for every
+/// source (a lab program's events, the kernel's view). A name it does not
+/// know (events are untrusted: anyone can send one) is kept as it came,
+/// already checked by `events` to be a short identifier.
+///
+/// `Send` and `Recv` are what a student wrote: Python's `send()` is the
+/// `sendto` system call without an address, a C program's `write()` on a
+/// socket is a `send()` too (the kernel's view keeps the system call
+/// itself beside it).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum SocketCall {
     Socket,
@@ -124,9 +161,46 @@ pub enum SocketCall {
     Recv,
     Sendto,
     Recvfrom,
-    Shutdown,
+    /// `shutdown()`, and which direction(s) it closed when the source says
+    /// (the kernel does; a lab program's event does not).
+    Shutdown(Option<How>),
     Close,
     Other(String),
+}
+
+/// Which direction(s) `shutdown()` closed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum How {
+    /// `SHUT_RD`
+    Read,
+    /// `SHUT_WR`: send a FIN, keep receiving (a half-close).
+    Write,
+    /// `SHUT_RDWR`
+    Both,
+    /// Anything else the program passed (the call then fails with EINVAL).
+    Other(u64),
+}
+
+impl How {
+    /// From the call's argument.
+    pub fn from_arg(how: u64) -> How {
+        match how {
+            0 => How::Read,
+            1 => How::Write,
+            2 => How::Both,
+            n => How::Other(n),
+        }
+    }
+
+    /// `SHUT_WR` and so on.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            How::Read => "SHUT_RD",
+            How::Write => "SHUT_WR",
+            How::Both => "SHUT_RDWR",
+            How::Other(_) => "?",
+        }
+    }
 }
 
 impl SocketCall {
@@ -143,7 +217,7 @@ impl SocketCall {
             "recv" => SocketCall::Recv,
             "sendto" => SocketCall::Sendto,
             "recvfrom" => SocketCall::Recvfrom,
-            "shutdown" => SocketCall::Shutdown,
+            "shutdown" => SocketCall::Shutdown(None),
             "close" => SocketCall::Close,
             other => SocketCall::Other(other.to_string()),
         }
@@ -162,10 +236,16 @@ impl SocketCall {
             SocketCall::Recv => "recv",
             SocketCall::Sendto => "sendto",
             SocketCall::Recvfrom => "recvfrom",
-            SocketCall::Shutdown => "shutdown",
+            SocketCall::Shutdown(_) => "shutdown",
             SocketCall::Close => "close",
             SocketCall::Other(name) => name,
         }
+    }
+
+    /// The same call whatever the source knew of its arguments
+    /// (`shutdown` from an event is the kernel's `shutdown(SHUT_WR)`).
+    pub fn same_call(&self, other: &SocketCall) -> bool {
+        self.name() == other.name()
     }
 
     /// A call whose entry makes the socket put something on the wire.
@@ -175,7 +255,7 @@ impl SocketCall {
             SocketCall::Connect
                 | SocketCall::Send
                 | SocketCall::Sendto
-                | SocketCall::Shutdown
+                | SocketCall::Shutdown(_)
                 | SocketCall::Close
         )
     }
@@ -185,6 +265,14 @@ impl SocketCall {
         matches!(
             self,
             SocketCall::Connect | SocketCall::Accept | SocketCall::Recv | SocketCall::Recvfrom
+        )
+    }
+
+    /// A call that moves bytes (its `bytes` are what it sent or received).
+    pub fn moves_bytes(&self) -> bool {
+        matches!(
+            self,
+            SocketCall::Send | SocketCall::Recv | SocketCall::Sendto | SocketCall::Recvfrom
         )
     }
 }
@@ -210,13 +298,48 @@ pub enum Relation {
     ClosesListener,
 }
 
+/// Where a call was seen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// A lab program's own event (with its narration).
+    Events,
+    /// The kernel's view (tracefs): any program.
+    Kernel,
+}
+
+impl Source {
+    /// `"events"` or `"kernel"`, as the JSON `source` field.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Events => "events",
+            Source::Kernel => "kernel",
+        }
+    }
+}
+
+/// The bytes of one `send()` went out in more than one segment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Spread {
+    pub segments: u32,
+    pub bytes: u64,
+}
+
 /// A socket call, attributed to a connection when its addresses match one.
 #[derive(Clone, Debug)]
 pub struct Call {
-    /// The event as the program reported it (display only: untrusted).
+    /// Who made it and on which socket: the event as the program reported
+    /// it (display only: untrusted), or the kernel's call in the same shape
+    /// (its `result` left empty: the kernel's record below says it).
     pub ev: CallEvent,
     /// Which call it is.
     pub call: SocketCall,
+    pub source: Source,
+    /// The kernel's own record of the call: the call itself for
+    /// [`Source::Kernel`]; for a lab program's event, the kernel's record
+    /// that confirmed it.
+    pub kernel: Option<Box<kernel::Call>>,
+    /// A send whose bytes went out in several segments.
+    pub spread: Option<Spread>,
     pub conn: Option<u64>,
     /// The UDP flow it was made on, when its addresses match one.
     pub flow: Option<u64>,
@@ -235,6 +358,9 @@ impl Call {
         Call {
             call: SocketCall::from_name(&ev.call),
             ev,
+            source: Source::Events,
+            kernel: None,
+            spread: None,
             conn: None,
             flow: None,
             relation: None,
@@ -290,6 +416,35 @@ pub struct Totals {
     pub capture_dropped: u64,
     /// Live captures: the kernel's counters.
     pub kernel: Option<Stats>,
+    /// The kernel's view, when it was on.
+    pub tracing: Option<TraceTotals>,
+    /// The link's events, when they came.
+    pub link: Option<LinkTotals>,
+}
+
+/// What the kernel's view did and lost.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TraceTotals {
+    /// Socket calls shown from the kernel.
+    pub calls: u64,
+    /// Lab programs' calls the kernel confirmed (shown once, from the event).
+    pub confirmed: u64,
+    /// TCP state changes of the connections shown.
+    pub states: u64,
+    /// Events the kernel lost (its buffers' overrun and dropped counts).
+    pub lost: u64,
+    /// Facts dropped because a queue was full (the tracer's or ours).
+    pub dropped: u64,
+}
+
+/// What came from the link.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LinkTotals {
+    pub events: u64,
+    /// Datagrams that were not a valid link event.
+    pub rejected: u64,
+    /// Frames the link dropped on this capture's connections.
+    pub dropped: u64,
 }
 
 /// The end of a capture: every connection's summary and the counters.

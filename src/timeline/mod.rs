@@ -12,8 +12,18 @@
 //! another door, a little earlier or later than the segments they caused,
 //! so every item waits [`Timeline::hold`] in a queue sorted by time before
 //! it is released. That is what lets `connect() ...` come just before the
-//! SYN it caused. The kernel's own view of the calls (tracefs) will be a
-//! second source of call events joining here.
+//! SYN it caused.
+//!
+//! Two more sources join here (see [`Timeline::kernel`] and
+//! [`Timeline::link`]): the kernel's own view (tracefs: any program's
+//! calls, every TCP state change, the retransmissions and resets the
+//! kernel made) and the link between the `twohost` hosts (what it dropped,
+//! delayed, reordered, duplicated). A program's call seen both by its event
+//! and by the kernel is shown once, from the event. When a segment is
+//! released, the kernel's states of both its sockets and what the link did
+//! to its frame are joined to it: where the kernel and the wire disagree,
+//! or the link explains a retransmission, a typed fact is added to its
+//! annotation ([`Note::Kernel`], [`Note::LinkDropped`]...).
 //!
 //! Everything fed from outside is bounded: calls dated far from the
 //! capture's clock are rejected ([`MAX_EVENT_SKEW`]), at most
@@ -21,6 +31,8 @@
 //! or release walks past calls dated far away (see `pending`).
 
 mod item;
+mod kernel;
+pub mod link;
 mod pending;
 
 #[cfg(test)]
@@ -30,11 +42,22 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::escape::escape_controls;
 use crate::events::{CallEvent, Phase};
-use crate::track::{ConnSummary, EnteredCall, Side, TrackConfig, Tracker};
-use crate::wire::{self, DecodeError, LinkType, Packet};
+use crate::kernel::{self as kern, KernelFact, SockState};
+use crate::track::{
+    Annotation, ConnSummary, EnteredCall, KernelDiff, KernelView, Label, Note, Side, Step,
+    TcpState, TrackConfig, Tracker,
+};
+use crate::wire::{self, DecodeError, LinkType, Packet, Segment, TcpFlags};
 
-pub use item::{Call, Conversation, End, Icmp, Item, Relation, Sent, SocketCall, Stats, Totals};
+pub use item::{
+    Call, Conversation, End, How, Icmp, Item, KernelState, LinkItem, LinkTotals, Relation, Sent,
+    SocketCall, Source, Spread, Stats, Totals, TraceTotals,
+};
+use kernel::KernelStore;
+use link::LinkStore;
+pub use link::{LinkEvent, LinkTcp, LinkWhat};
 use pending::Pending;
 
 /// Rows kept for the end-of-capture table; further connections are counted.
@@ -50,6 +73,18 @@ pub const MAX_PENDING_CALLS: usize = 10_000;
 /// How many ended connections stay known for attributing late calls
 /// (`close()` returning after the last ACK).
 const RECENT_CONNECTIONS: usize = 256;
+/// A live capture with the kernel's view holds items this long: the
+/// kernel's records come up to about 200 ms late (its reader drains every
+/// 20 ms, waits 10 ms for the other CPUs, and holds a call up to 150 ms
+/// while its socket is found).
+pub const KERNEL_HOLD: Duration = Duration::from_millis(400);
+/// The state "after" the last segment of a connection seen so far is
+/// looked for at most this long after it.
+const AFTER_LAST: Duration = Duration::from_secs(1);
+/// Most segments a send's bytes are followed through.
+const MAX_SPREAD: u32 = 64;
+/// Most processes remembered as having made a call (the kernel's view).
+const MAX_PIDS: usize = 4096;
 /// How many UDP flows (and UDP sockets of lab programs) stay known for
 /// attributing calls and ICMP errors: UDP has no end, so the oldest are
 /// forgotten first.
@@ -88,6 +123,37 @@ pub struct Timeline {
     /// Decode every header field too, keeping this many bytes of each
     /// packet for hex dumps (`-v`, `-x`, the web view); `None`: don't.
     pub headers: Option<usize>,
+    /// The kernel's view, when it is on.
+    kernel: Option<KernelSide>,
+    links: LinkStore,
+    /// The capture's own host's addresses: its segments from them were
+    /// captured before the link, the others after it.
+    local_ips: Vec<std::net::IpAddr>,
+    /// The states shown after the latest released segment of each
+    /// connection (after the kernel's and the link's facts were joined).
+    shown: HashMap<u64, (TcpState, TcpState)>,
+    /// Corrections to a connection's summary: (retransmissions that were
+    /// not, segments that were out of order instead).
+    fixes: HashMap<u64, (u64, u64)>,
+}
+
+/// What the timeline keeps of the kernel's view.
+#[derive(Debug, Default)]
+struct KernelSide {
+    store: KernelStore,
+    /// The ports it was asked about (empty: every socket).
+    ports: Vec<u16>,
+    /// Processes whose calls were shown: their listeners' states are too.
+    pids: HashSet<u32>,
+    /// Processes that narrate their own calls (lab programs sending
+    /// events): the kernel's record of their calls only confirms them,
+    /// and those they sum up (`3000 calls: ...`) are not shown again.
+    narrators: HashSet<u32>,
+    /// Every call of the followed programs is shown (`capture -- PROGRAM`);
+    /// otherwise only those on the capture's conversations or ports.
+    all_calls: bool,
+    /// Lessons said once per connection: (conn, side, note id).
+    said: HashSet<(u64, Side, &'static str)>,
 }
 
 impl Timeline {
@@ -112,7 +178,36 @@ impl Timeline {
             udp: UdpFlows::default(),
             newest: Duration::ZERO,
             headers: None,
+            kernel: None,
+            links: LinkStore::default(),
+            local_ips: Vec::new(),
+            shown: HashMap::new(),
+            fixes: HashMap::new(),
         }
+    }
+
+    /// Join the kernel's view: its facts come through [`Timeline::kernel`].
+    /// `ports`: the ports it traces (empty: all); `retransmits_traced`:
+    /// its retransmission event is on, so a segment it did not report is
+    /// not one.
+    pub fn with_kernel(mut self, ports: Vec<u16>, retransmits_traced: bool) -> Timeline {
+        let mut k = KernelSide {
+            ports,
+            ..KernelSide::default()
+        };
+        k.store.retransmits_traced = retransmits_traced;
+        self.kernel = Some(k);
+        self.totals.tracing = Some(TraceTotals::default());
+        self
+    }
+
+    /// The kernel follows only the programs capture runs: show all their
+    /// calls, not only those on a conversation this capture saw.
+    pub fn with_all_kernel_calls(mut self) -> Timeline {
+        if let Some(k) = self.kernel.as_mut() {
+            k.all_calls = true;
+        }
+        self
     }
 
     /// Let up to `n` calls wait at once (a file's sidecar is queued whole).
@@ -191,7 +286,7 @@ impl Timeline {
                 return false;
             }
         }
-        if self.pending.calls() >= self.max_calls {
+        if self.pending.side_len() >= self.max_calls {
             self.totals.events_dropped += 1;
             return false;
         }
@@ -203,8 +298,160 @@ impl Timeline {
         {
             self.tracker.call_entered(local, peer, call, ev.t);
         }
-        self.pending.push_call(Call::new(ev));
+        if let Some(k) = self.kernel.as_mut() {
+            if k.narrators.len() < MAX_PIDS {
+                k.narrators.insert(ev.pid);
+            }
+        }
+        let mut call = Call::new(ev);
+        if self.kernel.is_some() {
+            // The kernel saw it first: shown once, from the event.
+            if let Some(k) = self.pending.take_kernel_twin(&call) {
+                call.kernel = k.kernel;
+                self.count_confirmed(-1);
+            } else if self.pending.released_twin(&call) {
+                // Shown already from the kernel, too late for the event.
+                return true;
+            }
+        }
+        self.pending.push_side(Item::Call(call));
         true
+    }
+
+    /// One fact of the kernel's view (see [`Timeline::with_kernel`]).
+    pub fn kernel(&mut self, fact: KernelFact) {
+        let Some(k) = self.kernel.as_mut() else {
+            return;
+        };
+        match fact {
+            KernelFact::Call(c) => self.kernel_call(c),
+            KernelFact::State(s) => {
+                k.store.state(&s);
+                if self.pending.side_len() < self.max_calls {
+                    self.pending.push_side(Item::Kernel(KernelState {
+                        change: s,
+                        conn: None,
+                        side: None,
+                    }));
+                } else if let Some(t) = self.totals.tracing.as_mut() {
+                    t.dropped += 1;
+                }
+            }
+            KernelFact::Retransmit(r) => k.store.retransmit(&r),
+            KernelFact::Reset(r) => k.store.reset(&r),
+            KernelFact::Lost { events, .. } => {
+                if let Some(t) = self.totals.tracing.as_mut() {
+                    t.lost += events.unwrap_or(0);
+                }
+            }
+            KernelFact::Disabled { event, .. } => {
+                if event.contains("retransmit_skb") {
+                    k.store.retransmits_traced = false;
+                }
+            }
+            KernelFact::Quieted { .. } => {}
+        }
+    }
+
+    fn kernel_call(&mut self, c: kern::Call) {
+        // Calls that return at once are shown by their return only (as the
+        // lab programs narrate them).
+        if c.phase == kern::Phase::Enter
+            && matches!(
+                c.call,
+                SocketCall::Socket | SocketCall::Bind | SocketCall::Listen
+            )
+        {
+            return;
+        }
+        let ev = CallEvent {
+            prog: escape_controls(&c.prog, kern::facts::MAX_PROG),
+            pid: c.pid,
+            call: c.call.name().to_string(),
+            phase: match c.phase {
+                kern::Phase::Enter => Phase::Enter,
+                kern::Phase::Return => Phase::Return,
+            },
+            local: c.local,
+            peer: c.peer,
+            result: String::new(),
+            t: c.t,
+            other_uid: None,
+        };
+        let mut call = Call::new(ev);
+        call.call = c.call.clone();
+        call.source = Source::Kernel;
+        call.kernel = Some(Box::new(c));
+        // A lab program's own event of it is waiting: it carries the
+        // narration, the kernel confirms it.
+        if let Some(twin) = self.pending.event_twin(&call) {
+            twin.kernel = call.kernel;
+            self.count_confirmed(1);
+            return;
+        }
+        if self.pending.released_twin(&call) {
+            self.count_confirmed(1);
+            return;
+        }
+        if self.pending.side_len() >= self.max_calls {
+            if let Some(t) = self.totals.tracing.as_mut() {
+                t.dropped += 1;
+            }
+            return;
+        }
+        if let Some(t) = self.totals.tracing.as_mut() {
+            t.calls += 1;
+        }
+        self.pending.push_side(Item::Call(call));
+    }
+
+    /// A kernel call became a confirmation (`1`), or a confirmation's
+    /// kernel call was shown before (`-1`: it was counted as a call).
+    fn count_confirmed(&mut self, how: i32) {
+        if let Some(t) = self.totals.tracing.as_mut() {
+            t.confirmed += 1;
+            if how < 0 {
+                t.calls = t.calls.saturating_sub(1);
+            }
+        }
+    }
+
+    /// The addresses of the host this capture runs on (its interface's):
+    /// the link's events are then joined on the right side of the link.
+    pub fn set_local_addresses(&mut self, ips: Vec<std::net::IpAddr>) {
+        self.local_ips = ips;
+    }
+
+    /// One event of the link between the hosts.
+    pub fn link(&mut self, ev: LinkEvent) {
+        let totals = self.totals.link.get_or_insert_with(LinkTotals::default);
+        totals.events += 1;
+        self.links.expire(ev.t);
+        self.links.push(ev.clone());
+        if self.pending.side_len() < self.max_calls {
+            self.pending.push_side(Item::Link(LinkItem {
+                ev,
+                conn: None,
+                seen: false,
+            }));
+        }
+    }
+
+    /// The running count of link datagrams that were not link events.
+    pub fn set_rejected_link(&mut self, n: u64) {
+        self.totals
+            .link
+            .get_or_insert_with(LinkTotals::default)
+            .rejected = n;
+    }
+
+    /// What the kernel lost and what queues dropped on the way (the
+    /// tracer's end-of-run report).
+    pub fn set_kernel_losses(&mut self, lost: u64, dropped: u64) {
+        if let Some(t) = self.totals.tracing.as_mut() {
+            t.lost = t.lost.max(lost);
+            t.dropped += dropped;
+        }
     }
 
     /// The running count of event datagrams the listener ignored.
@@ -231,19 +478,23 @@ impl Timeline {
     /// The next item older than `now - hold`, attributed and ready to draw;
     /// with `now = None`, the next item whatever its time.
     pub fn pop(&mut self, now: Option<Duration>) -> Option<Item> {
-        if let Some(now) = now {
-            let limit = now.saturating_sub(self.hold);
-            if self.pending.front_time()? > limit {
-                return None;
+        loop {
+            if let Some(now) = now {
+                let limit = now.saturating_sub(self.hold);
+                if self.pending.front_time()? > limit {
+                    return None;
+                }
+            }
+            let mut item = match self.pending.pop() {
+                Some(item) => item,
+                None if now.is_none() => self.tail.pop_front()?,
+                None => return None,
+            };
+            // Kernel states and link events of other sockets are left out.
+            if self.prepare(&mut item) {
+                return Some(item);
             }
         }
-        let mut item = match self.pending.pop() {
-            Some(item) => item,
-            None if now.is_none() => self.tail.pop_front()?,
-            None => return None,
-        };
-        self.prepare(&mut item);
-        Some(item)
     }
 
     /// The newest timestamp seen on a packet (for releasing file captures).
@@ -257,6 +508,11 @@ impl Timeline {
     pub fn close(&mut self) {
         self.tail
             .extend(self.tracker.finish().into_iter().map(Item::Connection));
+    }
+
+    /// What the kernel's view showed and lost so far, when it is on.
+    pub fn trace_totals(&self) -> Option<TraceTotals> {
+        self.totals.tracing.clone()
     }
 
     /// The end of the capture: every summary and the counters. Call after
@@ -273,19 +529,35 @@ impl Timeline {
         }
     }
 
-    /// Update bookkeeping for an item about to be drawn; attribute calls.
-    fn prepare(&mut self, item: &mut Item) {
+    /// Update bookkeeping for an item about to be drawn; attribute calls;
+    /// join the kernel's and the link's facts to segments. False for an
+    /// item not to be drawn (a kernel state or link event about sockets
+    /// this capture does not show).
+    fn prepare(&mut self, item: &mut Item) -> bool {
         match item {
-            Item::Segment { ann, .. } => {
+            Item::Segment { t, seg, ann, .. } => {
                 if let Some(conn) = ann.conn {
                     // Insert, not or_insert: a new connection may reuse the
                     // address pair of one in TIME-WAIT, with a new number.
                     self.conns
                         .insert(key(ann.client, ann.server), (conn, ann.client));
                     self.last_step.insert(conn, ann.step);
+                    let before = self.shown.get(&conn).copied();
+                    if !self.links.is_empty() {
+                        self.join_link(*t, seg, ann, before);
+                    }
+                    if self.kernel.is_some() {
+                        self.join_kernel(*t, seg, ann, before);
+                    }
+                    self.shown
+                        .insert(conn, (ann.client_state, ann.server_state));
                 }
             }
             Item::Connection(s) => {
+                if let Some((not_resent, out_of_order)) = self.fixes.remove(&s.conn) {
+                    s.retransmissions = s.retransmissions.saturating_sub(not_resent);
+                    s.out_of_order += out_of_order;
+                }
                 let s = s.clone();
                 self.remember_ended(&s);
                 if self.summaries.len() < MAX_TABLE_ROWS {
@@ -302,7 +574,15 @@ impl Timeline {
                 if call.conn.is_none() && call.relation != Some(Relation::ClosesListener) {
                     self.attribute_udp(call);
                 }
+                if self.kernel.is_some() {
+                    self.pending.released(call);
+                }
+                if call.source == Source::Kernel && !self.kernel_call_shown(call) {
+                    return false;
+                }
             }
+            Item::Kernel(k) => return self.attribute_state(k),
+            Item::Link(l) => return self.attribute_link(l),
             Item::Datagram { d, note, .. } => self.udp.seen(d.src, d.dst, note.flow),
             Item::Other {
                 icmp: Some(icmp), ..
@@ -318,10 +598,266 @@ impl Timeline {
             }
             _ => {}
         }
+        true
+    }
+
+    /// Whether a kernel call is drawn: every call of a followed program;
+    /// otherwise one on a conversation of this capture or on its ports (the
+    /// kernel sees every process's sockets, the capture only its filter's).
+    fn kernel_call_shown(&mut self, call: &Call) -> bool {
+        let Some(k) = self.kernel.as_mut() else {
+            return false;
+        };
+        let on_port = |a: Option<SocketAddr>| a.is_some_and(|a| k.ports.contains(&a.port()));
+        let shown = !k.narrators.contains(&call.ev.pid)
+            && (k.all_calls
+                || call.conversation().is_some()
+                || on_port(call.ev.local)
+                || on_port(call.ev.peer));
+        if shown && k.pids.len() < MAX_PIDS {
+            k.pids.insert(call.ev.pid);
+        } else if !shown {
+            if let Some(t) = self.totals.tracing.as_mut() {
+                t.calls = t.calls.saturating_sub(1);
+            }
+        }
+        shown
+    }
+
+    /// The connection (and side) of a kernel state change; false when it
+    /// is about a socket this capture does not show.
+    fn attribute_state(&mut self, k: &mut KernelState) -> bool {
+        let Some(ks) = self.kernel.as_ref() else {
+            return false;
+        };
+        let (local, peer) = ks.store.addresses(k.change.sock);
+        if let (Some(local), Some(peer)) = (local, peer) {
+            if let Some((conn, client)) = self.connection_of(local, peer) {
+                k.conn = Some(conn);
+                k.side = Some(if local == client {
+                    Side::Client
+                } else {
+                    Side::Server
+                });
+            }
+        }
+        let wanted_port = |a: Option<SocketAddr>| {
+            a.is_some_and(|a| !ks.ports.is_empty() && ks.ports.contains(&a.port()))
+        };
+        let keep = k.conn.is_some()
+            || wanted_port(local)
+            || wanted_port(peer)
+            || k.change.pid.is_some_and(|p| ks.pids.contains(&p));
+        if keep {
+            if let Some(t) = self.totals.tracing.as_mut() {
+                t.states += 1;
+            }
+        }
+        keep
+    }
+
+    /// The connection of a link event's frame; false when this capture
+    /// does not know it.
+    fn attribute_link(&mut self, l: &mut LinkItem) -> bool {
+        let (Some(src), Some(dst)) = (l.ev.src, l.ev.dst) else {
+            return false;
+        };
+        let Some((conn, _)) = self.connection_of(src, dst) else {
+            return false;
+        };
+        l.conn = Some(conn);
+        l.seen = !matches!(l.ev.what, LinkWhat::Dropped(_)) || self.links.seen_before(&l.ev);
+        if matches!(l.ev.what, LinkWhat::Dropped(_)) {
+            if let Some(t) = self.totals.link.as_mut() {
+                t.dropped += 1;
+            }
+        }
+        true
+    }
+
+    /// The connection `a` ↔ `b` belongs to: one already drawn, or one of
+    /// the segments waiting.
+    fn connection_of(&self, a: SocketAddr, b: SocketAddr) -> Option<(u64, SocketAddr)> {
+        if let Some(&c) = self.conns.get(&key(a, b)) {
+            return Some(c);
+        }
+        self.pending.wire().find_map(|it| match it {
+            Item::Segment { seg, ann, .. } if key(seg.src, seg.dst) == key(a, b) => {
+                ann.conn.map(|c| (c, ann.client))
+            }
+            _ => None,
+        })
+    }
+
+    /// What the link did to this segment's frame, and why it was sent
+    /// again.
+    fn join_link(
+        &mut self,
+        t: Duration,
+        seg: &Segment,
+        ann: &mut Annotation,
+        before: Option<(TcpState, TcpState)>,
+    ) {
+        self.links.expire(t);
+        let sent_here =
+            (!self.local_ips.is_empty()).then(|| self.local_ips.contains(&seg.src.ip()));
+        let j = self.links.join(t, seg, sent_here);
+        if let Some(reason) = j.dropped {
+            ann.labels.push(Label::LostOnLink);
+            ann.extra.push(Note::LinkDropped { reason });
+            // It never arrived: the receiver stays where it was.
+            let receiver = ann.dir.sender().other();
+            let was = match before {
+                Some((c, s)) => match receiver {
+                    Side::Client => c,
+                    Side::Server => s,
+                },
+                None if ann.step == Step::Handshake1 => TcpState::Listen,
+                None => ann.state(receiver),
+            };
+            ann.set_state(receiver, was);
+            if ann.inferred.is_some_and(|i| i.side == receiver) {
+                ann.inferred = None;
+            }
+        }
+        if let Some((delay_us, queued_us)) = j.delayed {
+            ann.extra.push(Note::LinkDelayed {
+                delay_us,
+                queued_us,
+            });
+        }
+        if let Some(overtaken_by) = j.reordered {
+            ann.extra.push(Note::LinkReordered { overtaken_by });
+        }
+        if j.duplicated {
+            ann.extra.push(Note::LinkDuplicated { copy: j.copy });
+            if j.copy && ann.labels.contains(&Label::Retransmission) {
+                ann.labels.retain(|l| *l != Label::Retransmission);
+                ann.labels.push(Label::LinkCopy);
+                if let Some(conn) = ann.conn {
+                    self.fixes.entry(conn).or_default().0 += 1;
+                }
+            }
+        }
+        if ann.labels.contains(&Label::Retransmission) {
+            if let Some(ago) = self.links.original_dropped(t, seg, j.frame.as_ref()) {
+                ann.extra.push(Note::LinkLostOriginal {
+                    ago_us: ago.as_micros() as u64,
+                });
+            } else if let Some(ago) = self.links.ack_dropped(t, seg) {
+                ann.extra.push(Note::LinkLostAck {
+                    ago_us: ago.as_micros() as u64,
+                });
+            }
+        }
+    }
+
+    /// The kernel's states of both sockets after this segment, compared
+    /// with the wire's; its word on retransmissions and resets.
+    fn join_kernel(
+        &mut self,
+        t: Duration,
+        seg: &Segment,
+        ann: &mut Annotation,
+        before: Option<(TcpState, TcpState)>,
+    ) {
+        let Some(conn) = ann.conn else {
+            return;
+        };
+        // The state "after" this segment: before the connection's next one.
+        let tuple = key(seg.src, seg.dst);
+        let next = self.pending.wire().find_map(|it| match it {
+            Item::Segment { t, seg: s, .. } if key(s.src, s.dst) == tuple => Some((*t, s.src)),
+            _ => None,
+        });
+        let until = next.map_or(t + AFTER_LAST, |(n, _)| n.min(t + AFTER_LAST));
+        let Some(k) = self.kernel.as_mut() else {
+            return;
+        };
+        let (client, server) = (ann.client, ann.server);
+        let at = |side: Side| -> Option<kernel::At> {
+            let (me, other) = match side {
+                Side::Client => (client, server),
+                Side::Server => (server, client),
+            };
+            // A call's change just before the next segment, which this
+            // side sent, belongs to that segment.
+            let call_from = next
+                .filter(|(n, src)| *src == me && n.saturating_sub(t) > Duration::ZERO)
+                .and_then(|(n, _)| {
+                    k.store
+                        .first_call_change(me, other, t, n)
+                        .filter(|c| n.saturating_sub(*c) <= kernel::CALL_LEAD)
+                });
+            k.store.state_before(me, other, until, call_from)
+        };
+        let (kc, ks) = (at(Side::Client), at(Side::Server));
+        let mut view = KernelView {
+            client: kc.map(|a| a.state),
+            server: ks.map(|a| a.state),
+            confirmed: None,
+        };
+        let sender = ann.dir.sender();
+        for (side, at) in [(Side::Client, kc), (Side::Server, ks)] {
+            let Some(at) = at else { continue };
+            let wire = ann.state(side);
+            // A connection's socket in LISTEN is the listener's clone
+            // before the handshake made it a socket of its own.
+            if !kernel::comparable(at.state)
+                || at.state == SockState::Listen
+                || kernel::same(at.state, wire)
+            {
+                continue;
+            }
+            let (me, other) = match side {
+                Side::Client => (client, server),
+                Side::Server => (server, client),
+            };
+            if let Some(entered) = k.store.entered_near(me, other, t, until, wire) {
+                // Agreement: the kernel's view says so too.
+                match side {
+                    Side::Client => view.client = Some(entered),
+                    Side::Server => view.server = Some(entered),
+                }
+                continue;
+            }
+            let wire_before = before.map(|(c, s)| match side {
+                Side::Client => c,
+                Side::Server => s,
+            });
+            let why = differs(at, wire, wire_before, side != sender, t);
+            let note = Note::Kernel {
+                side,
+                kernel: at.state,
+                why,
+            };
+            if k.said.insert((conn, side, note.id())) {
+                ann.extra.push(note);
+            }
+        }
+        // Retransmissions and resets: did the kernel really send them?
+        if ann.labels.contains(&Label::Retransmission) {
+            if k.store.take_retransmit(seg.src, seg.dst, t) {
+                view.confirmed = Some(true);
+                ann.labels.push(Label::KernelConfirmed);
+            } else if k.store.retransmits_traced && k.store.knows(seg.src, seg.dst, t) {
+                view.confirmed = Some(false);
+                not_resent(ann, &mut self.fixes);
+            }
+        } else if seg.flags.has(TcpFlags::RST) && k.store.take_reset(seg.src, seg.dst, t) {
+            view.confirmed = Some(true);
+            ann.labels.push(Label::KernelConfirmed);
+        }
+        k.store.expire_marks(t);
+        ann.kernel = Some(view);
     }
 
     fn remember_ended(&mut self, s: &ConnSummary) {
         self.last_step.remove(&s.conn);
+        self.shown.remove(&s.conn);
+        if let Some(k) = self.kernel.as_mut() {
+            k.said.retain(|(c, _, _)| *c != s.conn);
+        }
         self.ended.push_back(key(s.client, s.server));
         while self.ended.len() > RECENT_CONNECTIONS {
             if let Some(k) = self.ended.pop_front() {
@@ -365,15 +901,26 @@ impl Timeline {
             assign(call, conn, client, local, peer);
         }
         if call.sends() {
-            // The first segment this socket sends after the call.
+            // The first segment this socket sends after the call (for a
+            // kernel's send, the first that carries its bytes: a pure ACK
+            // may go out in between).
+            let skip_acks = call.source == Source::Kernel && call.call.moves_bytes();
             let next = self.pending.wire().find_map(|it| match it {
-                Item::Segment { seg, ann, .. } if seg.src == local && seg.dst == peer => Some((
-                    Sent::Segment {
-                        flags: seg.flags,
-                        len: seg.payload_len,
-                    },
-                    ann.conn.map(|c| (c, ann.client)),
-                )),
+                Item::Segment { seg, ann, .. }
+                    if seg.src == local
+                        && seg.dst == peer
+                        && !(skip_acks
+                            && seg.payload_len == 0
+                            && !seg.flags.has(TcpFlags::FIN)) =>
+                {
+                    Some((
+                        Sent::Segment {
+                            flags: seg.flags,
+                            len: seg.payload_len,
+                        },
+                        ann.conn.map(|c| (c, ann.client)),
+                    ))
+                }
                 Item::Datagram { d, .. } if d.src == local && d.dst == peer => {
                     Some((Sent::Datagram { len: d.payload_len }, None))
                 }
@@ -384,6 +931,9 @@ impl Timeline {
                     assign(call, conn, client, local, peer);
                 }
                 call.relation = Some(Relation::Caused(sent));
+                if matches!(sent, Sent::Segment { .. }) {
+                    call.spread = self.spread(call, local, peer);
+                }
             }
         } else if call.waited() {
             if let Some(step) = call.conn.and_then(|c| self.last_step.get(&c)) {
@@ -394,6 +944,35 @@ impl Timeline {
 }
 
 impl Timeline {
+    /// How many segments the bytes of a kernel's `send()` entry went out
+    /// in, when more than one.
+    fn spread(&self, call: &Call, local: SocketAddr, peer: SocketAddr) -> Option<Spread> {
+        let k = call.kernel.as_ref()?;
+        if !call.call.moves_bytes() || call.ev.phase != Phase::Enter {
+            return None;
+        }
+        let want = k.bytes.filter(|b| *b > 0)?;
+        let (mut got, mut segments) = (0u64, 0u32);
+        for it in self.pending.wire() {
+            if let Item::Segment { seg, ann, .. } = it {
+                if seg.src == local && seg.dst == peer && seg.payload_len > 0 {
+                    if ann.labels.contains(&Label::Retransmission) {
+                        continue;
+                    }
+                    got += u64::from(seg.payload_len);
+                    segments += 1;
+                    if got >= want || segments >= MAX_SPREAD {
+                        break;
+                    }
+                }
+            }
+        }
+        (segments > 1 && got == want).then_some(Spread {
+            segments,
+            bytes: want,
+        })
+    }
+
     /// Remember the sockets programs listen on, and say so when one is
     /// closed (`tcp_server --once` closes its listener right after
     /// `accept()`: that close is not the connection's).
@@ -402,8 +981,13 @@ impl Timeline {
         let (Some(local), None) = (ev.local, ev.peer) else {
             return;
         };
+        // The kernel's record says it by its errno, an event by its result.
+        let ok = match (call.source, call.kernel.as_deref()) {
+            (Source::Kernel, Some(k)) => k.errno.is_none(),
+            _ => ev.result.starts_with("ok"),
+        };
         match (&call.call, ev.phase) {
-            (SocketCall::Listen, crate::events::Phase::Return) if ev.result.starts_with("ok") => {
+            (SocketCall::Listen, crate::events::Phase::Return) if ok => {
                 if self.listening.len() >= RECENT_FLOWS {
                     // Bounded: a program that listens this often is not a lab.
                     self.listening.clear();
@@ -582,6 +1166,68 @@ impl UdpFlows {
 /// on the wire.
 fn same_end(local: SocketAddr, seen: SocketAddr) -> bool {
     local.port() == seen.port() && (local.ip() == seen.ip() || local.ip().is_unspecified())
+}
+
+/// How the kernel's state `at` of a side differs from the wire's `wire`
+/// (`wire_before`: the wire's state of it before this segment; `received`:
+/// the side received this segment).
+fn differs(
+    at: kernel::At,
+    wire: TcpState,
+    wire_before: Option<TcpState>,
+    received: bool,
+    t: Duration,
+) -> KernelDiff {
+    let closing = matches!(
+        at.before,
+        SockState::FinWait1 | SockState::FinWait2 | SockState::Closing | SockState::TimeWait
+    );
+    if wire == TcpState::TimeWait && at.state == SockState::Closed && closing {
+        return KernelDiff::TimeWaitMiniSocket;
+    }
+    if matches!(at.state, SockState::FinWait1 | SockState::LastAck)
+        && matches!(wire, TcpState::Established | TcpState::CloseWait)
+    {
+        return KernelDiff::FinQueued {
+            ago_us: t.saturating_sub(at.since).as_micros() as u64,
+        };
+    }
+    if received && wire_before.is_some_and(|b| b != wire && kernel::same(at.state, b)) {
+        return KernelDiff::NotReceived;
+    }
+    KernelDiff::Other
+}
+
+/// The capture called it a retransmission; the kernel never sent it again.
+fn not_resent(ann: &mut Annotation, fixes: &mut HashMap<u64, (u64, u64)>) {
+    use crate::track::note::{Resent, Why};
+    let from = ann.dir.sender();
+    ann.labels.retain(|l| *l != Label::Retransmission);
+    let conn = ann.conn.unwrap_or_default();
+    match ann.note {
+        Note::Retransmission {
+            what:
+                Resent::Data {
+                    rel_seq,
+                    len,
+                    why: Why::FirstCopyNotSeen,
+                },
+            ..
+        } => {
+            // New bytes after later ones: out of order.
+            ann.note = Note::OutOfOrder { from, len, rel_seq };
+            ann.step = Step::Data;
+            ann.labels.push(Label::OutOfOrder);
+            ann.extra.push(Note::KernelNotResent { from, len, rel_seq });
+            let f = fixes.entry(conn).or_default();
+            f.0 += 1;
+            f.1 += 1;
+        }
+        _ => {
+            ann.extra.push(Note::KernelCopy { from });
+            fixes.entry(conn).or_default().0 += 1;
+        }
+    }
 }
 
 /// The unordered address pair of a connection.

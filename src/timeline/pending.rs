@@ -3,16 +3,22 @@
 //!
 //! Packets (and connection summaries) come from the capture in almost
 //! exactly time order, so they wait in a sorted `VecDeque`: a push is a
-//! push at the back. Calls come through another door, earlier or later,
-//! and a `.events` sidecar arrives all at once: they wait in a `BTreeMap`
-//! by time, so that no push or release ever walks past calls dated far
-//! away. Ties keep arrival order (a sequence number breaks them).
+//! push at the back. Everything else (calls, the kernel's state changes,
+//! the link's events) comes through other doors, earlier or later, and a
+//! `.events` sidecar arrives all at once: they wait in a `BTreeMap` by
+//! time, so that no push or release ever walks past items dated far away.
+//! Ties keep arrival order (a sequence number breaks them).
+//!
+//! The same call may come twice: from a lab program's event and from the
+//! kernel's view. [`Pending::twin`] finds the other one (same process,
+//! same call, same socket, close in time), waiting or just released, so
+//! that it is shown once.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use super::item::{Call, Item, SocketCall};
+use super::item::{Call, Item, SocketCall, Source};
 use crate::events::Phase;
 
 /// Where an item sorts: its time, then the order it arrived in.
@@ -25,15 +31,57 @@ type ReturnKey = (u32, SocketCall, Option<SocketAddr>);
 /// The segment normally follows within microseconds; the bound keeps a
 /// flood of other packets from making every call cost the whole queue.
 pub(super) const MAX_SCAN: usize = 10_000;
+/// A program's event and the kernel's record of the same call are at most
+/// this far apart (the event is stamped right before or after the call).
+pub const TWIN_WINDOW: Duration = Duration::from_millis(100);
+/// Released calls remembered for a twin that comes late.
+const RECENT: usize = 512;
+
+/// What is remembered of a released call, to know its twin.
+#[derive(Debug)]
+struct Released {
+    t: Duration,
+    source: Source,
+    pid: u32,
+    call: String,
+    phase: Phase,
+    local: Option<SocketAddr>,
+    peer: Option<SocketAddr>,
+}
 
 #[derive(Debug, Default)]
 pub(super) struct Pending {
     wire: VecDeque<(Key, Item)>,
-    calls: BTreeMap<Key, Call>,
+    /// Calls, kernel state changes, link events.
+    side: BTreeMap<Key, Item>,
     /// A `connect()` entry does not know its local address yet: its own
     /// return, still waiting, says it.
     returns: HashMap<ReturnKey, BTreeSet<Key>>,
+    recent: VecDeque<Released>,
     seq: u64,
+}
+
+/// Two records of one call: one from each source.
+fn twins(
+    a_source: Source,
+    a: (u32, &str, Phase, Option<SocketAddr>, Option<SocketAddr>),
+    b: &Call,
+) -> bool {
+    let fits = |x: Option<SocketAddr>, y: Option<SocketAddr>| x.is_none() || y.is_none() || x == y;
+    a_source != b.source
+        && a.0 == b.ev.pid
+        && a.1 == b.call.name()
+        && a.2 == b.ev.phase
+        && fits(a.3, b.ev.local)
+        && fits(a.4, b.ev.peer)
+}
+
+fn distance(a: Duration, b: Duration) -> Duration {
+    if a > b {
+        a - b
+    } else {
+        b - a
+    }
 }
 
 impl Pending {
@@ -53,24 +101,99 @@ impl Pending {
         self.wire.insert(i, (key, item));
     }
 
-    /// Queue a call.
-    pub(super) fn push_call(&mut self, call: Call) {
-        let key = self.key(call.ev.t);
-        if let Some(rk) = return_key(&call) {
-            self.returns.entry(rk).or_default().insert(key);
+    /// Queue a call, a kernel state change or a link event.
+    pub(super) fn push_side(&mut self, item: Item) {
+        let key = self.key(item.t());
+        if let Item::Call(call) = &item {
+            if let Some(rk) = return_key(call) {
+                self.returns.entry(rk).or_default().insert(key);
+            }
         }
-        self.calls.insert(key, call);
+        self.side.insert(key, item);
     }
 
-    /// Calls waiting.
-    pub(super) fn calls(&self) -> usize {
-        self.calls.len()
+    /// Calls and other side items waiting.
+    pub(super) fn side_len(&self) -> usize {
+        self.side.len()
+    }
+
+    /// Where the waiting call that is `call`'s twin from the other source
+    /// is (the nearest in time, and not already confirmed).
+    fn twin_key(&self, call: &Call) -> Option<Key> {
+        let t = call.ev.t;
+        let lo = (t.saturating_sub(TWIN_WINDOW), 0);
+        let hi = (t.saturating_add(TWIN_WINDOW), u64::MAX);
+        let me = (
+            call.ev.pid,
+            call.call.name(),
+            call.ev.phase,
+            call.ev.local,
+            call.ev.peer,
+        );
+        self.side
+            .range(lo..=hi)
+            .filter_map(|(k, it)| match it {
+                Item::Call(c) if c.kernel.is_none() || c.source == Source::Kernel => {
+                    twins(call.source, me, c).then_some((distance(c.ev.t, t), *k))
+                }
+                _ => None,
+            })
+            .min()
+            .map(|(_, k)| k)
+    }
+
+    /// The waiting event that is the twin of the kernel's `call`.
+    pub(super) fn event_twin(&mut self, call: &Call) -> Option<&mut Call> {
+        let key = self.twin_key(call)?;
+        match self.side.get_mut(&key) {
+            Some(Item::Call(c)) if c.source == Source::Events => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Take the waiting kernel call that is the twin of the event `call`.
+    pub(super) fn take_kernel_twin(&mut self, call: &Call) -> Option<Call> {
+        let key = self.twin_key(call)?;
+        if !matches!(self.side.get(&key), Some(Item::Call(c)) if c.source == Source::Kernel) {
+            return None;
+        }
+        match self.side.remove(&key) {
+            Some(Item::Call(c)) => {
+                self.unindex(key, &c);
+                Some(c)
+            }
+            _ => None,
+        }
+    }
+
+    /// A call of the other source, released already, is `call`'s twin.
+    pub(super) fn released_twin(&self, call: &Call) -> bool {
+        self.recent.iter().any(|r| {
+            twins(r.source, (r.pid, &r.call, r.phase, r.local, r.peer), call)
+                && distance(r.t, call.ev.t) <= TWIN_WINDOW
+        })
+    }
+
+    /// Remember a released call for its late twin.
+    pub(super) fn released(&mut self, call: &Call) {
+        if self.recent.len() >= RECENT {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(Released {
+            t: call.ev.t,
+            source: call.source,
+            pid: call.ev.pid,
+            call: call.call.name().to_string(),
+            phase: call.ev.phase,
+            local: call.ev.local,
+            peer: call.ev.peer,
+        });
     }
 
     /// The time of the earliest item waiting.
     pub(super) fn front_time(&self) -> Option<Duration> {
         let w = self.wire.front().map(|(k, _)| *k);
-        let c = self.calls.first_key_value().map(|(k, _)| *k);
+        let c = self.side.first_key_value().map(|(k, _)| *k);
         match (w, c) {
             (Some(w), Some(c)) => Some(w.min(c).0),
             (w, c) => w.or(c).map(|k| k.0),
@@ -80,17 +203,24 @@ impl Pending {
     /// Take the earliest item.
     pub(super) fn pop(&mut self) -> Option<Item> {
         let w = self.wire.front().map(|(k, _)| *k);
-        let c = self.calls.first_key_value().map(|(k, _)| *k);
-        let take_call = match (w, c) {
+        let c = self.side.first_key_value().map(|(k, _)| *k);
+        let take_side = match (w, c) {
             (Some(w), Some(c)) => c < w,
             (None, Some(_)) => true,
             (_, None) => false,
         };
-        if !take_call {
+        if !take_side {
             return self.wire.pop_front().map(|(_, item)| item);
         }
-        let (key, call) = self.calls.pop_first()?;
-        if let Some(rk) = return_key(&call) {
+        let (key, item) = self.side.pop_first()?;
+        if let Item::Call(call) = &item {
+            self.unindex(key, call);
+        }
+        Some(item)
+    }
+
+    fn unindex(&mut self, key: Key, call: &Call) {
+        if let Some(rk) = return_key(call) {
             if let Some(set) = self.returns.get_mut(&rk) {
                 set.remove(&key);
                 if set.is_empty() {
@@ -98,7 +228,6 @@ impl Pending {
                 }
             }
         }
-        Some(Item::Call(call))
     }
 
     /// The packets waiting, in time order (all of them come after the item
@@ -116,7 +245,10 @@ impl Pending {
         peer: Option<SocketAddr>,
     ) -> Option<SocketAddr> {
         let key = self.returns.get(&(pid, call.clone(), peer))?.first()?;
-        self.calls.get(key).and_then(|c| c.ev.local)
+        match self.side.get(key) {
+            Some(Item::Call(c)) => c.ev.local,
+            _ => None,
+        }
     }
 }
 

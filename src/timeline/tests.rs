@@ -281,7 +281,7 @@ fn calls_over_the_cap_are_dropped_and_counted() {
             Some(now),
         );
     }
-    assert_eq!(tl.pending.calls(), 100);
+    assert_eq!(tl.pending.side_len(), 100);
     let items = drain(&mut tl);
     assert_eq!(calls(&items).len(), 100);
     let end = tl.end(None);

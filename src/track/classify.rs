@@ -164,6 +164,13 @@ pub enum Label {
     HalfClose,
     /// The options of a SYN or SYN-ACK.
     SynOptions(TcpOptions),
+    /// The kernel's own tracing confirms it: it resent this segment, or
+    /// sent this RST.
+    KernelConfirmed,
+    /// The link between the hosts dropped it after the capture point.
+    LostOnLink,
+    /// The second copy the link made of a frame.
+    LinkCopy,
 }
 
 impl fmt::Display for Label {
@@ -180,6 +187,9 @@ impl fmt::Display for Label {
             Label::KeepAlive => f.write_str("keep-alive"),
             Label::KeepAliveAck => f.write_str("keep-alive-ack"),
             Label::HalfClose => f.write_str("half-close"),
+            Label::KernelConfirmed => f.write_str("kernel-confirmed"),
+            Label::LostOnLink => f.write_str("lost-on-link"),
+            Label::LinkCopy => f.write_str("link-copy"),
             Label::SynOptions(o) => {
                 let mut parts = Vec::new();
                 if let Some(mss) = o.mss {

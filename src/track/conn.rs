@@ -577,6 +577,7 @@ impl Conn {
             inferred: out.inferred,
             settles,
             revisions: out.revisions,
+            kernel: None,
         }
     }
 

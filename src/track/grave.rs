@@ -143,6 +143,7 @@ impl Grave {
             inferred: None,
             settles: false,
             revisions,
+            kernel: None,
         };
         (annotation, restart)
     }

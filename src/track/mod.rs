@@ -53,7 +53,9 @@ use std::time::Duration;
 use crate::wire::{Datagram, Segment, TcpFlags, TcpOptions};
 
 pub use classify::{Dir, Handshake, Label, Side, Step, Teardown};
-pub use note::{Note, UdpNote};
+pub use note::{KernelDiff, LinkDrop, Note, UdpNote};
+
+use crate::kernel::SockState;
 pub use state::TcpState;
 
 use conn::Conn;
@@ -149,6 +151,23 @@ pub struct Annotation {
     /// States shown on earlier segments of this connection that this
     /// segment proves did not happen.
     pub revisions: Vec<Revision>,
+    /// The kernel's own view of this segment, when capture traces the
+    /// kernel (filled in by the timeline, not by the tracker).
+    pub kernel: Option<KernelView>,
+}
+
+/// What the kernel's own tracing says about one segment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KernelView {
+    /// The kernel's state of each side's socket after this segment;
+    /// `None` where the kernel has no full socket for it (a server before
+    /// handshake step 3 keeps only a request socket; a side on another
+    /// machine; a port not traced).
+    pub client: Option<SockState>,
+    pub server: Option<SockState>,
+    /// For a retransmission or a reset: whether the kernel says it sent
+    /// it (`None` for other segments, or when its events are missing).
+    pub confirmed: Option<bool>,
 }
 
 /// A state shown for `side` that only a later segment can confirm.
@@ -622,5 +641,6 @@ fn untracked(seg: &Segment, max: usize) -> Annotation {
         inferred: None,
         settles: false,
         revisions: Vec::new(),
+        kernel: None,
     }
 }

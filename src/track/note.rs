@@ -8,6 +8,7 @@
 //! module. Sequence numbers are relative (the first data byte is 1) except
 //! the initial sequence numbers, which are absolute as on the wire.
 
+use crate::kernel::SockState;
 use crate::wire::TcpOptions;
 
 use super::classify::Side;
@@ -129,6 +130,95 @@ pub enum Note {
     /// Added by a renderer when a state this segment shows could not be
     /// confirmed by a later segment (see [`super::Inferred`]).
     Inferred(super::Inferred),
+    /// Added by the timeline when the kernel's own state of `side`'s
+    /// socket (after this segment) is not the one the wire shows.
+    Kernel {
+        side: Side,
+        kernel: SockState,
+        why: KernelDiff,
+    },
+    /// Added when the capture calls it a retransmission but the kernel
+    /// never sent it again: the original, arriving late. Its step and
+    /// labels are those of out-of-order data.
+    KernelNotResent { from: Side, len: u32, rel_seq: u32 },
+    /// Added when the capture calls it a retransmission and the kernel
+    /// never sent it again, and the bytes were seen before: a copy made
+    /// on the way (the link's duplicate, when the link says nothing).
+    KernelCopy { from: Side },
+    /// Added when the link between the hosts dropped this frame after it
+    /// was captured: it never reached the other side, whose state does not
+    /// change.
+    LinkDropped { reason: LinkDrop },
+    /// Added when the link held this frame for `delay_us` (of which
+    /// `queued_us` in the queue before its rate limit).
+    LinkDelayed { delay_us: u64, queued_us: u64 },
+    /// Added when the link let `overtaken_by` later frames go first.
+    LinkReordered { overtaken_by: u64 },
+    /// Added when the link sent a second copy of this frame (`copy`: this
+    /// is that second copy).
+    LinkDuplicated { copy: bool },
+    /// Added to a retransmission whose original was dropped on the link
+    /// `ago_us` earlier.
+    LinkLostOriginal { ago_us: u64 },
+    /// Added to a retransmission whose original arrived, but whose ACK was
+    /// dropped on the link `ago_us` earlier.
+    LinkLostAck { ago_us: u64 },
+}
+
+/// How the kernel's own state of a socket differs from the wire's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KernelDiff {
+    /// The wire shows TIME-WAIT; the kernel closed the full socket and a
+    /// TIME-WAIT mini-socket (a small record of the connection) took its
+    /// place.
+    TimeWaitMiniSocket,
+    /// The kernel entered FIN-WAIT-1 (or LAST-ACK) `ago_us` before this
+    /// segment, at close() or shutdown(), while its FIN was still queued.
+    FinQueued { ago_us: u64 },
+    /// This segment never reached the socket: the kernel still had it in
+    /// the state it was in before.
+    NotReceived,
+    /// Anything else: the kernel's state is simply another one.
+    Other,
+}
+
+/// Why the link dropped a frame (the `reason` of its event).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkDrop {
+    /// `--loss`.
+    Random,
+    /// `--burst`.
+    Burst,
+    /// The queue before `--rate` was full.
+    QueueFull,
+    /// The emulator's memory bound.
+    Overflow,
+    /// A reason this capture does not know.
+    Other,
+}
+
+impl LinkDrop {
+    /// From the event's `reason`.
+    pub fn from_reason(reason: &str) -> LinkDrop {
+        match reason {
+            "random loss" => LinkDrop::Random,
+            "burst loss" => LinkDrop::Burst,
+            "queue full" => LinkDrop::QueueFull,
+            "too many frames in flight" => LinkDrop::Overflow,
+            _ => LinkDrop::Other,
+        }
+    }
+
+    /// The event's `reason`, as the link spells it (`random loss`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkDrop::Random => "random loss",
+            LinkDrop::Burst => "burst loss",
+            LinkDrop::QueueFull => "queue full",
+            LinkDrop::Overflow => "too many frames in flight",
+            LinkDrop::Other => "other",
+        }
+    }
 }
 
 /// What the SYN-ACK's ack says about the client's ISN.
@@ -272,6 +362,21 @@ impl Note {
             Note::FinsCrossed { .. } => "teardown.fins-crossed",
             Note::CloseCalled { .. } => "state.close-called",
             Note::Inferred(_) => "state.inferred",
+            Note::Kernel { why, .. } => match why {
+                KernelDiff::TimeWaitMiniSocket => "kernel.time-wait-mini-socket",
+                KernelDiff::FinQueued { .. } => "kernel.fin-queued",
+                KernelDiff::NotReceived => "kernel.not-received",
+                KernelDiff::Other => "kernel.state",
+            },
+            Note::KernelNotResent { .. } => "kernel.not-resent",
+            Note::KernelCopy { .. } => "kernel.copy",
+            Note::LinkDropped { .. } => "link.dropped",
+            Note::LinkDelayed { .. } => "link.delayed",
+            Note::LinkReordered { .. } => "link.reordered",
+            Note::LinkDuplicated { copy: false } => "link.duplicated",
+            Note::LinkDuplicated { copy: true } => "link.copy",
+            Note::LinkLostOriginal { .. } => "link.original-dropped",
+            Note::LinkLostAck { .. } => "link.ack-dropped",
         }
     }
 }

@@ -155,3 +155,84 @@ help-chat-port = Porta: a que escutamos ou a que nos conectamos (TCP); a que os 
 help-chat-peer-port = UDP: a porta do outro lado, quando não é a --port (dois chats numa só máquina)
 help-chat-name = O seu nome, enviado com cada mensagem (padrão: $USER)
 help-chat-quiet = Mostra só a conversa e o relatório, sem a narração das chamadas de socket
+## twohost
+
+help-twohost-about = Dois computadores numa só máquina: os namespaces de rede alice e bob, cada um ligado pelo seu próprio cabo a um enlace que o socklab emula, com atraso, limite de banda, perda, reordenação e duplicação opcionais. Linux; root ou um user namespace.
+help-twohost-examples =
+    Exemplos:
+      twohost up                          monta alice (10.203.0.1) e bob (10.203.0.2), sem precisar de root
+      twohost up --delay 50ms --rate 10mbit --loss 2    um cabo com 100 ms de ida e volta, 10 Mbit/s e 2 % de perda
+      twohost set --loss 5                muda o cabo com os programas rodando (também: twohost loss 5)
+      twohost exec bob target/release/tcp_server --host 10.203.0.2     roda um programa no bob
+      twohost shell alice                 um shell na alice: tudo o que se digita ali roda na alice
+      twohost status                      está no ar? endereços, o cabo, o que ele descartou
+      twohost down                        remove tudo (pode rodar duas vezes sem problema)
+    Com sudo, os mesmos comandos montam os namespaces na própria máquina (`ip netns list` os mostra).
+help-twohost-up-about = Monta os hosts e liga o enlace (uma rede que tenha sobrado de antes é removida primeiro)
+help-twohost-up-delay = Atraso de ida, por exemplo 50ms (a ida e volta é o dobro); no máximo 60s
+help-twohost-up-jitter = O atraso de cada pacote varia até este tanto, por exemplo 5ms (nunca reordena)
+help-twohost-up-rate = Banda, por exemplo 10mbit, 512kbit, 1gbit
+help-twohost-up-queue = Pacotes que a fila antes do limite de banda comporta; os que passarem disso são descartados (padrão 100)
+help-twohost-up-loss = Porcentagem de pacotes perdidos no caminho, por exemplo 2 (de 0 a 100)
+help-twohost-up-burst = As perdas vêm em rajadas de, em média, este número de pacotes (Gilbert–Elliott), por exemplo 3
+help-twohost-up-reorder = Porcentagem de pacotes retidos atrás de dois pacotes posteriores, por exemplo 1
+help-twohost-up-duplicate = Porcentagem de pacotes entregues duas vezes, por exemplo 1
+help-twohost-up-carol = Monta também a carol (10.203.0.3): um servidor, vários clientes
+help-twohost-up-events = Envia um evento para cada coisa que o enlace faz ao socket Unix de datagramas em PATH (docs/protocol.md)
+help-twohost-up-seed = Semente dos sorteios do enlace, para repetir uma execução exatamente
+help-twohost-down-about = Remove os hosts, os cabos e o enlace; não ter nada a remover não é erro
+help-twohost-status-about = Diz se os hosts estão no ar, os seus endereços, o cabo e o que ele fez
+help-twohost-status-json = Um objeto JSON em vez de texto
+help-twohost-loss-about = Muda a perda no cabo (0 a remove); o mesmo que `set --loss P`
+help-twohost-loss-percent = Porcentagem de pacotes perdidos no caminho, em cada sentido (de 0 a 100)
+help-twohost-set-about = Muda o que o cabo faz com os programas rodando (só mudam as opções dadas)
+help-twohost-set-delay = { help-twohost-up-delay }
+help-twohost-set-jitter = { help-twohost-up-jitter }
+help-twohost-set-rate = { help-twohost-up-rate }
+help-twohost-set-queue = { help-twohost-up-queue }
+help-twohost-set-loss = { help-twohost-up-loss }
+help-twohost-set-burst = { help-twohost-up-burst }
+help-twohost-set-reorder = { help-twohost-up-reorder }
+help-twohost-set-duplicate = { help-twohost-up-duplicate }
+help-twohost-exec-about = Roda um programa num dos hosts: `twohost exec alice PROGRAMA [ARGUMENTOS...]`
+help-twohost-exec-host = alice, bob (ou carol)
+help-twohost-exec-program = O programa e os seus argumentos
+help-twohost-shell-about = Abre um shell num dos hosts (`exit` sai)
+help-twohost-shell-host = { help-twohost-exec-host }
+
+## tcp_vs_udp
+
+help-tcp_vs_udp-about = Envia as mesmas mensagens sobre TCP e sobre UDP; conta o que se perde, o que chega duplicado ou fora de ordem, e quanto tempo leva
+help-tcp_vs_udp-examples =
+    Exemplos:
+      tcp_vs_udp                                   sobrecarga no loopback: um receptor lento, 10.000 mensagens
+      tcp_vs_udp --recv-delay 0 --rate 20000       loopback sem sobrecarga: os dois devem entregar 100%
+      tcp_vs_udp --rcvbuf 4M                       a mesma sobrecarga com um buffer de recepção UDP maior
+      tcp_vs_udp --scenario lossy --loss 10        dois hosts, 10% dos pacotes perdidos em cada sentido (sem root)
+      tcp_vs_udp --scenario lossy --sweep 0,1,5,10,20 --repeat 3 --svg sweep.svg
+      tcp_vs_udp --scenario lossy --loss 1 --delay-sweep 0,10ms,25ms,50ms --svg rtt.svg   o tempo em função do RTT
+      tcp_vs_udp --scenario lossy --loss 10 --proto udp --iperf3   confere com o iperf3
+      tcp_vs_udp --json | jq .lost                 um objeto JSON por protocolo por execução
+help-tcp_vs_udp-scenario = overload: loopback, receptor lento; lossy: dois hosts e um enlace com perda e atraso
+help-tcp_vs_udp-scenario-overload = loopback, o emissor o mais rápido que puder, o receptor lento (`--recv-delay`); sem root
+help-tcp_vs_udp-scenario-lossy = os namespaces `alice` e `bob`, o enlace descartando `--loss` por cento dos pacotes; Linux, root ou um user namespace
+help-tcp_vs_udp-messages = Quantas mensagens enviar sobre cada protocolo
+help-tcp_vs_udp-size = Bytes por mensagem, de 24 (número de sequência e hora do envio) até 65507 (o maior datagrama UDP)
+help-tcp_vs_udp-rate = Mensagens por segundo, ou max: o mais rápido possível (padrão: overload max, lossy 20000)
+help-tcp_vs_udp-recv-delay = A pausa do receptor depois de cada mensagem, por exemplo 0.1ms, 1ms, 0 (padrão: overload 0.1ms, lossy 0)
+help-tcp_vs_udp-rcvbuf = SO_RCVBUF do socket receptor, por exemplo 64K, 4M (padrão: o do kernel; lossy: 4M)
+help-tcp_vs_udp-loss = Lossy: porcentagem de pacotes que o enlace descarta em cada sentido (10 quer dizer 10%)
+help-tcp_vs_udp-sweep = Lossy: repete com cada uma destas porcentagens de perda, por exemplo 0,1,5,10,20
+help-tcp_vs_udp-delay = Lossy: o atraso de ida do enlace, por exemplo 25ms (a ida e volta é o dobro)
+help-tcp_vs_udp-delay-sweep = Lossy: repete com cada um destes atrasos de ida, por exemplo 0,10ms,25ms,50ms
+help-tcp_vs_udp-jitter = Lossy: o atraso de cada pacote varia até este tanto, por exemplo 5ms
+help-tcp_vs_udp-link-rate = Lossy: a banda do enlace, por exemplo 10mbit (--rate é o ritmo do emissor, em mensagens)
+help-tcp_vs_udp-repeat = Roda cada cenário (ou cada taxa de --sweep) este número de vezes
+help-tcp_vs_udp-proto = Quais protocolos rodar
+help-tcp_vs_udp-proto-both = os dois
+help-tcp_vs_udp-proto-tcp = só TCP
+help-tcp_vs_udp-proto-udp = só UDP
+help-tcp_vs_udp-idle-timeout = UDP: quando o emissor termina, para de esperar depois deste tempo sem nenhum datagrama
+help-tcp_vs_udp-iperf3 = Lossy: depois de cada execução UDP, mede o mesmo enlace com o iperf3 (mesmo tamanho, quantidade e ritmo)
+help-tcp_vs_udp-json = Um objeto JSON por protocolo por execução na saída padrão, em vez da tabela
+help-tcp_vs_udp-svg = Lossy: desenha o % entregue e o tempo decorrido em função da taxa de perda neste arquivo SVG

@@ -181,7 +181,7 @@ fn states(facts: &[KernelFact]) -> Vec<&StateChange> {
 fn find<'a>(facts: &'a [KernelFact], pid: u32, kind: &str, phase: Phase) -> &'a Call {
     calls(facts)
         .into_iter()
-        .find(|c| c.pid == pid && c.call.as_str() == kind && c.phase == phase)
+        .find(|c| c.pid == pid && c.call.name() == kind && c.phase == phase)
         .unwrap_or_else(|| panic!("no {kind} {phase:?} of {pid} in {facts:#?}"))
 }
 
@@ -277,7 +277,7 @@ fn a_conversation_is_joined_to_its_sockets_and_addresses() {
     );
 
     let shut = find(&f, CLIENT, "shutdown", Phase::Enter);
-    assert_eq!(shut.call, CallKind::Shutdown(How::Write));
+    assert_eq!(shut.call, SocketCall::Shutdown(Some(How::Write)));
     let fin = states(&f)
         .into_iter()
         .find(|x| x.new == SockState::FinWait1)
@@ -346,7 +346,7 @@ fn accept_hands_out_connections_first_in_first_out() {
     let f = s.facts();
     let accepts: Vec<&Call> = calls(&f)
         .into_iter()
-        .filter(|c| c.call == CallKind::Accept && c.phase == Phase::Return)
+        .filter(|c| c.call == SocketCall::Accept && c.phase == Phase::Return)
         .collect();
     assert_eq!(
         accepts[0].peer,
@@ -397,7 +397,7 @@ fn a_reused_kernel_pointer_is_a_new_socket() {
     let f = s.facts();
     let connects: Vec<&Call> = calls(&f)
         .into_iter()
-        .filter(|c| c.call == CallKind::Connect && c.phase == Phase::Return)
+        .filter(|c| c.call == SocketCall::Connect && c.phase == Phase::Return)
         .collect();
     assert_eq!(connects.len(), 2);
     assert_ne!(connects[0].sock, connects[1].sock);
@@ -417,7 +417,7 @@ fn a_refused_connect_tried_again_on_the_same_socket_keeps_its_number() {
     let f = s.facts();
     let socks: Vec<Option<SockId>> = calls(&f)
         .into_iter()
-        .filter(|c| c.call == CallKind::Connect)
+        .filter(|c| c.call == SocketCall::Connect)
         .map(|c| c.sock)
         .collect();
     assert_eq!(socks.len(), 4);
@@ -454,7 +454,7 @@ fn a_port_filter_holds_calls_until_the_port_is_known() {
     let f = s.facts();
     let c = calls(&f);
     assert!(c.iter().all(|c| c.pid == SERVER), "{c:#?}");
-    let kinds: Vec<&str> = c.iter().map(|c| c.call.as_str()).collect();
+    let kinds: Vec<&str> = c.iter().map(|c| c.call.name()).collect();
     assert_eq!(
         kinds,
         ["socket", "socket", "bind", "bind", "listen", "listen"]
