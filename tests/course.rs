@@ -79,7 +79,12 @@ fn shown(path: &Path) -> String {
 fn run_checked_blocks(name: &str, files: &[PathBuf]) {
     let only = std::env::var("SOCKLAB_LABS").unwrap_or_default();
     let root = socklab::sys::is_root();
-    let course = Course::new(name, bins());
+    // Each language's labs show that language's output.
+    let locale = match name {
+        "pt-BR" => "pt_BR.UTF-8",
+        _ => "C.UTF-8",
+    };
+    let course = Course::new(name, locale, bins());
     let (mut ran, mut skipped, mut failures) = (0, Vec::new(), Vec::new());
     let mut block_no = 0;
     for file in files {

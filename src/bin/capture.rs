@@ -195,7 +195,14 @@ fn main() -> ExitCode {
             let usage = e
                 .downcast_ref::<CaptureError>()
                 .is_some_and(CaptureError::is_usage);
-            eprintln!("capture: error: {}", socklab::cli::error_line(&e));
+            eprintln!(
+                "{}",
+                socklab::t!(
+                    "capture-error",
+                    word = socklab::i18n::help::error_word(),
+                    error = socklab::cli::error_line(&e)
+                )
+            );
             if usage {
                 ExitCode::from(2)
             } else {
@@ -232,9 +239,9 @@ fn run(cli: Cli) -> Result<()> {
             let path = o.read.clone().unwrap_or_default();
             // The quiz asks about TCP segments.
             let conn = match o.conn {
-                Some(Conversation::Udp(n)) => anyhow::bail!(
-                    "--conn u{n} is a UDP flow: the quiz asks about TCP segments; give a connection number (--conn 1)"
-                ),
+                Some(Conversation::Udp(n)) => {
+                    anyhow::bail!("{}", socklab::t!("capture-err-quiz-udp", n = n))
+                }
                 Some(Conversation::Tcp(n)) => Some(n),
                 None => None,
             };
@@ -301,10 +308,7 @@ fn run(cli: Cli) -> Result<()> {
             run::run(&opts, children)?;
             let stop = run::interrupted();
             if !stop.load(std::sync::atomic::Ordering::SeqCst) {
-                eprintln!(
-                    "capture: the capture is over; the browser view stays up at {} until Ctrl-C",
-                    view.url()
-                );
+                eprintln!("{}", socklab::t!("capture-web-stays-up", url = view.url()));
                 view.stay_up(stop);
             }
             Ok(())
@@ -321,7 +325,7 @@ fn web_addr(given: &str) -> Result<std::net::SocketAddr, String> {
 fn bind_web(addr: std::net::SocketAddr, o: &Opts) -> Result<Web> {
     Ok(Web::bind(web::Config {
         addr,
-        lang: "en".into(),
+        lang: socklab::i18n::lang().tag().into(),
         live: o.read.is_none(),
         source: match &o.read {
             Some(p) => p.display().to_string(),
@@ -337,15 +341,9 @@ fn bind_web(addr: std::net::SocketAddr, o: &Opts) -> Result<Web> {
 fn serve_web(view: &mut Web) -> Result<()> {
     view.serve()?;
     if view.read_only() {
-        eprintln!(
-            "capture: browser view at {}: shared with the network, read-only; anyone who can reach it sees the packets, payloads included",
-            view.url()
-        );
+        eprintln!("{}", socklab::t!("capture-web-shared", url = view.url()));
     } else {
-        eprintln!(
-            "capture: browser view at {} (this machine only)",
-            view.url()
-        );
+        eprintln!("{}", socklab::t!("capture-web-local", url = view.url()));
     }
     Ok(())
 }
@@ -377,9 +375,7 @@ fn terminal_width() -> usize {
 fn time_scale(text: &str) -> Result<Duration, String> {
     let d = socklab::cli::parse_duration(text)?;
     if d < Duration::from_micros(1) || d > Duration::from_secs(60) {
-        return Err(format!(
-            "`{text}` is not a usable scale: give the time one row stands for, from 0.000001 (a microsecond) to 60s, e.g. 10ms"
-        ));
+        return Err(socklab::t!("capture-err-time-scale", text = text));
     }
     Ok(d)
 }

@@ -19,6 +19,8 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
 
+use crate::t;
+
 /// How long a step waits for a server's `listening on` line or for a
 /// program to exit before giving up.
 const STEP_TIMEOUT: Duration = Duration::from_secs(10);
@@ -163,10 +165,14 @@ impl Children {
         }
         let statuses = h
             .join()
-            .map_err(|_| anyhow!("the thread running the programs panicked"))??;
+            .map_err(|_| anyhow!("{}", t!("capture-err-thread")))??;
         for (name, status) in statuses {
             if !status.success() {
-                eprintln!("capture: note: {name} exited with {status}");
+                let status = status.to_string();
+                eprintln!(
+                    "{}",
+                    t!("capture-program-exited", name = name, status = status)
+                );
             }
         }
         Ok(())
@@ -194,7 +200,10 @@ fn resolve_in(
         return if p.is_file() {
             Ok(p)
         } else {
-            Err(anyhow!("cannot run {name}: no such file"))
+            Err(anyhow!(
+                "{}",
+                t!("capture-err-no-such-program", name = name)
+            ))
         };
     }
     let beside = exe.and_then(|e| e.parent()).map(PathBuf::from);
@@ -208,17 +217,23 @@ fn resolve_in(
         }
     }
     let beside = match &beside {
-        Some(dir) => format!("beside capture (in {})", dir.display()),
-        None => "beside capture (its own path is unknown)".to_string(),
+        Some(dir) => t!("capture-looked-beside", dir = dir.display().to_string()),
+        None => t!("capture-looked-beside-unknown"),
     };
     let on_path = if on_path.is_empty() {
-        "on PATH (empty)".to_string()
+        t!("capture-looked-path-empty")
     } else {
         let dirs: Vec<String> = on_path.iter().map(|d| d.display().to_string()).collect();
-        format!("on PATH ({})", dirs.join(":"))
+        t!("capture-looked-path", dirs = dirs.join(":"))
     };
     Err(anyhow!(
-        "cannot run {name}: not found {beside} nor {on_path}; build the lab programs with `cargo build --release` and put {name} beside capture or on PATH, or give its path"
+        "{}",
+        t!(
+            "capture-err-program-not-found",
+            name = name,
+            beside = beside,
+            on_path = on_path
+        )
     ))
 }
 
@@ -242,7 +257,12 @@ fn spawn(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .with_context(|| format!("cannot start {}", path.display()))?;
+        .with_context(|| {
+            t!(
+                "capture-err-cannot-start",
+                path = path.display().to_string()
+            )
+        })?;
     let (tx, rx) = mpsc::channel();
     let pipes: Vec<Box<dyn std::io::Read + Send>> = vec![
         Box::new(child.stdout.take().expect("stdout is piped")),
@@ -295,7 +315,11 @@ fn wait_with_timeout(child: &mut Child, name: &str) -> Result<ExitStatus> {
         if std::time::Instant::now() >= deadline {
             let _ = child.kill();
             let status = child.wait()?;
-            eprintln!("capture: note: {name} did not finish in {STEP_TIMEOUT:?}; stopped it");
+            let timeout = format!("{STEP_TIMEOUT:?}");
+            eprintln!(
+                "{}",
+                t!("capture-program-stopped", name = name, timeout = timeout)
+            );
             return Ok(status);
         }
         std::thread::sleep(Duration::from_millis(20));
@@ -320,7 +344,13 @@ fn run_script(steps: &[Step], relay: &Relay) -> Result<Vec<Exited>> {
                             Ok(_) => continue,
                             Err(_) => {
                                 return Err(anyhow!(
-                                    "{name} did not print {ready:?} within {STEP_TIMEOUT:?}"
+                                    "{}",
+                                    t!(
+                                        "capture-err-not-ready",
+                                        name = name.as_str(),
+                                        ready = format!("{ready:?}"),
+                                        timeout = format!("{STEP_TIMEOUT:?}")
+                                    )
                                 ))
                             }
                         }

@@ -17,42 +17,47 @@ use anyhow::{Context, Result};
 use super::children::{Children, Step};
 use super::run::{self, events_path, Options};
 use super::CaptureError;
+use crate::t;
 
 /// The recording replayed by `--from-file` (packets, then socket calls).
 const RECORDED_PCAP: &[u8] = include_bytes!("../../tests/data/demo.pcap");
 const RECORDED_EVENTS: &[u8] = include_bytes!("../../tests/data/demo.pcap.events");
 
 /// What to read in the output (the live demo).
-pub const HOW_TO_READ: &str = "How to read it, in time order:
-  │ tcp_client │ ...        what the program itself prints (its own narration)
-  tcp_client[pid]: ...      the same socket call, as the capture received it, and what it caused (-> SYN)
-  #1 client ──SYN──▶ server a segment on the wire, client on the left, server on the right;
-                            the indented line under it says what it does and each side's TCP state
-Then each conversation as a ladder diagram, and a table of the connections.";
+pub fn how_to_read() -> String {
+    t!("capture-demo-how-to-read")
+}
 
 /// What to read in the replayed demo (no program runs: no program lines).
-pub const HOW_TO_READ_RECORDED: &str = "How to read it, in time order:
-  tcp_client[pid]: ...      a socket call a program made, and what it caused (-> SYN)
-  #1 client ──SYN──▶ server a segment on the wire, client on the left, server on the right;
-                            the indented line under it says what it does and each side's TCP state
-Then each conversation as a ladder diagram, and a table of the connections.";
+pub fn how_to_read_recorded() -> String {
+    t!("capture-demo-how-to-read-recorded")
+}
 
 /// A free port on 127.0.0.1 for TCP and one for UDP, found by letting the
 /// kernel pick and then releasing them.
 fn free_ports() -> Result<(u16, u16)> {
-    let t = TcpListener::bind("127.0.0.1:0").context("cannot find a free TCP port")?;
-    let u = UdpSocket::bind("127.0.0.1:0").context("cannot find a free UDP port")?;
-    Ok((t.local_addr()?.port(), u.local_addr()?.port()))
+    let tcp = TcpListener::bind("127.0.0.1:0").with_context(|| t!("capture-demo-no-tcp-port"))?;
+    let udp = UdpSocket::bind("127.0.0.1:0").with_context(|| t!("capture-demo-no-udp-port"))?;
+    Ok((tcp.local_addr()?.port(), udp.local_addr()?.port()))
 }
 
 fn argv(words: &[&str]) -> Vec<String> {
     words.iter().map(|w| w.to_string()).collect()
 }
 
-/// The script: a TCP conversation, then a UDP one.
+/// The script: a TCP conversation, then a UDP one. Each program speaks the
+/// language capture speaks (`--lang`, even when only capture was given
+/// it); a server is ready once it prints its address, whatever the
+/// language of the words around it.
 pub fn script(tcp: u16, udp: u16) -> Vec<Step> {
+    let lang = crate::i18n::lang().tag();
+    let with_lang = |mut argv: Vec<String>| {
+        argv.extend(["--lang".to_string(), lang.to_string()]);
+        argv
+    };
+    let (tcp_ready, udp_ready) = (format!("127.0.0.1:{tcp}"), format!("127.0.0.1:{udp}"));
     let (tcp, udp) = (tcp.to_string(), udp.to_string());
-    vec![
+    let steps = vec![
         Step::Start {
             argv: argv(&[
                 "tcp_server",
@@ -63,7 +68,7 @@ pub fn script(tcp: u16, udp: u16) -> Vec<Step> {
                 "--color",
                 "never",
             ]),
-            ready: "listening on".into(),
+            ready: tcp_ready,
         },
         Step::Run {
             argv: argv(&[
@@ -84,7 +89,7 @@ pub fn script(tcp: u16, udp: u16) -> Vec<Step> {
         Step::Sleep(Duration::from_millis(300)),
         Step::Start {
             argv: argv(&["udp_server", "--port", &udp, "--quiet", "--color", "never"]),
-            ready: "listening on".into(),
+            ready: udp_ready,
         },
         Step::Run {
             argv: argv(&[
@@ -101,7 +106,21 @@ pub fn script(tcp: u16, udp: u16) -> Vec<Step> {
             interactive: false,
         },
         Step::WaitAll,
-    ]
+    ];
+    steps
+        .into_iter()
+        .map(|step| match step {
+            Step::Start { argv, ready } => Step::Start {
+                argv: with_lang(argv),
+                ready,
+            },
+            Step::Run { argv, interactive } => Step::Run {
+                argv: with_lang(argv),
+                interactive,
+            },
+            other => other,
+        })
+        .collect()
 }
 
 /// Write `bytes` to a file that must not exist yet (`O_CREAT|O_EXCL`, which
@@ -115,7 +134,12 @@ fn write_new(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
         .mode(0o600)
         .open(path)
         .and_then(|mut f| f.write_all(bytes))
-        .with_context(|| format!("cannot write {}", path.display()))
+        .with_context(|| {
+            t!(
+                "capture-demo-cannot-write",
+                path = path.display().to_string()
+            )
+        })
 }
 
 /// Run the demo live (or from the recording).
@@ -125,10 +149,10 @@ pub fn run(mut opts: Options, from_file: bool) -> Result<()> {
     if from_file {
         // The recording needs no privilege: under sudo, become the user
         // before anything is written, so that the files are theirs.
-        if let Some(uid) = super::drop_sudo_privileges()
-            .context("could not drop root privileges before replaying the recording")?
+        if let Some(uid) =
+            super::drop_sudo_privileges().with_context(|| t!("capture-demo-cannot-drop"))?
         {
-            eprintln!("capture: now running as user {uid} (replaying a recording needs no root)");
+            eprintln!("{}", t!("capture-demo-as-user", uid = uid));
         }
         // A fresh private directory (random name, created exclusively with
         // mode 0700): no other user can have prepared it, filled it with
@@ -136,14 +160,14 @@ pub fn run(mut opts: Options, from_file: bool) -> Result<()> {
         let dir = tempfile::Builder::new()
             .prefix("socklab-demo-")
             .tempdir()
-            .context("cannot create a private temporary directory for the recording")?;
+            .with_context(|| t!("capture-demo-no-tempdir"))?;
         let pcap = dir.path().join("demo.pcap");
         write_new(&pcap, RECORDED_PCAP)?;
         write_new(&events_path(&pcap), RECORDED_EVENTS)?;
         opts.read = Some(pcap);
         if !opts.json {
-            println!("socklab demo (replayed from a recording made with `sudo capture demo -w demo.pcap`)");
-            println!("{HOW_TO_READ_RECORDED}\n");
+            println!("{}", t!("capture-demo-replayed"));
+            println!("{}\n", how_to_read_recorded());
         }
         let r = run::run(&opts, None);
         drop(dir);
@@ -152,19 +176,19 @@ pub fn run(mut opts: Options, from_file: bool) -> Result<()> {
     let (tcp, udp) = free_ports()?;
     opts.filter = Some(format!("tcp port {tcp} or udp port {udp}"));
     if !opts.json {
-        println!(
-            "socklab demo: tcp_client sends two lines to tcp_server (127.0.0.1:{tcp}) and closes; \
-             then udp_client sends to udp_server (127.0.0.1:{udp})."
-        );
-        println!("{HOW_TO_READ}\n");
+        println!("{}", t!("capture-demo-live", tcp = tcp, udp = udp));
+        println!("{}\n", how_to_read());
     }
     let children = Children::script(script(tcp, udp)).relayed();
     match run::run(&opts, Some(children)) {
         Ok(_) => Ok(()),
         Err(e) => match e.downcast::<CaptureError>() {
             Ok(CaptureError::Permission { iface, exe }) => Err(anyhow::anyhow!(
-                "{}; or replay the recorded demo without privileges: capture demo --from-file",
-                CaptureError::Permission { iface, exe }
+                "{}",
+                t!(
+                    "capture-demo-or-replay",
+                    error = CaptureError::Permission { iface, exe }.to_string()
+                )
             )),
             Ok(other) => Err(other.into()),
             Err(e) => Err(e),

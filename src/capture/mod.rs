@@ -38,28 +38,63 @@ pub fn default_interface() -> &'static str {
     }
 }
 
-/// Why the capture could not start or go on.
-#[derive(Debug, thiserror::Error)]
+/// Why the capture could not start or go on. Its message, in the
+/// process's language, says what to do.
+#[derive(Debug)]
 pub enum CaptureError {
-    #[error("permission denied capturing on {iface}: capture needs CAP_NET_RAW; run it with sudo, or once: sudo setcap cap_net_raw,cap_net_admin=eip {exe}")]
     Permission { iface: String, exe: String },
-    #[error("no interface named {iface}: list them with `ip link` (the loopback is {default})", default = default_interface())]
     NoSuchInterface { iface: String },
-    #[error("cannot capture on {iface}: {message}")]
     Open { iface: String, message: String },
-    #[error("cannot read {path}: no such file; check the path given to -r")]
     FileMissing { path: PathBuf },
-    #[error("cannot read {path}: {message}; -r needs a pcap file as written by tcpdump -w or capture -w")]
     File { path: PathBuf, message: String },
-    #[error(
-        "bad filter {filter:?}: {message}; filters use tcpdump's syntax, e.g. 'tcp port 5000'"
-    )]
     Filter { filter: String, message: String },
-    #[error("cannot write {path}: {message}")]
     Write { path: PathBuf, message: String },
-    #[error("reading packets failed: {0}")]
     Read(String),
 }
+
+impl std::fmt::Display for CaptureError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::t;
+        let text = match self {
+            CaptureError::Permission { iface, exe } => {
+                t!("capture-err-permission", iface = iface, exe = exe)
+            }
+            CaptureError::NoSuchInterface { iface } => t!(
+                "capture-err-no-interface",
+                iface = iface,
+                default = default_interface()
+            ),
+            CaptureError::Open { iface, message } => {
+                t!("capture-err-open", iface = iface, message = message)
+            }
+            CaptureError::FileMissing { path } => {
+                t!(
+                    "capture-err-file-missing",
+                    path = path.display().to_string()
+                )
+            }
+            CaptureError::File { path, message } => t!(
+                "capture-err-file",
+                path = path.display().to_string(),
+                message = message
+            ),
+            CaptureError::Filter { filter, message } => t!(
+                "capture-err-filter",
+                filter = format!("{filter:?}"),
+                message = message
+            ),
+            CaptureError::Write { path, message } => t!(
+                "capture-err-write",
+                path = path.display().to_string(),
+                message = message
+            ),
+            CaptureError::Read(message) => t!("capture-err-read", message = message),
+        };
+        f.write_str(&text)
+    }
+}
+
+impl std::error::Error for CaptureError {}
 
 impl CaptureError {
     /// Bad filters are usage errors (exit 2); the rest are runtime failures.

@@ -36,10 +36,7 @@ struct Shared {
 
 /// The error of a write given up because nobody reads the output.
 pub fn blocked() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::TimedOut,
-        "stopped while nobody was reading the output: its end and the summary were not written",
-    )
+    io::Error::new(io::ErrorKind::TimedOut, crate::t!("capture-output-blocked"))
 }
 
 /// The writer thread; [`Stdout`] handles feed it.
@@ -115,7 +112,10 @@ impl Output {
         }
         let _ = thread.join();
         match self.shared.error.lock().ok().and_then(|e| *e) {
-            Some(kind) => Err(io::Error::new(kind, "cannot write the output")),
+            Some(kind) => Err(io::Error::new(
+                kind,
+                crate::t!("capture-output-cannot-write"),
+            )),
             None => Ok(()),
         }
     }
@@ -150,7 +150,10 @@ impl Stdout {
                         .ok()
                         .and_then(|e| *e)
                         .unwrap_or(io::ErrorKind::BrokenPipe);
-                    return Err(io::Error::new(kind, "cannot write the output"));
+                    return Err(io::Error::new(
+                        kind,
+                        crate::t!("capture-output-cannot-write"),
+                    ));
                 }
                 Err(TrySendError::Full(back)) => {
                     chunk = back;

@@ -34,6 +34,7 @@ use crate::render::svg::SvgCollector;
 use crate::render::text::TextRender;
 use crate::render::verbose::{Detail, VerboseLines, KEEP_FOR_HEADERS};
 use crate::render::{End, Item, Render, Style};
+use crate::t;
 use crate::timeline::link::{LinkEvent, MAX_LINK_EVENT_BYTES};
 use crate::timeline::{Conversation, Timeline, KERNEL_HOLD};
 
@@ -170,9 +171,12 @@ pub fn read_events(pcap: &Path, mut keep: impl FnMut(CallEvent)) -> Result<Sidec
     let file = match std::fs::File::open(&path) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Sidecar::default()),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        Err(e) => {
+            return Err(e)
+                .with_context(|| t!("capture-err-cannot-read", path = path.display().to_string()))
+        }
     };
-    let context = || format!("cannot read {}", path.display());
+    let context = || t!("capture-err-cannot-read", path = path.display().to_string());
     let mut r = BufReader::new(file);
     let mut side = Sidecar::default();
     let mut line = Vec::with_capacity(MAX_EVENT_BYTES + 2);
@@ -299,7 +303,7 @@ fn renderers(opts: &Options, live: bool, output: &Output) -> Vec<Box<dyn Render>
 /// Ctrl-C/SIGTERM arrives or the children are done, then print the summary.
 pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
     if children.is_some() && opts.read.is_some() {
-        bail!("-r reads a file; it cannot run a program at the same time");
+        bail!("{}", t!("capture-err-read-and-run"));
     }
     let source = match &opts.read {
         Some(path) => Source::file(path, opts.filter.as_deref())?,
@@ -319,18 +323,16 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
     // anything is created or written (events socket, -w, --svg), so that
     // all of it is the user's and nothing is done as root through a path.
     match super::drop_sudo_privileges() {
-        Ok(Some(uid)) => eprintln!(
-            "capture: capture is open; now running as user {uid} (root dropped, as tcpdump -Z does)"
-        ),
+        Ok(Some(uid)) => eprintln!("{}", t!("capture-as-user", uid = uid)),
         Ok(None) => {}
-        Err(e) => bail!("could not drop root privileges after opening the capture: {e}"),
+        Err(e) => bail!("{}", t!("capture-err-drop-root", error = e.to_string())),
     }
     // Events from the lab programs (live captures only).
     let mut listener = None;
     if live {
         match Listener::bind_default() {
             Ok(l) => listener = Some(l),
-            Err(e) => eprintln!("capture: note: socket calls will not be shown: {e}"),
+            Err(e) => eprintln!("{}", t!("capture-no-calls", error = e.to_string())),
         }
     }
 
@@ -349,11 +351,15 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
         // Like tcpdump, say where we listen (on stderr, so JSON stays clean);
         // tests wait for this line before they send anything, so it comes
         // after the events socket is bound.
+        let none = t!("capture-filter-none");
         eprintln!(
-            "capture: listening on {} ({}), filter: {}",
-            source.name(),
-            source.link_type().name(),
-            opts.filter.as_deref().unwrap_or("none")
+            "{}",
+            t!(
+                "capture-listening",
+                source = source.name(),
+                link = source.link_type().name(),
+                filter = opts.filter.as_deref().unwrap_or(&none)
+            )
         );
     }
 
@@ -364,8 +370,12 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
     let events_out = match &opts.write {
         Some(p) if live => {
             let path = events_path(p);
-            let f = std::fs::File::create(&path)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            let f = std::fs::File::create(&path).with_context(|| {
+                t!(
+                    "capture-demo-cannot-write",
+                    path = path.display().to_string()
+                )
+            })?;
             Some(BufWriter::new(f))
         }
         _ => None,
@@ -491,14 +501,14 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
     if let Some(k) = kernel {
         // On stderr like tcpdump's own counters, so they are seen even when
         // the output goes to a file or /dev/null.
-        let mut line = format!(
-            "capture: {} packets received by filter, {} dropped by kernel, {} dropped by interface",
-            k.received, k.dropped, k.if_dropped
+        let mut line = t!(
+            "capture-kernel-counters",
+            received = k.received,
+            dropped = k.dropped,
+            if_dropped = k.if_dropped
         );
         if capture_dropped > 0 {
-            line.push_str(&format!(
-                ", {capture_dropped} dropped by capture (its queue was full: the output did not keep up)"
-            ));
+            line.push_str(&t!("capture-dropped-by-capture", n = capture_dropped));
         }
         eprintln!("{line}");
     }
@@ -530,7 +540,7 @@ fn on_ctrl_c(interrupted: Arc<AtomicBool>) {
         INTERRUPTED.store(true, Ordering::SeqCst);
     };
     if let Err(e) = ctrlc::set_handler(handler) {
-        eprintln!("capture: note: Ctrl-C will not stop cleanly: {e}");
+        eprintln!("{}", t!("capture-no-ctrl-c", error = e.to_string()));
     }
 }
 
@@ -746,10 +756,7 @@ impl Feed {
         match live.map(JoinHandle::join) {
             Some(Ok(Ok(stats))) => (stats, None),
             Some(Ok(Err(e))) => (None, Some(e)),
-            Some(Err(_)) => (
-                None,
-                Some(CaptureError::Read("the packet reader stopped".into())),
-            ),
+            Some(Err(_)) => (None, Some(CaptureError::Read(t!("capture-reader-stopped")))),
             None => (None, None),
         }
     }

@@ -16,12 +16,19 @@
 //! (`ESTABLISHED`), errno names (`ECONNREFUSED`), and every JSON key and
 //! enumerated value.
 //!
-//! [`en`] holds the English sentences of capture's notes that have not
-//! moved into the catalogues yet.
+//! Capture's notes are the exception: [`en`] and [`pt_br`] turn the
+//! tracker's typed facts ([`crate::track::Note`] and friends) into
+//! sentences in Rust, one module per language with the same functions,
+//! and [`facts`] picks the module of the process's language. A note is a
+//! match over nested enums with numbers and optional clauses; with no
+//! wildcard arm, the compiler refuses a new fact until both languages say
+//! it, which a catalogue lookup would only find out at run time.
 
 mod catalog;
 pub mod en;
+pub mod facts;
 pub mod help;
+pub mod pt_br;
 
 use std::borrow::Cow;
 use std::ffi::OsString;

@@ -18,10 +18,10 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::settle::Settle;
-use super::{epoch_secs, relation_text, End, Item, Render};
+use super::{epoch_secs, relation_id, relation_text, End, Item, Render};
 use crate::escape::escape_max;
 use crate::events::Phase;
-use crate::i18n::en;
+use crate::i18n::{en, facts};
 use crate::kernel::{self, SockState};
 use crate::timeline::{Conversation, KernelState, LinkItem, LinkWhat, SocketCall, Source};
 use crate::track::{ConnSummary, Dir, Inferred, KernelView, Note, Side};
@@ -373,10 +373,10 @@ impl<W: Write> JsonRender<W> {
                     push_str(b, &l.to_string());
                 }
                 b.push_str("],\"note\":");
-                let mut words = en::annotation(ann);
+                let mut words = facts::annotation(ann);
                 if let Some(i) = unsettled {
                     words.push(' ');
-                    words.push_str(&en::note(&Note::Inferred(*i)));
+                    words.push_str(&facts::note(&Note::Inferred(*i)));
                 }
                 push_str(b, &words);
                 let _ = write!(
@@ -412,7 +412,7 @@ impl<W: Write> JsonRender<W> {
                 );
                 push_str(b, &escape_max(&d.preview, PREVIEW_CHARS));
                 b.push_str(",\"note\":");
-                push_str(b, &en::udp(&note.note));
+                push_str(b, &facts::udp(&note.note));
                 let _ = write!(b, ",\"note_id\":\"{}\"", note.note.id());
                 b.push('}');
             }
@@ -461,6 +461,15 @@ impl<W: Write> JsonRender<W> {
                     b,
                     &c.relation.as_ref().map(relation_text).unwrap_or_default(),
                 );
+                // The same relation for scripts and the browser view: a
+                // stable name that does not change with the language.
+                b.push_str(",\"relation_id\":");
+                match &c.relation {
+                    Some(r) => {
+                        let _ = write!(b, "\"{}\"", relation_id(r));
+                    }
+                    None => b.push_str("null"),
+                }
                 // The sender's uid, when another user sent it (else null).
                 b.push_str(",\"uid\":");
                 push_opt_u64(b, c.ev.other_uid.map(u64::from));

@@ -35,7 +35,8 @@ use colored::Color;
 use super::wrap::{self, center, pad_left, pad_right};
 use super::{human_duration, table, End, Item, Render, Style};
 use crate::events::Phase;
-use crate::i18n::en;
+use crate::i18n::facts;
+use crate::t;
 use crate::timeline::{Conversation, Icmp};
 use crate::track::{Dir, Label, Revision, Side, Step, TcpState};
 use crate::wire::TcpFlags;
@@ -174,8 +175,8 @@ pub struct Diagram {
     pub tag: String,
     pub left: SocketAddr,
     pub right: SocketAddr,
-    pub left_title: &'static str,
-    pub right_title: &'static str,
+    pub left_title: String,
+    pub right_title: String,
     /// States before the first rung (TCP only).
     pub initial: Option<(TcpState, TcpState)>,
     pub rungs: Vec<Rung>,
@@ -339,12 +340,13 @@ impl Ladder {
             if let Some(d) = self.diagrams.get_mut(&key) {
                 let closed = sum
                     .closed_by
-                    .map(|side| format!(" · closed by the {side}"))
+                    .map(|side| t!("capture-ladder-closed-by", side = super::side_word(side)))
                     .unwrap_or_default();
-                d.caption = Some(format!(
-                    "handshake {} · teardown {}{closed}",
-                    sum.handshake.as_str(),
-                    sum.teardown.as_str()
+                d.caption = Some(t!(
+                    "capture-ladder-caption",
+                    handshake = super::handshake_word(sum.handshake),
+                    teardown = super::teardown_word(sum.teardown),
+                    closed = closed
                 ));
                 self.ended.push_back(key);
                 if !self.keep {
@@ -429,9 +431,6 @@ impl Ladder {
     }
 }
 
-/// The caption of a UDP flow's diagram.
-const UDP_CAPTION: &str = "UDP: no handshake, no teardown: each datagram stands alone";
-
 /// A new, empty diagram for the first item of a connection or flow.
 fn opener(item: &Item, key: Conversation, origin: Duration) -> Option<Diagram> {
     let (left, right, initial) = match item {
@@ -457,8 +456,8 @@ fn opener(item: &Item, key: Conversation, origin: Duration) -> Option<Diagram> {
         _ => return None,
     };
     let titles = match key {
-        Conversation::Tcp(_) => ("client", "server"),
-        Conversation::Udp(_) => ("sender", "receiver"),
+        Conversation::Tcp(_) => (t!("capture-side-client"), t!("capture-side-server")),
+        Conversation::Udp(_) => (t!("capture-side-sender"), t!("capture-side-receiver")),
     };
     Some(Diagram {
         tag: key.tag(),
@@ -469,7 +468,8 @@ fn opener(item: &Item, key: Conversation, origin: Duration) -> Option<Diagram> {
         initial,
         rungs: Vec::new(),
         dropped: 0,
-        caption: matches!(key, Conversation::Udp(_)).then(|| UDP_CAPTION.to_string()),
+        // The caption of a UDP flow's diagram.
+        caption: matches!(key, Conversation::Udp(_)).then(|| t!("capture-udp-caption")),
         origin,
         last: initial.unwrap_or((TcpState::Closed, TcpState::Closed)),
         last_t: None,
@@ -636,10 +636,7 @@ fn rung(d: &mut Diagram, item: &Item) -> Option<Rung> {
 
 /// What a flow's diagram says once a port unreachable came back.
 fn unreachable_caption(icmp: &Icmp) -> String {
-    format!(
-        "UDP: no handshake; nothing listens on port {}, so its host answered with ICMP port unreachable (the UDP counterpart of TCP's RST)",
-        icmp.error.dst.port()
-    )
+    t!("capture-udp-unreachable", port = icmp.error.dst.port())
 }
 
 /// States before the first segment seen: CLOSED/LISTEN when the capture saw
@@ -657,7 +654,9 @@ fn initial_states(first: Step) -> (TcpState, TcpState) {
 fn call_text(c: &super::Call) -> String {
     match c.ev.phase {
         Phase::Enter => format!("{}() ...", c.ev.call),
-        Phase::Return if c.ev.result.is_empty() => format!("{}() returned", c.ev.call),
+        Phase::Return if c.ev.result.is_empty() => {
+            format!("{}() {}", c.ev.call, t!("capture-call-returned"))
+        }
         Phase::Return => format!("{}() -> {}", c.ev.call, c.ev.result),
     }
 }
@@ -751,7 +750,13 @@ pub fn header_lines(d: &Diagram, width: usize) -> Vec<String> {
         })
         .collect();
     if let Some((l, r)) = d.initial {
-        lines.push(row(&c, "", &format!("{} ", en::state(l)), "", en::state(r)));
+        lines.push(row(
+            &c,
+            "",
+            &format!("{} ", facts::state(l)),
+            "",
+            facts::state(r),
+        ));
     }
     lines
 }
@@ -763,7 +768,7 @@ pub fn rung_lines(d: &Diagram, rung: &Rung, width: usize) -> (Vec<String>, Optio
     }
     let c = Cols::for_width(width, &d.tag);
     let tag = d.tag.as_str();
-    let st = |s: &Option<TcpState>| s.map(en::state).unwrap_or_default().to_string();
+    let st = |s: &Option<TcpState>| s.map(facts::state).unwrap_or_default().to_string();
     match rung {
         Rung::Call { side, text, .. } => {
             let lines = match side {
@@ -892,8 +897,8 @@ pub fn gap_lines(d: &Diagram, gap: Duration, per_row: Duration, width: usize) ->
     }
     let c = Cols::for_width(width, &d.tag);
     if rows > MAX_GAP_ROWS {
-        let long = format!("{said} later (not to scale)");
-        let short = format!("{said} later");
+        let long = t!("capture-gap-later-long", duration = said.as_str());
+        let short = t!("capture-gap-later", duration = said.as_str());
         let fits = |t: &String| wrap::width(t) <= c.middle;
         let said = [long, short].into_iter().find(fits).unwrap_or(said);
         let text = center(&said, c.middle);
@@ -1002,7 +1007,7 @@ impl<W: Write> LadderRender<W> {
             self.draw_lines(&lines, kind)?;
         }
         if d.dropped > 0 {
-            writeln!(self.out, "    ... {} more rungs not drawn", d.dropped)?;
+            writeln!(self.out, "    {}", t!("capture-more-rungs", n = d.dropped))?;
         }
         if let Some(c) = &d.caption {
             let tag = format!("{:<4}", d.tag);
@@ -1022,11 +1027,7 @@ impl<W: Write> LadderRender<W> {
 
 /// What the ladder left out, in one line (`None` when nothing was).
 pub fn left_out_line(left_out: u64) -> Option<String> {
-    (left_out > 0).then(|| {
-        format!(
-            "... and {left_out} more connections or flows not drawn: a ladder keeps the first {MAX_DIAGRAMS}, as the summary table does; --conn N draws connection N"
-        )
-    })
+    (left_out > 0).then(|| t!("capture-ladder-left-out", n = left_out, max = MAX_DIAGRAMS))
 }
 
 impl<W: Write> Render for LadderRender<W> {

@@ -10,9 +10,11 @@ use std::time::Duration;
 
 use colored::{Color, Colorize};
 
+use crate::i18n;
+use crate::t;
 pub use crate::timeline::{Call, End, Item, Totals};
 use crate::timeline::{Relation, Sent};
-use crate::track::Step;
+use crate::track::{Handshake, Side, Step, Teardown};
 
 pub mod json;
 pub mod ladder;
@@ -85,15 +87,16 @@ pub fn since(start: Duration, t: Duration) -> String {
     format!("{}.{:06}", d.as_secs(), d.subsec_micros())
 }
 
-/// A duration the way a person reads it: `85 µs`, `1.2 ms`, `3.40 s`.
+/// A duration the way a person reads it: `85 µs`, `1.2 ms`, `3.40 s`
+/// (`1,2 ms` in Portuguese).
 pub fn human_duration(d: Duration) -> String {
     let us = d.as_micros();
     if us < 1000 {
         format!("{us} µs")
     } else if us < 1_000_000 {
-        format!("{:.1} ms", us as f64 / 1000.0)
+        format!("{} ms", i18n::decimal(us as f64 / 1000.0, 1))
     } else {
-        format!("{:.2} s", d.as_secs_f64())
+        format!("{} s", i18n::decimal(d.as_secs_f64(), 2))
     }
 }
 
@@ -102,32 +105,108 @@ pub fn human_duration(d: Duration) -> String {
 pub fn relation_text(r: &Relation) -> String {
     match r {
         Relation::Caused(Sent::Segment { flags, len }) if *len > 0 => {
-            format!("-> {} ({len} bytes)", flags.label())
+            t!(
+                "capture-caused-segment-bytes",
+                flags = flags.label(),
+                len = *len
+            )
         }
-        Relation::Caused(Sent::Segment { flags, .. }) => format!("-> {}", flags.label()),
+        Relation::Caused(Sent::Segment { flags, .. }) => {
+            t!("capture-caused-segment", flags = flags.label())
+        }
         Relation::Caused(Sent::Datagram { len }) if *len > 0 => {
-            format!("-> UDP datagram ({len} bytes)")
+            t!("capture-caused-datagram-bytes", len = *len)
         }
-        Relation::Caused(Sent::Datagram { .. }) => "-> UDP datagram".to_string(),
-        Relation::ReturnedAfter(step) => format!("returned after {}", step_phrase(*step)),
-        Relation::ClosesListener => "(the listening socket: nothing goes on the wire; new connections are refused from now on, the accepted one stays open)".to_string(),
+        Relation::Caused(Sent::Datagram { .. }) => t!("capture-caused-datagram"),
+        Relation::ReturnedAfter(step) => i18n::tr(returned_after_id(*step), &[]),
+        Relation::ClosesListener => t!("capture-closes-listener"),
     }
 }
 
-/// What a segment did, as a call's relation names it.
-fn step_phrase(step: Step) -> &'static str {
+/// A stable name for a relation (`caused`, `returned-after`,
+/// `closes-listener`), for scripts and the browser view: the JSON
+/// `relation_id` field, the same in every language.
+pub fn relation_id(r: &Relation) -> &'static str {
+    match r {
+        Relation::Caused(_) => "caused",
+        Relation::ReturnedAfter(_) => "returned-after",
+        Relation::ClosesListener => "closes-listener",
+    }
+}
+
+/// The message saying what a segment did, as a call's relation names it.
+fn returned_after_id(step: Step) -> &'static str {
     match step {
-        Step::Handshake1 => "handshake step 1/3 (SYN)",
-        Step::Handshake2 => "handshake step 2/3 (SYN-ACK)",
-        Step::Handshake3 => "handshake step 3/3 (ACK)",
-        Step::Teardown1 => "teardown step 1 (FIN)",
-        Step::Teardown2 => "teardown step 2 (ACK of the FIN)",
-        Step::Teardown3 => "teardown step 3 (FIN)",
-        Step::Teardown4 => "teardown step 4 (last ACK)",
-        Step::Reset => "a reset (RST)",
-        Step::Data => "data arrived",
-        Step::Ack => "an ACK",
-        Step::Retransmission => "a retransmission",
-        Step::Other => "a segment",
+        Step::Handshake1 => "capture-returned-after-handshake-1",
+        Step::Handshake2 => "capture-returned-after-handshake-2",
+        Step::Handshake3 => "capture-returned-after-handshake-3",
+        Step::Teardown1 => "capture-returned-after-teardown-1",
+        Step::Teardown2 => "capture-returned-after-teardown-2",
+        Step::Teardown3 => "capture-returned-after-teardown-3",
+        Step::Teardown4 => "capture-returned-after-teardown-4",
+        Step::Reset => "capture-returned-after-reset",
+        Step::Data => "capture-returned-after-data",
+        Step::Ack => "capture-returned-after-ack",
+        Step::Retransmission => "capture-returned-after-retransmission",
+        Step::Other => "capture-returned-after-other",
+    }
+}
+
+/// `client` or `server`, in the process's language.
+pub fn side_word(side: Side) -> String {
+    match side {
+        Side::Client => t!("capture-side-client"),
+        Side::Server => t!("capture-side-server"),
+    }
+}
+
+/// How a handshake ended, for people (`complete`, `completo`).
+pub fn handshake_word(h: Handshake) -> String {
+    i18n::tr(&format!("capture-handshake-{}", h.as_str()), &[])
+}
+
+/// How a teardown went, for people (`three-way`, `em três vias`).
+pub fn teardown_word(t: Teardown) -> String {
+    i18n::tr(&format!("capture-teardown-{}", t.as_str()), &[])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{has_message, Lang};
+
+    #[test]
+    fn every_outcome_and_step_has_a_message_in_both_languages() {
+        use crate::track::{Handshake as H, Teardown as T};
+        let mut ids: Vec<String> = [H::Complete, H::Refused, H::Incomplete, H::NotSeen]
+            .iter()
+            .map(|h| format!("capture-handshake-{}", h.as_str()))
+            .collect();
+        ids.extend(
+            [T::FourWay, T::ThreeWay, T::Simultaneous, T::Reset, T::Open]
+                .iter()
+                .map(|t| format!("capture-teardown-{}", t.as_str())),
+        );
+        use Step::*;
+        let steps = [
+            Handshake1,
+            Handshake2,
+            Handshake3,
+            Teardown1,
+            Teardown2,
+            Teardown3,
+            Teardown4,
+            Reset,
+            Data,
+            Ack,
+            Retransmission,
+            Other,
+        ];
+        ids.extend(steps.iter().map(|s| returned_after_id(*s).to_string()));
+        for lang in Lang::ALL {
+            for id in &ids {
+                assert!(has_message(lang, id), "{id} missing in {lang}");
+            }
+        }
     }
 }

@@ -20,8 +20,9 @@ pub fn parse_conversation(s: &str) -> Result<Conversation, String> {
     match digits.parse::<u64>() {
         Ok(n) if n > 0 && udp => Ok(Conversation::Udp(n)),
         Ok(n) if n > 0 => Ok(Conversation::Tcp(n)),
-        _ => Err(format!(
-            "{s:?} is not a connection: give its number as the summary shows it (3 or #3), or uN for UDP flow N (u2)"
+        _ => Err(crate::t!(
+            "capture-err-not-a-conversation",
+            text = format!("{s:?}")
         )),
     }
 }
@@ -55,17 +56,11 @@ impl<R: Render> Render for Only<R> {
 
     fn end(&mut self, end: &End) -> io::Result<()> {
         if !self.seen {
-            let what = match self.want {
-                Conversation::Tcp(n) => format!("no connection #{n}"),
-                Conversation::Udp(n) => format!("no UDP flow u{n}"),
+            let text = match self.want {
+                Conversation::Tcp(n) => crate::t!("capture-err-no-connection", n = n),
+                Conversation::Udp(n) => crate::t!("capture-err-no-flow", n = n),
             };
-            return Err(io::Error::new(
-                io::ErrorKind::NotFound,
-                format!(
-                    "--conn {}: {what} in this capture; the text view and the summary table give the numbers",
-                    self.want.tag()
-                ),
-            ));
+            return Err(io::Error::new(io::ErrorKind::NotFound, text));
         }
         let mut only = End {
             connections: end

@@ -40,7 +40,8 @@ use std::time::Duration;
 use super::ladder::{left_out_line, Diagram, Kind, Ladder, Rung};
 use super::wrap::wrap;
 use super::{human_duration, since, End, Item, Render};
-use crate::i18n::en;
+use crate::i18n::facts;
+use crate::t;
 use crate::track::{Dir, Side};
 
 /// Drawing geometry, in SVG user units (pixels).
@@ -152,13 +153,18 @@ fn lines_of(s: &str, chars: usize) -> (Vec<String>, bool) {
     (lines, true)
 }
 
-/// `173761` as `173,761`.
+/// `173761` as `173,761` (`173.761` in Portuguese, whose decimal
+/// separator is the comma).
 fn thousands(n: u64) -> String {
+    let sep = match crate::i18n::lang().decimal_separator() {
+        ',' => '.',
+        _ => ',',
+    };
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
+            out.push(sep);
         }
         out.push(c);
     }
@@ -243,28 +249,28 @@ impl Band {
             if w.data > 0 {
                 let again = match w.retransmissions {
                     0 => String::new(),
-                    1 => " (1 of them a retransmission)".to_string(),
-                    n => format!(" ({n} of them retransmissions)"),
+                    n => t!("capture-band-data-again", n = n),
                 };
-                data.push(format!(
-                    "{} data segments {}, seq {}–{}{again}",
-                    w.data,
-                    way(i),
-                    thousands(u64::from(w.lo)),
-                    thousands(w.hi)
+                data.push(t!(
+                    "capture-band-data",
+                    n = w.data,
+                    way = way(i),
+                    lo = thousands(u64::from(w.lo)),
+                    hi = thousands(w.hi),
+                    again = again
                 ));
             }
             if w.acks > 0 {
                 let dup = match w.dup_acks {
                     0 => String::new(),
-                    n => format!(" ({n} duplicate)"),
+                    n => t!("capture-band-dup", n = n),
                 };
-                acks.push(format!("{} ACKs {}{dup}", w.acks, way(i)));
+                acks.push(t!("capture-band-acks", n = w.acks, way = way(i), dup = dup));
             }
         }
-        let took = format!(
-            "in {}",
-            human_duration(self.last.saturating_sub(self.first))
+        let took = t!(
+            "capture-band-took",
+            duration = human_duration(self.last.saturating_sub(self.first))
         );
         if data.is_empty() {
             // Only ACKs: they are the first line.
@@ -482,7 +488,8 @@ impl Svg {
         if diagrams.is_empty() {
             let _ = writeln!(
                 s,
-                r#"<text x="20" y="60">No connection or datagram was captured.</text>"#
+                r#"<text x="20" y="60">{}</text>"#,
+                xml(&t!("capture-svg-nothing"))
             );
         }
         let mut y0 = 0.0;
@@ -513,8 +520,8 @@ impl Svg {
             xml(&d.tag)
         );
         for (x, title, addr) in [
-            (LEFT_X, d.left_title, d.left),
-            (RIGHT_X, d.right_title, d.right),
+            (LEFT_X, &d.left_title, d.left),
+            (RIGHT_X, &d.right_title, d.right),
         ] {
             let _ = writeln!(
                 s,
@@ -526,11 +533,15 @@ impl Svg {
         if let Some(per_row) = self.per_row {
             let _ = writeln!(
                 s,
-                r#"<text class="scale" x="{}" y="{}" text-anchor="middle">time to scale: {PX_PER_ROW} px = {}; each rung also takes its own room; a gap over {} is cut (≈)</text>"#,
+                r#"<text class="scale" x="{}" y="{}" text-anchor="middle">{}</text>"#,
                 (LEFT_X + RIGHT_X) / 2.0,
                 y0 + 44.0,
-                human_duration(per_row),
-                human_duration(per_row.mul_f64(MAX_GAP_PX / PX_PER_ROW)),
+                xml(&t!(
+                    "capture-svg-scale",
+                    px = PX_PER_ROW.to_string(),
+                    per_row = human_duration(per_row),
+                    gap = human_duration(per_row.mul_f64(MAX_GAP_PX / PX_PER_ROW))
+                )),
             );
         }
         let body_top = y0 + HEADER + scale;
@@ -566,14 +577,14 @@ impl Svg {
                 r#"<text class="state" x="{}" y="{}" text-anchor="end">{}</text>"#,
                 LEFT_X - 8.0,
                 y0 + 54.0 + scale,
-                en::state(l)
+                facts::state(l)
             );
             let _ = writeln!(
                 s,
                 r#"<text class="state" x="{}" y="{}">{}</text>"#,
                 RIGHT_X + 8.0,
                 y0 + 54.0 + scale,
-                en::state(r)
+                facts::state(r)
             );
         }
         for (piece, top, height) in &layout.pieces {
@@ -590,9 +601,9 @@ impl Svg {
         if d.dropped > 0 {
             let _ = writeln!(
                 s,
-                r#"<text x="20" y="{}">... {} more rungs not drawn</text>"#,
+                r#"<text x="20" y="{}">{}</text>"#,
                 body_top + layout.body + 10.0,
-                d.dropped
+                xml(&t!("capture-more-rungs", n = d.dropped))
             );
         }
         let _ = writeln!(s, "</g>");
@@ -696,19 +707,20 @@ fn arrow(s: &mut String, d: &Diagram, r: &Rung, y: f64) {
         )
     };
     if let Some(st) = sender_state {
-        let _ = writeln!(s, "{}", side_text(x1, ya, en::state(*st), x1 < x2));
+        let _ = writeln!(s, "{}", side_text(x1, ya, facts::state(*st), x1 < x2));
     }
     if let Some(st) = receiver_state {
-        let _ = writeln!(s, "{}", side_text(x2, yb, en::state(*st), x2 < x1));
+        let _ = writeln!(s, "{}", side_text(x2, yb, facts::state(*st), x2 < x1));
     }
     if *kind == Kind::Icmp {
         // Sent by the receiving host's kernel, not by a program.
         let _ = writeln!(
             s,
-            r#"<text class="time" x="{}" y="{}" text-anchor="{}">sent by the kernel: no socket</text>"#,
+            r#"<text class="time" x="{}" y="{}" text-anchor="{}">{}</text>"#,
             if x1 > x2 { x1 + 8.0 } else { x1 - 8.0 },
             ya + 5.0,
-            if x1 > x2 { "start" } else { "end" }
+            if x1 > x2 { "start" } else { "end" },
+            xml(&t!("capture-svg-by-kernel"))
         );
     }
     let _ = writeln!(s, "</g>");
@@ -768,10 +780,13 @@ fn gap_break(s: &mut String, y: f64, gap: Duration) {
     }
     let _ = writeln!(
         s,
-        r#"<text x="{}" y="{}" text-anchor="middle">{} later (not to scale)</text>"#,
+        r#"<text x="{}" y="{}" text-anchor="middle">{}</text>"#,
         (LEFT_X + RIGHT_X) / 2.0,
         y + BREAK_PX / 2.0 + 5.0,
-        human_duration(gap)
+        xml(&t!(
+            "capture-gap-later-long",
+            duration = human_duration(gap)
+        ))
     );
     let _ = writeln!(s, "</g>");
 }

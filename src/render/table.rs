@@ -14,8 +14,9 @@ use std::io::{self, Write};
 use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
 
 use super::wrap::{self, longest_word};
-use super::{human_duration, End, Style, Totals};
-use crate::track::{ConnSummary, Side};
+use super::{handshake_word, human_duration, side_word, teardown_word, End, Style, Totals};
+use crate::t;
+use crate::track::ConnSummary;
 
 /// Cells a column costs besides its content: a space on each side and the
 /// separator (the table's last border is counted once, [`TABLE_EDGE`]).
@@ -92,40 +93,41 @@ impl Columns {
         };
         Columns {
             conn: col("#", &|s| s.conn.to_string()).right(),
-            client: col("client", &|s| s.client.to_string()),
-            server: col("server", &|s| s.server.to_string()),
-            handshake: col("handshake", &|s| s.handshake.as_str().to_string()),
-            teardown: col("teardown", &|s| {
+            client: col(&t!("capture-col-client"), &|s| s.client.to_string()),
+            server: col(&t!("capture-col-server"), &|s| s.server.to_string()),
+            handshake: col(&t!("capture-col-handshake"), &|s| {
+                handshake_word(s.handshake)
+            }),
+            teardown: col(&t!("capture-col-teardown"), &|s| {
                 if s.half_close {
-                    format!("{} (half-close)", s.teardown.as_str())
+                    format!("{} {}", teardown_word(s.teardown), t!("capture-half-close"))
                 } else {
-                    s.teardown.as_str().to_string()
+                    teardown_word(s.teardown)
                 }
             }),
-            closed_by: col("closed by", &|s| {
-                match s.closed_by {
-                    Some(Side::Client) => "client",
-                    Some(Side::Server) => "server",
-                    None => "-",
-                }
-                .to_string()
+            closed_by: col(&t!("capture-col-closed-by"), &|s| match s.closed_by {
+                Some(side) => side_word(side),
+                None => "-".to_string(),
             }),
-            duration: col("duration", &|s| {
+            duration: col(&t!("capture-col-duration"), &|s| {
                 human_duration(s.last.saturating_sub(s.first))
             }),
-            segments: col("segments c→s/s→c", &|s| {
+            segments: col(&t!("capture-col-segments-both"), &|s| {
                 format!("{}/{}", s.segments_c2s, s.segments_s2c)
             }),
-            bytes: col("bytes c→s/s→c", &|s| {
+            bytes: col(&t!("capture-col-bytes-both"), &|s| {
                 format!("{}/{}", s.bytes_c2s, s.bytes_s2c)
             }),
-            rtt: col("handshake RTT", &|s| {
+            rtt: col(&t!("capture-col-rtt"), &|s| {
                 s.handshake_rtt
                     .map(human_duration)
                     .unwrap_or_else(|| "-".into())
             }),
-            retransmissions: col("retrans.", &|s| s.retransmissions.to_string()).right(),
-            dup_acks: col("dup ACKs", &|s| s.dup_acks.to_string()).right(),
+            retransmissions: col(&t!("capture-col-retrans"), &|s| {
+                s.retransmissions.to_string()
+            })
+            .right(),
+            dup_acks: col(&t!("capture-col-dup-acks"), &|s| s.dup_acks.to_string()).right(),
         }
     }
 
@@ -150,7 +152,7 @@ impl Columns {
         let story = handshake.clone().stack(teardown.clone());
         // One "c→s/s→c" says it for both.
         let mut counts = segments.clone().stack(bytes.clone());
-        counts.header = vec!["segments".into(), "bytes c→s/s→c".into()];
+        counts.header = vec![t!("capture-col-segments"), t!("capture-col-bytes-both")];
         let losses = retransmissions.clone().stack(dup_acks.clone());
         let all = vec![
             conn.clone(),
@@ -236,7 +238,7 @@ fn lines(parts: &[String], width: usize) -> String {
 /// `width` cells wide.
 pub fn write_summary(out: &mut dyn Write, end: &End, style: Style, width: usize) -> io::Result<()> {
     if end.connections.is_empty() {
-        return writeln!(out, "no TCP connection seen");
+        return writeln!(out, "{}", t!("capture-no-connection"));
     }
     let layout = Columns::of(&end.connections)
         .layouts()
@@ -270,10 +272,7 @@ pub fn write_summary(out: &mut dyn Write, end: &End, style: Style, width: usize)
     if end.more_connections > 0 {
         write_wrapped(
             out,
-            &format!(
-                "... and {} more connections (not listed)",
-                end.more_connections
-            ),
+            &t!("capture-more-connections", n = end.more_connections),
             width,
         )?;
     }
@@ -286,28 +285,35 @@ fn write_paragraphs(out: &mut dyn Write, conns: &[ConnSummary], width: usize) ->
     let keep = |t: String| t.replace(' ', "\u{a0}");
     for s in conns {
         let closed = match s.closed_by {
-            Some(side) => format!(", closed by the {side}"),
+            Some(side) => format!(", {}", t!("capture-closed-by", side = side_word(side))),
             None => String::new(),
         };
         let rtt = s
             .handshake_rtt
-            .map(|r| format!(", handshake RTT {}", keep(human_duration(r))))
+            .map(|r| t!("capture-paragraph-rtt", rtt = keep(human_duration(r))))
             .unwrap_or_default();
-        let half = if s.half_close { " (half-close)" } else { "" };
-        let text = format!(
-            "#{} {} → {}: handshake {}, teardown {}{half}{closed}, {}, segments {}/{}, bytes {}/{}{rtt}, {} retransmissions, {} duplicate ACKs",
-            s.conn,
-            s.client,
-            s.server,
-            s.handshake.as_str(),
-            s.teardown.as_str(),
-            keep(human_duration(s.last.saturating_sub(s.first))),
-            s.segments_c2s,
-            s.segments_s2c,
-            s.bytes_c2s,
-            s.bytes_s2c,
-            s.retransmissions,
-            s.dup_acks,
+        let half = if s.half_close {
+            format!(" {}", t!("capture-half-close"))
+        } else {
+            String::new()
+        };
+        let text = t!(
+            "capture-connection-paragraph",
+            conn = s.conn,
+            client = s.client.to_string(),
+            server = s.server.to_string(),
+            handshake = handshake_word(s.handshake),
+            teardown = teardown_word(s.teardown),
+            half = half,
+            closed = closed,
+            duration = keep(human_duration(s.last.saturating_sub(s.first))),
+            seg_c2s = s.segments_c2s,
+            seg_s2c = s.segments_s2c,
+            bytes_c2s = s.bytes_c2s,
+            bytes_s2c = s.bytes_s2c,
+            rtt = rtt,
+            retransmissions = s.retransmissions,
+            dup_acks = s.dup_acks,
         );
         write_wrapped(out, &text, width)?;
     }
@@ -325,35 +331,30 @@ fn write_wrapped(out: &mut dyn Write, text: &str, width: usize) -> io::Result<()
 /// Write the packet counters (the kernel's go to stderr, as tcpdump does),
 /// wrapped at spaces to `width`.
 pub fn write_totals(out: &mut dyn Write, t: &Totals, width: usize) -> io::Result<()> {
-    let mut line = format!(
-        "{} packets: {} TCP, {} UDP, {} other",
-        t.packets, t.tcp, t.udp, t.other
+    let mut line = t!(
+        "capture-totals",
+        packets = t.packets,
+        tcp = t.tcp,
+        udp = t.udp,
+        other = t.other
     );
     if t.truncated + t.malformed > 0 {
-        line.push_str(&format!(
-            ", {} truncated, {} malformed",
-            t.truncated, t.malformed
+        line.push_str(&t!(
+            "capture-totals-bad",
+            truncated = t.truncated,
+            malformed = t.malformed
         ));
     }
     if t.untracked > 0 {
-        line.push_str(&format!(
-            ", {} segments of untracked connections (over the connection cap)",
-            t.untracked
-        ));
+        line.push_str(&t!("capture-totals-untracked", n = t.untracked));
     }
     if t.events + t.events_rejected + t.events_dropped > 0 {
-        line.push_str(&format!("; {} socket calls from lab programs", t.events));
+        line.push_str(&t!("capture-totals-events", n = t.events));
         if t.events_rejected > 0 {
-            line.push_str(&format!(
-                " ({} bad event datagrams ignored)",
-                t.events_rejected
-            ));
+            line.push_str(&t!("capture-totals-rejected", n = t.events_rejected));
         }
         if t.events_dropped > 0 {
-            line.push_str(&format!(
-                " ({} dropped: more arrived at once than the capture keeps)",
-                t.events_dropped
-            ));
+            line.push_str(&t!("capture-totals-events-dropped", n = t.events_dropped));
         }
     }
     write_wrapped(out, &line, width)
@@ -362,7 +363,7 @@ pub fn write_totals(out: &mut dyn Write, t: &Totals, width: usize) -> io::Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::track::{Handshake, Teardown};
+    use crate::track::{Handshake, Side, Teardown};
     use std::time::Duration;
 
     fn summary(conn: u64, client: &str, server: &str, half_close: bool) -> ConnSummary {

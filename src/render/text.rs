@@ -13,10 +13,14 @@ use std::time::Duration;
 use colored::Color;
 
 use super::settle::Settle;
-use super::{relation_text, since, table, Call, End, Item, Render, Style};
+use super::{
+    handshake_word, relation_text, side_word, since, table, teardown_word, Call, End, Item, Render,
+    Style,
+};
 use crate::escape::escape_max;
 use crate::events::Phase;
-use crate::i18n::en;
+use crate::i18n::{en, facts};
+use crate::t;
 use crate::timeline::Source;
 use crate::track::{Annotation, Dir, Inferred, Label, Note, Step};
 use crate::wire::Segment;
@@ -111,7 +115,7 @@ impl<W: Write> TextRender<W> {
             let _ = write!(
                 line,
                 "  [{}]",
-                en::options(&seg.options, en::Options::Terse)
+                facts::options(&seg.options, facts::Options::Terse)
             );
         }
         writeln!(self.out, "{line}")?;
@@ -128,19 +132,19 @@ impl<W: Write> TextRender<W> {
             }
             let _ = write!(note, " {}", s.paint(&format!("[{l}]"), Color::Magenta));
         }
-        let mut words = en::annotation(ann);
+        let mut words = facts::annotation(ann);
         if let Some(i) = unsettled {
             words.push(' ');
-            words.push_str(&en::note(&Note::Inferred(*i)));
+            words.push_str(&facts::note(&Note::Inferred(*i)));
         }
         let _ = write!(
             note,
             "  {}  {}",
             words,
-            s.dim(&format!(
-                "client {} · server {}",
-                en::state(ann.client_state),
-                en::state(ann.server_state)
+            s.dim(&t!(
+                "capture-states",
+                client = facts::state(ann.client_state),
+                server = facts::state(ann.server_state)
             ))
         );
         writeln!(self.out, "{note}")
@@ -188,7 +192,10 @@ pub fn call_words(c: &Call) -> String {
             text.push_str(" -> ");
             text.push_str(&c.ev.result);
         }
-        Phase::Return => text.push_str(" returned"),
+        Phase::Return => {
+            text.push(' ');
+            text.push_str(&t!("capture-call-returned"));
+        }
     }
     text
 }
@@ -199,15 +206,6 @@ pub fn arrow(label: &str, dir: Dir) -> String {
     match dir {
         Dir::C2S => format!("──{label}{}─▶", "─".repeat(inner)),
         Dir::S2C => format!("◀─{}{label}──", "─".repeat(inner)),
-    }
-}
-
-/// "1 retransmission", "3 retransmissions".
-fn count(n: u64, what: &str) -> String {
-    if n == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{n} {what}s")
     }
 }
 
@@ -258,12 +256,16 @@ impl<W: Write> TextRender<W> {
                     self.out,
                     "{INDENT}{}  {}",
                     s.strong("udp", Color::Cyan),
-                    en::udp(&note.note)
+                    facts::udp(&note.note)
                 )
             }
             Item::Other { t, what, .. } => {
                 let time = self.time(*t);
-                writeln!(self.out, "{time} {} {what}", s.dim("other"))
+                writeln!(
+                    self.out,
+                    "{time} {} {what}",
+                    s.dim(&t!("capture-tag-other"))
+                )
             }
             Item::Bad { t, err } => {
                 let time = self.time(*t);
@@ -288,30 +290,32 @@ impl<W: Write> TextRender<W> {
             Item::Link(_) => Ok(()),
             Item::Connection(sum) => {
                 let closed = match sum.closed_by {
-                    Some(side) => format!(", closed by the {side}"),
+                    Some(side) => format!(", {}", t!("capture-closed-by", side = side_word(side))),
                     None => String::new(),
                 };
                 let mut trouble = String::new();
                 if sum.retransmissions > 0 {
-                    let _ = write!(
-                        trouble,
-                        ", {}",
-                        count(sum.retransmissions, "retransmission")
-                    );
+                    let n = sum.retransmissions;
+                    let _ = write!(trouble, ", {}", t!("capture-retransmissions", n = n));
                 }
                 if sum.dup_acks > 0 {
-                    let _ = write!(trouble, ", {}", count(sum.dup_acks, "duplicate ACK"));
+                    let _ = write!(trouble, ", {}", t!("capture-dup-acks", n = sum.dup_acks));
                 }
+                let line = t!(
+                    "capture-connection-end",
+                    conn = sum.conn,
+                    client = sum.client.to_string(),
+                    server = sum.server.to_string(),
+                    handshake = handshake_word(sum.handshake),
+                    teardown = teardown_word(sum.teardown),
+                    closed = closed,
+                    segments = sum.segments,
+                    trouble = trouble
+                );
                 writeln!(
                     self.out,
-                    "{INDENT}{} connection #{} {} ↔ {}: handshake {}, teardown {}{closed}, {} segments{trouble}",
-                    s.strong("end", Color::Cyan),
-                    sum.conn,
-                    sum.client,
-                    sum.server,
-                    sum.handshake.as_str(),
-                    sum.teardown.as_str(),
-                    sum.segments
+                    "{INDENT}{} {line}",
+                    s.strong(&t!("capture-tag-end"), Color::Cyan),
                 )
             }
         }

@@ -23,6 +23,7 @@ use std::fmt::Write as _;
 
 use super::json::push_str;
 use super::Item;
+use crate::t;
 use crate::track::Dir;
 use crate::wire::detail::{
     Checksum, Headers, Icmp, Ip, Ipv4, Ipv6, Tcp, TcpOption, Transport, Udp,
@@ -175,14 +176,14 @@ fn field(name: &'static str, value: impl Into<String>) -> Field {
 /// `0xe68a (good)`, `0xfe30 (partial: ...)`, `0x1234 (bad, should be 0x4321)`.
 fn checksum_text(value: u16, status: Checksum) -> String {
     let why = match status {
-        Checksum::Good => "good".to_string(),
-        Checksum::Bad { expected } => format!("bad, should be {expected:#06x}"),
-        Checksum::Partial => {
-            "unverified: offloaded, only the pseudo-header sum is there; loopback never fills it in"
-                .to_string()
-        }
-        Checksum::Absent => "none: the sender did not compute one".to_string(),
-        Checksum::Unverified => "unverified: the capture cut the packet".to_string(),
+        Checksum::Good => t!("capture-v-checksum-good"),
+        Checksum::Bad { expected } => t!(
+            "capture-v-checksum-bad",
+            expected = format!("{expected:#06x}")
+        ),
+        Checksum::Partial => t!("capture-v-checksum-partial"),
+        Checksum::Absent => t!("capture-v-checksum-absent"),
+        Checksum::Unverified => t!("capture-v-checksum-unverified"),
     };
     format!("{value:#06x} ({why})")
 }
@@ -228,7 +229,7 @@ fn ipv4_layer(h: &Ipv4) -> Layer {
         field(
             "flags",
             if flags.is_empty() {
-                "none".to_string()
+                t!("capture-v-none")
             } else {
                 flags.join(" ")
             },
@@ -248,7 +249,7 @@ fn ipv4_layer(h: &Ipv4) -> Layer {
     }
     Layer {
         name: "IPv4",
-        title: format!("IPv4 header, {} bytes", h.header_len),
+        title: t!("capture-v-title", layer = "IPv4", n = h.header_len),
         fields,
     }
 }
@@ -280,7 +281,7 @@ fn ipv6_layer(h: &Ipv6) -> Layer {
     }
     Layer {
         name: "IPv6",
-        title: "IPv6 header, 40 bytes".to_string(),
+        title: t!("capture-v-title", layer = "IPv6", n = 40),
         fields,
     }
 }
@@ -288,7 +289,7 @@ fn ipv6_layer(h: &Ipv6) -> Layer {
 /// `mss 65495`, `wscale 7 (×128)`, `sack 16-32 64-80`...
 fn option_text(o: &TcpOption) -> String {
     match o {
-        TcpOption::End => "end of options".into(),
+        TcpOption::End => t!("capture-v-option-end"),
         TcpOption::Nop => "nop".into(),
         TcpOption::Mss(m) => format!("mss {m}"),
         TcpOption::WindowScale(s) => {
@@ -301,10 +302,15 @@ fn option_text(o: &TcpOption) -> String {
         }
         TcpOption::Timestamps { val, ecr } => format!("TS val {val} ecr {ecr}"),
         TcpOption::Unknown { kind, data } => {
-            format!("kind {kind} ({} bytes: {})", data.len(), hex_string(data))
+            t!(
+                "capture-v-option-unknown",
+                kind = *kind,
+                n = data.len(),
+                hex = hex_string(data)
+            )
         }
         TcpOption::Malformed { kind, len } => {
-            format!("kind {kind} with impossible length {len} (the rest is not read)")
+            t!("capture-v-option-malformed", kind = *kind, len = *len)
         }
     }
 }
@@ -312,15 +318,17 @@ fn option_text(o: &TcpOption) -> String {
 /// `window 64 (×1024 = 65536 with wscale 10 from the SYN)`.
 fn window_text(window: u16, scale: Scale) -> String {
     match scale {
-        Scale::InSyn => format!("{window} (a SYN's window is never scaled)"),
-        Scale::Shift { shift, from_synack } => format!(
-            "{window} (×{} = {} with wscale {shift} from the {})",
-            1u32 << shift.min(MAX_WSCALE),
-            u64::from(window) << shift.min(MAX_WSCALE),
-            if from_synack { "SYN-ACK" } else { "SYN" }
+        Scale::InSyn => t!("capture-v-window-syn", window = window),
+        Scale::Shift { shift, from_synack } => t!(
+            "capture-v-window-scaled",
+            window = window,
+            factor = 1u32 << shift.min(MAX_WSCALE),
+            bytes = u64::from(window) << shift.min(MAX_WSCALE),
+            shift = shift,
+            from = if from_synack { "SYN-ACK" } else { "SYN" }
         ),
-        Scale::Off => format!("{window} (not scaled: a SYN had no window scale)"),
-        Scale::Unknown => format!("{window} (scale unknown: the handshake was not captured)"),
+        Scale::Off => t!("capture-v-window-off", window = window),
+        Scale::Unknown => t!("capture-v-window-unknown", window = window),
     }
 }
 
@@ -328,7 +336,7 @@ fn window_text(window: u16, scale: Scale) -> String {
 fn flags_text(flags: TcpFlags, reserved: u8) -> String {
     let names = flags.names();
     let mut text = if names.is_empty() {
-        "none".to_string()
+        t!("capture-v-none")
     } else {
         names.join(" ")
     };
@@ -340,14 +348,14 @@ fn flags_text(flags: TcpFlags, reserved: u8) -> String {
 
 fn tcp_layer(h: &Tcp, scale: Scale, rel: Option<(u32, u32)>) -> Layer {
     let seq = match rel {
-        Some((rel_seq, _)) => format!("{} (relative {rel_seq})", h.seq),
+        Some((rel_seq, _)) => t!("capture-v-relative", n = h.seq, rel = rel_seq),
         None => h.seq.to_string(),
     };
     let ack = if !h.flags.has(TcpFlags::ACK) {
-        format!("{} (not used: no ACK flag)", h.ack)
+        t!("capture-v-ack-unused", n = h.ack)
     } else {
         match rel {
-            Some((_, rel_ack)) => format!("{} (relative {rel_ack})", h.ack),
+            Some((_, rel_ack)) => t!("capture-v-relative", n = h.ack, rel = rel_ack),
             None => h.ack.to_string(),
         }
     };
@@ -371,7 +379,7 @@ fn tcp_layer(h: &Tcp, scale: Scale, rel: Option<(u32, u32)>) -> Layer {
     }
     Layer {
         name: "TCP",
-        title: format!("TCP header, {} bytes", h.header_len),
+        title: t!("capture-v-title", layer = "TCP", n = h.header_len),
         fields,
     }
 }
@@ -379,16 +387,16 @@ fn tcp_layer(h: &Tcp, scale: Scale, rel: Option<(u32, u32)>) -> Layer {
 fn udp_layer(h: &Udp) -> Layer {
     Layer {
         name: "UDP",
-        title: "UDP header, 8 bytes".to_string(),
+        title: t!("capture-v-title", layer = "UDP", n = 8),
         fields: vec![
             field("source port", h.src_port.to_string()),
             field("destination port", h.dst_port.to_string()),
             field(
                 "length",
-                format!(
-                    "{} (8 header + {} data)",
-                    h.length,
-                    h.length.saturating_sub(8)
+                t!(
+                    "capture-v-udp-length",
+                    len = h.length,
+                    data = h.length.saturating_sub(8)
                 ),
             ),
             field("checksum", checksum_text(h.checksum, h.checksum_status)),
@@ -399,7 +407,11 @@ fn udp_layer(h: &Udp) -> Layer {
 fn icmp_layer(h: &Icmp) -> Layer {
     Layer {
         name: if h.v6 { "ICMPv6" } else { "ICMP" },
-        title: format!("{} header, 8 bytes", if h.v6 { "ICMPv6" } else { "ICMP" }),
+        title: t!(
+            "capture-v-title",
+            layer = if h.v6 { "ICMPv6" } else { "ICMP" },
+            n = 8
+        ),
         fields: vec![
             field("type", h.icmp_type.to_string()),
             field("code", h.code.to_string()),

@@ -216,9 +216,9 @@ fn handle(mut stream: TcpStream, site: &Site, hub: &Hub) -> io::Result<()> {
     }
     match req.path.as_str() {
         "/events" if !req.head_only => events(stream, site, hub),
-        path => match assets::find(path) {
+        path => match assets::find(path, &site.lang) {
             Some((content_type, body)) => {
-                respond(&mut stream, 200, content_type, body, req.head_only)
+                respond(&mut stream, 200, content_type, &body, req.head_only)
             }
             None => respond(
                 &mut stream,

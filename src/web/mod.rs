@@ -47,18 +47,39 @@ pub struct Config {
     pub source: String,
 }
 
-/// Why the page cannot be served.
-#[derive(Debug, thiserror::Error)]
+/// Why the page cannot be served (the message in the process's language).
+#[derive(Debug)]
 pub enum WebError {
-    #[error("cannot serve the browser view on {addr}: {source}; choose another address or port, e.g. --web=127.0.0.1:8080")]
     Bind {
         addr: SocketAddr,
         source: std::io::Error,
     },
-    #[error(
-        "--web={given}: not an address; write --web=PORT, --web=ADDR:PORT or --web=[IPv6]:PORT"
-    )]
-    Address { given: String },
+    Address {
+        given: String,
+    },
+}
+
+impl std::fmt::Display for WebError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = match self {
+            WebError::Bind { addr, source } => crate::t!(
+                "capture-err-web-bind",
+                addr = addr.to_string(),
+                error = source.to_string()
+            ),
+            WebError::Address { given } => crate::t!("capture-err-web-address", given = given),
+        };
+        f.write_str(&text)
+    }
+}
+
+impl std::error::Error for WebError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            WebError::Bind { source, .. } => Some(source),
+            WebError::Address { .. } => None,
+        }
+    }
 }
 
 /// `8080`, `127.0.0.1:8080`, `0.0.0.0:8080`, `[::1]:8080` as an address
@@ -205,7 +226,8 @@ impl Web {
     pub fn url(&self) -> String {
         match self.addr.ip() {
             ip if ip.is_unspecified() => {
-                format!("http://<this machine's address>:{}/", self.addr.port())
+                let host = crate::t!("capture-web-any-address");
+                format!("http://{host}:{}/", self.addr.port())
             }
             _ => format!("http://{}/", self.addr),
         }

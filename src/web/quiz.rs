@@ -14,7 +14,8 @@ use anyhow::Result;
 
 use crate::capture::run::{read_events, MAX_SIDECAR_EVENTS};
 use crate::capture::{Next, Source};
-use crate::render::{End, Item, Render};
+use crate::render::{side_word, End, Item, Render};
+use crate::t;
 use crate::timeline::Timeline;
 use crate::track::{Annotation, Side, TcpState};
 use crate::wire::{Segment, TcpFlags};
@@ -44,11 +45,11 @@ impl Kind {
         }
     }
 
-    fn name(self) -> &'static str {
+    fn name(self) -> String {
         match self {
-            Kind::Flags => "flags",
-            Kind::Ack => "ack number",
-            Kind::State => "state",
+            Kind::Flags => t!("capture-quiz-kind-flags"),
+            Kind::Ack => t!("capture-quiz-kind-ack"),
+            Kind::State => t!("capture-quiz-kind-state"),
         }
     }
 }
@@ -75,19 +76,19 @@ impl Question {
     /// The prompt, as the terminal asks it.
     pub fn prompt(&self) -> String {
         match &self.answer {
-            Answer::Flags(_) => "which flags? (e.g. SYN ACK, or none)".into(),
-            Answer::Ack(_) => "what ack number? (relative, or none)".into(),
-            Answer::State(side, _) => format!("which state is the {side} in after it?"),
+            Answer::Flags(_) => t!("capture-quiz-ask-flags"),
+            Answer::Ack(_) => t!("capture-quiz-ask-ack"),
+            Answer::State(side, _) => t!("capture-quiz-ask-state", side = side_word(*side)),
         }
     }
 
     /// The right answer in words.
     pub fn expected(&self) -> String {
         match &self.answer {
-            Answer::Flags(f) if f.is_empty() => "none".into(),
+            Answer::Flags(f) if f.is_empty() => t!("capture-quiz-none"),
             Answer::Flags(f) => f.join(" "),
-            Answer::Ack(None) => "none (the ACK flag is off)".into(),
-            Answer::Ack(Some((rel, abs))) => format!("{rel} (absolute {abs})"),
+            Answer::Ack(None) => t!("capture-quiz-no-ack"),
+            Answer::Ack(Some((rel, abs))) => t!("capture-quiz-ack", rel = *rel, abs = *abs),
             Answer::State(_, s) => s.as_str().into(),
         }
     }
@@ -103,7 +104,11 @@ impl Question {
             Answer::Ack(want) => {
                 let g = given.trim().to_ascii_lowercase();
                 match want {
-                    None => matches!(g.as_str(), "none" | "-" | "no" | "0"),
+                    // "nenhum", "não": the Portuguese answers.
+                    None => matches!(
+                        g.as_str(),
+                        "none" | "-" | "no" | "0" | "nenhum" | "não" | "nao"
+                    ),
                     Some((rel, abs)) => g.parse::<u32>().is_ok_and(|n| n == *rel || n == *abs),
                 }
             }
@@ -132,7 +137,7 @@ pub fn parse_flags(given: &str) -> Option<Vec<&'static str>> {
         .filter(|w| !w.is_empty())
     {
         let up = word.to_ascii_uppercase();
-        if up == "NONE" {
+        if up == "NONE" || up == "NENHUM" {
             continue;
         }
         let alias = match up.as_str() {
@@ -240,7 +245,7 @@ impl std::fmt::Display for Score {
         }
         let right: u32 = self.right.iter().sum();
         let asked: u32 = self.asked.iter().sum();
-        write!(f, "total {right}/{asked}")
+        f.write_str(&t!("capture-quiz-total", right = right, asked = asked))
     }
 }
 
@@ -305,11 +310,14 @@ fn reveal(seg: &Segment, ann: &Annotation) -> String {
     if seg.flags.has(TcpFlags::ACK) {
         s.push_str(&format!(" ack {}", ann.rel_ack));
     }
-    s.push_str(&format!(
-        " win {} len {} · client {} · server {} ({})",
-        seg.window, seg.payload_len, ann.client_state, ann.server_state, ann.step
-    ));
-    s
+    s.push_str(&format!(" win {} len {}", seg.window, seg.payload_len));
+    t!(
+        "capture-quiz-reveal",
+        segment = s,
+        client = ann.client_state.to_string(),
+        server = ann.server_state.to_string(),
+        step = ann.step.to_string()
+    )
 }
 
 /// Ask about every segment of `path` (of connection `conn` if given),
@@ -325,15 +333,13 @@ pub fn run(
     let collected = collect(path, filter)?;
     let mut score = Score::default();
     let mut states: std::collections::HashMap<u64, (TcpState, TcpState)> = Default::default();
-    writeln!(
-        out,
-        "Predict each segment before you see it: type your answer and Enter; an empty answer shows it. End of input (Ctrl-D) ends the quiz with your score."
-    )?;
+    writeln!(out, "{}", t!("capture-quiz-intro"))?;
     if collected.left_out > 0 {
+        let n = collected.left_out;
         writeln!(
             out,
-            "(the quiz covers the first {MAX_ITEMS} segments and calls; {} more are left out)",
-            collected.left_out
+            "{}",
+            t!("capture-quiz-left-out", max = MAX_ITEMS, n = n)
         )?;
     }
     let mut line = String::new();
@@ -355,14 +361,18 @@ pub fn run(
                     .entry(n)
                     .or_insert((TcpState::Closed, TcpState::Listen));
                 let (from, to) = match ann.dir {
-                    crate::track::Dir::C2S => ("client", "server"),
-                    crate::track::Dir::S2C => ("server", "client"),
+                    crate::track::Dir::C2S => (Side::Client, Side::Server),
+                    crate::track::Dir::S2C => (Side::Server, Side::Client),
                 };
-                writeln!(
-                    out,
-                    "\n#{n} next: the {from} ({}) sends a segment to the {to} ({}).",
-                    seg.src, seg.dst
-                )?;
+                let next = t!(
+                    "capture-quiz-next",
+                    conn = n,
+                    from = side_word(from),
+                    src = seg.src.to_string(),
+                    to = side_word(to),
+                    dst = seg.dst.to_string()
+                );
+                writeln!(out, "\n{next}")?;
                 for q in questions(seg, ann, before) {
                     write!(out, "  {} ", q.prompt())?;
                     out.flush()?;
@@ -373,19 +383,25 @@ pub fn run(
                     }
                     let right = q.check(&line);
                     score.add(q.kind, right);
+                    let answer = q.expected();
                     if right {
-                        writeln!(out, "    right: {}", q.expected())?;
+                        writeln!(out, "    {}", t!("capture-quiz-right", answer = answer))?;
                     } else {
-                        writeln!(out, "    not quite: {}", q.expected())?;
+                        writeln!(out, "    {}", t!("capture-quiz-not-quite", answer = answer))?;
                     }
                 }
-                writeln!(out, "  it was: {}", reveal(seg, ann))?;
+                let segment = reveal(seg, ann);
+                writeln!(out, "  {}", t!("capture-quiz-it-was", segment = segment))?;
                 states.insert(n, (ann.client_state, ann.server_state));
             }
             _ => {}
         }
     }
-    writeln!(out, "\nScore: {score}")?;
+    writeln!(
+        out,
+        "\n{}",
+        t!("capture-quiz-score", score = score.to_string())
+    )?;
     out.flush()?;
     Ok(score)
 }

@@ -54,6 +54,9 @@ pub struct Course {
     used_ports: Mutex<BTreeSet<u16>>,
     /// One letter naming this test's namespaces (`k` + tag + block number).
     tag: char,
+    /// `LC_ALL` for every block: the language the lab is written in
+    /// (`C.UTF-8` for English, `pt_BR.UTF-8` for the Portuguese labs).
+    locale: &'static str,
 }
 
 /// Why a block failed: where, and what the student would have seen.
@@ -121,8 +124,9 @@ impl Job {
 }
 
 impl Course {
-    /// Prepare a scratch directory with links to `bins` and the repository data.
-    pub fn new(name: &str, bins: BTreeMap<&'static str, PathBuf>) -> Course {
+    /// Prepare a scratch directory with links to `bins` and the repository
+    /// data; blocks run with `LC_ALL=locale`.
+    pub fn new(name: &str, locale: &'static str, bins: BTreeMap<&'static str, PathBuf>) -> Course {
         let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         let scratch =
             std::env::temp_dir().join(format!("socklab-course-{name}-{}", std::process::id()));
@@ -133,6 +137,7 @@ impl Course {
             repo,
             scratch,
             used_ports: Mutex::new(BTreeSet::new()),
+            locale,
             tag: name.chars().next().unwrap_or('x'),
         }
     }
@@ -259,7 +264,7 @@ impl Course {
         match &step.action {
             Action::Run(command) => {
                 let command = ported(command);
-                let mut child = spawn(&command, dir, events)?;
+                let mut child = spawn(&command, dir, events, self.locale)?;
                 let output = Arc::new(Mutex::new(Vec::new()));
                 let reader = read_all(&mut child, &output);
                 let mut job = Job {
@@ -288,7 +293,7 @@ impl Course {
             }
             Action::Start(command) => {
                 let command = ported(command);
-                let mut child = spawn(&command, dir, events)?;
+                let mut child = spawn(&command, dir, events, self.locale)?;
                 let output = Arc::new(Mutex::new(Vec::new()));
                 let reader = read_all(&mut child, &output);
                 jobs.push(Job {
@@ -417,7 +422,7 @@ impl Rewrite {
 }
 
 /// Start `command` with bash in `dir`, in a process group of its own.
-fn spawn(command: &str, dir: &Path, events: &Path) -> Result<Child, Failure> {
+fn spawn(command: &str, dir: &Path, events: &Path, locale: &str) -> Result<Child, Failure> {
     let script = format!("sudo() {{ \"$@\"; }}\nexec 2>&1\n{command}\n");
     Command::new("bash")
         .arg("-c")
@@ -426,7 +431,7 @@ fn spawn(command: &str, dir: &Path, events: &Path) -> Result<Child, Failure> {
         .env("SOCKLAB_EVENTS", events)
         .env("COLUMNS", "100")
         .env("NO_COLOR", "1")
-        .env("LC_ALL", "C.UTF-8")
+        .env("LC_ALL", locale)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

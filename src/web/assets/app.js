@@ -206,7 +206,9 @@ const FIELDS = {
   },
 };
 
-let lang = "en";
+// The language capture speaks, as the page was served with it (the
+// hello message and ?lang= may change it).
+let lang = I18N[document.documentElement.lang] ? document.documentElement.lang : "en";
 
 /** The string `key` in the page's language, with {0}, {1}... filled in. */
 function t(key, ...args) {
@@ -712,13 +714,15 @@ function callsAround(i) {
   for (let j = i - 1; j >= 0; j--) {
     const c = S.events[j];
     if ((c.type === "segment" || c.type === "datagram") && c.src === e.src && c.dst === e.dst) break;
-    if (c.type === "call" && typeof c.relation === "string" && c.relation.startsWith("->") &&
+    // Relations are found by their stable name: the `relation` text is in
+    // capture's language.
+    if (c.type === "call" && c.relation_id === "caused" &&
         c.peer === e.dst && (c.local === e.src || c.local == null) && (e.conn == null || c.conn === e.conn)) { cause = c; break; }
   }
   for (let j = i + 1; j < S.events.length && j <= S.cursor; j++) {
     const c = S.events[j];
     if (c.type === "segment" && c.key === e.key) break;
-    if (c.type === "call" && c.key === e.key && typeof c.relation === "string" && c.relation.startsWith("returned after")) { then = c; break; }
+    if (c.type === "call" && c.key === e.key && c.relation_id === "returned-after") { then = c; break; }
   }
   return { cause, then };
 }
