@@ -144,10 +144,10 @@ exp-note-udp-overload = UDP: { $lost ->
     [one] { $lost } de { $sent } datagramas nunca chegou à aplicação
    *[other] { $lost } de { $sent } datagramas nunca chegaram à aplicação
 }; { $kernel }
-exp-note-kernel-socket = o kernel descartou { $drops ->
-    [0] nenhum datagrama
-    [one] { $drops } datagrama
-   *[other] { $drops } datagramas
+exp-note-kernel-socket = o kernel { $drops ->
+    [0] não descartou nenhum datagrama
+    [one] descartou { $drops } datagrama
+   *[other] descartou { $drops } datagramas
 } no buffer de recepção cheio deste socket{ $markers } (o RcvbufErrors cresceu { $errors } na máquina inteira)
 exp-note-kernel-markers = : as { $lost } mensagens perdidas e { $markers ->
     [0] nenhum marcador
