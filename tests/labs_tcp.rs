@@ -383,7 +383,9 @@ fn a_client_over_max_clients_is_refused_in_one_line_and_the_others_are_served() 
 
 #[test]
 fn a_client_that_sends_nothing_is_closed_after_the_idle_timeout() {
-    let (server, addr) = Running::server("tcp_server", &["--idle-timeout", "300ms"]);
+    // Long enough that the talking client below, started on a busy
+    // machine, still sends its line in time.
+    let (server, addr) = Running::server("tcp_server", &["--idle-timeout", "2s"]);
     let (_idle, mut idle_reader) = connect(addr);
     assert_eq!(
         read_reply(&mut idle_reader),
@@ -393,7 +395,7 @@ fn a_client_that_sends_nothing_is_closed_after_the_idle_timeout() {
     server.wait_line("[client 1] close()");
     let narration = server.stdout();
     for line in [
-        "[client 1] setsockopt(SO_RCVTIMEO, 300ms) -> ok",
+        "[client 1] setsockopt(SO_RCVTIMEO, 2s) -> ok",
         "[client 1] recv() -> error: timed out",
         "[client 1]     nothing arrived for --idle-timeout: closing this connection",
     ] {

@@ -8,6 +8,22 @@ use crate::wire::TcpOptions;
 
 pub use super::en::Options;
 
+/// `(1500 bytes went out in 2 segments)`: how one call's bytes were cut.
+pub fn spread(s: &crate::timeline::Spread) -> String {
+    match lang() {
+        Lang::En => super::en::spread(s),
+        Lang::PtBr => super::pt_br::spread(s),
+    }
+}
+
+/// A frame the link dropped before it reached this capture's host.
+pub fn link_unseen(ev: &crate::timeline::LinkEvent) -> String {
+    match lang() {
+        Lang::En => super::en::link_unseen(ev),
+        Lang::PtBr => super::pt_br::link_unseen(ev),
+    }
+}
+
 /// The note of a segment and the facts added to it, as one paragraph.
 pub fn annotation(a: &Annotation) -> String {
     annotation_in(lang(), a)

@@ -17,6 +17,7 @@ use std::fmt::Write as _;
 
 use super::en::Options;
 use crate::kernel::SockState;
+use crate::timeline::{LinkEvent, LinkWhat, Spread};
 use crate::track::note::{AfterFinAck, Resent, ResetCause, SecondFin, SynAckWhy, SynAcked, Why};
 use crate::track::{
     Annotation, Inferred, KernelDiff, LinkDrop, Note, Side, TcpState, UdpNote, Until,
@@ -686,6 +687,41 @@ fn cap(s: &str) -> String {
     }
 }
 
+/// `(1500 bytes saíram em 2 segmentos)`.
+pub fn spread(s: &Spread) -> String {
+    format!(
+        "({} {} saíram em {} segmentos)",
+        s.bytes,
+        if s.bytes == 1 { "byte" } else { "bytes" },
+        s.segments
+    )
+}
+
+/// A frame the link dropped on its way to this capture's host, which
+/// never saw it: `um PSH-ACK com 6 bytes de bob para alice foi descartado
+/// no enlace (perda aleatória): ele nunca chegou aqui.`
+pub fn link_unseen(ev: &LinkEvent) -> String {
+    let what = match (ev.tcp, ev.proto) {
+        (Some(tcp), _) => {
+            let label = tcp.flags.label();
+            match ev.payload {
+                Some(n) if n > 0 => format!("um {label} com {n} {}", bytes_word(n)),
+                _ => format!("um {label}"),
+            }
+        }
+        (None, "udp") => "um datagrama UDP".to_string(),
+        _ => "um quadro".to_string(),
+    };
+    let reason = match ev.what {
+        LinkWhat::Dropped(r) => link_drop(r),
+        _ => "",
+    };
+    format!(
+        "{what} de {} para {} foi descartado no enlace ({reason}): ele nunca chegou aqui.",
+        ev.from, ev.to
+    )
+}
+
 fn bytes_word(n: u32) -> &'static str {
     if n == 1 {
         "byte"
@@ -718,6 +754,16 @@ mod tests {
             options(&TcpOptions::default(), Options::Terse),
             "sem opções"
         );
+    }
+
+    #[test]
+    fn how_a_write_was_cut_is_said_in_portuguese() {
+        let s = Spread {
+            segments: 3,
+            bytes: 70001,
+        };
+        assert_eq!(spread(&s), "(70001 bytes saíram em 3 segmentos)");
+        assert_ne!(spread(&s), super::super::en::spread(&s));
     }
 
     #[test]

@@ -34,7 +34,6 @@ use colored::Color;
 
 use super::wrap::{self, center, pad_left, pad_right};
 use super::{human_duration, table, End, Item, Render, Style};
-use crate::events::Phase;
 use crate::i18n::facts;
 use crate::t;
 use crate::timeline::{Conversation, Icmp};
@@ -649,16 +648,11 @@ fn initial_states(first: Step) -> (TcpState, TcpState) {
 }
 
 /// `connect() ...`, `accept() -> new socket ...`, `recv() -> 6 bytes
-/// "hello"`: the whole result (events cap it at 200 characters, already
-/// escaped for the terminal); the drawing wraps it.
+/// "hello"`: the whole result, worded as the text view words it (a lab
+/// program's event its own way, the kernel's record through its source);
+/// the drawing wraps it.
 fn call_text(c: &super::Call) -> String {
-    match c.ev.phase {
-        Phase::Enter => format!("{}() ...", c.ev.call),
-        Phase::Return if c.ev.result.is_empty() => {
-            format!("{}() {}", c.ev.call, t!("capture-call-returned"))
-        }
-        Phase::Return => format!("{}() -> {}", c.ev.call, c.ev.result),
-    }
+    super::text::call_words(c)
 }
 
 /// Column widths of a terminal diagram: the tag, the client's column (up

@@ -161,7 +161,7 @@ impl<W: Write> TextRender<W> {
         }
         if let Some(spread) = &c.spread {
             text.push_str("  ");
-            text.push_str(&en::spread(spread));
+            text.push_str(&crate::i18n::facts::spread(spread));
         }
         let conn = c
             .conversation()
@@ -284,7 +284,7 @@ impl<W: Write> TextRender<W> {
                     "{time}{} {} {}",
                     s.paint(&conn, Color::Cyan),
                     s.strong("link:", Color::Red),
-                    en::link_unseen(&l.ev)
+                    crate::i18n::facts::link_unseen(&l.ev)
                 )
             }
             Item::Link(_) => Ok(()),

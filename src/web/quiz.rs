@@ -346,11 +346,8 @@ pub fn run(
     'items: for item in &collected.items {
         match item {
             Item::Call(c) if conn.is_none() || c.conn == conn => {
-                let mut text = format!("{}[{}]: {}()", c.ev.prog, c.ev.pid, c.ev.call);
-                if !c.ev.result.is_empty() {
-                    text.push_str(&format!(" -> {}", c.ev.result));
-                }
-                writeln!(out, "  {text}")?;
+                let text = crate::render::text::call_words(c);
+                writeln!(out, "  {}: {text}", c.ev.who())?;
             }
             Item::Segment { seg, ann, .. } => {
                 let Some(n) = ann.conn else { continue };
