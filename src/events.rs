@@ -520,13 +520,47 @@ pub struct ListenerStats {
     pub rejected: u64,
 }
 
+/// A socket file this process created with bind(), to be removed at the
+/// end, and only it: if the name now points at something else (swapped by
+/// someone who can write the directory), that is left alone.
+#[derive(Clone, Debug)]
+pub struct SocketFile {
+    path: PathBuf,
+    /// (device, inode) of what bind() made, read right after it.
+    file: Option<(u64, u64)>,
+}
+
+impl SocketFile {
+    /// Remember the socket file bind() has just made at `path`.
+    pub fn created(path: &Path) -> SocketFile {
+        use std::os::unix::fs::{FileTypeExt, MetadataExt};
+        let file = std::fs::symlink_metadata(path)
+            .ok()
+            .and_then(|m| m.file_type().is_socket().then(|| (m.dev(), m.ino())));
+        SocketFile {
+            path: path.to_path_buf(),
+            file,
+        }
+    }
+
+    /// Remove it if the name still names the file we made.
+    pub fn remove(&self) {
+        use std::os::unix::fs::MetadataExt;
+        let still_ours = std::fs::symlink_metadata(&self.path)
+            .ok()
+            .is_some_and(|m| Some((m.dev(), m.ino())) == self.file);
+        if still_ours {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
 /// The receiving side, held by `capture`. Removes its socket file on drop.
 #[derive(Debug)]
 pub struct Listener {
     sock: UnixDatagram,
-    path: PathBuf,
-    /// The socket file we created (device, inode): only that is removed.
-    file: Option<(u64, u64)>,
+    /// What bind() made: only that is removed.
+    file: SocketFile,
     /// The capture user: events from anyone else are marked with their uid.
     capture_uid: u32,
     /// What has been received so far.
@@ -552,13 +586,9 @@ impl Listener {
         check_existing(path)?;
         let sock = new_socket(path)?;
         // What we created: at the end we remove this file and no other.
-        let file = std::fs::symlink_metadata(path).ok().and_then(|m| {
-            use std::os::unix::fs::{FileTypeExt, MetadataExt};
-            m.file_type().is_socket().then(|| (m.dev(), m.ino()))
-        });
+        let file = SocketFile::created(path);
         Ok(Listener {
             sock,
-            path: path.to_path_buf(),
             file,
             capture_uid: crate::sys::invoking_uid(),
             stats: ListenerStats::default(),
@@ -625,7 +655,7 @@ impl Listener {
 
     /// The socket's path.
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.file.path
     }
 }
 
@@ -700,22 +730,33 @@ fn new_socket(path: &Path) -> io::Result<UnixDatagram> {
 
 impl Drop for Listener {
     fn drop(&mut self) {
-        use std::os::unix::fs::MetadataExt;
-        // Remove our socket file, and only it: if the name now points at
-        // something else (swapped by someone who can write the directory),
-        // leave that alone.
-        let still_ours = std::fs::symlink_metadata(&self.path)
-            .ok()
-            .is_some_and(|m| Some((m.dev(), m.ino())) == self.file);
-        if still_ours {
-            let _ = std::fs::remove_file(&self.path);
-        }
+        self.file.remove();
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_socket_file_we_made_is_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("link.sock");
+        // Ours: removed.
+        let sock = UnixDatagram::bind(&path).unwrap();
+        let file = SocketFile::created(&path);
+        file.remove();
+        assert!(!path.exists(), "our socket file is removed");
+        drop(sock);
+        // Swapped for something else after bind(): left alone.
+        let sock = UnixDatagram::bind(&path).unwrap();
+        let file = SocketFile::created(&path);
+        std::fs::remove_file(&path).unwrap();
+        std::fs::write(&path, b"someone else's").unwrap();
+        file.remove();
+        assert_eq!(std::fs::read(&path).unwrap(), b"someone else's");
+        drop(sock);
+    }
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
     fn sample() -> CallEvent {

@@ -344,6 +344,7 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
         }
         (None, _) => None,
     };
+    let link_file = link.as_ref().map(|l| l.file.clone());
     for line in &kernel_lines {
         eprintln!("{line}");
     }
@@ -469,9 +470,9 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
         Err(e) => Err(e),
     };
     let (kernel, read_error) = feed.finish(matches!(drained, Ok(Ended::Input)));
-    if let Some(path) = opts.link_events.as_ref().filter(|_| live) {
+    if let Some(file) = &link_file {
         // The receiving thread removes it too; it may not have ended yet.
-        let _ = std::fs::remove_file(path);
+        file.remove();
     }
     sink.timeline
         .count_dropped_packets(queue.dropped_packets.load(Ordering::SeqCst));
@@ -1294,7 +1295,8 @@ fn trace_line(r: &kernel::Report, timeline: &Timeline) -> String {
 /// removed when capture ends.
 struct LinkSocket {
     sock: std::os::unix::net::UnixDatagram,
-    path: PathBuf,
+    /// What bind() made: only that is removed.
+    file: crate::events::SocketFile,
 }
 
 impl LinkSocket {
@@ -1316,7 +1318,7 @@ impl LinkSocket {
             .with_context(|| format!("cannot use {}", path.display()))?;
         Ok(LinkSocket {
             sock,
-            path: path.to_path_buf(),
+            file: crate::events::SocketFile::created(path),
         })
     }
 
@@ -1365,7 +1367,7 @@ impl LinkSocket {
 
 impl Drop for LinkSocket {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+        self.file.remove();
     }
 }
 
