@@ -40,6 +40,21 @@ pub enum TcpState {
 }
 
 impl TcpState {
+    /// The eleven states of RFC 9293 (every state but [`TcpState::NoSocket`]).
+    pub const RFC: [TcpState; 11] = [
+        TcpState::Closed,
+        TcpState::Listen,
+        TcpState::SynSent,
+        TcpState::SynReceived,
+        TcpState::Established,
+        TcpState::FinWait1,
+        TcpState::FinWait2,
+        TcpState::CloseWait,
+        TcpState::Closing,
+        TcpState::LastAck,
+        TcpState::TimeWait,
+    ];
+
     /// The RFC 9293 name: `"SYN-SENT"`, `"FIN-WAIT-1"`, `"TIME-WAIT"`...,
     /// and `"no-socket"` for [`TcpState::NoSocket`]: the stable value of the
     /// JSON `client_state` / `server_state` fields. People read

@@ -169,20 +169,10 @@ pub fn parse_state(given: &str) -> Option<TcpState> {
         .filter(|c| c.is_ascii_alphanumeric())
         .collect::<String>()
         .to_ascii_uppercase();
-    let all = [
-        Closed,
-        Listen,
-        SynSent,
-        SynReceived,
-        Established,
-        FinWait1,
-        FinWait2,
-        CloseWait,
-        Closing,
-        LastAck,
-        TimeWait,
-    ];
-    if let Some(s) = all.iter().find(|s| s.as_str().replace('-', "") == key) {
+    if let Some(s) = TcpState::RFC
+        .iter()
+        .find(|s| s.as_str().replace('-', "") == key)
+    {
         return Some(*s);
     }
     match key.as_str() {
