@@ -340,7 +340,7 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
     let link = match (&opts.link_events, live) {
         (Some(path), true) => Some(LinkSocket::bind(path)?),
         (Some(_), false) => {
-            bail!("--link-events is for a live capture: the link's events of a file are not kept")
+            bail!("{}", t!("capture-err-link-events-file"))
         }
         (None, _) => None,
     };
@@ -1227,19 +1227,16 @@ fn open_tracer(opts: &Options, runs_programs: bool) -> (Option<Tracer>, Vec<Stri
     match Tracer::open(&cfg) {
         Ok(t) => {
             let s = t.status();
-            let mut lines = vec![format!(
-                "capture: also reading the kernel's own view of socket calls and TCP states (tracing instances {}; --no-kernel turns it off)",
-                s.instances.join(", ")
-            )];
+            let mut lines = vec![t!("capture-kernel-on", instances = s.instances.join(", "))];
             if !s.removed_stale.is_empty() {
-                lines.push(format!(
-                    "capture: removed the tracing instances a capture that was killed left behind: {}",
-                    s.removed_stale.join(", ")
+                lines.push(t!(
+                    "capture-kernel-stale-removed",
+                    instances = s.removed_stale.join(", ")
                 ));
             }
             (Some(t), lines)
         }
-        Err(why) => (None, vec![format!("capture: note: {why}")]),
+        Err(why) => (None, vec![t!("capture-kernel-off", why = why.to_string())]),
     }
 }
 
@@ -1273,22 +1270,15 @@ pub fn filter_ports(filter: &str) -> Vec<u16> {
 /// The kernel's view's end line: what it showed and what it lost.
 fn trace_line(r: &kernel::Report, timeline: &Timeline) -> String {
     let totals = timeline.trace_totals().unwrap_or_default();
-    let mut line = format!(
-        "capture: kernel view: {} calls shown, {} of socklab's own programs confirmed, {} TCP state changes, {} events lost by the kernel",
-        totals.calls,
-        totals.confirmed,
-        totals.states,
-        r.kernel_lost()
-    );
-    if totals.dropped > 0 {
-        line.push_str(&format!(", {} dropped (a queue was full)", totals.dropped));
-    }
-    line.push_str(if r.removed {
-        "; tracing instances removed"
-    } else {
-        "; a tracing instance was left behind"
-    });
-    line
+    t!(
+        "capture-kernel-end",
+        calls = totals.calls,
+        confirmed = totals.confirmed,
+        states = totals.states,
+        lost = r.kernel_lost(),
+        dropped = totals.dropped,
+        removed = if r.removed { "yes" } else { "no" }
+    )
 }
 
 /// The socket the link emulator sends its events to (`--link-events`),
@@ -1303,19 +1293,23 @@ impl LinkSocket {
     /// Make the socket. Binding creates its file and fails if anything is
     /// at the path already, so nothing another user prepared is used.
     fn bind(path: &Path) -> Result<LinkSocket> {
-        let sock = std::os::unix::net::UnixDatagram::bind(path).map_err(|e| {
-            let hint = if e.kind() == io::ErrorKind::AddrInUse {
-                ": something is there already; remove it or choose another path"
-            } else {
-                ""
-            };
+        let failed = |e: io::Error| {
             anyhow::anyhow!(
-                "cannot make the link's events socket {}: {e}{hint}",
-                path.display()
+                "{}",
+                t!(
+                    "capture-err-link-socket",
+                    path = path.display().to_string(),
+                    error = e.to_string(),
+                    in_use = if e.kind() == io::ErrorKind::AddrInUse {
+                        "yes"
+                    } else {
+                        "no"
+                    }
+                )
             )
-        })?;
-        sock.set_nonblocking(true)
-            .with_context(|| format!("cannot use {}", path.display()))?;
+        };
+        let sock = std::os::unix::net::UnixDatagram::bind(path).map_err(failed)?;
+        sock.set_nonblocking(true).map_err(failed)?;
         Ok(LinkSocket {
             sock,
             file: crate::events::SocketFile::created(path),

@@ -226,3 +226,20 @@ capture-quiz-total = total { $right }/{ $asked }
 capture-output-blocked = stopped while nobody was reading the output: its end and the summary were not written
 capture-output-cannot-write = cannot write the output
 capture-reader-stopped = the packet reader stopped
+
+## The kernel's view (tracefs) and the link's events
+capture-kernel-on = capture: also reading the kernel's own view of socket calls and TCP states (tracing instances { $instances }; --no-kernel turns it off)
+capture-kernel-stale-removed = capture: removed the tracing instances a capture that was killed left behind: { $instances }
+capture-kernel-off = capture: note: { $why }
+capture-kernel-end = capture: kernel view: { $calls } calls shown, { $confirmed } of socklab's own programs confirmed, { $states } TCP state changes, { $lost } events lost by the kernel{ $dropped ->
+    [0] {""}
+   *[other] , { $dropped } dropped (a queue was full)
+}{ $removed ->
+    [yes] ; tracing instances removed
+   *[no] ; a tracing instance was left behind
+}
+capture-err-link-events-file = --link-events is for a live capture: the link's events of a file are not kept
+capture-err-link-socket = cannot make the link's events socket { $path }: { $error }{ $in_use ->
+    [yes] : something is there already; remove it or choose another path
+   *[no] {""}
+}

@@ -272,3 +272,20 @@ capture-quiz-total = total { $right }/{ $asked }
 capture-output-blocked = interrompido enquanto ninguém lia a saída: o final dela e o resumo não foram escritos
 capture-output-cannot-write = não foi possível escrever a saída
 capture-reader-stopped = o leitor de pacotes parou
+
+## A visão do kernel (tracefs) e os eventos do enlace
+capture-kernel-on = capture: lendo também a visão do próprio kernel das chamadas de socket e dos estados TCP (instâncias de tracing { $instances }; --no-kernel desliga)
+capture-kernel-stale-removed = capture: removidas as instâncias de tracing que uma captura encerrada à força deixou para trás: { $instances }
+capture-kernel-off = capture: aviso: { $why }
+capture-kernel-end = capture: visão do kernel: { $calls } chamadas mostradas, { $confirmed } chamadas dos programas do próprio socklab confirmadas, { $states } mudanças de estado TCP, { $lost } eventos perdidos pelo kernel{ $dropped ->
+    [0] {""}
+   *[other] , { $dropped } descartados (uma fila estava cheia)
+}{ $removed ->
+    [yes] ; instâncias de tracing removidas
+   *[no] ; uma instância de tracing ficou para trás
+}
+capture-err-link-events-file = --link-events é para uma captura ao vivo: os eventos do enlace não ficam guardados num arquivo
+capture-err-link-socket = não foi possível criar o socket de eventos do enlace { $path }: { $error }{ $in_use ->
+    [yes] : já existe algo ali; remova ou escolha outro caminho
+   *[no] {""}
+}
