@@ -4,8 +4,13 @@
 //! leads to a file that exists; the two languages give the same commands.
 //!
 //! The convention for checked blocks is in `labs/README.md` (for authors).
-//! Blocks marked `root` (live capture, network namespaces) run only as
-//! root, as in CI; otherwise the test says which ones it skipped.
+//! Every block runs twice: as the test runs (root in CI, with the `sudo`
+//! lines), and as an ordinary user (`nobody` through setpriv when the test
+//! is root), with each `sudo` line of a `live` block replaced by its form
+//! without sudo. Blocks marked `root` have no such form and run only as
+//! root; the test says which ones it skipped and why. Where the system
+//! forbids an ordinary user a private network, the ordinary user's run
+//! skips the `live` blocks with the programs' own words for why.
 //! `SOCKLAB_LABS=03` runs only the lab files whose name contains `03`.
 
 mod course_support;
@@ -14,7 +19,7 @@ mod harness;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use course_support::runner::Course;
+use course_support::runner::{Course, Runner};
 use course_support::{checked_blocks, heading_anchors, relative_links, Block};
 
 /// The binaries a lab may run, as `target/release/NAME`.
@@ -75,8 +80,8 @@ fn shown(path: &Path) -> String {
         .to_string()
 }
 
-/// Run every checked block of `files`, in order, one at a time.
-fn run_checked_blocks(name: &str, files: &[PathBuf]) {
+/// Run every checked block of `files`, in order, one at a time, as `runner`.
+fn run_checked_blocks(name: &str, files: &[PathBuf], runner: Runner) {
     let only = std::env::var("SOCKLAB_LABS").unwrap_or_default();
     let root = socklab::sys::is_root();
     // Each language's labs show that language's output.
@@ -84,8 +89,32 @@ fn run_checked_blocks(name: &str, files: &[PathBuf]) {
         "pt-BR" => "pt_BR.UTF-8",
         _ => "C.UTF-8",
     };
-    let course = Course::new(name, locale, bins());
-    let (mut ran, mut skipped, mut failures) = (0, Vec::new(), Vec::new());
+    let course = Course::new(name, locale, bins(), runner);
+    let who = match (runner, root) {
+        (Runner::AsIs, true) => "root",
+        (Runner::AsIs, false) => "this user",
+        (Runner::Ordinary, true) => "nobody",
+        (Runner::Ordinary, false) => "this ordinary user",
+    };
+    // Why a block does not run in this run, if it does not.
+    let mut private_net: Option<Result<(), String>> = None;
+    let mut why_not = |block: &Block| -> Option<String> {
+        match runner {
+            Runner::AsIs if !root && (block.root || block.live) => Some(
+                "not running as root (CI runs as root; the test run as an ordinary user runs the `live` blocks without sudo)".into(),
+            ),
+            Runner::Ordinary if block.root => {
+                Some("marked `root`: it has no form without sudo".into())
+            }
+            Runner::Ordinary if block.live => private_net
+                .get_or_insert_with(|| course.private_network_allowed())
+                .clone()
+                .err(),
+            _ => None,
+        }
+    };
+    let (mut ran, mut skipped, mut failures) =
+        (0, BTreeMap::<String, Vec<String>>::new(), Vec::new());
     let mut block_no = 0;
     for file in files {
         if !shown(file).contains(&only) {
@@ -96,30 +125,30 @@ fn run_checked_blocks(name: &str, files: &[PathBuf]) {
         for block in blocks {
             block_no += 1;
             let at = format!("{}:{}", block.file.display(), block.line);
-            if block.root && !root {
-                skipped.push(at);
+            if let Some(why) = why_not(&block) {
+                skipped.entry(why).or_default().push(at);
                 continue;
             }
-            eprintln!("course: running {at}");
+            eprintln!("course ({who}): running {at}");
             ran += 1;
             if let Err(f) = course.run_block(&block, block_no) {
-                eprintln!("course: FAILED {}", f.at);
+                eprintln!("course ({who}): FAILED {}", f.at);
                 failures.push(format!("{}: {}", f.at, f.message));
             }
         }
     }
-    if !skipped.is_empty() {
+    for (why, blocks) in &skipped {
         eprintln!(
-            "course: skipped {} blocks marked `root` (live capture, network namespaces) because this test is not running as root; CI runs as root:\n  {}",
-            skipped.len(),
-            skipped.join("\n  ")
+            "course ({who}): skipped {} blocks: {why}:\n  {}",
+            blocks.len(),
+            blocks.join("\n  ")
         );
     }
+    let skipped = skipped.values().map(Vec::len).sum::<usize>();
     eprintln!(
-        "course: {ran} checked blocks run, {} failed",
+        "course ({who}): {ran} checked blocks run, {} failed",
         failures.len()
     );
-    let _ = std::fs::remove_dir_all(&course.scratch);
     assert!(
         failures.is_empty(),
         "{} checked blocks failed:\n\n{}",
@@ -127,7 +156,7 @@ fn run_checked_blocks(name: &str, files: &[PathBuf]) {
         failures.join("\n\n")
     );
     if only.is_empty() {
-        assert!(ran + skipped.len() > 0, "no checked blocks found");
+        assert!(ran + skipped > 0, "no checked blocks found");
     }
 }
 
@@ -135,12 +164,26 @@ fn run_checked_blocks(name: &str, files: &[PathBuf]) {
 fn english_labs_run_as_written() {
     let mut files = labs_in("labs");
     files.extend(markdown_in("docs"));
-    run_checked_blocks("en", &files);
+    run_checked_blocks("en", &files, Runner::AsIs);
 }
 
 #[test]
 fn portuguese_labs_run_as_written() {
-    run_checked_blocks("pt-BR", &labs_in("labs/pt-BR"));
+    run_checked_blocks("pt-BR", &labs_in("labs/pt-BR"), Runner::AsIs);
+}
+
+/// The same blocks as an ordinary user (a student without sudo), with
+/// the `live` blocks' lines without sudo.
+#[test]
+fn english_labs_run_as_written_without_root() {
+    let mut files = labs_in("labs");
+    files.extend(markdown_in("docs"));
+    run_checked_blocks("en", &files, Runner::Ordinary);
+}
+
+#[test]
+fn portuguese_labs_run_as_written_without_root() {
+    run_checked_blocks("pt-BR", &labs_in("labs/pt-BR"), Runner::Ordinary);
 }
 
 /// Every lab in both languages (same file name), with the same checked
@@ -175,12 +218,21 @@ fn every_lab_exists_in_both_languages_with_the_same_commands() {
     let answers_pt = names(&markdown_in("docs/answers/pt-BR"));
     let index_en = read(&repo().join("labs/README.md"));
     let index_pt = read(&repo().join("labs/pt-BR/README.md"));
-    let commands = |file: &Path| -> Vec<(bool, String)> {
+    let commands = |file: &Path| -> Vec<(bool, bool, String, Option<String>)> {
         let blocks: Vec<Block> =
             checked_blocks(file, &read(file)).unwrap_or_else(|e| panic!("{e}"));
         blocks
             .iter()
-            .flat_map(|b| b.steps.iter().map(move |s| (b.root, s.action.text())))
+            .flat_map(|b| {
+                b.steps.iter().map(move |s| {
+                    (
+                        b.root,
+                        b.live,
+                        s.action.text(),
+                        s.rootless.as_ref().map(|r| r.text()),
+                    )
+                })
+            })
             .collect()
     };
     for (e, p) in en.iter().zip(&pt) {

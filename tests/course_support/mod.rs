@@ -15,8 +15,12 @@ pub struct Block {
     pub file: PathBuf,
     /// 1-based line of the opening fence.
     pub line: usize,
-    /// `root`: the block needs root (live capture, network namespaces).
+    /// `root`: the block needs root (live capture, network namespaces) and
+    /// has no form for an ordinary user.
     pub root: bool,
+    /// `live`: the block runs both as root (its `sudo` lines) and as an
+    /// ordinary user (each `sudo` line's twin marked `# without sudo`).
+    pub live: bool,
     /// `timeout=SECONDS`: how long each command may take (default 60).
     pub timeout_secs: u64,
     pub steps: Vec<Step>,
@@ -28,6 +32,9 @@ pub struct Step {
     /// 1-based line of the `$ ` line.
     pub line: usize,
     pub action: Action,
+    /// In a `live` block, what an ordinary user types instead of this
+    /// `sudo` line: the next `$ ` line, marked `# without sudo`.
+    pub rootless: Option<Action>,
     /// Lines that must appear in the output, in this order (other lines may
     /// come between them). `...` inside a line matches any text.
     pub expect: Vec<String>,
@@ -64,6 +71,24 @@ impl Action {
 
 /// Signals a `kill %N` line may send.
 pub const SIGNALS: [&str; 6] = ["INT", "TERM", "HUP", "KILL", "STOP", "CONT"];
+
+/// The comment that marks a `$ ` line as the form without sudo of the
+/// `sudo` line just above it, in each language of the labs.
+pub const ROOTLESS_MARKS: [&str; 2] = ["# without sudo", "# sem sudo"];
+
+/// `command` without a trailing rootless mark, if it has one.
+fn rootless_form(command: &str) -> Option<&str> {
+    let command = command.trim_end();
+    ROOTLESS_MARKS
+        .iter()
+        .find_map(|m| command.strip_suffix(m))
+        .map(str::trim_end)
+}
+
+/// Does this `$ ` line run its program with sudo?
+pub fn is_sudo(action: &Action) -> bool {
+    matches!(action, Action::Run(c) | Action::Start(c) if c.split_whitespace().any(|w| w == "sudo"))
+}
 
 /// Default time limit for one command of a checked block.
 pub const DEFAULT_TIMEOUT_SECS: u64 = 60;
@@ -131,19 +156,22 @@ pub fn checked_blocks(file: &Path, text: &str) -> Result<Vec<Block>, String> {
             file: file.to_path_buf(),
             line: fence.line,
             root: false,
+            live: false,
             timeout_secs: DEFAULT_TIMEOUT_SECS,
             steps: Vec::new(),
         };
         for word in words {
             if word == "root" {
                 block.root = true;
+            } else if word == "live" {
+                block.live = true;
             } else if let Some(secs) = word.strip_prefix("timeout=") {
                 block.timeout_secs = secs
                     .parse()
                     .map_err(|_| format!("{}: bad timeout {word:?}", at(fence.line)))?;
             } else {
                 return Err(format!(
-                    "{}: unknown word {word:?} after `console check` (known: root, timeout=SECONDS)",
+                    "{}: unknown word {word:?} after `console check` (known: root, live, timeout=SECONDS)",
                     at(fence.line)
                 ));
             }
@@ -159,9 +187,8 @@ pub fn checked_blocks(file: &Path, text: &str) -> Result<Vec<Block>, String> {
                 if let Some(head) = command.strip_suffix('\\') {
                     continuing = Some((start, head.trim_end().to_string()));
                 } else {
-                    block
-                        .steps
-                        .push(step(start, &command).map_err(|e| format!("{}: {e}", at(start)))?);
+                    add_step(&mut block, start, &command)
+                        .map_err(|e| format!("{}: {e}", at(start)))?;
                 }
                 continue;
             }
@@ -169,9 +196,8 @@ pub fn checked_blocks(file: &Path, text: &str) -> Result<Vec<Block>, String> {
                 if let Some(head) = command.strip_suffix('\\') {
                     continuing = Some((number, head.trim_end().to_string()));
                 } else {
-                    block
-                        .steps
-                        .push(step(number, command).map_err(|e| format!("{}: {e}", at(number)))?);
+                    add_step(&mut block, number, command)
+                        .map_err(|e| format!("{}: {e}", at(number)))?;
                 }
             } else if line.trim().is_empty() || line.trim() == "..." {
                 // Blank lines and a lone `...` ("more output here") check nothing.
@@ -196,9 +222,53 @@ pub fn checked_blocks(file: &Path, text: &str) -> Result<Vec<Block>, String> {
                 at(fence.line)
             ));
         }
+        if block.root && block.live {
+            return Err(format!(
+                "{}: a block is `root` (root only) or `live` (root and an ordinary user), not both",
+                at(fence.line)
+            ));
+        }
+        if let Some(s) = block
+            .steps
+            .iter()
+            .find(|s| block.live && is_sudo(&s.action) && s.rootless.is_none())
+        {
+            return Err(format!(
+                "{}: a `sudo` line in a `live` block needs its form without sudo on the next `$ ` line, marked `{}`",
+                at(s.line),
+                ROOTLESS_MARKS[0]
+            ));
+        }
         blocks.push(block);
     }
     Ok(blocks)
+}
+
+/// Add the `$ ` line at `line` to the block: a new step, or the form
+/// without sudo of the step just before it.
+fn add_step(block: &mut Block, line: usize, command: &str) -> Result<(), String> {
+    let Some(command) = rootless_form(command) else {
+        block.steps.push(step(line, command)?);
+        return Ok(());
+    };
+    let twin = step(line, command)?.action;
+    match block.steps.last_mut() {
+        Some(last) if block.live && is_sudo(&last.action) && last.rootless.is_none() && last.expect.is_empty() => {
+            if is_sudo(&twin) {
+                return Err("the line marked to run without sudo uses sudo".into());
+            }
+            last.rootless = Some(twin);
+            Ok(())
+        }
+        _ if !block.live => Err(format!(
+            "a line marked `{}` belongs in a `console check live` block",
+            ROOTLESS_MARKS[0]
+        )),
+        _ => Err(format!(
+            "a line marked `{}` must come right after the `sudo` line it replaces, before its output",
+            ROOTLESS_MARKS[0]
+        )),
+    }
 }
 
 /// Parse one `$ ` line (already joined if it was continued).
@@ -236,6 +306,7 @@ fn step(line: usize, command: &str) -> Result<Step, String> {
     Ok(Step {
         line,
         action,
+        rootless: None,
         expect: Vec::new(),
     })
 }
@@ -474,6 +545,43 @@ mod tests {
         // `&&` is not a background job.
         let ok = checked_blocks(Path::new("x.md"), "```console check\n$ true && true\n```\n");
         assert!(matches!(ok.unwrap()[0].steps[0].action, Action::Run(_)));
+    }
+
+    #[test]
+    fn reads_the_form_without_sudo_of_a_live_block() {
+        let text = "```console check live\n\
+            $ sudo target/release/capture --port 5000 &\n\
+            $ target/release/capture --private --port 5000 &   # without sudo\n\
+            capture: listening on lo ...\n\
+            $ target/release/tcp_server --port 5000 &\n\
+            ```\n";
+        let b = &checked_blocks(Path::new("lab.md"), text).unwrap()[0];
+        assert!(b.live && !b.root);
+        assert_eq!(b.steps.len(), 2, "the twin is no step of its own");
+        assert_eq!(
+            b.steps[0].rootless,
+            Some(Action::Start(
+                "target/release/capture --private --port 5000".into()
+            ))
+        );
+        assert_eq!(b.steps[0].expect, ["capture: listening on lo ..."]);
+        assert_eq!(b.steps[1].rootless, None);
+        let pt = text.replace("# without sudo", "# sem sudo");
+        let p = &checked_blocks(Path::new("lab.md"), &pt).unwrap()[0];
+        assert_eq!(p.steps, b.steps, "the Portuguese mark means the same");
+
+        let bad = |s: &str| checked_blocks(Path::new("x.md"), s).unwrap_err();
+        // A sudo line with no twin: an ordinary user could not run the block.
+        assert!(bad("```console check live\n$ sudo ls\n```\n").contains("without sudo"));
+        // A twin outside a live block, or not right after its sudo line.
+        assert!(
+            bad("```console check root\n$ sudo ls\n$ ls # without sudo\n```\n").contains("live")
+        );
+        assert!(
+            bad("```console check live\n$ sudo ls\nout\n$ ls # without sudo\n```\n")
+                .contains("right after")
+        );
+        assert!(bad("```console check live root\n$ ls\n```\n").contains("not both"));
     }
 
     #[test]

@@ -9,6 +9,16 @@
 //! `sudo` is a shell function that runs its arguments (the test runs root
 //! blocks only as root, and real sudo would drop `SOCKLAB_EVENTS`).
 //!
+//! Who runs it: [`Runner::AsIs`] runs the blocks as the test itself runs
+//! (as root in CI: the `sudo` lines); [`Runner::Ordinary`] runs them as an
+//! ordinary user, `nobody` through `setpriv` when the test is root, with
+//! each `sudo` line replaced by its form without sudo. In a block whose
+//! form without sudo uses `capture --private`, every other line runs in
+//! that private network, as in a terminal opened with
+//! `target/release/capture shell` (which is what the lab tells a student
+//! to do). Each block gets a private network of its own
+//! (`SOCKLAB_PRIVATE_NET`).
+//!
 //! Ports: every number 5000 to 5009 in a block (`--port 5000`,
 //! `127.0.0.1:5000`) is replaced by a free port chosen for the block, the
 //! same one everywhere in it, so blocks never collide with each other or
@@ -23,6 +33,8 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
+
+use socklab::userns::PRIVATE_NAME_VAR;
 
 use super::{find_in_order, Action, Block, Step};
 
@@ -42,14 +54,33 @@ const LAB_PROGRAMS: [&str; 5] = [
 /// The first and last lab port replaced by a free one.
 const LAB_PORTS: std::ops::RangeInclusive<u16> = 5000..=5009;
 
+/// The uid and gid of `nobody`, who runs the blocks of an ordinary user
+/// when the test runs as root.
+const NOBODY: u32 = 65534;
+
+/// Who runs the blocks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Runner {
+    /// The user running the test, with the `sudo` lines.
+    AsIs,
+    /// An ordinary user, with the forms without sudo.
+    Ordinary,
+}
+
 /// Set up once per test: the binaries and the repository's data.
 pub struct Course {
     /// Binary name → path of the binary this test was built with.
     pub bins: BTreeMap<&'static str, PathBuf>,
     /// Repository root.
     pub repo: PathBuf,
-    /// Where blocks run: a fresh directory per lab file below it.
-    pub scratch: PathBuf,
+    /// Where blocks run: a fresh directory per lab file below it (a 0755
+    /// directory made with an unpredictable name, removed when dropped).
+    scratch: tempfile::TempDir,
+    /// Who runs the blocks.
+    pub runner: Runner,
+    /// Run the commands as `nobody` through setpriv (an ordinary user's
+    /// run while the test is root).
+    as_nobody: bool,
     /// Ports already handed out (never hand one out twice).
     used_ports: Mutex<BTreeSet<u16>>,
     /// One letter naming this test's namespaces (`k` + tag + block number).
@@ -126,19 +157,83 @@ impl Job {
 impl Course {
     /// Prepare a scratch directory with links to `bins` and the repository
     /// data; blocks run with `LC_ALL=locale`.
-    pub fn new(name: &str, locale: &'static str, bins: BTreeMap<&'static str, PathBuf>) -> Course {
+    pub fn new(
+        name: &str,
+        locale: &'static str,
+        bins: BTreeMap<&'static str, PathBuf>,
+        runner: Runner,
+    ) -> Course {
+        use std::os::unix::fs::PermissionsExt;
         let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let scratch =
-            std::env::temp_dir().join(format!("socklab-course-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&scratch);
-        std::fs::create_dir_all(&scratch).expect("create the scratch directory");
+        // Made exclusively under a random name, then opened to everyone for
+        // reading only: `nobody` reaches the links in it, and nobody else
+        // can have prepared any of it.
+        let scratch = tempfile::Builder::new()
+            .prefix(&format!("socklab-course-{name}-"))
+            .tempdir()
+            .expect("create the scratch directory");
+        std::fs::set_permissions(scratch.path(), std::fs::Permissions::from_mode(0o755))
+            .expect("open the scratch directory for reading");
+        let as_nobody = runner == Runner::Ordinary && socklab::sys::is_root();
+        let first = name.chars().next().unwrap_or('x');
         Course {
             bins,
             repo,
             scratch,
+            runner,
+            as_nobody,
             used_ports: Mutex::new(BTreeSet::new()),
             locale,
-            tag: name.chars().next().unwrap_or('x'),
+            // Each run its own namespace names (`twohost --prefix`).
+            tag: match runner {
+                Runner::AsIs => first,
+                Runner::Ordinary => first.to_ascii_uppercase(),
+            },
+        }
+    }
+
+    /// The scratch directory the blocks run in.
+    pub fn scratch(&self) -> &Path {
+        self.scratch.path()
+    }
+
+    /// Can this run's user make a private network? `Err` holds what
+    /// `capture shell` says when the system forbids it.
+    pub fn private_network_allowed(&self) -> Result<(), String> {
+        let capture = self.bins.get("capture").expect("capture is built");
+        let mut argv = self.user_argv();
+        argv.extend([capture.display().to_string(), "shell".into(), "true".into()]);
+        let out = Command::new(&argv[0])
+            .args(&argv[1..])
+            .current_dir(self.scratch())
+            .env(
+                PRIVATE_NAME_VAR,
+                format!("course-probe-{}", std::process::id()),
+            )
+            .env("LC_ALL", self.locale)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", argv[0]))?;
+        if out.status.success() {
+            return Ok(());
+        }
+        let said = String::from_utf8_lossy(&out.stderr);
+        Err(said
+            .lines()
+            .rfind(|l| !l.trim().is_empty())
+            .unwrap_or("capture shell failed and said nothing")
+            .to_string())
+    }
+
+    /// The words that start a command as this run's user.
+    fn user_argv(&self) -> Vec<String> {
+        if self.as_nobody {
+            let id = NOBODY.to_string();
+            ["setpriv", "--reuid", &id, "--regid", &id, "--clear-groups"]
+                .map(String::from)
+                .to_vec()
+        } else {
+            Vec::new()
         }
     }
 
@@ -149,10 +244,15 @@ impl Course {
             .unwrap_or_default()
             .to_string_lossy()
             .into_owned();
-        let dir = self.scratch.join(stem);
+        let dir = self.scratch().join(stem);
         if !dir.exists() {
             let release = dir.join("target/release");
             std::fs::create_dir_all(&release).expect("create target/release");
+            if self.as_nobody {
+                // The lab's files (lab3.pcap, sweep.svg) are written here.
+                std::os::unix::fs::chown(&dir, Some(NOBODY), Some(NOBODY))
+                    .expect("give the lab's directory to nobody");
+            }
             for (name, path) in &self.bins {
                 std::os::unix::fs::symlink(path, release.join(name)).expect("link a binary");
             }
@@ -179,19 +279,41 @@ impl Course {
     /// Run one block; every job it started is stopped before this returns.
     pub fn run_block(&self, block: &Block, block_no: usize) -> Result<(), Failure> {
         let dir = self.workdir(&block.file);
-        let uses_netns = block.steps.iter().any(|s| {
+        // The lines this run's user types.
+        let steps: Vec<Step> = block
+            .steps
+            .iter()
+            .map(|s| match (&s.rootless, self.runner) {
+                (Some(twin), Runner::Ordinary) => Step {
+                    action: twin.clone(),
+                    rootless: None,
+                    ..s.clone()
+                },
+                _ => s.clone(),
+            })
+            .collect();
+        let uses_netns = steps.iter().any(|s| {
             let t = s.action.text();
             t.contains("target/release/twohost") || t.contains("netns exec")
         });
+        let private = self.runner == Runner::Ordinary
+            && steps
+                .iter()
+                .any(|s| s.action.text().contains(PRIVATE_CAPTURE));
         let rewrite = Rewrite {
             ports: self.port_map(block),
             netns_prefix: uses_netns.then(|| format!("k{}{:02}", self.tag, block_no % 100)),
         };
-        let events = dir.join(format!("events-{block_no}.sock"));
+        let shell = Shell {
+            dir: &dir,
+            events: dir.join(format!("events-{block_no}.sock")),
+            private_net: format!("course-{}-{}{block_no}", std::process::id(), self.tag),
+            in_private_net: private,
+        };
         let mut jobs: Vec<Job> = Vec::new();
         let result = (|| {
-            for step in &block.steps {
-                self.run_step(block, step, &rewrite, &dir, &events, &mut jobs)?;
+            for step in &steps {
+                self.run_step(block, step, &rewrite, &shell, &mut jobs)?;
             }
             Ok(())
         })();
@@ -200,7 +322,10 @@ impl Course {
         }
         if let (Some(prefix), Some(twohost)) = (&rewrite.netns_prefix, self.bins.get("twohost")) {
             // Whatever happened, leave no namespace behind.
-            let _ = Command::new(twohost)
+            let mut argv = self.user_argv();
+            argv.push(twohost.display().to_string());
+            let _ = Command::new(&argv[0])
+                .args(&argv[1..])
                 .args(["--prefix", prefix, "down"])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
@@ -234,8 +359,7 @@ impl Course {
         block: &Block,
         step: &Step,
         rewrite: &Rewrite,
-        dir: &Path,
-        events: &Path,
+        shell: &Shell,
         jobs: &mut Vec<Job>,
     ) -> Result<(), Failure> {
         let at = format!("{}:{}", block.file.display(), step.line);
@@ -264,7 +388,7 @@ impl Course {
         match &step.action {
             Action::Run(command) => {
                 let command = ported(command);
-                let mut child = spawn(&command, dir, events, self.locale)?;
+                let mut child = self.spawn(&command, shell)?;
                 let output = Arc::new(Mutex::new(Vec::new()));
                 let reader = read_all(&mut child, &output);
                 let mut job = Job {
@@ -293,7 +417,7 @@ impl Course {
             }
             Action::Start(command) => {
                 let command = ported(command);
-                let mut child = spawn(&command, dir, events, self.locale)?;
+                let mut child = self.spawn(&command, shell)?;
                 let output = Arc::new(Mutex::new(Vec::new()));
                 let reader = read_all(&mut child, &output);
                 jobs.push(Job {
@@ -329,7 +453,7 @@ impl Course {
                 // socket for the lab programs' calls: wait for that socket too.
                 if command.contains("target/release/capture") && !command.contains(" -r ") {
                     let deadline = Instant::now() + Duration::from_secs(3);
-                    while !events.exists() && Instant::now() < deadline {
+                    while !shell.events.exists() && Instant::now() < deadline {
                         thread::sleep(Duration::from_millis(10));
                     }
                 }
@@ -421,26 +545,50 @@ impl Rewrite {
     }
 }
 
-/// Start `command` with bash in `dir`, in a process group of its own.
-fn spawn(command: &str, dir: &Path, events: &Path, locale: &str) -> Result<Child, Failure> {
-    let script = format!("sudo() {{ \"$@\"; }}\nexec 2>&1\n{command}\n");
-    Command::new("bash")
-        .arg("-c")
-        .arg(script)
-        .current_dir(dir)
-        .env("SOCKLAB_EVENTS", events)
-        .env("COLUMNS", "100")
-        .env("NO_COLOR", "1")
-        .env("LC_ALL", locale)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn()
-        .map_err(|e| Failure {
-            at: dir.display().to_string(),
-            message: format!("cannot start bash for `{command}`: {e}"),
-        })
+/// A `capture --private` line: the private network's own capture.
+const PRIVATE_CAPTURE: &str = "target/release/capture --private";
+
+/// Where and how a block's commands run.
+struct Shell<'a> {
+    dir: &'a Path,
+    /// The block's `SOCKLAB_EVENTS` socket.
+    events: PathBuf,
+    /// The block's `SOCKLAB_PRIVATE_NET`.
+    private_net: String,
+    /// Run the lines other than `capture --private` in the private network
+    /// (`capture shell`), as the student's other terminals do.
+    in_private_net: bool,
+}
+
+impl Course {
+    /// Start `command` with bash in the block's directory, as this run's
+    /// user, in a process group of its own.
+    fn spawn(&self, command: &str, shell: &Shell) -> Result<Child, Failure> {
+        let script = format!("sudo() {{ \"$@\"; }}\nexec 2>&1\n{command}\n");
+        let mut argv = self.user_argv();
+        if shell.in_private_net && !command.contains(PRIVATE_CAPTURE) {
+            let capture = self.bins.get("capture").expect("capture is built");
+            argv.extend([capture.display().to_string(), "shell".into()]);
+        }
+        argv.extend(["bash".into(), "-c".into(), script]);
+        Command::new(&argv[0])
+            .args(&argv[1..])
+            .current_dir(shell.dir)
+            .env("SOCKLAB_EVENTS", &shell.events)
+            .env(PRIVATE_NAME_VAR, &shell.private_net)
+            .env("COLUMNS", "100")
+            .env("NO_COLOR", "1")
+            .env("LC_ALL", self.locale)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .map_err(|e| Failure {
+                at: shell.dir.display().to_string(),
+                message: format!("cannot start bash for `{command}`: {e}"),
+            })
+    }
 }
 
 /// Collect the child's output in a background thread.
