@@ -449,6 +449,28 @@ impl Network {
         Ok(())
     }
 
+    /// Change what the link does in each direction, from now on: `each`
+    /// maps [`link::direction_key`] names (`alice->bob`) to settings; a
+    /// direction it does not name gets `all`.
+    pub fn set_each(
+        &self,
+        all: Impairments,
+        each: &std::collections::BTreeMap<String, Impairments>,
+    ) -> Result<(), NetnsError> {
+        link::check(&all).map_err(NetnsError::BadSettings)?;
+        let mut by_hosts = std::collections::BTreeMap::new();
+        for (key, cfg) in each {
+            link::check(cfg).map_err(NetnsError::BadSettings)?;
+            if let Some((from, to)) = key.split_once("->") {
+                by_hosts.insert((from.to_string(), to.to_string()), cfg.clone());
+            }
+        }
+        if let Some(l) = &self.link {
+            l.set_each(all, by_hosts);
+        }
+        Ok(())
+    }
+
     /// Count the drops of one flow apart, from zero (see [`link::Watch`]).
     pub fn watch(&self, watch: Option<link::Watch>) {
         if let Some(l) = &self.link {

@@ -20,6 +20,7 @@
 //! `socklab::userns`; nothing here touches the host's own interfaces,
 //! routes or firewall.
 
+use std::collections::BTreeMap;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command as Process, ExitCode, Stdio};
@@ -34,7 +35,7 @@ use serde_json::{json, Map, Value};
 use socklab::cli;
 use socklab::i18n::{self, help};
 use socklab::link::control::{self, Request, Server};
-use socklab::link::{self, Impairments};
+use socklab::link::{self, Directed, Impairments};
 use socklab::netns::{self, Network, NetworkOptions, TwoHosts};
 use socklab::sys::linux as sys;
 use socklab::t;
@@ -145,103 +146,216 @@ struct UpArgs {
     seed: Option<u64>,
 }
 
-/// What the cable does; each option applies to both directions.
+/// What the cable does. Each option takes one value for both directions
+/// (`--delay 50ms`) or one per direction (`--delay
+/// alice-to-bob=50ms,bob-to-alice=5ms`; a direction not named keeps what
+/// it had).
 #[derive(ClapArgs, Clone, Default)]
 struct LinkArgs {
-    /// One-way delay, e.g. 50ms (the round trip is twice this); at most 60s
-    #[arg(long, value_name = "DELAY", value_parser = link::parse_delay, allow_hyphen_values = true)]
-    delay: Option<Duration>,
+    /// One-way delay, e.g. 50ms (the round trip is twice this), or per direction: alice-to-bob=50ms,bob-to-alice=5ms; at most 60s
+    #[arg(long, value_name = "DELAY", value_parser = |s: &str| link::parse_directed(s, link::parse_delay), allow_hyphen_values = true)]
+    delay: Option<Directed<Duration>>,
     /// Each packet's delay varies by up to this much, e.g. 5ms (never reorders)
-    #[arg(long, value_name = "DELAY", value_parser = link::parse_delay, allow_hyphen_values = true)]
-    jitter: Option<Duration>,
+    #[arg(long, value_name = "DELAY", value_parser = |s: &str| link::parse_directed(s, link::parse_delay), allow_hyphen_values = true)]
+    jitter: Option<Directed<Duration>>,
     /// Bandwidth, e.g. 10mbit, 512kbit, 1gbit
-    #[arg(long, value_name = "RATE", value_parser = link::parse_rate, allow_hyphen_values = true)]
-    rate: Option<u64>,
+    #[arg(long, value_name = "RATE", value_parser = |s: &str| link::parse_directed(s, link::parse_rate), allow_hyphen_values = true)]
+    rate: Option<Directed<u64>>,
     /// Packets the queue before the bandwidth limit holds; more are dropped (default 100)
-    #[arg(long, value_name = "N", value_parser = link::parse_queue, allow_hyphen_values = true)]
-    queue: Option<usize>,
+    #[arg(long, value_name = "N", value_parser = |s: &str| link::parse_directed(s, link::parse_queue), allow_hyphen_values = true)]
+    queue: Option<Directed<usize>>,
     /// Percentage of packets lost on the way, e.g. 2 (0 to 100)
-    #[arg(long, value_name = "P", value_parser = link::parse_percent, allow_hyphen_values = true)]
-    loss: Option<f64>,
+    #[arg(long, value_name = "P", value_parser = |s: &str| link::parse_directed(s, link::parse_percent), allow_hyphen_values = true)]
+    loss: Option<Directed<f64>>,
     /// Losses come in bursts of this many packets on average (Gilbert–Elliott), e.g. 3
-    #[arg(long, value_name = "N", value_parser = link::parse_burst, allow_hyphen_values = true)]
-    burst: Option<f64>,
+    #[arg(long, value_name = "N", value_parser = |s: &str| link::parse_directed(s, link::parse_burst), allow_hyphen_values = true)]
+    burst: Option<Directed<f64>>,
     /// Percentage of packets held back behind two later ones, e.g. 1
-    #[arg(long, value_name = "P", value_parser = link::parse_percent, allow_hyphen_values = true)]
-    reorder: Option<f64>,
+    #[arg(long, value_name = "P", value_parser = |s: &str| link::parse_directed(s, link::parse_percent), allow_hyphen_values = true)]
+    reorder: Option<Directed<f64>>,
     /// Percentage of packets delivered twice, e.g. 1
-    #[arg(long, value_name = "P", value_parser = link::parse_percent, allow_hyphen_values = true)]
-    duplicate: Option<f64>,
+    #[arg(long, value_name = "P", value_parser = |s: &str| link::parse_directed(s, link::parse_percent), allow_hyphen_values = true)]
+    duplicate: Option<Directed<f64>>,
+}
+
+/// Put `value` as `key` into `plain` (both directions) or into each
+/// named direction's object of `each`.
+fn put_directed<T>(
+    plain: &mut Map<String, Value>,
+    each: &mut Map<String, Value>,
+    key: &str,
+    value: &Option<Directed<T>>,
+    json_of: impl Fn(&T) -> Value,
+) {
+    let Some(d) = value else { return };
+    if let Some(v) = &d.both {
+        plain.insert(key.to_string(), json_of(v));
+    }
+    for (from, to, v) in &d.each {
+        let entry = each
+            .entry(link::direction_key(from, to))
+            .or_insert_with(|| json!({}));
+        if let Some(m) = entry.as_object_mut() {
+            m.insert(key.to_string(), json_of(v));
+        }
+    }
+}
+
+/// A [`Directed`] value as the command line writes it.
+fn directed_arg<T>(d: &Directed<T>, text: impl Fn(&T) -> String) -> String {
+    match &d.both {
+        Some(v) => text(v),
+        None => d
+            .each
+            .iter()
+            .map(|(from, to, v)| format!("{from}-to-{to}={}", text(v)))
+            .collect::<Vec<_>>()
+            .join(","),
+    }
 }
 
 impl LinkArgs {
-    /// The settings given, as the control socket takes them.
+    /// The settings given, as the control socket takes them: the values
+    /// for both directions as plain keys, the others under `directions`.
     fn settings(&self) -> Value {
-        let mut m = Map::new();
-        let mut put = |k: &str, v: Value| {
-            m.insert(k.to_string(), v);
-        };
-        if let Some(d) = self.delay {
-            put("delay_ms", json!(d.as_secs_f64() * 1000.0));
-        }
-        if let Some(d) = self.jitter {
-            put("jitter_ms", json!(d.as_secs_f64() * 1000.0));
-        }
-        if let Some(r) = self.rate {
-            put("rate_bps", json!(r));
-        }
-        if let Some(q) = self.queue {
-            put("queue", json!(q));
-        }
-        if let Some(p) = self.loss {
-            put("loss_percent", json!(p));
-        }
-        if let Some(b) = self.burst {
-            put("burst", json!(b));
-        }
-        if let Some(p) = self.reorder {
-            put("reorder_percent", json!(p));
-        }
-        if let Some(p) = self.duplicate {
-            put("duplicate_percent", json!(p));
+        let (mut m, mut each) = (Map::new(), Map::new());
+        let ms = |d: &Duration| json!(d.as_secs_f64() * 1000.0);
+        put_directed(&mut m, &mut each, "delay_ms", &self.delay, ms);
+        put_directed(&mut m, &mut each, "jitter_ms", &self.jitter, ms);
+        put_directed(&mut m, &mut each, "rate_bps", &self.rate, |r| json!(r));
+        put_directed(&mut m, &mut each, "queue", &self.queue, |q| json!(q));
+        put_directed(&mut m, &mut each, "loss_percent", &self.loss, |p| json!(p));
+        put_directed(&mut m, &mut each, "burst", &self.burst, |b| json!(b));
+        put_directed(&mut m, &mut each, "reorder_percent", &self.reorder, |p| {
+            json!(p)
+        });
+        put_directed(
+            &mut m,
+            &mut each,
+            "duplicate_percent",
+            &self.duplicate,
+            |p| json!(p),
+        );
+        if !each.is_empty() {
+            m.insert("directions".into(), Value::Object(each));
         }
         Value::Object(m)
     }
 
-    /// The given settings over the defaults; a bad combination is a usage error.
-    fn impairments(&self) -> Impairments {
-        control::apply_settings(&Impairments::default(), &self.settings())
+    /// Each direction's settings (the given ones over the defaults) for a
+    /// network of these hosts; a bad value or combination, or a direction
+    /// between hosts it does not have, is a usage error.
+    fn impairments(&self, carol: bool) -> BTreeMap<String, Impairments> {
+        let start = directions(carol)
+            .into_iter()
+            .map(|d| (d, Impairments::default()))
+            .collect();
+        control::apply_directed_settings(&start, &self.settings())
             .unwrap_or_else(|e| usage_error(&e))
     }
 
     /// The arguments that give these settings again (for `serve`).
     fn to_args(&self) -> Vec<String> {
         let mut a = Vec::new();
-        let ms = |d: Duration| format!("{}us", d.as_micros());
-        if let Some(d) = self.delay {
-            a.extend(["--delay".into(), ms(d)]);
-        }
-        if let Some(d) = self.jitter {
-            a.extend(["--jitter".into(), ms(d)]);
-        }
-        if let Some(r) = self.rate {
-            a.extend(["--rate".into(), format!("{r}bit")]);
-        }
-        if let Some(q) = self.queue {
-            a.extend(["--queue".into(), q.to_string()]);
-        }
-        for (flag, v) in [
-            ("--loss", self.loss),
-            ("--burst", self.burst),
-            ("--reorder", self.reorder),
-            ("--duplicate", self.duplicate),
-        ] {
-            if let Some(v) = v {
-                a.extend([flag.to_string(), v.to_string()]);
+        let us = |d: &Duration| format!("{}us", d.as_micros());
+        let mut push = |flag: &str, value: Option<String>| {
+            if let Some(v) = value {
+                a.extend([flag.to_string(), v]);
             }
+        };
+        push("--delay", self.delay.as_ref().map(|d| directed_arg(d, us)));
+        push(
+            "--jitter",
+            self.jitter.as_ref().map(|d| directed_arg(d, us)),
+        );
+        push(
+            "--rate",
+            self.rate
+                .as_ref()
+                .map(|d| directed_arg(d, |r| format!("{r}bit"))),
+        );
+        push(
+            "--queue",
+            self.queue
+                .as_ref()
+                .map(|d| directed_arg(d, usize::to_string)),
+        );
+        for (flag, v) in [
+            ("--loss", &self.loss),
+            ("--burst", &self.burst),
+            ("--reorder", &self.reorder),
+            ("--duplicate", &self.duplicate),
+        ] {
+            push(flag, v.as_ref().map(|d| directed_arg(d, f64::to_string)));
         }
         a
     }
+}
+
+/// The directions of a network (`alice->bob`, ...): every ordered pair of
+/// its hosts.
+fn directions(carol: bool) -> Vec<String> {
+    let hosts: &[&str] = if carol {
+        &link::HOSTS
+    } else {
+        &link::HOSTS[..2]
+    };
+    let mut out = Vec::new();
+    for from in hosts {
+        for to in hosts {
+            if from != to {
+                out.push(link::direction_key(from, to));
+            }
+        }
+    }
+    out
+}
+
+/// The settings every direction shares, or `None` when they differ.
+fn shared_settings(each: &BTreeMap<String, Impairments>) -> Option<&Impairments> {
+    let first = each.values().next()?;
+    each.values().all(|c| c == first).then_some(first)
+}
+
+/// Lines saying what the link does: one when every direction does the
+/// same, else one per direction.
+fn link_lines(each: &BTreeMap<String, Impairments>, message: &str) -> Vec<String> {
+    match shared_settings(each) {
+        Some(cfg) => vec![t!(message, link = link::describe(cfg))],
+        None => each
+            .iter()
+            .map(|(dir, cfg)| {
+                t!(
+                    "twohost-link-direction-now",
+                    direction = dir.replace("->", "-to-"),
+                    link = link::describe_direction(cfg)
+                )
+            })
+            .collect(),
+    }
+}
+
+/// Each direction's settings from a status reply (`directions.*.link`),
+/// or from its `link` when it has none.
+fn settings_of_reply(body: &Value) -> Result<BTreeMap<String, Impairments>, String> {
+    let mut out = BTreeMap::new();
+    if let Some(dirs) = body["directions"].as_object() {
+        for (name, d) in dirs {
+            if !d["link"].is_null() {
+                out.insert(
+                    name.clone(),
+                    control::apply_settings(&Impairments::default(), &d["link"])?,
+                );
+            }
+        }
+    }
+    if out.is_empty() {
+        out.insert(
+            link::direction_key("alice", "bob"),
+            control::apply_settings(&Impairments::default(), &body["link"])?,
+        );
+    }
+    Ok(out)
 }
 
 /// A usage error found after parsing: one line, exit code 2.
@@ -281,7 +395,10 @@ fn run() -> anyhow::Result<()> {
         Command::Loss { percent } => set(
             prefix,
             &LinkArgs {
-                loss: Some(percent),
+                loss: Some(Directed {
+                    both: Some(percent),
+                    each: Vec::new(),
+                }),
                 ..LinkArgs::default()
             },
         ),
@@ -344,7 +461,7 @@ fn dead_leftovers(prefix: &str) -> Vec<String> {
 // ---- up, down ------------------------------------------------------------------
 
 fn up(prefix: &str, subnet: u8, a: &UpArgs) -> anyhow::Result<()> {
-    let impairments = a.link.impairments();
+    let impairments = a.link.impairments(a.carol);
     let mut was_there = false;
     if let Some(reply) = ask(prefix, &Request::Stop)? {
         wait_gone(prefix, reply.peer.pid)?;
@@ -412,10 +529,9 @@ fn up(prefix: &str, subnet: u8, a: &UpArgs) -> anyhow::Result<()> {
     for h in hosts.hosts() {
         say!("  {:<8} {:<12} {:<14} {}", h.name, h.veth, h.v4, h.v6);
     }
-    say!(
-        "  {}",
-        t!("twohost-link-now", link = link::describe(&impairments))
-    );
+    for line in link_lines(&impairments, "twohost-link-now") {
+        say!("  {line}");
+    }
     say!("  {}", where_text(!socklab::sys::is_root(), &hosts));
     print_examples(&hosts);
     Ok(())
@@ -476,9 +592,14 @@ fn set(prefix: &str, a: &LinkArgs) -> anyhow::Result<()> {
     let Some(reply) = ask(prefix, &Request::Set(settings))? else {
         bail!(t!("twohost-not-up"));
     };
-    let cfg = control::apply_settings(&Impairments::default(), &reply.body["link"])
+    if let Some(e) = reply.body["error"].as_str() {
+        bail!("{e}");
+    }
+    let each = settings_of_reply(&reply.body)
         .map_err(|e| anyhow!(t!("twohost-unreadable-link", error = e)))?;
-    say!("{}", t!("twohost-set-done", link = link::describe(&cfg)));
+    for line in link_lines(&each, "twohost-set-done") {
+        say!("{line}");
+    }
     Ok(())
 }
 
@@ -501,21 +622,27 @@ fn serve(prefix: &str, subnet: u8, a: &UpArgs) -> anyhow::Result<()> {
         userns::enter_private_lab()?;
     }
     let hosts = TwoHosts::layout_owned(prefix, subnet, std::process::id(), a.carol);
+    let mut current = a.link.impairments(a.carol);
     let opts = NetworkOptions {
-        impairments: a.link.impairments(),
+        impairments: current
+            .get(&link::direction_key("alice", "bob"))
+            .cloned()
+            .unwrap_or_default(),
         events: a.events.clone(),
         seed: a.seed,
     };
     let net = Network::build(&hosts, &opts)?;
+    if shared_settings(&current).is_none() {
+        net.set_each(opts.impairments.clone(), &current)?;
+    }
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
     let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
     say!("ready");
-    let mut current = opts.impairments.clone();
     server.serve(&stop, |req, _peer| match req {
         Request::Status => (status_json(&net, private, &current), false),
-        Request::Set(settings) => match control::apply_settings(&current, &settings) {
-            Ok(cfg) => match net.set_impairments(cfg.clone()) {
+        Request::Set(settings) => match control::apply_directed_settings(&current, &settings) {
+            Ok(cfg) => match net.set_each(Impairments::default(), &cfg) {
                 Ok(()) => {
                     current = cfg;
                     (status_json(&net, private, &current), false)
@@ -531,7 +658,13 @@ fn serve(prefix: &str, subnet: u8, a: &UpArgs) -> anyhow::Result<()> {
 }
 
 /// What `status --json` shows, made by the owner.
-fn status_json(net: &Network, private: bool, cfg: &Impairments) -> Value {
+fn status_json(net: &Network, private: bool, each: &BTreeMap<String, Impairments>) -> Value {
+    // `link` and `loss_percent`: alice to bob's (both directions' unless
+    // they were set apart); each direction's own under `directions`.
+    let cfg = &each
+        .get(&link::direction_key("alice", "bob"))
+        .cloned()
+        .unwrap_or_default();
     let snap = net.snapshot();
     let h = &net.hosts;
     let existing = h.existing().unwrap_or_default();
@@ -553,10 +686,11 @@ fn status_json(net: &Network, private: bool, cfg: &Impairments) -> Value {
     };
     let mut directions = Map::new();
     for d in &snap.directions {
-        directions.insert(
-            format!("{}->{}", d.from, d.to),
-            control::stats_json(&d.stats),
-        );
+        let mut entry = control::stats_json(&d.stats);
+        if let Some(m) = entry.as_object_mut() {
+            m.insert("link".into(), control::impairments_json(&d.impairments));
+        }
+        directions.insert(link::direction_key(&d.from, &d.to), entry);
     }
     json!({
         "up": existing.len() == h.namespaces().len() && net.link_running(),
@@ -628,9 +762,10 @@ fn status(prefix: &str, subnet: u8, json: bool) -> anyhow::Result<()> {
                     t!("twohost-status-dropped-here", n = count(&x["dropped"]))
                 );
             }
-            let cfg =
-                control::apply_settings(&Impairments::default(), &body["link"]).unwrap_or_default();
-            say!("  {}", t!("twohost-link-now", link = link::describe(&cfg)));
+            let each = settings_of_reply(&body).unwrap_or_default();
+            for line in link_lines(&each, "twohost-link-now") {
+                say!("  {line}");
+            }
             if let Some(dirs) = body["directions"].as_object() {
                 for (dir, s) in dirs {
                     say!(

@@ -11,6 +11,7 @@
 //! `stop` only from its own user or root. One JSON object per line each
 //! way: `{"op":"status"}`, `{"op":"set","settings":{...}}`, `{"op":"stop"}`.
 
+use std::collections::BTreeMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::os::fd::AsRawFd;
 use std::os::linux::net::SocketAddrExt;
@@ -306,6 +307,51 @@ pub fn apply_settings(base: &Impairments, v: &Value) -> Result<Impairments, Stri
     Ok(cfg)
 }
 
+/// `current` (each direction's settings, by [`super::direction_key`]) with
+/// the settings `v` put in: its plain keys in every direction, and each
+/// entry of its `directions` object (`{"alice->bob": {"delay_ms": 50}}`)
+/// in the direction it names.
+pub fn apply_directed_settings(
+    current: &BTreeMap<String, Impairments>,
+    v: &Value,
+) -> Result<BTreeMap<String, Impairments>, String> {
+    let mut plain = v.clone();
+    let directions = plain.as_object_mut().and_then(|m| m.remove("directions"));
+    let mut out = BTreeMap::new();
+    for (name, cfg) in current {
+        out.insert(name.clone(), apply_settings(cfg, &plain)?);
+    }
+    let Some(directions) = directions else {
+        return Ok(out);
+    };
+    let known = || {
+        current
+            .keys()
+            .map(|k| k.replace("->", "-to-"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let directions = directions.as_object().ok_or_else(|| {
+        crate::t!(
+            "twohost-link-no-such-direction",
+            direction = "?",
+            known = known()
+        )
+    })?;
+    for (name, settings) in directions {
+        let Some(cfg) = out.get(name) else {
+            return Err(crate::t!(
+                "twohost-link-no-such-direction",
+                direction = name.replace("->", "-to-"),
+                known = known()
+            ));
+        };
+        let cfg = apply_settings(cfg, settings)?;
+        out.insert(name.clone(), cfg);
+    }
+    Ok(out)
+}
+
 /// Counts of one direction as JSON.
 pub fn stats_json(s: &super::Stats) -> Value {
     json!({
@@ -325,6 +371,36 @@ pub fn stats_json(s: &super::Stats) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn directed_settings_change_the_directions_they_name() {
+        let start: BTreeMap<String, Impairments> = ["alice->bob", "bob->alice"]
+            .into_iter()
+            .map(|d| (d.to_string(), Impairments::default()))
+            .collect();
+        let both = json!({"loss_percent": 2.0, "directions": {"alice->bob": {"delay_ms": 50.0}}});
+        let after = apply_directed_settings(&start, &both).unwrap();
+        assert_eq!(after["alice->bob"].delay, Duration::from_millis(50));
+        assert_eq!(
+            after["bob->alice"].delay,
+            Duration::ZERO,
+            "not named: unchanged"
+        );
+        assert!(
+            after.values().all(|c| c.loss_percent == 2.0),
+            "plain keys: both ways"
+        );
+        // A later plain value makes both directions alike again.
+        let alike = apply_directed_settings(&after, &json!({"delay_ms": 5.0})).unwrap();
+        assert!(alike.values().all(|c| c.delay == Duration::from_millis(5)));
+        // A direction the network lacks, or a bad value in one, is refused.
+        let carol = json!({"directions": {"carol->bob": {"delay_ms": 5.0}}});
+        assert!(apply_directed_settings(&start, &carol)
+            .unwrap_err()
+            .contains("carol-to-bob"));
+        let bad = json!({"directions": {"bob->alice": {"loss_percent": 500.0}}});
+        assert!(apply_directed_settings(&start, &bad).is_err());
+    }
 
     #[test]
     fn settings_round_trip_and_are_checked() {

@@ -13,7 +13,7 @@
 //! a copy and a `send()` per frame, well above 100,000 frames a second on a
 //! small machine (docs/performance.md, "The link emulator").
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io;
 use std::os::unix::net::UnixDatagram;
@@ -63,11 +63,13 @@ pub struct LinkSpec {
     pub seed: u64,
 }
 
-/// One direction's counts.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One direction's counts, and what it does now.
+#[derive(Clone, Debug, PartialEq)]
 pub struct DirectionStats {
     pub from: String,
     pub to: String,
+    /// The settings in force in this direction.
+    pub impairments: Impairments,
     pub stats: Stats,
     /// Frames of the [`Watch`]ed flow dropped, since the watch was set.
     pub watched_dropped: u64,
@@ -140,6 +142,8 @@ struct Shared {
     /// The last generation the forwarding thread has put in force.
     applied: AtomicU64,
     pending: Mutex<Impairments>,
+    /// Directions set apart from `pending`: `(from, to)` hosts → settings.
+    pending_each: Mutex<BTreeMap<(String, String), Impairments>>,
     /// The same handoff for the watched flow.
     watch_generation: AtomicU64,
     watch_applied: AtomicU64,
@@ -167,6 +171,7 @@ impl Link {
             generation: AtomicU64::new(0),
             applied: AtomicU64::new(0),
             pending: Mutex::new(spec.impairments.clone()),
+            pending_each: Mutex::new(BTreeMap::new()),
             watch_generation: AtomicU64::new(0),
             watch_applied: AtomicU64::new(0),
             pending_watch: Mutex::new(None),
@@ -214,7 +219,15 @@ impl Link {
     /// Change the impairments of every direction: in force for every frame
     /// that arrives after this returns.
     pub fn set_impairments(&self, cfg: Impairments) {
-        *lock(&self.shared.pending) = cfg;
+        self.set_each(cfg, BTreeMap::new());
+    }
+
+    /// Change the impairments: `each` for the directions it names (`(from,
+    /// to)` hosts), `all` for the others; in force for every frame that
+    /// arrives after this returns.
+    pub fn set_each(&self, all: Impairments, each: BTreeMap<(String, String), Impairments>) {
+        *lock(&self.shared.pending) = all;
+        *lock(&self.shared.pending_each) = each;
         let g = self.shared.generation.fetch_add(1, Ordering::SeqCst) + 1;
         self.wait_applied(&self.shared.applied, g);
     }
@@ -540,8 +553,13 @@ fn run(shared: &Shared, spec: &LinkSpec, sockets: Vec<PacketSocket>) -> io::Resu
         if g != generation {
             generation = g;
             *impairments = lock(&shared.pending).clone();
-            for p in pipelines.iter_mut().flatten().flatten() {
-                p.set_config(impairments.clone());
+            let each = lock(&shared.pending_each).clone();
+            for (from, row) in pipelines.iter_mut().enumerate() {
+                for (to, p) in row.iter_mut().enumerate() {
+                    let Some(p) = p else { continue };
+                    let key = (spec.ports[from].host.clone(), spec.ports[to].host.clone());
+                    p.set_config(each.get(&key).unwrap_or(impairments).clone());
+                }
             }
             shared.applied.store(g, Ordering::SeqCst);
         }
@@ -718,6 +736,7 @@ fn publish(
                 directions.push(DirectionStats {
                     from: spec.ports[from].host.clone(),
                     to: spec.ports[to].host.clone(),
+                    impairments: p.config().clone(),
                     stats: p.stats(),
                     watched_dropped: watched[from][to],
                 });

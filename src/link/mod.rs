@@ -47,6 +47,58 @@ pub const MAX_QUEUE: usize = 100_000;
 /// The longest mean burst, in frames.
 pub const MAX_BURST: f64 = 10_000.0;
 
+/// The hosts a direction may name (`alice-to-bob`).
+pub const HOSTS: [&str; 3] = ["alice", "bob", "carol"];
+
+/// A link option's value: the same for both directions (`--delay 50ms`),
+/// or one for each direction named (`--delay
+/// alice-to-bob=50ms,bob-to-alice=5ms`); a direction not named keeps what
+/// it had.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Directed<T> {
+    /// The value for every direction.
+    pub both: Option<T>,
+    /// `(from, to, value)` for the directions named.
+    pub each: Vec<(String, String, T)>,
+}
+
+/// `from->to`, the name of a direction in `twohost status --json`.
+pub fn direction_key(from: &str, to: &str) -> String {
+    format!("{from}->{to}")
+}
+
+/// Parse a link option's value with `parse`: `VALUE` for both directions,
+/// or `FROM-to-TO=VALUE,...` for each.
+pub fn parse_directed<T>(
+    text: &str,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<Directed<T>, String> {
+    if !text.contains('=') {
+        return Ok(Directed {
+            both: Some(parse(text)?),
+            each: Vec::new(),
+        });
+    }
+    let mut each: Vec<(String, String, T)> = Vec::new();
+    for item in text.split(',') {
+        let bad = || t!("twohost-link-bad-direction", text = item.trim());
+        let (direction, value) = item.split_once('=').ok_or_else(bad)?;
+        let (from, to) = direction
+            .trim()
+            .split_once("-to-")
+            .filter(|(f, t)| HOSTS.contains(f) && HOSTS.contains(t) && f != t)
+            .ok_or_else(bad)?;
+        if each.iter().any(|(f, t, _)| f == from && t == to) {
+            return Err(t!(
+                "twohost-link-direction-twice",
+                direction = direction.trim()
+            ));
+        }
+        each.push((from.to_string(), to.to_string(), parse(value)?));
+    }
+    Ok(Directed { both: None, each })
+}
+
 /// A delay or jitter: `50ms`, `0.5s`, `200us`, `1` (seconds); 0 to 60 s.
 pub fn parse_delay(text: &str) -> Result<Duration, String> {
     let s = text.trim();
@@ -227,6 +279,16 @@ pub fn describe(cfg: &Impairments) -> String {
 
 /// [`describe`] in `lang`.
 pub fn describe_in(lang: Lang, cfg: &Impairments) -> String {
+    describe_with(lang, cfg, false)
+}
+
+/// What one direction of the cable does (its delay is this way's only,
+/// not "each way"), in the process's language.
+pub fn describe_direction(cfg: &Impairments) -> String {
+    describe_with(i18n::lang(), cfg, true)
+}
+
+fn describe_with(lang: Lang, cfg: &Impairments, one_way: bool) -> String {
     let tr = |id: &str, args: &[(&str, i18n::Arg<'_>)]| i18n::tr_in(lang, id, args);
     let text = |s: String| i18n::Arg::from(s);
     let pct = |p: f64| format!("{} %", number_in(lang, (p * 100.0).round() / 100.0));
@@ -234,11 +296,20 @@ pub fn describe_in(lang: Lang, cfg: &Impairments) -> String {
     if !cfg.delay.is_zero() || !cfg.jitter.is_zero() {
         let delay = text(duration_text_in(lang, cfg.delay));
         parts.push(if cfg.jitter.is_zero() {
-            tr("twohost-link-delay", &[("delay", delay)])
+            let id = if one_way {
+                "twohost-link-delay-one-way"
+            } else {
+                "twohost-link-delay"
+            };
+            tr(id, &[("delay", delay)])
         } else {
             let jitter = text(duration_text_in(lang, cfg.jitter));
             tr(
-                "twohost-link-delay-jitter",
+                if one_way {
+                    "twohost-link-delay-jitter-one-way"
+                } else {
+                    "twohost-link-delay-jitter"
+                },
                 &[("delay", delay), ("jitter", jitter)],
             )
         });
@@ -287,6 +358,34 @@ pub fn describe_in(lang: Lang, cfg: &Impairments) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_value_for_both_directions_or_one_per_direction() {
+        let both = parse_directed("50ms", parse_delay).unwrap();
+        assert_eq!(both.both, Some(Duration::from_millis(50)));
+        assert!(both.each.is_empty());
+        let each = parse_directed("alice-to-bob=50ms, bob-to-alice=5ms", parse_delay).unwrap();
+        assert_eq!(each.both, None);
+        assert_eq!(
+            each.each,
+            [
+                ("alice".into(), "bob".into(), Duration::from_millis(50)),
+                ("bob".into(), "alice".into(), Duration::from_millis(5)),
+            ]
+        );
+        // Each value is checked as the plain option checks it.
+        assert!(parse_directed("alice-to-bob=-1ms", parse_delay).is_err());
+        assert!(parse_directed("bob-to-alice=101", parse_percent).is_err());
+        for bad in [
+            "alice=5ms",
+            "alice-to-dave=5ms",
+            "bob-to-bob=5ms",
+            "alice-to-bob=5ms,",
+        ] {
+            assert!(parse_directed(bad, parse_delay).is_err(), "{bad}");
+        }
+        assert!(parse_directed("alice-to-bob=1,alice-to-bob=2", parse_percent).is_err());
+    }
 
     #[test]
     fn delays_in_the_units_people_type() {

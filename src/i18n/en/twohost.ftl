@@ -139,3 +139,11 @@ twohost-userns-step-bind-run = binding /run aside
 twohost-userns-step-new-run = mounting the new /run
 twohost-userns-step-make-netns = making /run/netns
 twohost-userns-step-move-run = putting the new /run in place
+
+## ---- per-direction link settings (h-rootless) ----
+twohost-link-bad-direction = `{ $text }` is not a direction and a value: write FROM-to-TO=VALUE between two of alice, bob and carol, e.g. alice-to-bob=50ms,bob-to-alice=5ms
+twohost-link-direction-twice = { $direction } is given twice: give each direction once
+twohost-link-no-such-direction = this network has no direction { $direction }: its directions are { $known } (carol needs --carol)
+twohost-link-direction-now = link { $direction }: { $link }
+twohost-link-delay-one-way = delay { $delay }
+twohost-link-delay-jitter-one-way = delay { $delay } ± { $jitter }

@@ -158,3 +158,11 @@ twohost-userns-step-bind-run = guardando o /run original à parte (bind mount)
 twohost-userns-step-new-run = montando o novo /run
 twohost-userns-step-make-netns = criando /run/netns
 twohost-userns-step-move-run = pondo o novo /run no lugar
+
+## ---- configuração do enlace por sentido (h-rootless) ----
+twohost-link-bad-direction = `{ $text }` não é um sentido com um valor: escreva DE-to-PARA=VALOR entre dois de alice, bob e carol, por exemplo alice-to-bob=50ms,bob-to-alice=5ms
+twohost-link-direction-twice = { $direction } aparece duas vezes: dê cada sentido uma vez só
+twohost-link-no-such-direction = esta rede não tem o sentido { $direction }: os sentidos dela são { $known } (a carol precisa de --carol)
+twohost-link-direction-now = enlace { $direction }: { $link }
+twohost-link-delay-one-way = atraso de { $delay }
+twohost-link-delay-jitter-one-way = atraso de { $delay } ± { $jitter }
