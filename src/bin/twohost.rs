@@ -686,11 +686,15 @@ fn status_json(net: &Network, private: bool, each: &BTreeMap<String, Impairments
     };
     let mut directions = Map::new();
     for d in &snap.directions {
+        let key = link::direction_key(&d.from, &d.to);
         let mut entry = control::stats_json(&d.stats);
         if let Some(m) = entry.as_object_mut() {
-            m.insert("link".into(), control::impairments_json(&d.impairments));
+            // The settings put in force (the snapshot may be older than
+            // the last change).
+            let cfg = each.get(&key).unwrap_or(&d.impairments);
+            m.insert("link".into(), control::impairments_json(cfg));
         }
-        directions.insert(link::direction_key(&d.from, &d.to), entry);
+        directions.insert(key, entry);
     }
     json!({
         "up": existing.len() == h.namespaces().len() && net.link_running(),

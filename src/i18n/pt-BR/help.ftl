@@ -171,7 +171,7 @@ help-twohost-examples =
       twohost down                        remove tudo (pode rodar duas vezes sem problema)
     Com sudo, os mesmos comandos montam os namespaces na própria máquina (`ip netns list` os mostra).
 help-twohost-up-about = Monta os hosts e liga o enlace (uma rede que tenha sobrado de antes é removida primeiro)
-help-twohost-up-delay = Atraso de ida, por exemplo 50ms (a ida e volta é o dobro); no máximo 60s
+help-twohost-up-delay = Atraso de ida, por exemplo 50ms (a ida e volta é o dobro), ou por sentido: alice-to-bob=50ms,bob-to-alice=5ms; no máximo 60s
 help-twohost-up-jitter = O atraso de cada pacote varia até este tanto, por exemplo 5ms (nunca reordena)
 help-twohost-up-rate = Banda, por exemplo 10mbit, 512kbit, 1gbit
 help-twohost-up-queue = Pacotes que a fila antes do limite de banda comporta; os que passarem disso são descartados (padrão 100)
