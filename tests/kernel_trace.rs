@@ -1437,3 +1437,90 @@ fn without_root_capture_says_in_one_line_why_the_kernels_view_is_off() {
     assert!(notes[0].starts_with("capture: note: "), "{stderr}");
     assert!(!stderr.contains("error"), "{stderr}");
 }
+
+/// The lesson of lab 10 part 4, asserted: a program that closes while its
+/// data (and so its FIN) is still queued is in FIN-WAIT-1 from `close()`,
+/// while the wire still shows plain data; capture says so beside such a
+/// segment, and its `kernel_state` says FIN-WAIT-1 where the wire's
+/// inference still says ESTABLISHED.
+#[test]
+fn capture_says_the_kernel_entered_fin_wait_1_at_close_while_the_fin_was_queued() {
+    let _t = turn();
+    let port = free_port();
+    let ps = port.to_string();
+    // A reader slower than the writer (it reads and prints every line), so
+    // that close() comes while much of the 2 MB is still unsent.
+    let mut sink = Proc::start(
+        Command::new(env!("CARGO_BIN_EXE_tcp_server"))
+            .args(["--port", &ps, "--mode", "print", "--once", "--quiet"]),
+    );
+    let deadline = Instant::now() + WAIT;
+    while !listening(port) {
+        assert!(Instant::now() < deadline, "tcp_server never listened");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let program = format!(
+        "import socket\n\
+         s = socket.create_connection(('127.0.0.1', {port}))\n\
+         s.sendall((b'x' * 99 + b'\\n') * 20000)\n\
+         s.close()\n"
+    );
+    let Some(cap) = capture(&["--port", &ps, "--", "python3", "-c", &program], None) else {
+        return;
+    };
+    let (items, _) = capture_end(cap, None);
+    sink.finish();
+    let client = "python3 -c";
+    let close = position(&items, "the client's close", |v| {
+        is_call(v, client, "close", "enter")
+    });
+    let fin = position(&items, "the client's FIN", |v| {
+        v["type"] == "segment"
+            && v["dir"] == "c2s"
+            && v["flags"]
+                .as_array()
+                .is_some_and(|f| f.iter().any(|x| x == "FIN"))
+    });
+    let lesson = position(&items, "the FIN-WAIT-1 lesson", |v| {
+        v["type"] == "segment"
+            && v["note"].as_str().is_some_and(|n| {
+                n.contains("The client's kernel entered FIN-WAIT-1 at close() or shutdown()")
+                    && n.contains("while its FIN was still queued behind data")
+            })
+    });
+    let seg = &items[lesson];
+    // Said beside a data segment that left after close() entered and
+    // before the FIN.
+    let t = |i: usize| items[i]["t"].as_f64().unwrap();
+    assert!(
+        t(close) <= t(lesson) && lesson < fin,
+        "{}\n{seg}",
+        items[close]
+    );
+    assert_eq!(seg["dir"], "c2s", "{seg}");
+    assert!(seg["len"].as_u64().unwrap_or(0) > 0, "{seg}");
+    // The kernel's state against the wire's: FIN-WAIT-1 while the wire's
+    // inference still says ESTABLISHED.
+    assert_eq!(seg["kernel_state"]["client"], "FIN-WAIT-1", "{seg}");
+    assert_eq!(seg["client_state"], "ESTABLISHED", "{seg}");
+    // Said once per connection, not on every queued segment.
+    let said = items
+        .iter()
+        .filter(|v| {
+            v["note"]
+                .as_str()
+                .is_some_and(|n| n.contains("entered FIN-WAIT-1 at close()"))
+        })
+        .count();
+    assert_eq!(said, 1);
+}
+
+/// A TCP socket listens on `port` (from /proc/net/tcp, without
+/// connecting: a `--once` server would take that connection as its one).
+fn listening(port: u16) -> bool {
+    let want = format!(":{port:04X} ");
+    std::fs::read_to_string("/proc/net/tcp")
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.split_whitespace().nth(3) == Some("0A") && l.contains(&want))
+}
