@@ -1524,3 +1524,75 @@ fn listening(port: u16) -> bool {
         .lines()
         .any(|l| l.split_whitespace().nth(3) == Some("0A") && l.contains(&want))
 }
+
+/// A thread that made its socket calls and exited before capture read its
+/// records (so /proc no longer knows it) is still named after its program
+/// and its process, not `?[tid]`.
+#[test]
+fn a_threads_calls_carry_its_programs_name_after_the_thread_has_exited() {
+    let _t = turn();
+    let port = free_port();
+    let ps = port.to_string();
+    let mut sink = Proc::start(
+        Command::new(env!("CARGO_BIN_EXE_tcp_server"))
+            .args(["--port", &ps, "--mode", "print", "--once", "--quiet"]),
+    );
+    let deadline = Instant::now() + WAIT;
+    while !listening(port) {
+        assert!(Instant::now() < deadline, "tcp_server never listened");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let dir = std::env::temp_dir().join(format!(
+        "socklab-kthread-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir(&dir).unwrap();
+    let script = dir.join("conversa.py");
+    std::fs::write(
+        &script,
+        format!(
+            "import os, socket, threading, time\n\
+             def talk():\n\
+             \x20   print(f'ids {{os.getpid()}} {{threading.get_native_id()}}', flush=True)\n\
+             \x20   s = socket.create_connection(('127.0.0.1', {port}))\n\
+             \x20   s.sendall(b'from a thread\\n')\n\
+             \x20   s.close()\n\
+             t = threading.Thread(target=talk)\n\
+             t.start()\n\
+             t.join()\n\
+             time.sleep(1)\n"
+        ),
+    )
+    .unwrap();
+    let path = script.display().to_string();
+    let Some(cap) = capture(&["--port", &ps, "--", "python3", &path], None) else {
+        std::fs::remove_dir_all(&dir).unwrap();
+        return;
+    };
+    let (items, rest) = capture_end(cap, None);
+    sink.finish();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let ids: Vec<u64> = rest
+        .iter()
+        .find_map(|l| Some(l.split_once("ids ")?.1))
+        .unwrap_or_else(|| panic!("the program said its ids: {rest:?}"))
+        .split(' ')
+        .map(|x| x.parse().unwrap())
+        .collect();
+    let (pid, tid) = (ids[0], ids[1]);
+    assert_ne!(pid, tid, "the calls were made by a second thread");
+    let calls: Vec<&Value> = items
+        .iter()
+        .filter(|v| v["type"] == "call" && v["source"] == "kernel")
+        .collect();
+    for (call, phase) in [("connect", "enter"), ("send", "enter"), ("close", "enter")] {
+        position(&items, call, |v| {
+            is_call(v, "python3 conversa.py", call, phase)
+        });
+    }
+    for c in &calls {
+        assert_eq!(c["prog"], "python3 conversa.py", "{c}");
+        assert_eq!(c["pid"].as_u64(), Some(pid), "{c}");
+    }
+}
