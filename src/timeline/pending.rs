@@ -59,6 +59,11 @@ pub(super) struct Pending {
     returns: HashMap<ReturnKey, BTreeSet<Key>>,
     recent: VecDeque<Released>,
     seq: u64,
+    /// Calls from the events (a lab program's own) among `side`: while
+    /// there are none, a kernel call has no twin to look for, and the
+    /// search (a scan of every call within [`TWIN_WINDOW`], thousands in a
+    /// connection storm) is skipped.
+    events_waiting: usize,
 }
 
 /// Two records of one call: one from each source.
@@ -108,6 +113,9 @@ impl Pending {
             if let Some(rk) = return_key(call) {
                 self.returns.entry(rk).or_default().insert(key);
             }
+            if call.source == Source::Events {
+                self.events_waiting += 1;
+            }
         }
         self.side.insert(key, item);
     }
@@ -144,6 +152,9 @@ impl Pending {
 
     /// The waiting event that is the twin of the kernel's `call`.
     pub(super) fn event_twin(&mut self, call: &Call) -> Option<&mut Call> {
+        if self.events_waiting == 0 {
+            return None;
+        }
         let key = self.twin_key(call)?;
         match self.side.get_mut(&key) {
             Some(Item::Call(c)) if c.source == Source::Events => Some(c),
@@ -219,7 +230,11 @@ impl Pending {
         Some(item)
     }
 
+    /// `call` (at `key`) left `side`.
     fn unindex(&mut self, key: Key, call: &Call) {
+        if call.source == Source::Events {
+            self.events_waiting = self.events_waiting.saturating_sub(1);
+        }
         if let Some(rk) = return_key(call) {
             if let Some(set) = self.returns.get_mut(&rk) {
                 set.remove(&key);
