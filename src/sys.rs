@@ -212,20 +212,6 @@ pub struct Received {
 /// BSDs and macOS have no per-datagram credentials for an unconnected
 /// socket (`LOCAL_PEERCRED` and `getpeereid` answer only for a connected
 /// stream).
-/// Lower the calling thread's scheduling priority to `nice` (Linux: a
-/// thread's own; the other threads keep theirs). Raising it needs root.
-#[cfg(target_os = "linux")]
-pub fn nice_this_thread(nice: i32) -> io::Result<()> {
-    // SAFETY: plain system calls on integer arguments.
-    let tid = unsafe { libc::syscall(libc::SYS_gettid) } as libc::id_t;
-    // SAFETY: as above.
-    if unsafe { libc::setpriority(libc::PRIO_PROCESS, tid, nice) } == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
-}
-
 #[cfg(target_os = "linux")]
 pub fn pass_credentials(fd: RawFd) -> io::Result<()> {
     let on: libc::c_int = 1;

@@ -1450,15 +1450,7 @@ fn capture_says_the_kernel_entered_fin_wait_1_at_close_while_the_fin_was_queued(
     let ps = port.to_string();
     // A reader slower than the writer (it reads and prints every line), so
     // that close() comes while much of the 2 MB is still unsent.
-    let mut sink = Proc::start(
-        Command::new(env!("CARGO_BIN_EXE_tcp_server"))
-            .args(["--port", &ps, "--mode", "print", "--once", "--quiet"]),
-    );
-    let deadline = Instant::now() + WAIT;
-    while !listening(port) {
-        assert!(Instant::now() < deadline, "tcp_server never listened");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut sink = print_sink(port);
     let program = format!(
         "import socket\n\
          s = socket.create_connection(('127.0.0.1', {port}))\n\
@@ -1515,6 +1507,22 @@ fn capture_says_the_kernel_entered_fin_wait_1_at_close_while_the_fin_was_queued(
     assert_eq!(said, 1);
 }
 
+/// `tcp_server --mode print --once` on `port` (it reads and prints each
+/// line, never answers), listening.
+fn print_sink(port: u16) -> Proc {
+    let ps = port.to_string();
+    let sink = Proc::start(
+        Command::new(env!("CARGO_BIN_EXE_tcp_server"))
+            .args(["--port", &ps, "--mode", "print", "--once", "--quiet"]),
+    );
+    let deadline = Instant::now() + WAIT;
+    while !listening(port) {
+        assert!(Instant::now() < deadline, "tcp_server never listened");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    sink
+}
+
 /// A TCP socket listens on `port` (from /proc/net/tcp, without
 /// connecting: a `--once` server would take that connection as its one).
 fn listening(port: u16) -> bool {
@@ -1533,15 +1541,7 @@ fn a_threads_calls_carry_its_programs_name_after_the_thread_has_exited() {
     let _t = turn();
     let port = free_port();
     let ps = port.to_string();
-    let mut sink = Proc::start(
-        Command::new(env!("CARGO_BIN_EXE_tcp_server"))
-            .args(["--port", &ps, "--mode", "print", "--once", "--quiet"]),
-    );
-    let deadline = Instant::now() + WAIT;
-    while !listening(port) {
-        assert!(Instant::now() < deadline, "tcp_server never listened");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut sink = print_sink(port);
     let dir = std::env::temp_dir().join(format!(
         "socklab-kthread-{}-{}",
         std::process::id(),

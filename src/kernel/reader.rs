@@ -40,14 +40,6 @@ const NOISY_PER_SECOND: u32 = 2000;
 const MAX_EXCLUDED: usize = 64;
 /// Pages read from one pipe per round before moving on to the next.
 const MAX_PAGES_PER_ROUND: usize = 4096;
-/// The reader's nice value. Reading and joining cost about a microsecond
-/// per record, and a busy program makes dozens per connection: on a
-/// machine with few CPUs, a reader at the programs' own priority takes CPU
-/// time from the very programs it watches. Niced, it runs when they wait;
-/// the kernel's buffers (about 200 ms of a connection storm, see
-/// [`super::DEFAULT_BUFFER_KB`]) hold the records meanwhile, and a reader
-/// that falls further behind still reports the events lost.
-const READER_NICE: i32 = 10;
 
 /// One CPU's pipe of one instance.
 pub struct CpuPipe {
@@ -159,7 +151,6 @@ struct Waiting {
 impl Reader {
     /// Run until told to stop, then drain what is left.
     pub fn run(mut self) -> ReaderEnd {
-        let _ = crate::sys::nice_this_thread(READER_NICE);
         let mut end = ReaderEnd::default();
         let mut waiting: Vec<Waiting> = Vec::new();
         let mut seq = 0u64;
