@@ -271,3 +271,48 @@ fn return_key(call: &Call) -> Option<ReturnKey> {
     (call.ev.phase == Phase::Return && call.ev.local.is_some())
         .then(|| (call.ev.pid, call.call.clone(), call.ev.peer))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::CallEvent;
+
+    fn call(source: Source, t_us: u64) -> Call {
+        let mut c = Call::new(CallEvent {
+            prog: "tcp_client".into(),
+            name: None,
+            pid: 42,
+            call: "connect".into(),
+            phase: Phase::Enter,
+            local: None,
+            peer: Some("127.0.0.1:5000".parse().unwrap()),
+            result: String::new(),
+            t: Duration::from_micros(t_us),
+            other_uid: None,
+        });
+        c.source = source;
+        c
+    }
+
+    #[test]
+    fn a_kernel_call_finds_its_waiting_event_twin_and_none_once_it_has_left() {
+        let mut p = Pending::default();
+        p.push_side(Item::Call(call(Source::Kernel, 900)));
+        assert!(p.event_twin(&call(Source::Kernel, 1_000)).is_none());
+        p.push_side(Item::Call(call(Source::Events, 1_010)));
+        assert!(p.event_twin(&call(Source::Kernel, 1_000)).is_some());
+        // Both leave; the count of waiting events follows.
+        assert!(p.pop().is_some() && p.pop().is_some());
+        assert_eq!(p.events_waiting, 0);
+        p.push_side(Item::Call(call(Source::Kernel, 2_000)));
+        assert!(p.event_twin(&call(Source::Kernel, 2_000)).is_none());
+        // An event taken by its kernel twin's search is counted out too.
+        p.push_side(Item::Call(call(Source::Events, 2_010)));
+        assert_eq!(p.events_waiting, 1);
+        assert!(p.take_kernel_twin(&call(Source::Events, 2_010)).is_some());
+        assert_eq!(
+            p.events_waiting, 1,
+            "the kernel's call was taken, not the event"
+        );
+    }
+}
