@@ -2,9 +2,12 @@
 # What the kernel's view (src/kernel) costs the programs it watches, in the
 # same run: each test with tracing off, with the tracer following every
 # process on the test's port (what a plain `capture` does), and with it
-# following one program (`capture -- PROGRAM`). The tracer is
-# `examples/ktrace --count-only`: the real reader, joiner and queue, with
-# the facts counted instead of printed.
+# following one program (`capture -- PROGRAM`), and under the real
+# `capture --port N` (its output to /dev/null) with the kernel's view and
+# with `--no-kernel`, so that what the kernel's view adds to a capture is
+# seen apart from what capturing the packets costs. The tracer of the
+# first two is `examples/ktrace --count-only`: the real reader, joiner and
+# queue, with the facts counted instead of printed.
 #
 # - throughput: `tcp_client --bytes SIZE` into `tcp_server --mode sink`;
 # - accepts: CONNS connections one after the other from one Python client
@@ -15,9 +18,11 @@
 #
 # Usage: sudo bench/kernel_overhead.sh [SIZE] [CONNS] [ROUNDS]   (1G 1000 3)
 #
-# Rounds interleave the three modes; the table shows each mode's median
-# and how much slower it is than tracing off (goal: under 10 %), and for
-# the accepts the CPU time the client and server used and the tracer's own:
+# Rounds interleave the five modes; the table (Markdown rows, as
+# docs/performance.md shows it) gives each mode's median and the median of
+# its per-round ratio to tracing off in the same round (goal: under 10 %
+# slower), and for the accepts the CPU time the client and server used and
+# the tracer's (or capture's) own:
 # on a shared machine wall times swing with the others' load, CPU times
 # much less. Needs root. Everything started here is stopped by its pid on
 # exit.
@@ -30,7 +35,7 @@ cd "$(dirname "$0")/.."
 
 [ "$(id -u)" = 0 ] || { echo "bench: tracing needs root: sudo $0" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "bench: python3 is not installed" >&2; exit 1; }
-cargo build --release --quiet --bin tcp_server --bin tcp_client --example ktrace
+cargo build --release --quiet --bin tcp_server --bin tcp_client --bin capture --example ktrace
 BIN=target/release
 KTRACE=$BIN/examples/ktrace
 
@@ -85,6 +90,33 @@ start_ktrace() {
     exit 1
 }
 
+# Start `capture --port PORT [ARGS]` (its pid in $tracer), output to
+# /dev/null; wait until it listens.
+start_capture() {
+    local port=$1
+    shift
+    "$BIN/capture" --port "$port" "$@" >/dev/null 2>"$tmp/capture.err" &
+    tracer=$!
+    pids+=("$tracer")
+    for _ in $(seq 200); do
+        grep -q 'listening on' "$tmp/capture.err" && return 0
+        sleep 0.05
+    done
+    echo "bench: capture did not start" >&2
+    cat "$tmp/capture.err" >&2
+    exit 1
+}
+
+# Start the tracer of MODE for PORT: ktrace (ports) or capture.
+start_tracer() {
+    local mode=$1 port=$2 out=$3
+    case $mode in
+        ports) start_ktrace "$out" --port "$port" ;;
+        capture) start_capture "$port" ;;
+        nokernel) start_capture "$port" --no-kernel ;;
+    esac
+}
+
 stop_ktrace() {
     kill -INT "$tracer" 2>/dev/null || true
     wait "$tracer" 2>/dev/null || true
@@ -97,15 +129,15 @@ r=[json.loads(l) for l in open(sys.argv[1]) if "\"report\"" in l][-1]
 print(r["facts"], r["kernel_lost"] + r["queue_dropped"])' "$1"
 }
 
-# One throughput run in MODE (off, ports, follow); Gbit/s in $result.
+# One throughput run in MODE (off, ports, follow, capture, nokernel); Gbit/s in $result.
 # (No command substitution: its subshell would hide the pids from cleanup.)
 throughput() {
     local mode=$1 port server
     port=$(free_port)
     local sargs=(--mode sink --port "$port" --once --quiet)
     case $mode in
-        off|ports)
-            if [ "$mode" = ports ]; then start_ktrace "$tmp/kt-$mode-tp.json" --port "$port"; fi
+        off|ports|capture|nokernel)
+            if [ "$mode" != off ]; then start_tracer "$mode" "$port" "$tmp/kt-$mode-tp.json"; fi
             "$BIN/tcp_server" "${sargs[@]}" >"$tmp/server.txt" 2>&1 &
             server=$!
             pids+=("$server")
@@ -118,7 +150,7 @@ throughput() {
     wait_listening "$port"
     "$BIN/tcp_client" --port "$port" --bytes "$SIZE" --quiet >"$tmp/client.txt"
     wait "$server" 2>/dev/null || true
-    if [ "$mode" = ports ]; then stop_ktrace; fi
+    case $mode in off|follow) ;; *) stop_ktrace ;; esac
     grep -q '^reply: sink received' "$tmp/client.txt" ||
         { echo "bench: the sink did not confirm the bytes" >&2; cat "$tmp/client.txt" >&2; return 1; }
     result=$(sed -n 's/^sent .*: \([0-9.]*\) Gbit\/s$/\1/p' "$tmp/client.txt")
@@ -155,8 +187,8 @@ accepts() {
     port=$(free_port)
     local srv=(python3 labs/python/servidor_tcp.py --port "$port")
     case $mode in
-        off|ports)
-            if [ "$mode" = ports ]; then start_ktrace "$tmp/kt-$mode-acc.json" --port "$port"; fi
+        off|ports|capture|nokernel)
+            if [ "$mode" != off ]; then start_tracer "$mode" "$port" "$tmp/kt-$mode-acc.json"; fi
             "${srv[@]}" >"$tmp/server-out.txt" 2>&1 &
             server=$!
             pids+=("$server")
@@ -182,55 +214,71 @@ accepts() {
         wait "$tracer" 2>/dev/null || true
     else
         wait "$server" 2>/dev/null || true
-        if [ "$mode" = ports ]; then stop_ktrace; fi
+        if [ "$mode" != off ]; then stop_ktrace; fi
     fi
 }
 
-median() { sort -n | awk '{ r[NR] = $1 } END { print r[int((NR + 1) / 2)] }'; }
+median() { sort -g | awk '{ r[NR] = $1 } END { print r[int((NR + 1) / 2)] }'; }
+# How much slower X is than BASE, in %, from one round's pair.
 slower() { awk -v base="$1" -v x="$2" -v more_is_better="$3" 'BEGIN {
     d = more_is_better ? (base - x) / base : (x - base) / base
-    printf "%+.1f %%", 100 * d }'; }
+    printf "%.1f", 100 * d }'; }
 
-modes=(off ports follow)
-declare -A tp acc pcpu kcpu facts_tp facts_acc
+modes=(off ports follow capture nokernel)
+declare -A tp acc pcpu kcpu facts_tp facts_acc d_tp d_acc d_cpu
 for round in $(seq "$ROUNDS"); do
     line="round $round:"
     for mode in "${modes[@]}"; do
         throughput "$mode"
         tp[$mode]+="$result "
+        declare "tp_$mode=$result"
         line+=" $mode ${result} Gbit/s"
         accepts "$mode"
         acc[$mode]+="$result "
         pcpu[$mode]+="$progs_cpu "
         kcpu[$mode]+="$tracer_cpu "
+        declare "acc_$mode=$result" "cpu_$mode=$progs_cpu"
         line+=" ${result} s (CPU: programs ${progs_cpu} ms, tracer ${tracer_cpu} ms);"
-        if [ "$mode" != off ]; then
+        if [ "$mode" = ports ] || [ "$mode" = follow ]; then
             facts_tp[$mode]=$(report_of "$tmp/kt-$mode-tp.json")
             facts_acc[$mode]=$(report_of "$tmp/kt-$mode-acc.json")
         fi
     done
+    for mode in "${modes[@]:1}"; do
+        v=tp_$mode; d_tp[$mode]+="$(slower "$tp_off" "${!v}" 1) "
+        v=acc_$mode; d_acc[$mode]+="$(slower "$acc_off" "${!v}" 0) "
+        v=cpu_$mode; d_cpu[$mode]+="$(slower "$cpu_off" "${!v}" 0) "
+    done
     echo "$line" >&2
 done
 
-echo "Kernel tracing cost, $(nproc) CPUs, $(uname -sr), $ROUNDS rounds (medians)"
-printf '%-34s %14s %22s %22s\n' test "tracing off" "tracing, --port" "tracing, -- PROGRAM"
-base=$(printf '%s\n' ${tp[off]} | median)
-p=$(printf '%s\n' ${tp[ports]} | median)
-f=$(printf '%s\n' ${tp[follow]} | median)
-printf '%-34s %9s Gbit/s %9s (%s) %9s (%s)\n' "tcp_client --bytes $SIZE" "$base" \
-    "$p" "$(slower "$base" "$p" 1)" "$f" "$(slower "$base" "$f" 1)"
-base=$(printf '%s\n' ${acc[off]} | median)
-p=$(printf '%s\n' ${acc[ports]} | median)
-f=$(printf '%s\n' ${acc[follow]} | median)
-printf '%-34s %11s s %11s (%s) %11s (%s)\n' "$CONNS connections (accept loop)" "$base" \
-    "$p" "$(slower "$base" "$p" 0)" "$f" "$(slower "$base" "$f" 0)"
-base=$(printf '%s\n' ${pcpu[off]} | median)
-p=$(printf '%s\n' ${pcpu[ports]} | median)
-f=$(printf '%s\n' ${pcpu[follow]} | median)
-printf '%-34s %10s ms %10s ms (%s) %10s ms (%s)\n' "  CPU of client + server" "$base" \
-    "$p" "$(slower "$base" "$p" 0)" "$f" "$(slower "$base" "$f" 0)"
-p=$(printf '%s\n' ${kcpu[ports]} | median)
-f=$(printf '%s\n' ${kcpu[follow]} | median)
-printf '%-34s %13s %13s ms %19s ms\n' "  CPU of the tracer" "-" "$p" "$f"
-echo "facts / events lost in the last round: throughput --port ${facts_tp[ports]}, -- PROGRAM ${facts_tp[follow]};" \
+# "+4.1 % (−2.0 … +9.3)": the median of the per-round differences and
+# their spread.
+spread() {
+    local m lo hi
+    m=$(printf '%s\n' $1 | median)
+    lo=$(printf '%s\n' $1 | sort -g | head -1)
+    hi=$(printf '%s\n' $1 | sort -g | tail -1)
+    printf '%+.1f %% (%+.1f … %+.1f)' "$m" "$lo" "$hi"
+}
+col() { printf '%s\n' $1 | median; }
+
+echo "Kernel tracing cost, $(nproc) CPUs, $(uname -sr), $ROUNDS interleaved rounds (medians; slower than tracing off: median of the per-round differences, and their spread), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "| test | tracing off | ktrace --port | ktrace -- PROGRAM | capture --port | capture --port --no-kernel |"
+echo "|---|---:|---:|---:|---:|---:|"
+row="| \`tcp_client --bytes $SIZE\` | $(col "${tp[off]}") Gbit/s"
+for mode in "${modes[@]:1}"; do row+=" | $(col "${tp[$mode]}") Gbit/s, $(spread "${d_tp[$mode]}")"; done
+echo "$row |"
+row="| $CONNS connections (accept loop) | $(col "${acc[off]}") s"
+for mode in "${modes[@]:1}"; do row+=" | $(col "${acc[$mode]}") s, $(spread "${d_acc[$mode]}")"; done
+echo "$row |"
+row="| CPU of client + server | $(col "${pcpu[off]}") ms"
+for mode in "${modes[@]:1}"; do row+=" | $(col "${pcpu[$mode]}") ms, $(spread "${d_cpu[$mode]}")"; done
+echo "$row |"
+row="| CPU of the tracer (of capture) | –"
+for mode in "${modes[@]:1}"; do row+=" | $(col "${kcpu[$mode]}") ms"; done
+echo "$row |"
+echo
+echo "Facts / events lost in the last round: throughput --port ${facts_tp[ports]}, -- PROGRAM ${facts_tp[follow]};" \
     "accepts --port ${facts_acc[ports]}, -- PROGRAM ${facts_acc[follow]}"

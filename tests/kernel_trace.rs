@@ -1437,3 +1437,158 @@ fn without_root_capture_says_in_one_line_why_the_kernels_view_is_off() {
     assert!(notes[0].starts_with("capture: note: "), "{stderr}");
     assert!(!stderr.contains("error"), "{stderr}");
 }
+
+/// The lesson of lab 10 part 4, asserted: a program that closes while its
+/// data (and so its FIN) is still queued is in FIN-WAIT-1 from `close()`,
+/// while the wire still shows plain data; capture says so beside such a
+/// segment, and its `kernel_state` says FIN-WAIT-1 where the wire's
+/// inference still says ESTABLISHED.
+#[test]
+fn capture_says_the_kernel_entered_fin_wait_1_at_close_while_the_fin_was_queued() {
+    let _t = turn();
+    let port = free_port();
+    let ps = port.to_string();
+    // A reader slower than the writer (it reads and prints every line), so
+    // that close() comes while much of the 2 MB is still unsent.
+    let mut sink = print_sink(port);
+    let program = format!(
+        "import socket\n\
+         s = socket.create_connection(('127.0.0.1', {port}))\n\
+         s.sendall((b'x' * 99 + b'\\n') * 20000)\n\
+         s.close()\n"
+    );
+    let Some(cap) = capture(&["--port", &ps, "--", "python3", "-c", &program], None) else {
+        return;
+    };
+    let (items, _) = capture_end(cap, None);
+    sink.finish();
+    let client = "python3 -c";
+    let close = position(&items, "the client's close", |v| {
+        is_call(v, client, "close", "enter")
+    });
+    let fin = position(&items, "the client's FIN", |v| {
+        v["type"] == "segment"
+            && v["dir"] == "c2s"
+            && v["flags"]
+                .as_array()
+                .is_some_and(|f| f.iter().any(|x| x == "FIN"))
+    });
+    let lesson = position(&items, "the FIN-WAIT-1 lesson", |v| {
+        v["type"] == "segment"
+            && v["note"].as_str().is_some_and(|n| {
+                n.contains("The client's kernel entered FIN-WAIT-1 at close() or shutdown()")
+                    && n.contains("while its FIN was still queued behind data")
+            })
+    });
+    let seg = &items[lesson];
+    // Said beside a data segment (after close() was called: its
+    // kernel-clock time and the packet times may differ by a few
+    // milliseconds, so the order checked is the wire's: before the FIN).
+    assert!(lesson < fin, "{}\n{seg}", items[close]);
+    assert_eq!(seg["dir"], "c2s", "{seg}");
+    assert!(seg["len"].as_u64().unwrap_or(0) > 0, "{seg}");
+    // The kernel's state against the wire's: FIN-WAIT-1 while the wire's
+    // inference still says ESTABLISHED.
+    assert_eq!(seg["kernel_state"]["client"], "FIN-WAIT-1", "{seg}");
+    assert_eq!(seg["client_state"], "ESTABLISHED", "{seg}");
+    // Said once per connection, not on every queued segment.
+    let said = items
+        .iter()
+        .filter(|v| {
+            v["note"]
+                .as_str()
+                .is_some_and(|n| n.contains("entered FIN-WAIT-1 at close()"))
+        })
+        .count();
+    assert_eq!(said, 1);
+}
+
+/// `tcp_server --mode print --once` on `port` (it reads and prints each
+/// line, never answers), listening.
+fn print_sink(port: u16) -> Proc {
+    let ps = port.to_string();
+    let sink = Proc::start(
+        Command::new(env!("CARGO_BIN_EXE_tcp_server"))
+            .args(["--port", &ps, "--mode", "print", "--once", "--quiet"]),
+    );
+    let deadline = Instant::now() + WAIT;
+    while !listening(port) {
+        assert!(Instant::now() < deadline, "tcp_server never listened");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    sink
+}
+
+/// A TCP socket listens on `port` (from /proc/net/tcp, without
+/// connecting: a `--once` server would take that connection as its one).
+fn listening(port: u16) -> bool {
+    let want = format!(":{port:04X} ");
+    std::fs::read_to_string("/proc/net/tcp")
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.split_whitespace().nth(3) == Some("0A") && l.contains(&want))
+}
+
+/// A thread that made its socket calls and exited before capture read its
+/// records (so /proc no longer knows it) is still named after its program
+/// and its process, not `?[tid]`.
+#[test]
+fn a_threads_calls_carry_its_programs_name_after_the_thread_has_exited() {
+    let _t = turn();
+    let port = free_port();
+    let ps = port.to_string();
+    let mut sink = print_sink(port);
+    let dir = std::env::temp_dir().join(format!(
+        "socklab-kthread-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir(&dir).unwrap();
+    let script = dir.join("conversa.py");
+    std::fs::write(
+        &script,
+        format!(
+            "import os, socket, threading, time\n\
+             def talk():\n\
+             \x20   print(f'ids {{os.getpid()}} {{threading.get_native_id()}}', flush=True)\n\
+             \x20   s = socket.create_connection(('127.0.0.1', {port}))\n\
+             \x20   s.sendall(b'from a thread\\n')\n\
+             \x20   s.close()\n\
+             t = threading.Thread(target=talk)\n\
+             t.start()\n\
+             t.join()\n\
+             time.sleep(1)\n"
+        ),
+    )
+    .unwrap();
+    let path = script.display().to_string();
+    let Some(cap) = capture(&["--port", &ps, "--", "python3", &path], None) else {
+        std::fs::remove_dir_all(&dir).unwrap();
+        return;
+    };
+    let (items, rest) = capture_end(cap, None);
+    sink.finish();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let ids: Vec<u64> = rest
+        .iter()
+        .find_map(|l| Some(l.split_once("ids ")?.1))
+        .unwrap_or_else(|| panic!("the program said its ids: {rest:?}"))
+        .split(' ')
+        .map(|x| x.parse().unwrap())
+        .collect();
+    let (pid, tid) = (ids[0], ids[1]);
+    assert_ne!(pid, tid, "the calls were made by a second thread");
+    let calls: Vec<&Value> = items
+        .iter()
+        .filter(|v| v["type"] == "call" && v["source"] == "kernel")
+        .collect();
+    for (call, phase) in [("connect", "enter"), ("send", "enter"), ("close", "enter")] {
+        position(&items, call, |v| {
+            is_call(v, "python3 conversa.py", call, phase)
+        });
+    }
+    for c in &calls {
+        assert_eq!(c["prog"], "python3 conversa.py", "{c}");
+        assert_eq!(c["pid"].as_u64(), Some(pid), "{c}");
+    }
+}

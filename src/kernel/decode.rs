@@ -128,6 +128,7 @@ pub enum Wanted {
     SendReset,
     ReceiveReset,
     Exec,
+    NewTask,
 }
 
 impl Wanted {
@@ -141,6 +142,7 @@ impl Wanted {
             Wanted::SendLength,
             Wanted::RecvLength,
             Wanted::Exec,
+            Wanted::NewTask,
             Wanted::SetState,
             Wanted::Retransmit,
             Wanted::RetransmitSynack,
@@ -163,6 +165,7 @@ impl Wanted {
             Wanted::SendReset => "tcp/tcp_send_reset".into(),
             Wanted::ReceiveReset => "tcp/tcp_receive_reset".into(),
             Wanted::Exec => "sched/sched_process_exec".into(),
+            Wanted::NewTask => "task/task_newtask".into(),
         }
     }
 
@@ -173,7 +176,8 @@ impl Wanted {
             | Wanted::Exit(_)
             | Wanted::SendLength
             | Wanted::RecvLength
-            | Wanted::Exec => Role::Calls,
+            | Wanted::Exec
+            | Wanted::NewTask => Role::Calls,
             _ => Role::Tcp,
         }
     }
@@ -233,6 +237,10 @@ pub enum Ev {
     /// `sched_process_exec`: `pid` now runs the program file `filename`
     /// (untrusted, bounded to [`MAX_FILENAME`] bytes).
     Exec { pid: u32, filename: String },
+    /// `task_newtask`: the thread that made the record created task `pid`,
+    /// a thread of its own process (`thread`, `CLONE_THREAD`) or a new
+    /// process.
+    NewTask { pid: u32, thread: bool },
 }
 
 /// A record with the fields every event has.
@@ -250,6 +258,9 @@ pub struct Decoded {
 const FLAG_HARDIRQ: u64 = 0x08;
 const FLAG_SOFTIRQ: u64 = 0x10;
 const FLAG_NMI: u64 = 0x40;
+
+/// `clone_flags` bit: the new task is a thread of the same process.
+const CLONE_THREAD: u64 = 0x0001_0000;
 
 const AF_INET: u16 = 2;
 const AF_INET6: u16 = 10;
@@ -317,6 +328,10 @@ enum Layout {
     Exec {
         pid: Field,
         filename: Option<Field>,
+    },
+    NewTask {
+        pid: Field,
+        clone_flags: Field,
     },
 }
 
@@ -445,6 +460,10 @@ impl Decoder {
                     .filter(|x| x.data_loc && x.size == 4)
                     .cloned(),
             },
+            Wanted::NewTask => Layout::NewTask {
+                pid: int("pid")?,
+                clone_flags: word("clone_flags")?,
+            },
         };
         let flags = f.sized("common_flags", 1)?;
         let pid = f.sized("common_pid", 4)?;
@@ -493,6 +512,7 @@ impl Decoder {
                 fields.push(pid);
                 fields.extend(filename.iter());
             }
+            Layout::NewTask { pid, clone_flags } => fields.extend([pid, clone_flags]),
         }
         let min_len = fields.iter().map(|f| f.offset + f.size).max().unwrap_or(0);
         Ok(Decoder {
@@ -593,6 +613,10 @@ impl Decoder {
                     .as_ref()
                     .map(|f| data_loc_str(d, f))
                     .unwrap_or_default(),
+            },
+            Layout::NewTask { pid, clone_flags } => Ev::NewTask {
+                pid: uint(d, pid) as u32,
+                thread: uint(d, clone_flags) & CLONE_THREAD != 0,
             },
         };
         Ok(Decoded {
@@ -788,6 +812,14 @@ pub(crate) mod tests {
                  \tfield:pid_t old_pid;\toffset:16;\tsize:4;\tsigned:1;\n"
                     .to_string(),
             ),
+            Wanted::NewTask => (
+                205,
+                "\tfield:pid_t pid;\toffset:8;\tsize:4;\tsigned:1;\n\
+                 \tfield:char comm[16];\toffset:12;\tsize:16;\tsigned:0;\n\
+                 \tfield:u64 clone_flags;\toffset:32;\tsize:8;\tsigned:0;\n\
+                 \tfield:short oom_score_adj;\toffset:40;\tsize:2;\tsigned:1;\n"
+                    .to_string(),
+            ),
         };
         EventFormat::parse(&format!("name: x\nID: {id}\nformat:\n{common}\n{body}")).unwrap()
     }
@@ -963,6 +995,26 @@ pub(crate) mod tests {
                 filename: String::new()
             }
         );
+    }
+
+    #[test]
+    fn new_task_records_say_whether_a_thread_was_made() {
+        let w = Wanted::NewTask;
+        let dec = Decoder::new(w, &format(w)).unwrap();
+        for (flags, thread) in [(0x003d_0f00u64, true), (0x0120_0011, false)] {
+            let d = record(
+                w,
+                42,
+                false,
+                &[
+                    ("pid", &4243i32.to_ne_bytes()),
+                    ("clone_flags", &flags.to_ne_bytes()),
+                ],
+            );
+            let got = dec.decode(&d).unwrap();
+            assert_eq!(got.tid, 42);
+            assert_eq!(got.ev, Ev::NewTask { pid: 4243, thread });
+        }
     }
 
     #[test]

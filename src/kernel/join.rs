@@ -128,6 +128,10 @@ pub trait Procs {
     /// The process ran a new program (file `filename`): name it again, now,
     /// while it surely runs.
     fn exec(&mut self, pid: u32, filename: &str);
+    /// Thread `parent` created task `child`: a thread of its own process
+    /// (`thread`) or a new process. Told when it happens, so that a
+    /// thread that is gone before its records are read is still known.
+    fn new_task(&mut self, parent: u32, child: u32, thread: bool);
     /// What /proc says about descriptor `fd` of `pid`, if it is an
     /// internet socket.
     fn fd_socket(&mut self, pid: u32, fd: i32) -> Option<ProcSocket>;
@@ -339,6 +343,7 @@ impl<P: Procs> Joiner<P> {
                 }));
             }
             Ev::Exec { pid, filename } => self.procs.exec(pid, &filename),
+            Ev::NewTask { pid, thread } => self.procs.new_task(rec.tid, pid, thread),
         }
     }
 

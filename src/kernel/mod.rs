@@ -11,7 +11,9 @@
 //! - `sock/inet_sock_set_state` (every TCP state change, with addresses),
 //! - `tcp/tcp_retransmit_skb`, `tcp_retransmit_synack`, `tcp_send_reset`,
 //!   `tcp_receive_reset`,
-//! - `sched/sched_process_exec` (a program's name changes).
+//! - `sched/sched_process_exec` (a program's name changes),
+//! - `task/task_newtask` (a new thread's process, known before the thread
+//!   can exit and leave /proc).
 //!
 //! They are read from two private instances (`instances/socklab-...`, see
 //! [`decode::Role`] for why two), never from the global one, with in-kernel

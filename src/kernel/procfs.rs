@@ -127,6 +127,30 @@ impl Procs for ProcTable {
         }
     }
 
+    fn new_task(&mut self, parent: u32, child: u32, thread: bool) {
+        if self.tgids.len() >= MAX_CACHE {
+            self.tgids.clear();
+        }
+        if thread {
+            // A thread may be gone before its first call is read, and
+            // /proc with it: its process is known now.
+            let tgid = self.tgid(parent);
+            self.tgids.insert(child, tgid);
+            return;
+        }
+        // A new process (its pid may have been another's): it runs its
+        // parent's program until it execs (a later record names it again).
+        self.tgids.insert(child, child);
+        self.names.remove(&child);
+        let parent = self.tgids.get(&parent).copied().unwrap_or(parent);
+        if let Some(name) = self.names.get(&parent).filter(|n| *n != UNKNOWN).cloned() {
+            if self.names.len() >= MAX_CACHE {
+                self.names.clear();
+            }
+            self.names.insert(child, name);
+        }
+    }
+
     fn fd_socket(&mut self, pid: u32, fd: i32) -> Option<ProcSocket> {
         let link = std::fs::read_link(self.root.join(format!("{pid}/fd/{fd}"))).ok()?;
         let link = link.to_str()?;
@@ -352,6 +376,35 @@ mod tests {
         std::fs::create_dir_all(dir.join("98")).unwrap();
         std::fs::write(dir.join("98/cmdline"), b"late\0").unwrap();
         assert_eq!(t.prog(98), "?", "a gone process is remembered as unknown");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_thread_or_child_gone_before_its_calls_are_read_keeps_its_programs_name() {
+        let dir = std::env::temp_dir().join(format!("socklab-procfs-nt-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("50")).unwrap();
+        std::fs::write(dir.join("50/status"), "Name:\tpython3\nTgid:\t50\n").unwrap();
+        std::fs::write(dir.join("50/cmdline"), b"python3\0chat.py\0").unwrap();
+        let mut t = ProcTable::at(&dir);
+        // Thread 51 and process 60 were made by 50 and are gone from /proc
+        // when their records are read.
+        t.new_task(50, 51, true);
+        t.new_task(50, 60, false);
+        assert_eq!(t.tgid(51), 50);
+        let pid = t.tgid(51);
+        assert_eq!(t.prog(pid), "python3 chat.py");
+        assert_eq!(t.tgid(60), 60);
+        assert_eq!(
+            t.prog(60),
+            "python3 chat.py",
+            "a child runs its parent's program"
+        );
+        t.exec(60, "/usr/bin/nc");
+        assert_eq!(t.prog(60), "nc", "until it runs another");
+        // A pid used again by a new process forgets the old one's name.
+        t.new_task(51, 60, false);
+        assert_eq!(t.prog(60), "python3 chat.py");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

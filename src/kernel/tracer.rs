@@ -473,7 +473,7 @@ fn filter_for(w: Wanted, ports: &[u16], own_tid: u32) -> Option<String> {
                 me
             })
         }
-        Wanted::SendReset | Wanted::Exec => None,
+        Wanted::SendReset | Wanted::Exec | Wanted::NewTask => None,
     }
 }
 

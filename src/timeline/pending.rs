@@ -59,6 +59,11 @@ pub(super) struct Pending {
     returns: HashMap<ReturnKey, BTreeSet<Key>>,
     recent: VecDeque<Released>,
     seq: u64,
+    /// Calls from the events (a lab program's own) among `side`: while
+    /// there are none, a kernel call has no twin to look for, and the
+    /// search (a scan of every call within [`TWIN_WINDOW`], thousands in a
+    /// connection storm) is skipped.
+    events_waiting: usize,
 }
 
 /// Two records of one call: one from each source.
@@ -108,6 +113,9 @@ impl Pending {
             if let Some(rk) = return_key(call) {
                 self.returns.entry(rk).or_default().insert(key);
             }
+            if call.source == Source::Events {
+                self.events_waiting += 1;
+            }
         }
         self.side.insert(key, item);
     }
@@ -144,6 +152,9 @@ impl Pending {
 
     /// The waiting event that is the twin of the kernel's `call`.
     pub(super) fn event_twin(&mut self, call: &Call) -> Option<&mut Call> {
+        if self.events_waiting == 0 {
+            return None;
+        }
         let key = self.twin_key(call)?;
         match self.side.get_mut(&key) {
             Some(Item::Call(c)) if c.source == Source::Events => Some(c),
@@ -219,7 +230,11 @@ impl Pending {
         Some(item)
     }
 
+    /// `call` (at `key`) left `side`.
     fn unindex(&mut self, key: Key, call: &Call) {
+        if call.source == Source::Events {
+            self.events_waiting = self.events_waiting.saturating_sub(1);
+        }
         if let Some(rk) = return_key(call) {
             if let Some(set) = self.returns.get_mut(&rk) {
                 set.remove(&key);
@@ -255,4 +270,49 @@ impl Pending {
 fn return_key(call: &Call) -> Option<ReturnKey> {
     (call.ev.phase == Phase::Return && call.ev.local.is_some())
         .then(|| (call.ev.pid, call.call.clone(), call.ev.peer))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::CallEvent;
+
+    fn call(source: Source, t_us: u64) -> Call {
+        let mut c = Call::new(CallEvent {
+            prog: "tcp_client".into(),
+            name: None,
+            pid: 42,
+            call: "connect".into(),
+            phase: Phase::Enter,
+            local: None,
+            peer: Some("127.0.0.1:5000".parse().unwrap()),
+            result: String::new(),
+            t: Duration::from_micros(t_us),
+            other_uid: None,
+        });
+        c.source = source;
+        c
+    }
+
+    #[test]
+    fn a_kernel_call_finds_its_waiting_event_twin_and_none_once_it_has_left() {
+        let mut p = Pending::default();
+        p.push_side(Item::Call(call(Source::Kernel, 900)));
+        assert!(p.event_twin(&call(Source::Kernel, 1_000)).is_none());
+        p.push_side(Item::Call(call(Source::Events, 1_010)));
+        assert!(p.event_twin(&call(Source::Kernel, 1_000)).is_some());
+        // Both leave; the count of waiting events follows.
+        assert!(p.pop().is_some() && p.pop().is_some());
+        assert_eq!(p.events_waiting, 0);
+        p.push_side(Item::Call(call(Source::Kernel, 2_000)));
+        assert!(p.event_twin(&call(Source::Kernel, 2_000)).is_none());
+        // An event taken by its kernel twin's search is counted out too.
+        p.push_side(Item::Call(call(Source::Events, 2_010)));
+        assert_eq!(p.events_waiting, 1);
+        assert!(p.take_kernel_twin(&call(Source::Events, 2_010)).is_some());
+        assert_eq!(
+            p.events_waiting, 1,
+            "the kernel's call was taken, not the event"
+        );
+    }
 }

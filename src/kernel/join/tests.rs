@@ -14,6 +14,7 @@ struct FakeProcs {
     names: HashMap<u32, String>,
     sockets: HashMap<(u32, i32), ProcSocket>,
     execs: Vec<u32>,
+    new_tasks: Vec<(u32, u32, bool)>,
     lookups: u32,
 }
 
@@ -35,6 +36,9 @@ impl Procs for FakeProcs {
     fn exec(&mut self, pid: u32, _filename: &str) {
         self.execs.push(pid);
         self.names.insert(pid, "after-exec".into());
+    }
+    fn new_task(&mut self, parent: u32, child: u32, thread: bool) {
+        self.new_tasks.push((parent, child, thread));
     }
     fn fd_socket(&mut self, pid: u32, fd: i32) -> Option<ProcSocket> {
         self.lookups += 1;
@@ -600,6 +604,34 @@ fn exec_forgets_the_name_and_resets_are_reported() {
     assert_eq!(
         (r.sock, r.local, r.peer),
         (None, Some(a(SRV)), Some(a(CLI)))
+    );
+}
+
+#[test]
+fn new_tasks_are_told_to_the_process_table_with_their_creator() {
+    let mut s = Script::new(vec![]);
+    s.push(
+        Role::Calls,
+        SERVER,
+        false,
+        Ev::NewTask {
+            pid: 10_000 + SERVER,
+            thread: true,
+        },
+    );
+    s.push(
+        Role::Calls,
+        SERVER,
+        false,
+        Ev::NewTask {
+            pid: 4400,
+            thread: false,
+        },
+    );
+    assert!(s.facts().is_empty());
+    assert_eq!(
+        s.j.procs.new_tasks,
+        vec![(SERVER, 10_000 + SERVER, true), (SERVER, 4400, false)]
     );
 }
 
