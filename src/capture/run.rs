@@ -55,6 +55,10 @@ const INCOMING_POLL: Duration = Duration::from_millis(1);
 pub const MAX_QUEUED_BYTES: usize = 32 * 1024 * 1024;
 /// A batch of packets handed over at once, at most about this big.
 const BATCH_BYTES: usize = 256 * 1024;
+/// What a batch costs besides its packets: its place in the channel and
+/// the allocator's headers of its two buffers. In immediate mode a batch
+/// often holds one small packet, and this is most of its memory.
+const BATCH_OVERHEAD: usize = 256;
 /// What one event counts for in [`MAX_QUEUED_BYTES`] (its strings included).
 const EVENT_COST: usize = 512;
 /// After Ctrl-C, how long the loop still draws what is already queued;
@@ -590,7 +594,9 @@ impl Batch {
     /// The memory it holds (capacities, not lengths: that is what the
     /// budget bounds).
     fn cost(&self) -> usize {
-        self.data.capacity() + self.packets.capacity() * std::mem::size_of::<Meta>()
+        self.data.capacity()
+            + self.packets.capacity() * std::mem::size_of::<Meta>()
+            + BATCH_OVERHEAD
     }
 
     fn full(&self) -> bool {
