@@ -112,7 +112,7 @@ except Exception:
 where = "terminal (pty)" if out == "tty" else "/dev/null"
 who = "`capture --port P`" if tool == "capture" else "`tcpdump -nn`"
 print(f"| {where} | {who} | {int(pps):,} | {int(rate):,} | {seen:,} | {kdrop:,} | "
-      f"{cdrop if tool == 'capture' else '–'} | {peak} |")
+      f"{format(cdrop, ',') if tool == 'capture' else '–'} | {peak} |")
 EOF
 }
 
