@@ -93,25 +93,32 @@ def read_lines(master, arrived, stop):
                 arrived.setdefault(int(m.group(1)), now)
 
 
-def udp_sender(port, sent):
-    rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    rx.bind(("127.0.0.1", port))
-    rx.setblocking(False)
-    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    n = int(rate * secs)
+def paced(sent, send):
+    """Call send(length) RATE times a second for SECS seconds, noting in
+    sent[length] when each was sent."""
     t0 = time.time()
-    for i in range(n):
+    for i in range(int(rate * secs)):
         due = t0 + i / rate
         while time.time() < due:
             time.sleep(max(0.0, due - time.time()))
         length = BASE + STEP * i
         sent[length] = time.time()
+        send(length)
+
+
+def udp_sender(port, sent):
+    rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    rx.bind(("127.0.0.1", port))
+    rx.setblocking(False)
+    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    def send(length):
         tx.sendto(b"x" * length, ("127.0.0.1", port))
         try:
             while True:
                 rx.recv(65536)
         except BlockingIOError:
             pass
+    paced(sent, send)
     rx.close()
 
 
@@ -126,16 +133,10 @@ def lab_sender(port, sent):
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                            env=env)
     time.sleep(0.5)
-    n = int(rate * secs)
-    t0 = time.time()
-    for i in range(n):
-        due = t0 + i / rate
-        while time.time() < due:
-            time.sleep(max(0.0, due - time.time()))
-        length = BASE + STEP * i
-        sent[length] = time.time()
+    def send(length):
         cli.stdin.write(b"y" * (length - 1) + b"\n")
         cli.stdin.flush()
+    paced(sent, send)
     cli.stdin.close()
     cli.wait(10)
     srv.send_signal(signal.SIGINT)
