@@ -19,6 +19,8 @@ use std::time::{Duration, Instant};
 pub const CHUNK: usize = 64 * 1024;
 /// Chunks waiting for the writer thread: at most 1 MiB of output queued.
 pub const QUEUED_CHUNKS: usize = 16;
+/// Most bytes the writer thread gathers from the queue into one write.
+const COALESCE: usize = 256 * 1024;
 /// After Ctrl-C, how long a write waits for a reader that does not read.
 pub const GIVE_UP: Duration = Duration::from_millis(400);
 /// How often a waiting write looks again for room or for Ctrl-C.
@@ -65,7 +67,15 @@ impl Output {
             let shared = shared.clone();
             std::thread::spawn(move || {
                 let mut out = out;
-                for chunk in rx {
+                while let Ok(mut chunk) = rx.recv() {
+                    // A slow reader (a terminal) lets chunks pile up: write
+                    // them in one go, one system call instead of many.
+                    while chunk.len() < COALESCE {
+                        match rx.try_recv() {
+                            Ok(more) => chunk.extend_from_slice(&more),
+                            Err(_) => break,
+                        }
+                    }
                     if let Err(e) = out.write_all(&chunk).and_then(|()| out.flush()) {
                         if let Ok(mut err) = shared.error.lock() {
                             *err = Some(e.kind());

@@ -36,13 +36,18 @@ use crate::render::verbose::{Detail, VerboseLines, KEEP_FOR_HEADERS};
 use crate::render::{End, Item, Render, Style};
 use crate::t;
 use crate::timeline::link::{LinkEvent, MAX_LINK_EVENT_BYTES};
-use crate::timeline::{Conversation, Timeline, KERNEL_HOLD};
+use crate::timeline::{Conversation, Timeline, KERNEL_HOLD, KERNEL_POLL};
 
-/// How long a live item waits for the socket-call events that belong
-/// before it (events and packets come in through different sockets).
+/// The longest a live item waits for the socket-call events that belong
+/// before it (events and packets come in through different sockets); the
+/// timeline learns how much of it is needed, usually none or a few ms.
 pub const LIVE_HOLD: Duration = Duration::from_millis(200);
 /// How often the loop wakes when nothing happens (Ctrl-C, child exit).
 const TICK: Duration = Duration::from_millis(50);
+/// Added to the block timeout for the calls that wait for packets.
+const PACKET_FLOOR_MARGIN: Duration = Duration::from_millis(5);
+/// How soon the loop looks again when an event is on its way.
+const INCOMING_POLL: Duration = Duration::from_millis(1);
 /// Most bytes of packets (and events) waiting between the reader threads
 /// and the loop: as much as the kernel's own buffer ([`super::BUFFER_BYTES`]),
 /// so a burst is absorbed twice over, and memory stays bounded when the
@@ -50,6 +55,10 @@ const TICK: Duration = Duration::from_millis(50);
 pub const MAX_QUEUED_BYTES: usize = 32 * 1024 * 1024;
 /// A batch of packets handed over at once, at most about this big.
 const BATCH_BYTES: usize = 256 * 1024;
+/// What a batch costs besides its packets: its place in the channel and
+/// the allocator's headers of its two buffers. In immediate mode a batch
+/// often holds one small packet, and this is most of its memory.
+const BATCH_OVERHEAD: usize = 256;
 /// What one event counts for in [`MAX_QUEUED_BYTES`] (its strings included).
 const EVENT_COST: usize = 512;
 /// After Ctrl-C, how long the loop still draws what is already queued;
@@ -389,6 +398,15 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
         (false, _) => Duration::ZERO,
     };
     let mut timeline = Timeline::new(source.link_type(), hold);
+    if live {
+        timeline = timeline.adaptive_hold();
+        if !opts.immediate {
+            // Packets come in blocks, at most one block timeout late: a
+            // call waits for those dated before it.
+            let block = Duration::from_millis(super::BLOCK_TIMEOUT_MS as u64);
+            timeline.set_packet_floor(block + PACKET_FLOOR_MARGIN);
+        }
+    }
     timeline.headers = opts.keep_headers();
     if opts.link_events.is_some() {
         timeline.set_local_addresses(interface_addresses(&opts.interface));
@@ -576,7 +594,9 @@ impl Batch {
     /// The memory it holds (capacities, not lengths: that is what the
     /// budget bounds).
     fn cost(&self) -> usize {
-        self.data.capacity() + self.packets.capacity() * std::mem::size_of::<Meta>()
+        self.data.capacity()
+            + self.packets.capacity() * std::mem::size_of::<Meta>()
+            + BATCH_OVERHEAD
     }
 
     fn full(&self) -> bool {
@@ -620,6 +640,9 @@ struct Queue {
     bytes: AtomicUsize,
     dropped_packets: AtomicU64,
     dropped_events: AtomicU64,
+    /// The events receiver holds events it took off the socket and has
+    /// not handed over yet (see [`Feed::events_incoming`]).
+    events_in_hand: AtomicBool,
 }
 
 impl Queue {
@@ -668,6 +691,8 @@ struct Feed {
     handoff: Option<Arc<Handoff>>,
     live: Option<JoinHandle<Result<Option<Stats>, CaptureError>>>,
     events: Option<JoinHandle<()>>,
+    /// The events socket (owned by its receiver, open until it ends).
+    events_fd: Option<std::os::fd::RawFd>,
 }
 
 impl Feed {
@@ -692,6 +717,7 @@ impl Feed {
                 handoff: Some(handoff),
                 live: None,
                 events: None,
+                events_fd: None,
             };
         }
         // Unbounded as a channel, bounded by the queue's byte budget.
@@ -701,6 +727,7 @@ impl Feed {
             let (quit, queue) = (quit.clone(), queue.clone());
             std::thread::spawn(move || read_live(source, tx, &quit, &queue))
         };
+        let events_fd = listener.as_ref().map(Listener::fd);
         let events = listener.map(|l| {
             let tx = tx.clone();
             let (quit, queue) = (quit.clone(), queue.clone());
@@ -717,7 +744,24 @@ impl Feed {
             handoff: None,
             live: Some(reader),
             events,
+            events_fd,
         }
+    }
+
+    /// An event was sent that the loop has not got yet: it waits on the
+    /// events socket, or the receiver holds it. Look before releasing:
+    /// an event sent before a segment was made (a lab program sends it
+    /// before the call) is then never released after that segment,
+    /// whatever the hold. (The socket first, then the receiver's hand,
+    /// then the channel: an event is always in one of them.)
+    fn events_incoming(&self, queue: &Queue) -> bool {
+        let Some(fd) = self.events_fd else {
+            return false;
+        };
+        let waiting = crate::sys::poll_readable(&[fd], Duration::ZERO)
+            .map(|r| r.first().copied().unwrap_or(false))
+            .unwrap_or(false);
+        waiting || queue.events_in_hand.load(Ordering::SeqCst)
     }
 
     /// The next input, waiting at most `wait`.
@@ -745,6 +789,7 @@ impl Feed {
             handoff,
             live,
             events,
+            ..
         } = self;
         drop(rx);
         if let Some(h) = events {
@@ -905,8 +950,11 @@ fn receive_events(mut l: Listener, tx: mpsc::Sender<Input>, quit: &AtomicBool, q
         if !quitting {
             let _ = crate::sys::poll_readable(&fd, TICK);
         }
+        queue.events_in_hand.store(true, Ordering::SeqCst);
         let evs = l.drain();
-        if !evs.is_empty() || l.stats.rejected != rejected {
+        if evs.is_empty() && l.stats.rejected == rejected {
+            queue.events_in_hand.store(false, Ordering::SeqCst);
+        } else {
             rejected = l.stats.rejected;
             let received = events::now();
             let cost = evs.len() * EVENT_COST;
@@ -928,7 +976,9 @@ fn receive_events(mut l: Listener, tx: mpsc::Sender<Input>, quit: &AtomicBool, q
                     charged: 0,
                 }
             };
-            if tx.send(input).is_err() {
+            let sent = tx.send(input).is_ok();
+            queue.events_in_hand.store(false, Ordering::SeqCst);
+            if !sent {
                 break;
             }
         }
@@ -965,7 +1015,8 @@ struct Sink {
 
 /// The lines the programs printed, waiting for their place among the
 /// items: each is printed just before the first item that happened after
-/// it (items wait [`LIVE_HOLD`] for their events; so do these lines).
+/// it (items wait for their events, at most [`LIVE_HOLD`]; so do these
+/// lines).
 struct Programs {
     rx: mpsc::Receiver<ProgramLine>,
     waiting: std::collections::VecDeque<ProgramLine>,
@@ -1010,8 +1061,9 @@ impl Sink {
         let Some(t) = self.tracer.as_ref() else {
             return;
         };
+        let now = events::now();
         for fact in t.facts().try_iter().take(KERNEL_FACTS_PER_TURN) {
-            self.timeline.kernel(fact);
+            self.timeline.kernel_at(fact, now);
         }
     }
 
@@ -1037,6 +1089,10 @@ impl Sink {
         match input {
             Input::Packets(batch) => {
                 queue.taken(batch.charged);
+                if let (true, Some(first)) = (self.live, batch.packets.first()) {
+                    // The oldest of the batch says how late packets come.
+                    self.timeline.packets_arrived(first.t, events::now());
+                }
                 for (t, data, wire_len) in batch.iter() {
                     if self.done() {
                         break;
@@ -1095,7 +1151,7 @@ impl Sink {
             self.render.item(&item)?;
         }
         if let Some(p) = self.programs.as_mut() {
-            let until = now.map(|n| n.saturating_sub(self.timeline.hold));
+            let until = now.map(|n| n.saturating_sub(self.timeline.hold_at(n)));
             p.print(until, &mut self.render)?;
         }
         Ok(())
@@ -1173,26 +1229,46 @@ fn main_loop(
     queue: &Queue,
 ) -> io::Result<Ended> {
     let mut finished_at: Option<Instant> = None;
+    let mut kernel_done = false;
+    let mut wait = TICK;
     loop {
-        match feed.next(TICK) {
+        match feed.next(wait) {
             Got::Input(input) => sink.input(input, queue)?,
             Got::Nothing => {}
             Got::Finished => return Ok(Ended::Input),
         }
         if sink.live {
-            // Take whatever else is already waiting before drawing.
+            // Take whatever else is already waiting before drawing, and
+            // look for events on their way only once the channel was
+            // found empty (see Feed::events_incoming).
+            let mut incoming = false;
             while !interrupted.load(Ordering::SeqCst) && !sink.done() {
+                incoming = feed.events_incoming(queue);
                 match feed.try_next() {
                     Some(input) => sink.input(input, queue)?,
                     None => break,
                 }
             }
             sink.kernel_facts();
+            sink.timeline.set_incoming(incoming);
             let now = events::now();
             sink.release(Some(now))?;
             sink.render.flush()?;
             if let Some(w) = sink.writer.as_mut() {
                 w.flush().map_err(io::Error::other)?;
+            }
+            // Wake when the next item is due (or an event on its way has
+            // arrived), and often enough to take the kernel's records.
+            wait = sink
+                .timeline
+                .due_in(events::now())
+                .unwrap_or(TICK)
+                .min(TICK);
+            if incoming {
+                wait = wait.min(INCOMING_POLL);
+            }
+            if sink.tracer.is_some() && !kernel_done {
+                wait = wait.min(KERNEL_POLL);
             }
         }
         if sink.done() || interrupted.load(Ordering::SeqCst) {
@@ -1202,6 +1278,12 @@ fn main_loop(
         if let Some(c) = children.as_ref() {
             if c.done() {
                 let at = *finished_at.get_or_insert_with(Instant::now);
+                // The kernel followed only them: once their last records
+                // are in, none can come.
+                if !kernel_done && at.elapsed() >= KERNEL_HOLD {
+                    kernel_done = true;
+                    sink.timeline.kernel_finished();
+                }
                 if at.elapsed() >= opts.grace {
                     return Ok(Ended::Stopped);
                 }

@@ -24,16 +24,18 @@ use super::ring::parse_page;
 use super::tracefs::write_once;
 use crate::sys::{clock_ns, Clock};
 
-/// How often the pipes are drained.
-pub const TICK: Duration = Duration::from_millis(20);
+/// How often the pipes are drained (a live capture holds its packets at
+/// least this long for the kernel's records: kept short).
+pub const TICK: Duration = Duration::from_millis(5);
 /// Records newer than this are left for the next round: another CPU may
-/// still be writing one with an earlier time.
-const SETTLE_NS: u64 = 10_000_000;
+/// still be writing one with an earlier time (a tracepoint writes its
+/// record with preemption off, in microseconds).
+const SETTLE_NS: u64 = 3_000_000;
 /// Most records waiting to be put in order before the oldest are joined
 /// regardless.
 const MAX_WAITING: usize = 200_000;
 /// Rounds between two notices of lost events (one second).
-const LOST_EVERY: u64 = 50;
+const LOST_EVERY: u64 = 1000 / TICK.as_millis() as u64;
 /// More calls not shown than this in a second, and a thread is left out.
 const NOISY_PER_SECOND: u32 = 2000;
 /// Most threads left out at once (the filter stays short).

@@ -10,9 +10,10 @@
 //! Packets are decoded and tracked as soon as they arrive (the tracker needs
 //! them in capture order). Events from the lab programs arrive through
 //! another door, a little earlier or later than the segments they caused,
-//! so every item waits [`Timeline::hold`] in a queue sorted by time before
-//! it is released. That is what lets `connect() ...` come just before the
-//! SYN it caused.
+//! so every item waits in a queue sorted by time before it is released,
+//! as long as something dated before it could still arrive (a live
+//! capture learns how long: see `hold` and [`Timeline::adaptive_hold`]).
+//! That is what lets `connect() ...` come just before the SYN it caused.
 //!
 //! Two more sources join here (see [`Timeline::kernel`] and
 //! [`Timeline::link`]): the kernel's own view (tracefs: any program's
@@ -30,6 +31,7 @@
 //! [`MAX_PENDING_CALLS`] wait at once (the rest are counted), and no push
 //! or release walks past calls dated far away (see `pending`).
 
+mod hold;
 mod item;
 mod kernel;
 pub mod link;
@@ -51,6 +53,8 @@ use crate::track::{
 };
 use crate::wire::{self, DecodeError, LinkType, Packet, Segment, TcpFlags};
 
+use hold::Hold;
+pub use hold::{KERNEL_POLL, SENDER_IDLE};
 pub use item::{
     Call, Conversation, End, How, Icmp, Item, KernelState, LinkItem, LinkTotals, Relation, Sent,
     SocketCall, Source, Spread, Stats, Totals, TraceTotals,
@@ -68,15 +72,15 @@ pub const MAX_TABLE_ROWS: usize = 1000;
 /// (and a call dated in the future would wait for ever).
 pub const MAX_EVENT_SKEW: Duration = Duration::from_secs(5);
 /// Most calls waiting at once in a live capture: far more than lab programs
-/// make in [`Timeline::hold`]; more are dropped and counted.
+/// make in the longest hold; more are dropped and counted.
 pub const MAX_PENDING_CALLS: usize = 10_000;
 /// How many ended connections stay known for attributing late calls
 /// (`close()` returning after the last ACK).
 const RECENT_CONNECTIONS: usize = 256;
-/// A live capture with the kernel's view holds items this long: the
-/// kernel's records come up to about 200 ms late (its reader drains every
-/// 20 ms, waits 10 ms for the other CPUs, and holds a call up to 150 ms
-/// while its socket is found).
+/// A live capture with the kernel's view holds items at most this long:
+/// the kernel's records come a few milliseconds late (its reader drains
+/// every 5 ms and waits 3 ms for the other CPUs), a call up to 150 ms
+/// later while its socket is found; the hold learns which (see `hold`).
 pub const KERNEL_HOLD: Duration = Duration::from_millis(400);
 /// The state "after" the last segment of a connection seen so far is
 /// looked for at most this long after it.
@@ -97,8 +101,9 @@ pub struct Timeline {
     pending: Pending,
     /// After [`Timeline::close`]: the summaries of connections still open.
     tail: VecDeque<Item>,
-    /// How long an item waits for events that belong before it.
-    pub hold: Duration,
+    /// How long an item waits for events that belong before it (at most;
+    /// see [`Timeline::adaptive_hold`]).
+    hold: Hold,
     max_calls: usize,
     totals: Totals,
     /// Rejected by the events listener (malformed datagrams) and here
@@ -164,7 +169,7 @@ impl Timeline {
             tracker: Tracker::new(TrackConfig::default()),
             pending: Pending::default(),
             tail: VecDeque::new(),
-            hold,
+            hold: Hold::fixed(hold),
             max_calls: MAX_PENDING_CALLS,
             totals: Totals::default(),
             rejected_by_listener: 0,
@@ -197,6 +202,7 @@ impl Timeline {
         };
         k.store.retransmits_traced = retransmits_traced;
         self.kernel = Some(k);
+        self.hold.with_kernel();
         self.totals.tracing = Some(TraceTotals::default());
         self
     }
@@ -208,6 +214,61 @@ impl Timeline {
             k.all_calls = true;
         }
         self
+    }
+
+    /// A live capture: hold an item only as long as something dated before
+    /// it could still arrive (learned from the delays seen; at most the
+    /// hold given to [`Timeline::new`]). See `hold` for how.
+    pub fn adaptive_hold(mut self) -> Timeline {
+        self.hold = std::mem::replace(&mut self.hold, Hold::fixed(Duration::ZERO)).adaptive();
+        self
+    }
+
+    /// How long an item waits at `now` (the capture's clock).
+    pub fn hold_at(&mut self, now: Duration) -> Duration {
+        self.hold.at(now)
+    }
+
+    /// The longest an item waits.
+    pub fn max_hold(&self) -> Duration {
+        self.hold.max
+    }
+
+    /// An event was sent to the capture and not handed to the timeline
+    /// yet (the loop saw it waiting on the events socket): until it is,
+    /// items wait the longest hold.
+    pub fn set_incoming(&mut self, yes: bool) {
+        self.hold.incoming = yes;
+    }
+
+    /// The live source delivers packets up to `floor` late (no immediate
+    /// mode: in blocks); calls wait at least that long for them.
+    pub fn set_packet_floor(&mut self, floor: Duration) {
+        self.hold.packet_floor(floor);
+    }
+
+    /// A batch of packets whose oldest is dated `t` arrived at `clock`:
+    /// the delay teaches how long calls wait for packets.
+    pub fn packets_arrived(&mut self, t: Duration, clock: Duration) {
+        self.hold.packet(t, clock);
+    }
+
+    /// The kernel's view has nobody left to follow (the programs it
+    /// followed ended): none of its records can come any more.
+    pub fn kernel_finished(&mut self) {
+        self.hold.kernel_finished();
+    }
+
+    /// How long from `now` until the earliest waiting item is due, if
+    /// anything waits (the loop sleeps no longer than this).
+    pub fn due_in(&mut self, now: Duration) -> Option<Duration> {
+        let (front, side) = self.pending.front()?;
+        let hold = if side {
+            self.hold.side_at(now)
+        } else {
+            self.hold.at(now)
+        };
+        Some((front + hold).saturating_sub(now))
     }
 
     /// Let up to `n` calls wait at once (a file's sidecar is queued whole).
@@ -285,6 +346,7 @@ impl Timeline {
                 self.sync_rejected();
                 return false;
             }
+            self.hold.event(ev.t, now);
         }
         if self.pending.side_len() >= self.max_calls {
             self.totals.events_dropped += 1;
@@ -316,6 +378,15 @@ impl Timeline {
         }
         self.pending.push_side(Item::Call(call));
         true
+    }
+
+    /// One fact of the kernel's view that arrived at `clock` (a live
+    /// capture: its delay teaches the hold).
+    pub fn kernel_at(&mut self, fact: KernelFact, clock: Duration) {
+        if let Some(t) = fact.t() {
+            self.hold.kernel(t, clock);
+        }
+        self.kernel(fact);
     }
 
     /// One fact of the kernel's view (see [`Timeline::with_kernel`]).
@@ -481,8 +552,13 @@ impl Timeline {
     pub fn pop(&mut self, now: Option<Duration>) -> Option<Item> {
         loop {
             if let Some(now) = now {
-                let limit = now.saturating_sub(self.hold);
-                if self.pending.front_time()? > limit {
+                let (front, side) = self.pending.front()?;
+                let hold = if side {
+                    self.hold.side_at(now)
+                } else {
+                    self.hold.at(now)
+                };
+                if front > now.saturating_sub(hold) {
                     return None;
                 }
             }

@@ -201,13 +201,16 @@ impl Pending {
         });
     }
 
-    /// The time of the earliest item waiting.
-    pub(super) fn front_time(&self) -> Option<Duration> {
+    /// The time of the earliest item waiting, and whether it is a side
+    /// item (a call, a kernel's state, a link event) rather than a packet.
+    pub(super) fn front(&self) -> Option<(Duration, bool)> {
         let w = self.wire.front().map(|(k, _)| *k);
         let c = self.side.first_key_value().map(|(k, _)| *k);
         match (w, c) {
-            (Some(w), Some(c)) => Some(w.min(c).0),
-            (w, c) => w.or(c).map(|k| k.0),
+            (Some(w), Some(c)) if c < w => Some((c.0, true)),
+            (Some(w), _) => Some((w.0, false)),
+            (None, Some(c)) => Some((c.0, true)),
+            (None, None) => None,
         }
     }
 

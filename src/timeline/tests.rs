@@ -557,3 +557,86 @@ fn closing_the_listening_socket_is_said_and_not_the_connections() {
     assert_eq!(closes[..2], [Some(Relation::ClosesListener), None]);
     assert_ne!(closes[2], Some(Relation::ClosesListener));
 }
+
+#[test]
+fn with_no_program_reporting_calls_a_live_item_is_released_at_once() {
+    let mut tl = Timeline::new(LinkType::Ethernet, ms(200)).adaptive_hold();
+    tl.packet(ms(1_000), &seg(CLIENT, SERVER, 100, 0, TcpFlags::SYN, b""));
+    assert!(
+        matches!(tl.pop(Some(ms(1_000))), Some(Item::Segment { .. })),
+        "nothing could come before it: no wait"
+    );
+    // The fixed hold of old would have kept it 200 ms.
+    let mut fixed = Timeline::new(LinkType::Ethernet, ms(200));
+    fixed.packet(ms(1_000), &seg(CLIENT, SERVER, 100, 0, TcpFlags::SYN, b""));
+    assert!(fixed.pop(Some(ms(1_000))).is_none());
+}
+
+#[test]
+fn an_event_arriving_within_the_learned_delay_still_comes_before_its_segment() {
+    let mut tl = Timeline::new(LinkType::Ethernet, ms(200)).adaptive_hold();
+    // A lab program's events have been arriving 3 ms after their stamp.
+    tl.event(
+        event("socket", Phase::Return, None, None, ms(990)),
+        Some(ms(993)),
+    );
+    assert_eq!(tl.hold_at(ms(993)), ms(3) + hold::EVENT_MARGIN);
+    // Its SYN is captured at once; the connect() that caused it (stamped
+    // just before) arrives 3 ms after its stamp, after the SYN.
+    tl.packet(ms(1_000), &seg(CLIENT, SERVER, 100, 0, TcpFlags::SYN, b""));
+    assert!(
+        matches!(tl.pop(Some(ms(1_001))), Some(Item::Call(_))),
+        "socket()"
+    );
+    assert!(tl.pop(Some(ms(1_001))).is_none(), "within the learned hold");
+    tl.event(
+        event("connect", Phase::Enter, Some(CLIENT), Some(SERVER), ms(999)),
+        Some(ms(1_002)),
+    );
+    // The call waits for no packet (none came late), its segment for the
+    // events' learned delay.
+    assert_eq!(tl.due_in(ms(1_002)), Some(Duration::ZERO));
+    let now = ms(1_000) + tl.hold_at(ms(1_002));
+    let first = tl.pop(Some(now)).unwrap();
+    assert!(
+        matches!(&first, Item::Call(c) if c.call == SocketCall::Connect),
+        "the call comes before its SYN: {first:?}"
+    );
+    assert!(matches!(tl.pop(Some(now)), Some(Item::Segment { .. })));
+    // Long after the program's last call, segments go at once again.
+    let later = ms(1_002) + SENDER_IDLE;
+    tl.packet(later, &seg(CLIENT, SERVER, 101, 0, TcpFlags::ACK, b""));
+    assert!(matches!(tl.pop(Some(later)), Some(Item::Segment { .. })));
+}
+
+#[test]
+fn an_event_seen_on_its_way_holds_items_the_longest_hold() {
+    let mut tl = Timeline::new(LinkType::Ethernet, ms(200)).adaptive_hold();
+    tl.packet(ms(1_000), &seg(CLIENT, SERVER, 100, 0, TcpFlags::SYN, b""));
+    tl.set_incoming(true);
+    assert!(tl.pop(Some(ms(1_000))).is_none());
+    assert_eq!(tl.due_in(ms(1_000)), Some(ms(200)));
+    tl.event(
+        event("connect", Phase::Enter, Some(CLIENT), Some(SERVER), ms(999)),
+        Some(ms(1_001)),
+    );
+    tl.set_incoming(false);
+    let now = ms(1_000) + tl.hold_at(ms(1_001));
+    assert!(matches!(tl.pop(Some(now)), Some(Item::Call(_))));
+    assert!(matches!(tl.pop(Some(now)), Some(Item::Segment { .. })));
+}
+
+#[test]
+fn with_the_kernels_view_items_wait_for_its_reader_until_it_has_nobody_to_follow() {
+    let mut tl = Timeline::new(LinkType::Ethernet, KERNEL_HOLD)
+        .with_kernel(Vec::new(), true)
+        .adaptive_hold();
+    tl.packet(ms(1_000), &seg(CLIENT, SERVER, 100, 0, TcpFlags::SYN, b""));
+    assert!(tl.pop(Some(ms(1_000))).is_none(), "a record may still come");
+    assert_eq!(tl.due_in(ms(1_000)), Some(hold::KERNEL_FLOOR));
+    tl.kernel_finished();
+    assert!(matches!(
+        tl.pop(Some(ms(1_000))),
+        Some(Item::Segment { .. })
+    ));
+}
