@@ -37,6 +37,23 @@ pub fn annotation_in(lang: Lang, a: &Annotation) -> String {
     }
 }
 
+/// [`annotation`] appended to `out` (the packet views: no `String` per
+/// packet).
+pub fn annotation_into(out: &mut String, a: &Annotation) {
+    match lang() {
+        Lang::En => super::en::annotation_into(out, a),
+        Lang::PtBr => super::pt_br::annotation_into(out, a),
+    }
+}
+
+/// [`note`] appended to `out`.
+pub fn note_into(out: &mut String, n: &Note) {
+    match lang() {
+        Lang::En => super::en::note_into(out, n),
+        Lang::PtBr => super::pt_br::note_into(out, n),
+    }
+}
+
 /// One fact as a sentence.
 pub fn note(n: &Note) -> String {
     note_in(lang(), n)
@@ -538,6 +555,34 @@ mod tests {
     }
 
     #[test]
+    fn notes_written_into_a_buffer_are_the_notes_sentences() {
+        let mut notes = every_note();
+        // The notes written piece by piece, on their edge values.
+        for from in [Side::Client, Side::Server] {
+            for (len, rel_seq) in [(0, 0), (1, 1), (2, 7), (78, 4_294_967_290), (u32::MAX, 1)] {
+                notes.push(Note::Data { from, len, rel_seq });
+            }
+            for acked in [None, Some(0), Some(1), Some(2), Some(u32::MAX)] {
+                for rel_ack in [0, 1, u32::MAX] {
+                    notes.push(Note::Ack {
+                        from,
+                        acked,
+                        rel_ack,
+                    });
+                }
+            }
+        }
+        for n in &notes {
+            let mut en = String::from("> ");
+            super::super::en::note_into(&mut en, n);
+            assert_eq!(en, format!("> {}", note_in(Lang::En, n)), "{n:?}");
+            let mut pt = String::from("> ");
+            super::super::pt_br::note_into(&mut pt, n);
+            assert_eq!(pt, format!("> {}", note_in(Lang::PtBr, n)), "{n:?}");
+        }
+    }
+
+    #[test]
     fn every_udp_note_state_and_option_is_said_in_both_languages() {
         for n in [
             UdpNote::First { len: 5 },
@@ -596,6 +641,12 @@ mod tests {
             kernel: None,
         };
         let pt = annotation_in(Lang::PtBr, &a);
+        let mut into = String::new();
+        super::super::pt_br::annotation_into(&mut into, &a);
+        assert_eq!(into, pt);
+        let mut into = String::new();
+        super::super::en::annotation_into(&mut into, &a);
+        assert_eq!(into, annotation_in(Lang::En, &a));
         assert_eq!(
             pt,
             "o cliente envia 6 bytes (seq 1..7). O ACK dele também completa o handshake \
