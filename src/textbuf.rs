@@ -21,36 +21,62 @@ pub fn push_u32(out: &mut String, v: u32) {
     push_u64(out, u64::from(v));
 }
 
-/// "00", "01", ... "99": two digits per division.
-const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
-2021222324252627282930313233343536373839\
-4041424344454647484950515253545556575859\
-6061626364656667686970717273747576777879\
-8081828384858687888990919293949596979899";
+/// "0000", "0001", ... "9999", one after the other: four digits per
+/// division, copied with one `push_str`.
+const QUAD_BYTES: [u8; 40_000] = quads();
+/// [`QUAD_BYTES`] as text (all ASCII digits).
+const QUADS: &str = match std::str::from_utf8(&QUAD_BYTES) {
+    Ok(s) => s,
+    Err(_) => panic!("digits are ASCII"),
+};
 
-/// `v` with leading zeros to `width` digits (at most 20), as `{:0width$}`
-/// writes it.
+const fn quads() -> [u8; 40_000] {
+    let mut t = [0u8; 40_000];
+    let mut i = 0;
+    while i < 10_000 {
+        t[4 * i] = b'0' + (i / 1000) as u8;
+        t[4 * i + 1] = b'0' + (i / 100 % 10) as u8;
+        t[4 * i + 2] = b'0' + (i / 10 % 10) as u8;
+        t[4 * i + 3] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    t
+}
+
+/// The last `digits` (1 to 4) of `q` (below 10,000), with leading zeros.
+fn push_quad(out: &mut String, q: u64, digits: usize) {
+    let end = q as usize * 4 + 4;
+    out.push_str(&QUADS[end - digits..end]);
+}
+
+/// `v` with leading zeros to `width` digits, as `{:0width$}` writes it.
 pub fn push_u64_zeros(out: &mut String, v: u64, width: usize) {
-    let mut buf = [b'0'; 20];
-    let mut i = buf.len();
-    let mut v = v;
-    while v >= 100 {
-        let pair = (v % 100) as usize * 2;
-        v /= 100;
-        i -= 2;
-        buf[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    // Groups of four digits, most significant first: at most five.
+    let mut groups = [0u64; 5];
+    let mut n = 0;
+    let mut rest = v;
+    loop {
+        groups[n] = rest % 10_000;
+        rest /= 10_000;
+        n += 1;
+        if rest == 0 {
+            break;
+        }
     }
-    if v >= 10 {
-        let pair = v as usize * 2;
-        i -= 2;
-        buf[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
-    } else {
-        i -= 1;
-        buf[i] = b'0' + v as u8;
+    let top = groups[n - 1];
+    let top_digits = match top {
+        0..=9 => 1,
+        10..=99 => 2,
+        100..=999 => 3,
+        _ => 4,
+    };
+    let digits = top_digits + 4 * (n - 1);
+    for _ in digits..width {
+        out.push('0');
     }
-    let i = i.min(buf.len().saturating_sub(width));
-    for &b in &buf[i..] {
-        out.push(char::from(b));
+    push_quad(out, top, top_digits);
+    for &g in groups[..n - 1].iter().rev() {
+        push_quad(out, g, 4);
     }
 }
 
@@ -177,7 +203,7 @@ mod tests {
             let mut s = String::from("x");
             push_u64(&mut s, v);
             assert_eq!(s, format!("x{v}"));
-            for width in [0, 1, 6, 10, 20] {
+            for width in [0, 1, 6, 10, 20, 24] {
                 let mut s = String::new();
                 push_u64_zeros(&mut s, v, width);
                 assert_eq!(s, format!("{v:0width$}"), "{v} width {width}");
