@@ -23,9 +23,9 @@ pub fn push_u32(out: &mut String, v: u32) {
 
 /// "0000", "0001", ... "9999", one after the other: four digits per
 /// division, copied with one `push_str`.
-const QUAD_BYTES: [u8; 40_000] = quads();
+const QUAD_BYTES: &[u8] = &quads();
 /// [`QUAD_BYTES`] as text (all ASCII digits).
-const QUADS: &str = match std::str::from_utf8(&QUAD_BYTES) {
+const QUADS: &str = match std::str::from_utf8(QUAD_BYTES) {
     Ok(s) => s,
     Err(_) => panic!("digits are ASCII"),
 };
