@@ -14,6 +14,8 @@
 #   PCAP defaults to bench/results/big.pcap, made by bench/make_big_pcap.sh
 #   (1,000,000 packets; needs root) when missing. PAIRS defaults to 5,
 #   TSHARK_PAIRS to 2 (tshark takes ten times as long).
+#   OLD=/path/to/an/older/capture adds its text and --json rows, paired
+#   the same way (before/after a change, in one run).
 # Needs tcpdump, tshark and GNU time (/usr/bin/time, Debian package `time`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,6 +64,10 @@ for _ in $(seq "$pairs"); do
   pair text "$capture" -r "$pcap" --color never
   pair json "$capture" -r "$pcap" --json
   pair text_pt "$capture" -r "$pcap" --color never --lang pt-BR
+  if [ -n "${OLD:-}" ]; then
+    pair old_text "$OLD" -r "$pcap" --color never
+    pair old_json "$OLD" -r "$pcap" --json
+  fi
 done
 for _ in $(seq "$tshark_pairs"); do
   pair tshark tshark -n -r "$pcap"
@@ -103,5 +109,9 @@ row text "capture -r FILE --color never"
 row json "capture -r FILE --json"
 row text_pt "capture -r FILE --color never --lang pt-BR"
 row tshark "tshark -n -r FILE"
+if [ -n "${OLD:-}" ]; then
+  row old_text "OLD -r FILE --color never"
+  row old_json "OLD -r FILE --json"
+fi
 echo
-echo "Machine: $(nproc) CPUs ($cpu), load average $load_before before and $load_after after; tcpdump $tcpdump_v (libpcap $libpcap_v), TShark $tshark_v, capture at commit $commit."
+echo "Machine: $(nproc) CPUs ($cpu), load average $load_before before and $load_after after; tcpdump $tcpdump_v (libpcap $libpcap_v), TShark $tshark_v, capture at commit $commit${OLD:+; OLD is $OLD}."
