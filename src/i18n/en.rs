@@ -109,15 +109,6 @@ pub fn udp(n: &UdpNote) -> String {
     }
 }
 
-/// [`annotation`] appended to `out`.
-pub fn annotation_into(out: &mut String, a: &Annotation) {
-    note_into(out, &a.note);
-    for n in &a.extra {
-        out.push(' ');
-        note_into(out, n);
-    }
-}
-
 /// [`note`] appended to `out`. The notes of nearly every segment of a
 /// big file (data and its acknowledgement) are written piece by piece,
 /// without `format!`; the others are [`note`]'s own sentence.

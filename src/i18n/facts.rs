@@ -40,15 +40,27 @@ pub fn annotation_in(lang: Lang, a: &Annotation) -> String {
 /// [`annotation`] appended to `out` (the packet views: no `String` per
 /// packet).
 pub fn annotation_into(out: &mut String, a: &Annotation) {
-    match lang() {
-        Lang::En => super::en::annotation_into(out, a),
-        Lang::PtBr => super::pt_br::annotation_into(out, a),
+    annotation_into_in(lang(), out, a);
+}
+
+/// [`annotation_into`] in a given language: the note, then each added
+/// fact after a space, as [`annotation_in`] joins them.
+pub fn annotation_into_in(lang: Lang, out: &mut String, a: &Annotation) {
+    note_into_in(lang, out, &a.note);
+    for n in &a.extra {
+        out.push(' ');
+        note_into_in(lang, out, n);
     }
 }
 
 /// [`note`] appended to `out`.
 pub fn note_into(out: &mut String, n: &Note) {
-    match lang() {
+    note_into_in(lang(), out, n);
+}
+
+/// [`note_into`] in a given language.
+pub fn note_into_in(lang: Lang, out: &mut String, n: &Note) {
+    match lang {
         Lang::En => super::en::note_into(out, n),
         Lang::PtBr => super::pt_br::note_into(out, n),
     }
@@ -573,12 +585,11 @@ mod tests {
             }
         }
         for n in &notes {
-            let mut en = String::from("> ");
-            super::super::en::note_into(&mut en, n);
-            assert_eq!(en, format!("> {}", note_in(Lang::En, n)), "{n:?}");
-            let mut pt = String::from("> ");
-            super::super::pt_br::note_into(&mut pt, n);
-            assert_eq!(pt, format!("> {}", note_in(Lang::PtBr, n)), "{n:?}");
+            for lang in Lang::ALL {
+                let mut into = String::from("> ");
+                note_into_in(lang, &mut into, n);
+                assert_eq!(into, format!("> {}", note_in(lang, n)), "{lang} {n:?}");
+            }
         }
     }
 
@@ -641,12 +652,11 @@ mod tests {
             kernel: None,
         };
         let pt = annotation_in(Lang::PtBr, &a);
-        let mut into = String::new();
-        super::super::pt_br::annotation_into(&mut into, &a);
-        assert_eq!(into, pt);
-        let mut into = String::new();
-        super::super::en::annotation_into(&mut into, &a);
-        assert_eq!(into, annotation_in(Lang::En, &a));
+        for lang in Lang::ALL {
+            let mut into = String::from("> ");
+            annotation_into_in(lang, &mut into, &a);
+            assert_eq!(into, format!("> {}", annotation_in(lang, &a)), "{lang}");
+        }
         assert_eq!(
             pt,
             "o cliente envia 6 bytes (seq 1..7). O ACK dele também completa o handshake \
