@@ -59,18 +59,56 @@ enum Quoting {
 
 fn escape_with(bytes: &[u8], max_chars: usize, quoting: Quoting) -> String {
     let mut out = String::with_capacity(bytes.len().min(max_chars).saturating_add(8));
+    escape_into_with(&mut out, bytes, max_chars, quoting);
+    out
+}
+
+/// [`escape_max`] appended to `out` (no `String` of its own: the packet
+/// views call it for every packet).
+pub fn escape_max_into(out: &mut String, bytes: &[u8], max_chars: usize) {
+    escape_into_with(out, bytes, max_chars, Quoting::Quoted);
+}
+
+/// True for a byte shown as it is: printable ASCII (without `\` and `"`
+/// when those are escaped).
+fn plain(b: u8, quoting: Quoting) -> bool {
+    (0x20..0x7f).contains(&b) && (quoting == Quoting::Kept || (b != b'\\' && b != b'"'))
+}
+
+fn escape_into_with(out: &mut String, bytes: &[u8], max_chars: usize, quoting: Quoting) {
     let mut used = 0usize;
     // One escape at a time, so that its width is known before it is added.
     let mut one = String::new();
     for chunk in bytes.utf8_chunks() {
-        for c in chunk.valid().chars() {
+        let valid = chunk.valid();
+        let raw = valid.as_bytes();
+        let mut i = 0;
+        while i < raw.len() {
+            // A run of printable ASCII is copied at once: it is most text.
+            let run = raw[i..].iter().take_while(|&&b| plain(b, quoting)).count();
+            if run > 0 {
+                let room = max_chars.saturating_sub(used);
+                if run > room {
+                    out.push_str(&valid[i..i + room]);
+                    out.push('…');
+                    return;
+                }
+                out.push_str(&valid[i..i + run]);
+                used += run;
+                i += run;
+                continue;
+            }
+            let Some(c) = valid[i..].chars().next() else {
+                break;
+            };
+            i += c.len_utf8();
             one.clear();
             escape_char(c, quoting, &mut one);
             // Every escape is ASCII; a character kept as is counts as one.
             let width = if one.is_empty() { 1 } else { one.len() };
             if used.saturating_add(width) > max_chars {
                 out.push('…');
-                return out;
+                return;
             }
             used += width;
             if one.is_empty() {
@@ -82,13 +120,12 @@ fn escape_with(bytes: &[u8], max_chars: usize, quoting: Quoting) -> String {
         for b in chunk.invalid() {
             if used.saturating_add(4) > max_chars {
                 out.push('…');
-                return out;
+                return;
             }
             used += 4;
             let _ = write!(out, "\\x{b:02x}");
         }
     }
-    out
 }
 
 /// Write the escape of `c` into `out`, or nothing when `c` is shown as is.
@@ -251,6 +288,83 @@ mod tests {
         for w in FORMAT.windows(2) {
             assert!(w[0].0 <= w[0].1 && w[0].1 < w[1].0, "{w:x?}");
         }
+    }
+
+    /// The escaping as it was written before runs were copied at once: one
+    /// character at a time. The run-copying version must agree with it.
+    fn one_char_at_a_time(bytes: &[u8], max_chars: usize, quoting: Quoting) -> String {
+        let mut out = String::new();
+        let mut used = 0usize;
+        let mut one = String::new();
+        for chunk in bytes.utf8_chunks() {
+            for c in chunk.valid().chars() {
+                one.clear();
+                escape_char(c, quoting, &mut one);
+                let width = if one.is_empty() { 1 } else { one.len() };
+                if used.saturating_add(width) > max_chars {
+                    out.push('…');
+                    return out;
+                }
+                used += width;
+                if one.is_empty() {
+                    out.push(c);
+                } else {
+                    out.push_str(&one);
+                }
+            }
+            for b in chunk.invalid() {
+                if used.saturating_add(4) > max_chars {
+                    out.push('…');
+                    return out;
+                }
+                used += 4;
+                let _ = write!(out, "\\x{b:02x}");
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn escaping_by_runs_matches_escaping_one_character_at_a_time() {
+        // Pieces that start, end and break runs: plain ASCII, quotes,
+        // backslashes, controls, DEL, multi-byte characters, a
+        // bidirectional override, invalid and truncated UTF-8.
+        let pieces: [&[u8]; 12] = [
+            b"socklab ",
+            b"\"",
+            b"\\",
+            b"\n",
+            b"\x1b[2J",
+            b"\x7f",
+            "é".as_bytes(),
+            "日本".as_bytes(),
+            "\u{202e}".as_bytes(),
+            b"\xff",
+            b"\xe6\x97",
+            b"",
+        ];
+        let mut inputs: Vec<Vec<u8>> = Vec::new();
+        for a in &pieces {
+            for b in &pieces {
+                for c in &pieces {
+                    inputs.push([*a, *b, *c].concat());
+                }
+            }
+        }
+        inputs.push(b"socklab benchmark message\n".repeat(3));
+        for input in &inputs {
+            for max in [0, 1, 2, 3, 4, 5, 8, 9, 10, 24, 64, usize::MAX] {
+                for quoting in [Quoting::Quoted, Quoting::Kept] {
+                    let mut fast = String::from("x");
+                    escape_into_with(&mut fast, input, max, quoting);
+                    let slow = one_char_at_a_time(input, max, quoting);
+                    assert_eq!(fast, format!("x{slow}"), "{input:?} max {max}");
+                }
+            }
+        }
+        let mut s = String::new();
+        escape_max_into(&mut s, b"say \"hi\"", 64);
+        assert_eq!(s, escape_max(b"say \"hi\"", 64));
     }
 
     #[test]

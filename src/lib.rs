@@ -11,6 +11,7 @@
 //! | [`link`]    | the emulated cable: delay, rate, loss, reordering, duplication, events | mostly |
 //! | [`userns`]  | the same without root: a private user namespace, and joining it     | I/O   |
 //! | [`escape`]  | outside text made safe for a terminal: controls, bidi, format chars | yes   |
+//! | [`textbuf`] | numbers, times and addresses appended to a `String` without `fmt`   | yes   |
 //! | [`narrate`] | one line per socket call, as the lab programs print it               | I/O   |
 //! | [`chat`]    | the chat's message format, gap detection, its screen and its threads  | mostly |
 //! | [`experiment`] | the TCP vs UDP loss and timing experiment                        | I/O   |
@@ -43,6 +44,7 @@ pub mod netns;
 pub mod render;
 #[allow(unsafe_code)]
 pub mod sys;
+pub mod textbuf;
 pub mod timeline;
 pub mod track;
 #[cfg(target_os = "linux")]

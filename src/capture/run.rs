@@ -846,8 +846,13 @@ impl Handoff {
         if s.closed {
             return false;
         }
+        // The loop waits only for an empty batch: wake it for the first
+        // packet, not for every one (a notify is a futex syscall each).
+        let was_empty = s.batch.packets.is_empty();
         s.batch.push(p);
-        self.ready.notify_one();
+        if was_empty {
+            self.ready.notify_one();
+        }
         true
     }
 

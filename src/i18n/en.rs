@@ -109,6 +109,48 @@ pub fn udp(n: &UdpNote) -> String {
     }
 }
 
+/// [`note`] appended to `out`. The notes of nearly every segment of a
+/// big file (data and its acknowledgement) are written piece by piece,
+/// without `format!`; the others are [`note`]'s own sentence.
+pub fn note_into(out: &mut String, n: &Note) {
+    use crate::textbuf::push_u32;
+    match *n {
+        Note::Data { from, len, rel_seq } => {
+            out.push_str(side(from));
+            out.push_str(" sends ");
+            push_u32(out, len);
+            out.push(' ');
+            out.push_str(bytes_word(len));
+            out.push_str(" (seq ");
+            push_u32(out, rel_seq);
+            out.push_str("..");
+            push_u32(out, rel_seq.wrapping_add(len));
+            out.push_str(").");
+        }
+        Note::Ack {
+            from,
+            acked,
+            rel_ack,
+        } => {
+            out.push_str(side(from));
+            match acked {
+                Some(0) => out.push_str(" acknowledges nothing new: next expected byte is still "),
+                Some(n) => {
+                    out.push_str(" acknowledges ");
+                    push_u32(out, n);
+                    out.push(' ');
+                    out.push_str(bytes_word(n));
+                    out.push_str(": next expected byte is ");
+                }
+                None => out.push_str(" acknowledges: next expected byte is "),
+            }
+            push_u32(out, rel_ack);
+            out.push('.');
+        }
+        _ => out.push_str(&note(n)),
+    }
+}
+
 /// One fact as a sentence.
 pub fn note(n: &Note) -> String {
     match n {

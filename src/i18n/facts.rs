@@ -37,6 +37,35 @@ pub fn annotation_in(lang: Lang, a: &Annotation) -> String {
     }
 }
 
+/// [`annotation`] appended to `out` (the packet views: no `String` per
+/// packet).
+pub fn annotation_into(out: &mut String, a: &Annotation) {
+    annotation_into_in(lang(), out, a);
+}
+
+/// [`annotation_into`] in a given language: the note, then each added
+/// fact after a space, as [`annotation_in`] joins them.
+pub fn annotation_into_in(lang: Lang, out: &mut String, a: &Annotation) {
+    note_into_in(lang, out, &a.note);
+    for n in &a.extra {
+        out.push(' ');
+        note_into_in(lang, out, n);
+    }
+}
+
+/// [`note`] appended to `out`.
+pub fn note_into(out: &mut String, n: &Note) {
+    note_into_in(lang(), out, n);
+}
+
+/// [`note_into`] in a given language.
+pub fn note_into_in(lang: Lang, out: &mut String, n: &Note) {
+    match lang {
+        Lang::En => super::en::note_into(out, n),
+        Lang::PtBr => super::pt_br::note_into(out, n),
+    }
+}
+
 /// One fact as a sentence.
 pub fn note(n: &Note) -> String {
     note_in(lang(), n)
@@ -538,6 +567,33 @@ mod tests {
     }
 
     #[test]
+    fn notes_written_into_a_buffer_are_the_notes_sentences() {
+        let mut notes = every_note();
+        // The notes written piece by piece, on their edge values.
+        for from in [Side::Client, Side::Server] {
+            for (len, rel_seq) in [(0, 0), (1, 1), (2, 7), (78, 4_294_967_290), (u32::MAX, 1)] {
+                notes.push(Note::Data { from, len, rel_seq });
+            }
+            for acked in [None, Some(0), Some(1), Some(2), Some(u32::MAX)] {
+                for rel_ack in [0, 1, u32::MAX] {
+                    notes.push(Note::Ack {
+                        from,
+                        acked,
+                        rel_ack,
+                    });
+                }
+            }
+        }
+        for n in &notes {
+            for lang in Lang::ALL {
+                let mut into = String::from("> ");
+                note_into_in(lang, &mut into, n);
+                assert_eq!(into, format!("> {}", note_in(lang, n)), "{lang} {n:?}");
+            }
+        }
+    }
+
+    #[test]
     fn every_udp_note_state_and_option_is_said_in_both_languages() {
         for n in [
             UdpNote::First { len: 5 },
@@ -596,6 +652,11 @@ mod tests {
             kernel: None,
         };
         let pt = annotation_in(Lang::PtBr, &a);
+        for lang in Lang::ALL {
+            let mut into = String::from("> ");
+            annotation_into_in(lang, &mut into, &a);
+            assert_eq!(into, format!("> {}", annotation_in(lang, &a)), "{lang}");
+        }
         assert_eq!(
             pt,
             "o cliente envia 6 bytes (seq 1..7). O ACK dele também completa o handshake \

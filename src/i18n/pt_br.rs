@@ -99,6 +99,50 @@ pub fn udp(n: &UdpNote) -> String {
     }
 }
 
+/// [`note`] appended to `out`. The notes of nearly every segment of a
+/// big file (data and its acknowledgement) are written piece by piece,
+/// without `format!`; the others are [`note`]'s own sentence.
+pub fn note_into(out: &mut String, n: &Note) {
+    use crate::textbuf::push_u32;
+    match *n {
+        Note::Data { from, len, rel_seq } => {
+            out.push_str(o(from));
+            out.push_str(" envia ");
+            push_u32(out, len);
+            out.push(' ');
+            out.push_str(bytes_word(len));
+            out.push_str(" (seq ");
+            push_u32(out, rel_seq);
+            out.push_str("..");
+            push_u32(out, rel_seq.wrapping_add(len));
+            out.push_str(").");
+        }
+        Note::Ack {
+            from,
+            acked,
+            rel_ack,
+        } => {
+            out.push_str(o(from));
+            match acked {
+                Some(0) => out.push_str(
+                    " não reconhece nada novo: o próximo byte esperado continua sendo o ",
+                ),
+                Some(n) => {
+                    out.push_str(" reconhece ");
+                    push_u32(out, n);
+                    out.push(' ');
+                    out.push_str(bytes_word(n));
+                    out.push_str(": o próximo byte esperado é o ");
+                }
+                None => out.push_str(" reconhece: o próximo byte esperado é o "),
+            }
+            push_u32(out, rel_ack);
+            out.push('.');
+        }
+        _ => out.push_str(&note(n)),
+    }
+}
+
 /// One fact as a sentence.
 pub fn note(n: &Note) -> String {
     match n {

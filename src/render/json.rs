@@ -19,13 +19,14 @@ use std::io::{self, Write};
 
 use super::settle::Settle;
 use super::{epoch_secs, relation_id, relation_text, End, Item, Render};
-use crate::escape::escape_max;
+use crate::escape::{escape_max, escape_max_into};
 use crate::events::Phase;
 use crate::i18n::{en, facts};
 use crate::kernel::{self, SockState};
+use crate::textbuf::{push_epoch_6, push_u32, push_u64, AddrCache};
 use crate::timeline::{Conversation, KernelState, LinkItem, LinkWhat, SocketCall, Source};
 use crate::track::{ConnSummary, Dir, Inferred, KernelView, Note, Side};
-use crate::wire::DecodeError;
+use crate::wire::{DecodeError, TcpFlags};
 
 /// Payload characters in the `preview` field.
 const PREVIEW_CHARS: usize = 64;
@@ -34,6 +35,10 @@ const PREVIEW_CHARS: usize = 64;
 pub struct JsonRender<W: Write> {
     out: W,
     line: String,
+    /// A note or a preview before it is escaped, reused from line to line.
+    words: String,
+    /// The last addresses written.
+    addrs: AddrCache,
     /// `-v`: every header field under `headers` (see `verbose::headers_json`).
     headers: Option<super::verbose::HeadersJson>,
     /// Lines held until the wire settles the states they show.
@@ -46,6 +51,8 @@ impl<W: Write> JsonRender<W> {
         JsonRender {
             out,
             line: String::with_capacity(512),
+            words: String::with_capacity(256),
+            addrs: AddrCache::default(),
             headers: None,
             settle: Settle::default(),
         }
@@ -58,22 +65,38 @@ impl<W: Write> JsonRender<W> {
     }
 }
 
-/// Append `s` as a JSON string literal.
+/// Append `s` as a JSON string literal. Runs of bytes that need no escape
+/// (nearly all of a note) are copied at once.
 pub fn push_str(buf: &mut String, s: &str) {
     buf.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => buf.push_str("\\\""),
-            '\\' => buf.push_str("\\\\"),
-            '\n' => buf.push_str("\\n"),
-            '\r' => buf.push_str("\\r"),
-            '\t' => buf.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(buf, "\\u{:04x}", c as u32);
-            }
-            c => buf.push(c),
+    let mut start = 0;
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        let escaped = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        // `b` is ASCII, so `i` is a character boundary.
+        buf.push_str(&s[start..i]);
+        if escaped.is_empty() {
+            let _ = write!(buf, "\\u{:04x}", b);
+        } else {
+            buf.push_str(escaped);
         }
+        start = i + 1;
     }
+    buf.push_str(&s[start..]);
+    buf.push('"');
+}
+
+/// `"127.0.0.1:5000"`.
+fn push_quoted_addr(buf: &mut String, addrs: &mut AddrCache, a: &std::net::SocketAddr) {
+    buf.push('"');
+    addrs.push(buf, a);
     buf.push('"');
 }
 
@@ -88,9 +111,7 @@ fn push_opt_addr(buf: &mut String, a: Option<std::net::SocketAddr>) {
 
 fn push_opt_u64(buf: &mut String, v: Option<u64>) {
     match v {
-        Some(v) => {
-            let _ = write!(buf, "{v}");
-        }
+        Some(v) => push_u64(buf, v),
         None => buf.push_str("null"),
     }
 }
@@ -337,35 +358,47 @@ impl<W: Write> JsonRender<W> {
         let t = epoch_secs(item.t());
         match item {
             Item::Segment { seg, ann, .. } => {
-                let _ = write!(b, "{{\"type\":\"segment\",\"t\":{t:.6},\"conn\":");
+                // Written piece by piece, without `format!`: this runs for
+                // nearly every packet of a file.
+                b.push_str("{\"type\":\"segment\",\"t\":");
+                push_epoch_6(b, item.t());
+                b.push_str(",\"conn\":");
                 push_opt_u64(b, ann.conn);
-                let _ = write!(
-                    b,
-                    ",\"src\":\"{}\",\"dst\":\"{}\",\"dir\":\"{}\",\"flags\":[",
-                    seg.src,
-                    seg.dst,
-                    match ann.dir {
-                        Dir::C2S => "c2s",
-                        Dir::S2C => "s2c",
+                b.push_str(",\"src\":");
+                push_quoted_addr(b, &mut self.addrs, &seg.src);
+                b.push_str(",\"dst\":");
+                push_quoted_addr(b, &mut self.addrs, &seg.dst);
+                b.push_str(match ann.dir {
+                    Dir::C2S => ",\"dir\":\"c2s\",\"flags\":[",
+                    Dir::S2C => ",\"dir\":\"s2c\",\"flags\":[",
+                });
+                let mut first = true;
+                for &(bit, name) in TcpFlags::NAMES.iter() {
+                    if seg.flags.has(bit) {
+                        if !first {
+                            b.push(',');
+                        }
+                        first = false;
+                        b.push('"');
+                        b.push_str(name);
+                        b.push('"');
                     }
-                );
-                for (i, f) in seg.flags.names().iter().enumerate() {
-                    if i > 0 {
-                        b.push(',');
-                    }
-                    let _ = write!(b, "\"{f}\"");
                 }
-                let _ = write!(
-                    b,
-                    "],\"seq\":{},\"ack\":{},\"rel_seq\":{},\"rel_ack\":{},\"len\":{},\"win\":{},\"step\":\"{}\",\"labels\":[",
-                    seg.seq.0,
-                    seg.ack.0,
-                    ann.rel_seq,
-                    ann.rel_ack,
-                    seg.payload_len,
-                    seg.window,
-                    ann.step.as_str()
-                );
+                b.push_str("],\"seq\":");
+                push_u32(b, seg.seq.0);
+                b.push_str(",\"ack\":");
+                push_u32(b, seg.ack.0);
+                b.push_str(",\"rel_seq\":");
+                push_u32(b, ann.rel_seq);
+                b.push_str(",\"rel_ack\":");
+                push_u32(b, ann.rel_ack);
+                b.push_str(",\"len\":");
+                push_u32(b, seg.payload_len);
+                b.push_str(",\"win\":");
+                push_u32(b, u32::from(seg.window));
+                b.push_str(",\"step\":\"");
+                b.push_str(ann.step.as_str());
+                b.push_str("\",\"labels\":[");
                 for (i, l) in ann.labels.iter().enumerate() {
                     if i > 0 {
                         b.push(',');
@@ -373,19 +406,21 @@ impl<W: Write> JsonRender<W> {
                     push_str(b, &l.to_string());
                 }
                 b.push_str("],\"note\":");
-                let mut words = facts::annotation(ann);
+                let words = &mut self.words;
+                words.clear();
+                facts::annotation_into(words, ann);
                 if let Some(i) = unsettled {
                     words.push(' ');
-                    words.push_str(&facts::note(&Note::Inferred(*i)));
+                    facts::note_into(words, &Note::Inferred(*i));
                 }
-                push_str(b, &words);
-                let _ = write!(
-                    b,
-                    ",\"note_id\":\"{}\",\"client_state\":\"{}\",\"server_state\":\"{}\"",
-                    ann.note.id(),
-                    ann.client_state.as_str(),
-                    ann.server_state.as_str()
-                );
+                push_str(b, words);
+                b.push_str(",\"note_id\":\"");
+                b.push_str(ann.note.id());
+                b.push_str("\",\"client_state\":\"");
+                b.push_str(ann.client_state.as_str());
+                b.push_str("\",\"server_state\":\"");
+                b.push_str(ann.server_state.as_str());
+                b.push('"');
                 if let Some(i) = unsettled {
                     let _ = write!(
                         b,
@@ -396,7 +431,9 @@ impl<W: Write> JsonRender<W> {
                 }
                 if seg.payload_len > 0 {
                     b.push_str(",\"preview\":");
-                    push_str(b, &escape_max(&seg.preview, PREVIEW_CHARS));
+                    words.clear();
+                    escape_max_into(words, &seg.preview, PREVIEW_CHARS);
+                    push_str(b, words);
                 }
                 if let Some(k) = &ann.kernel {
                     kernel_view(b, k);

@@ -17,24 +17,37 @@ use super::{
     handshake_word, relation_text, side_word, since, table, teardown_word, Call, End, Item, Render,
     Style,
 };
-use crate::escape::escape_max;
+use crate::escape::{escape_max, escape_max_into};
 use crate::events::Phase;
-use crate::i18n::{en, facts};
+use crate::i18n::{en, facts, Lang};
 use crate::t;
+use crate::textbuf::{push_secs_micros, push_u32, push_u64, AddrCache};
 use crate::timeline::Source;
-use crate::track::{Annotation, Dir, Inferred, Label, Note, Step};
-use crate::wire::Segment;
+use crate::track::{Annotation, Dir, Inferred, Label, Note, Step, TcpState};
+use crate::wire::{Segment, TcpFlags};
 
 /// How many payload characters the preview shows.
 const PREVIEW_CHARS: usize = 24;
 /// Width of the arrow between the two addresses (flags written inside).
 const ARROW: usize = 15;
+/// Width of the time column (`{:>10}`).
+const TIME_WIDTH: usize = 10;
+/// One arrow per combination of the eight flags and each direction.
+const ARROWS: usize = 256 * 2;
 /// Indentation of the explanation line (under the addresses).
 const INDENT: &str = "           ";
 
 /// The annotated text renderer.
 pub struct TextRender<W: Write> {
     out: W,
+    /// The lines of one item, reused from item to item.
+    line: String,
+    /// The arrows drawn so far, by flags and direction (see `arrow_for`).
+    arrows: Vec<Option<String>>,
+    /// The states' words drawn so far, by language and pair of states.
+    states: Vec<((Lang, TcpState, TcpState), String)>,
+    /// The last addresses written.
+    addrs: AddrCache,
     style: Style,
     start: Option<Duration>,
     /// Lines held until the wire settles the states they show.
@@ -55,6 +68,10 @@ impl<W: Write> TextRender<W> {
     pub fn new(out: W, style: Style) -> Self {
         TextRender {
             out,
+            line: String::with_capacity(512),
+            arrows: vec![None; ARROWS],
+            states: Vec::new(),
+            addrs: AddrCache::default(),
             style,
             start: None,
             settle: Settle::default(),
@@ -69,6 +86,45 @@ impl<W: Write> TextRender<W> {
         format!("{:>10}", since(start, t))
     }
 
+    /// The time column of a line, `{:>10}` of [`since`], into `line`.
+    fn push_time(&mut self, line: &mut String, t: Duration) {
+        let start = *self.start.get_or_insert(t);
+        let from = line.len();
+        push_secs_micros(line, t.saturating_sub(start));
+        let width = line.len() - from;
+        if width < TIME_WIDTH {
+            line.insert_str(from, &" ".repeat(TIME_WIDTH - width));
+        }
+    }
+
+    /// The arrow of a segment with these flags going this way (drawn once).
+    fn arrow_for(&mut self, flags: TcpFlags, dir: Dir) -> &str {
+        let i = usize::from(flags.0) * 2 + usize::from(dir == Dir::S2C);
+        self.arrows[i].get_or_insert_with(|| arrow(&flags.label(), dir))
+    }
+
+    /// `client ESTABLISHED · server ESTABLISHED`: a Fluent message, made
+    /// once per pair of states and language (formatting one costs about a
+    /// microsecond, as much as the rest of the line).
+    fn states_words(&mut self, client: TcpState, server: TcpState) -> &str {
+        let key = (crate::i18n::lang(), client, server);
+        let i = match self.states.iter().position(|(k, _)| *k == key) {
+            Some(i) => i,
+            None => {
+                let words = t!(
+                    "capture-states",
+                    client = facts::state(client),
+                    server = facts::state(server)
+                );
+                self.states.push((key, words));
+                self.states.len() - 1
+            }
+        };
+        &self.states[i].1
+    }
+
+    /// A segment's two lines, written into one reused buffer without
+    /// `format!`: this runs for nearly every packet of a file.
     fn segment(
         &mut self,
         t: Duration,
@@ -76,52 +132,62 @@ impl<W: Write> TextRender<W> {
         ann: &Annotation,
         unsettled: Option<&Inferred>,
     ) -> io::Result<()> {
-        let time = self.time(t);
+        let mut line = std::mem::take(&mut self.line);
+        line.clear();
         let s = self.style;
-        let label = seg.flags.label();
-        let arrow = arrow(&label, ann.dir);
         let flag_color = flag_color(ann);
-        let conn = match ann.conn {
-            Some(c) => format!("#{c}"),
-            None => "#-".to_string(),
-        };
-        let mut line = String::with_capacity(160);
-        let _ = write!(
-            line,
-            "{time} {} {} {} {}  seq {} [{}]",
-            s.paint(&conn, Color::Cyan),
-            ann.client,
-            s.strong(&arrow, flag_color),
-            ann.server,
-            ann.rel_seq,
-            seg.seq.0,
-        );
-        if seg.flags.has(crate::wire::TcpFlags::ACK) {
-            let _ = write!(line, "  ack {} [{}]", ann.rel_ack, seg.ack.0);
+        self.push_time(&mut line, t);
+        line.push(' ');
+        let from = line.len();
+        line.push('#');
+        match ann.conn {
+            Some(c) => push_u64(&mut line, c),
+            None => line.push('-'),
         }
-        let _ = write!(line, "  win {}", seg.window);
+        paint_tail(s, &mut line, from, Color::Cyan, Paint::Plain);
+        line.push(' ');
+        self.addrs.push(&mut line, &ann.client);
+        line.push(' ');
+        let from = line.len();
+        line.push_str(self.arrow_for(seg.flags, ann.dir));
+        paint_tail(s, &mut line, from, flag_color, Paint::Strong);
+        line.push(' ');
+        self.addrs.push(&mut line, &ann.server);
+        line.push_str("  seq ");
+        push_u32(&mut line, ann.rel_seq);
+        line.push_str(" [");
+        push_u32(&mut line, seg.seq.0);
+        line.push(']');
+        if seg.flags.has(TcpFlags::ACK) {
+            line.push_str("  ack ");
+            push_u32(&mut line, ann.rel_ack);
+            line.push_str(" [");
+            push_u32(&mut line, seg.ack.0);
+            line.push(']');
+        }
+        line.push_str("  win ");
+        push_u32(&mut line, u32::from(seg.window));
         if seg.payload_len > 0 {
-            let _ = write!(
-                line,
-                "  len {} {}",
-                seg.payload_len,
-                s.paint(
-                    &format!("\"{}\"", escape_max(&seg.preview, PREVIEW_CHARS)),
-                    Color::Yellow
-                )
-            );
+            line.push_str("  len ");
+            push_u32(&mut line, seg.payload_len);
+            line.push(' ');
+            let from = line.len();
+            line.push('"');
+            escape_max_into(&mut line, &seg.preview, PREVIEW_CHARS);
+            line.push('"');
+            paint_tail(s, &mut line, from, Color::Yellow, Paint::Plain);
         }
-        if seg.flags.has(crate::wire::TcpFlags::SYN) {
-            let _ = write!(
-                line,
-                "  [{}]",
-                facts::options(&seg.options, facts::Options::Terse)
-            );
+        if seg.flags.has(TcpFlags::SYN) {
+            line.push_str("  [");
+            line.push_str(&facts::options(&seg.options, facts::Options::Terse));
+            line.push(']');
         }
-        writeln!(self.out, "{line}")?;
+        line.push('\n');
 
-        let mut note = String::with_capacity(160);
-        let _ = write!(note, "{INDENT}{}", s.strong(ann.step.as_str(), flag_color));
+        line.push_str(INDENT);
+        let from = line.len();
+        line.push_str(ann.step.as_str());
+        paint_tail(s, &mut line, from, flag_color, Paint::Strong);
         for l in &ann.labels {
             // The SYN's options are already on the segment's own line. The
             // kernel agreeing is no news (and a line must read the same
@@ -130,24 +196,25 @@ impl<W: Write> TextRender<W> {
             if matches!(l, Label::SynOptions(_) | Label::KernelConfirmed) {
                 continue;
             }
-            let _ = write!(note, " {}", s.paint(&format!("[{l}]"), Color::Magenta));
+            line.push(' ');
+            let from = line.len();
+            let _ = write!(line, "[{l}]");
+            paint_tail(s, &mut line, from, Color::Magenta, Paint::Plain);
         }
-        let mut words = facts::annotation(ann);
+        line.push_str("  ");
+        facts::annotation_into(&mut line, ann);
         if let Some(i) = unsettled {
-            words.push(' ');
-            words.push_str(&facts::note(&Note::Inferred(*i)));
+            line.push(' ');
+            facts::note_into(&mut line, &Note::Inferred(*i));
         }
-        let _ = write!(
-            note,
-            "  {}  {}",
-            words,
-            s.dim(&t!(
-                "capture-states",
-                client = facts::state(ann.client_state),
-                server = facts::state(ann.server_state)
-            ))
-        );
-        writeln!(self.out, "{note}")
+        line.push_str("  ");
+        let from = line.len();
+        line.push_str(self.states_words(ann.client_state, ann.server_state));
+        paint_tail(s, &mut line, from, Color::White, Paint::Dim);
+        line.push('\n');
+        let done = self.out.write_all(line.as_bytes());
+        self.line = line;
+        done
     }
 
     fn call(&mut self, c: &Call) -> io::Result<()> {
@@ -207,6 +274,30 @@ pub fn arrow(label: &str, dir: Dir) -> String {
         Dir::C2S => format!("──{label}{}─▶", "─".repeat(inner)),
         Dir::S2C => format!("◀─{}{label}──", "─".repeat(inner)),
     }
+}
+
+/// How [`paint_tail`] paints.
+#[derive(Clone, Copy)]
+enum Paint {
+    Plain,
+    Strong,
+    Dim,
+}
+
+/// Paint what `line` holds from byte `from` on, when colour is on: the
+/// same as painting that text before writing it, without a `String` for
+/// it when colour is off.
+fn paint_tail(s: Style, line: &mut String, from: usize, c: Color, how: Paint) {
+    if !s.color {
+        return;
+    }
+    let raw = line.split_off(from);
+    let painted = match how {
+        Paint::Plain => s.paint(&raw, c),
+        Paint::Strong => s.strong(&raw, c),
+        Paint::Dim => s.dim(&raw),
+    };
+    line.push_str(&painted);
 }
 
 fn flag_color(ann: &Annotation) -> Color {

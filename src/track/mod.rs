@@ -322,6 +322,10 @@ pub struct Tracker {
     graves: HashMap<FlowKey, Grave>,
     /// Tombstones in the order they were made (or their TIME-WAIT restarted).
     grave_order: Recency<FlowKey>,
+    /// No tombstone expires before this packet time, as long as none is
+    /// added, removed or restarted (then it is zero again): `expire` then
+    /// skips looking up the oldest one for every segment.
+    graves_quiet_until: Duration,
     /// close() calls entered, waiting for their connection's next segment:
     /// (time of the call, the caller's address).
     calls: HashMap<FlowKey, Vec<(Duration, SocketAddr)>>,
@@ -348,6 +352,7 @@ impl Tracker {
             half_open: Recency::new(),
             graves: HashMap::new(),
             grave_order: Recency::new(),
+            graves_quiet_until: Duration::ZERO,
             calls: HashMap::new(),
             pending_calls: 0,
             next_conn: 1,
@@ -365,7 +370,14 @@ impl Tracker {
             if !conn.is_replaced_by(seg) {
                 apply_calls(&mut self.calls, &mut self.pending_calls, key, t, conn);
                 let annotation = conn.on_segment(t, seg);
-                self.settle(key);
+                if conn.ended_at().is_none() && !conn.is_half_open() {
+                    // Nearly every segment: an established connection stays
+                    // one ([`Tracker::settle`]'s last case, without looking
+                    // the connection up again).
+                    conn.half_open_stamp = None;
+                } else {
+                    self.settle(key);
+                }
                 return annotation;
             }
             // A new SYN: a new connection on the same 4-tuple (a retry after
@@ -379,11 +391,13 @@ impl Tracker {
                     // A FIN again restarts TIME-WAIT on the side that answers it.
                     grave.until = t.saturating_add(self.cfg.time_wait);
                     grave.stamp = self.grave_order.touch(key);
+                    self.graves_quiet_until = Duration::ZERO;
                 }
                 return annotation;
             }
             // A new SYN while the old connection is in TIME-WAIT (reuse).
             self.graves.remove(&key);
+            self.graves_quiet_until = Duration::ZERO;
         }
         if self.conns.len() >= self.cfg.max_connections && !self.evict_half_open(t) {
             self.untracked += 1;
@@ -451,6 +465,7 @@ impl Tracker {
         self.half_open.clear();
         self.graves.clear();
         self.grave_order.clear();
+        self.graves_quiet_until = Duration::ZERO;
         self.calls.clear();
         self.pending_calls = 0;
         self.udp.clear();
@@ -487,6 +502,7 @@ impl Tracker {
             self.finished.push(conn.summary());
             let mut grave = conn.grave(ended.saturating_add(self.cfg.time_wait));
             self.conns.remove(&key);
+            self.graves_quiet_until = Duration::ZERO;
             if self.cfg.max_closed == 0 {
                 return;
             }
@@ -524,12 +540,13 @@ impl Tracker {
     /// Free what packet time `now` has made old: tombstones past TIME-WAIT
     /// and handshakes silent for longer than the half-open timeout.
     fn expire(&mut self, now: Duration) {
-        loop {
+        while now >= self.graves_quiet_until {
             let graves = &self.graves;
             let Some(key) = self.grave_order.oldest(|k| graves.get(k).map(|g| g.stamp)) else {
                 break;
             };
-            if self.graves.get(&key).is_some_and(|g| g.until > now) {
+            if let Some(until) = self.graves.get(&key).map(|g| g.until).filter(|&u| u > now) {
+                self.graves_quiet_until = until;
                 break;
             }
             self.grave_order.pop();

@@ -216,6 +216,10 @@ const FLAG_LETTERS: [(u8, char); 8] = [
 ];
 
 impl TcpFlags {
+    /// Every flag's bit and name, in header order (what [`TcpFlags::names`]
+    /// picks from, for writers that need no `Vec`).
+    pub const NAMES: [(u8, &'static str); 8] = FLAG_NAMES;
+
     /// Names of the set flags in header order: `["SYN", "ACK"]`.
     pub fn names(&self) -> Vec<&'static str> {
         FLAG_NAMES
