@@ -214,8 +214,12 @@ pub struct CallEvent {
     pub phase: Phase,
     pub local: Option<SocketAddr>,
     pub peer: Option<SocketAddr>,
-    /// What the call returned, in words (`ok`, `6 bytes`, `ECONNREFUSED`).
+    /// What the call returned, in English words (`ok`, `6 bytes`,
+    /// `ECONNREFUSED`): shown when [`CallEvent::returned`] is not there.
     pub result: String,
+    /// What the call returned, as typed facts that a capture says in its
+    /// own language (optional: older lab programs do not send it).
+    pub returned: Option<Returned>,
     /// Realtime clock, since the Unix epoch.
     pub t: Duration,
     /// The sender's user id, as the kernel reported it, when it is neither
@@ -261,6 +265,256 @@ impl CallEvent {
     }
 }
 
+/// What a call returned, as typed facts: the optional `returned` field of
+/// an event, beside the English `result` text (which older captures show).
+/// A capture says it in its own language. Every field came from another
+/// process, so [`Returned::from_json`] checks each one, and the data
+/// preview is escaped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Returned {
+    /// What the call returned.
+    pub what: Outcome,
+    /// The call was made this many times and narrated once
+    /// (`send(...) x 4096 calls`).
+    pub calls: Option<u64>,
+    /// The start of the data received, escaped (`hello\n`), shown in quotes
+    /// after the words.
+    pub data: Option<String>,
+}
+
+/// The outcomes a lab program's call can have, as [`Returned`] carries them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// `accept()`: a new socket for this client.
+    NewSocket { peer: SocketAddr },
+    /// tcp_server's `accept()`: a new socket for its `n`-th client.
+    NewClient { peer: SocketAddr, n: u64 },
+    /// `accept()` with `--max-clients` clients already: refused.
+    Refusing { peer: SocketAddr, max: u64 },
+    /// tcp_server's `accept()` after a client sent `off`.
+    AcceptOff,
+    /// `n` bytes sent or received.
+    Bytes { n: u64 },
+    /// `recvfrom()`: `n` bytes from `from`.
+    BytesFrom { n: u64, from: SocketAddr },
+    /// What a last call (or a lone one) ended with.
+    End(End),
+    /// `n` bytes moved, then a call failed.
+    BytesThenError { n: u64, error: CallError },
+    /// `n` bytes in all, and the last call ended with `last`.
+    BytesLastCall { n: u64, last: End },
+}
+
+/// How a call moved nothing: 0 bytes, or an error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum End {
+    /// `recv()` of 0 bytes on TCP: the peer's FIN.
+    PeerClosed,
+    /// `recv()` of 0 bytes after our own `shutdown(SHUT_RD)`.
+    ReadShut,
+    /// On a connected UDP socket: an ICMP port unreachable came back.
+    IcmpRefused,
+    /// The call failed.
+    Error(CallError),
+}
+
+/// A failed call: the error number (the sender's, on the same machine),
+/// and the socket's transport, which says more about some errors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CallError {
+    pub errno: i32,
+    pub on: Option<crate::net::Transport>,
+}
+
+/// The largest error number accepted (Linux's are below 4096).
+const MAX_ERRNO: i32 = 4095;
+
+impl CallError {
+    /// The error as the OS would report it.
+    pub fn io_error(&self) -> io::Error {
+        io::Error::from_raw_os_error(self.errno)
+    }
+}
+
+impl Outcome {
+    /// The `kind` of the JSON object, stable: `new-socket`, `bytes`...
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Outcome::NewSocket { .. } => "new-socket",
+            Outcome::NewClient { .. } => "new-client",
+            Outcome::Refusing { .. } => "refusing",
+            Outcome::AcceptOff => "accept-off",
+            Outcome::Bytes { .. } => "bytes",
+            Outcome::BytesFrom { .. } => "bytes-from",
+            Outcome::End(e) => e.kind(),
+            Outcome::BytesThenError { .. } => "bytes-then-error",
+            Outcome::BytesLastCall { .. } => "bytes-last-call",
+        }
+    }
+}
+
+impl End {
+    fn kind(&self) -> &'static str {
+        match self {
+            End::PeerClosed => "peer-closed",
+            End::ReadShut => "read-shut",
+            End::IcmpRefused => "icmp-refused",
+            End::Error(_) => "error",
+        }
+    }
+
+    fn put(&self, obj: &mut serde_json::Map<String, Value>) {
+        if let End::Error(e) = self {
+            e.put(obj);
+        }
+    }
+
+    fn from_json(kind: &str, obj: &serde_json::Map<String, Value>) -> Option<End> {
+        Some(match kind {
+            "peer-closed" => End::PeerClosed,
+            "read-shut" => End::ReadShut,
+            "icmp-refused" => End::IcmpRefused,
+            "error" => End::Error(CallError::from_json(obj)?),
+            _ => return None,
+        })
+    }
+}
+
+impl CallError {
+    fn put(&self, obj: &mut serde_json::Map<String, Value>) {
+        obj.insert("errno".into(), json!(self.errno));
+        if let Some(on) = self.on {
+            let on = match on {
+                crate::net::Transport::Tcp => "tcp",
+                crate::net::Transport::Udp => "udp",
+            };
+            obj.insert("transport".into(), json!(on));
+        }
+    }
+
+    fn from_json(obj: &serde_json::Map<String, Value>) -> Option<CallError> {
+        let errno = obj
+            .get("errno")?
+            .as_i64()
+            .and_then(|e| i32::try_from(e).ok())
+            .filter(|e| (1..=MAX_ERRNO).contains(e))?;
+        let on = match obj.get("transport") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(match v.as_str()? {
+                "tcp" => crate::net::Transport::Tcp,
+                "udp" => crate::net::Transport::Udp,
+                _ => return None,
+            }),
+        };
+        Some(CallError { errno, on })
+    }
+}
+
+impl Returned {
+    /// Just `what`, once, without data.
+    pub fn new(what: Outcome) -> Returned {
+        Returned {
+            what,
+            calls: None,
+            data: None,
+        }
+    }
+
+    /// The `returned` object of the datagram.
+    pub fn to_json(&self) -> Value {
+        let mut obj = serde_json::Map::new();
+        obj.insert("kind".into(), json!(self.what.kind()));
+        let addr = |a: &SocketAddr| json!(a.to_string());
+        match &self.what {
+            Outcome::NewSocket { peer } => {
+                obj.insert("peer".into(), addr(peer));
+            }
+            Outcome::NewClient { peer, n } => {
+                obj.insert("peer".into(), addr(peer));
+                obj.insert("n".into(), json!(n));
+            }
+            Outcome::Refusing { peer, max } => {
+                obj.insert("peer".into(), addr(peer));
+                obj.insert("max".into(), json!(max));
+            }
+            Outcome::AcceptOff => {}
+            Outcome::Bytes { n } => {
+                obj.insert("n".into(), json!(n));
+            }
+            Outcome::BytesFrom { n, from } => {
+                obj.insert("n".into(), json!(n));
+                obj.insert("from".into(), addr(from));
+            }
+            Outcome::End(e) => e.put(&mut obj),
+            Outcome::BytesThenError { n, error } => {
+                obj.insert("n".into(), json!(n));
+                error.put(&mut obj);
+            }
+            Outcome::BytesLastCall { n, last } => {
+                obj.insert("n".into(), json!(n));
+                obj.insert("last".into(), json!(last.kind()));
+                last.put(&mut obj);
+            }
+        }
+        if let Some(calls) = self.calls {
+            obj.insert("calls".into(), json!(calls));
+        }
+        if let Some(data) = &self.data {
+            obj.insert("data".into(), json!(data));
+        }
+        Value::Object(obj)
+    }
+
+    /// Read a `returned` object. `None` for anything this capture does not
+    /// know or that does not check out (an unknown `kind` from a newer lab
+    /// program, a field of the wrong type, an error number out of range):
+    /// the event is then shown with its `result` text, as before.
+    pub fn from_json(v: &Value) -> Option<Returned> {
+        let obj = v.as_object()?;
+        let kind = obj.get("kind")?.as_str()?;
+        let addr = |key: &str| -> Option<SocketAddr> { obj.get(key)?.as_str()?.parse().ok() };
+        let int = |key: &str| -> Option<u64> { obj.get(key)?.as_u64() };
+        let what = match kind {
+            "new-socket" => Outcome::NewSocket {
+                peer: addr("peer")?,
+            },
+            "new-client" => Outcome::NewClient {
+                peer: addr("peer")?,
+                n: int("n")?,
+            },
+            "refusing" => Outcome::Refusing {
+                peer: addr("peer")?,
+                max: int("max")?,
+            },
+            "accept-off" => Outcome::AcceptOff,
+            "bytes" => Outcome::Bytes { n: int("n")? },
+            "bytes-from" => Outcome::BytesFrom {
+                n: int("n")?,
+                from: addr("from")?,
+            },
+            "bytes-then-error" => Outcome::BytesThenError {
+                n: int("n")?,
+                error: CallError::from_json(obj)?,
+            },
+            "bytes-last-call" => Outcome::BytesLastCall {
+                n: int("n")?,
+                last: End::from_json(obj.get("last")?.as_str()?, obj)?,
+            },
+            other => Outcome::End(End::from_json(other, obj)?),
+        };
+        let calls = match obj.get("calls") {
+            None | Some(Value::Null) => None,
+            Some(c) => Some(c.as_u64()?),
+        };
+        let data = match obj.get("data") {
+            None | Some(Value::Null) => None,
+            // Escaped as `result` is: it is shown on a terminal.
+            Some(d) => Some(escape_controls(d.as_str()?, MAX_RESULT)),
+        };
+        Some(Returned { what, calls, data })
+    }
+}
+
 /// Why a received event datagram was ignored.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum EventError {
@@ -294,6 +548,9 @@ impl CallEvent {
             }
             if let Some(uid) = self.other_uid {
                 obj.insert("uid".into(), json!(uid));
+            }
+            if let Some(returned) = &self.returned {
+                obj.insert("returned".into(), returned.to_json());
             }
         }
         v.to_string().into_bytes()
@@ -393,6 +650,9 @@ impl CallEvent {
             // Control, format and bidirectional characters escaped
             // (terminal escapes, text reordered by U+202E...).
             result: escape_controls(result, MAX_RESULT),
+            // Optional, and never a reason to drop the event: one this
+            // capture cannot read is shown by its `result` text.
+            returned: obj.get("returned").and_then(Returned::from_json),
             t: Duration::from_micros(t_us),
             other_uid: None,
         })
@@ -486,6 +746,19 @@ impl Emitter {
         peer: Option<SocketAddr>,
         result: &str,
     ) {
+        self.emit_returned(call, phase, local, peer, result, None);
+    }
+
+    /// [`Emitter::emit`], with what the call returned as typed facts too.
+    pub fn emit_returned(
+        &self,
+        call: &str,
+        phase: Phase,
+        local: Option<SocketAddr>,
+        peer: Option<SocketAddr>,
+        result: &str,
+        returned: Option<Returned>,
+    ) {
         let Some(sock) = &self.sock else { return };
         if let Some((dir, uid)) = &self.private {
             // Checked at every send (one lstat): the directory may appear
@@ -504,6 +777,7 @@ impl Emitter {
             local,
             peer,
             result: result.to_string(),
+            returned,
             t: now(),
             other_uid: None,
         };
@@ -735,7 +1009,7 @@ impl Drop for Listener {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -769,6 +1043,7 @@ mod tests {
             local: Some("127.0.0.1:53312".parse().unwrap()),
             peer: Some("[::1]:5000".parse().unwrap()),
             result: "ok".into(),
+            returned: None,
             t: Duration::from_micros(1_732_449_600_123_456),
             other_uid: None,
         }
@@ -862,6 +1137,112 @@ mod tests {
             CallEvent::parse_recorded(bad.as_bytes()),
             Err(EventError::Field("uid"))
         );
+    }
+
+    /// One of each outcome, with the fields a lab program sends.
+    pub(crate) fn every_outcome() -> Vec<Outcome> {
+        let peer: SocketAddr = "127.0.0.1:53312".parse().unwrap();
+        let refused = CallError {
+            errno: 111,
+            on: Some(crate::net::Transport::Tcp),
+        };
+        let reset = CallError {
+            errno: 104,
+            on: None,
+        };
+        vec![
+            Outcome::NewSocket { peer },
+            Outcome::NewClient { peer, n: 3 },
+            Outcome::Refusing { peer, max: 2 },
+            Outcome::AcceptOff,
+            Outcome::Bytes { n: 1 },
+            Outcome::Bytes { n: 6 },
+            Outcome::BytesFrom { n: 14, from: peer },
+            Outcome::End(End::PeerClosed),
+            Outcome::End(End::ReadShut),
+            Outcome::End(End::IcmpRefused),
+            Outcome::End(End::Error(refused)),
+            Outcome::BytesThenError {
+                n: 4096,
+                error: reset,
+            },
+            Outcome::BytesLastCall {
+                n: 67_108_864,
+                last: End::PeerClosed,
+            },
+            Outcome::BytesLastCall {
+                n: 0,
+                last: End::Error(reset),
+            },
+        ]
+    }
+
+    #[test]
+    fn a_typed_result_goes_through_the_datagram_whole() {
+        for what in every_outcome() {
+            for (calls, data) in [(None, None), (Some(4096), Some("hello\\n".to_string()))] {
+                let mut ev = sample();
+                ev.phase = Phase::Return;
+                ev.returned = Some(Returned {
+                    what: what.clone(),
+                    calls,
+                    data,
+                });
+                let back = CallEvent::parse(&ev.to_bytes()).unwrap();
+                assert_eq!(back, ev, "{what:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_event_without_a_typed_result_or_with_one_not_understood_keeps_its_text() {
+        // As an older lab program sends it.
+        let old = br#"{"v":1,"prog":"tcp_server","pid":7,"call":"accept","phase":"return",
+            "local":"127.0.0.1:5000","peer":"127.0.0.1:53312","result":"new socket for 127.0.0.1:53312","t_us":1}"#;
+        let ev = CallEvent::parse(old).unwrap();
+        assert_eq!(ev.returned, None);
+        assert_eq!(ev.result, "new socket for 127.0.0.1:53312");
+        // A newer kind, a wrong type, an errno out of range, a bad address:
+        // the event is kept, shown by its text.
+        for returned in [
+            r#"{"kind":"teleported"}"#,
+            r#"{"kind":"bytes","n":"six"}"#,
+            r#"{"kind":"bytes","n":-1}"#,
+            r#"{"kind":"error","errno":0}"#,
+            r#"{"kind":"error","errno":99999}"#,
+            r#"{"kind":"error","errno":111,"transport":"sctp"}"#,
+            r#"{"kind":"new-socket","peer":"not an address"}"#,
+            r#"{"kind":"bytes-last-call","n":1,"last":"bytes"}"#,
+            r#"{"kind":"bytes","n":1,"data":7}"#,
+            r#""bytes""#,
+        ] {
+            let text = String::from_utf8_lossy(old).replace(
+                r#""t_us":1}"#,
+                &format!(r#""t_us":1,"returned":{returned}}}"#),
+            );
+            let ev =
+                CallEvent::parse(text.as_bytes()).unwrap_or_else(|e| panic!("{returned}: {e}"));
+            assert_eq!(ev.returned, None, "{returned}");
+            assert_eq!(ev.result, "new socket for 127.0.0.1:53312");
+        }
+    }
+
+    #[test]
+    fn a_typed_results_data_is_escaped_and_bounded() {
+        let mut ev = sample();
+        ev.phase = Phase::Return;
+        ev.returned = Some(Returned {
+            what: Outcome::Bytes { n: 6 },
+            calls: None,
+            data: Some(format!("\u{1b}[2J\u{202e}{}", "x".repeat(500))),
+        });
+        let back = CallEvent::parse(&ev.to_bytes()).unwrap();
+        let data = back.returned.unwrap().data.unwrap();
+        assert!(
+            !data.contains('\u{1b}') && !data.contains('\u{202e}'),
+            "{data:?}"
+        );
+        assert!(data.chars().count() <= MAX_RESULT + 1, "{}", data.len());
     }
 
     #[test]

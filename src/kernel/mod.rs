@@ -52,6 +52,7 @@ pub mod join;
 pub mod procfs;
 #[cfg(target_os = "linux")]
 mod reader;
+pub mod returned;
 pub mod ring;
 #[cfg(target_os = "linux")]
 pub mod tracefs;
