@@ -116,36 +116,39 @@ pub fn socket_path() -> PathBuf {
 /// write, in a parent where no other user can rename it (sticky `/tmp`).
 /// The error is one line that says what to do.
 pub fn check_private_dir(dir: &Path, uid: u32) -> Result<(), String> {
+    use crate::i18n::tr;
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
-    let other_path = format!("or set {ENV_VAR} to a path of your own");
-    let meta =
-        std::fs::symlink_metadata(dir).map_err(|e| format!("cannot use {}: {e}", dir.display()))?;
+    let path = || dir.display().to_string();
+    let say = |id: &str, args: &[(&str, crate::i18n::Arg<'_>)]| {
+        let mut args = args.to_vec();
+        args.push(("dir", path().into()));
+        args.push(("var", ENV_VAR.into()));
+        tr(id, &args)
+    };
+    let meta = std::fs::symlink_metadata(dir).map_err(|e| {
+        say(
+            "capture-events-dir-unusable",
+            &[("error", e.to_string().into())],
+        )
+    })?;
     if meta.file_type().is_symlink() {
-        return Err(format!(
-            "{} is a symbolic link, not the private directory of the events socket: someone else may have made it; remove it, {other_path}",
-            dir.display()
-        ));
+        return Err(say("capture-events-dir-symlink", &[]));
     }
     if !meta.is_dir() {
-        return Err(format!(
-            "{} is not a directory; remove it, {other_path}",
-            dir.display()
-        ));
+        return Err(say("capture-events-dir-not-dir", &[]));
     }
     if meta.uid() != uid {
-        return Err(format!(
-            "{} belongs to user {}, not to user {uid}: another user made it, perhaps to receive your events; have it removed (as root), {other_path}",
-            dir.display(),
-            meta.uid()
+        let owner = u64::from(meta.uid()).to_string();
+        let uid = u64::from(uid).to_string();
+        return Err(say(
+            "capture-events-dir-owner",
+            &[("owner", owner.into()), ("uid", uid.into())],
         ));
     }
     let mode = meta.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {
-        return Err(format!(
-            "{} has mode {mode:03o}, so other users can reach the events socket in it; run `chmod 700 {}`, {other_path}",
-            dir.display(),
-            dir.display()
-        ));
+        let mode = format!("{mode:03o}");
+        return Err(say("capture-events-dir-mode", &[("mode", mode.into())]));
     }
     if let Some(parent) = dir.parent() {
         // A directory in a parent that others may write (and that is not
@@ -153,9 +156,10 @@ pub fn check_private_dir(dir: &Path, uid: u32) -> Result<(), String> {
         if let Ok(p) = std::fs::metadata(parent) {
             let m = p.permissions().mode();
             if m & 0o022 != 0 && m & 0o1000 == 0 {
-                return Err(format!(
-                    "{} is writable by other users and not sticky, so the private directory in it is not safe; {other_path}",
-                    parent.display()
+                let parent = parent.display().to_string();
+                return Err(say(
+                    "capture-events-dir-parent",
+                    &[("parent", parent.into())],
                 ));
             }
         }

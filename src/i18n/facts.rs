@@ -89,6 +89,20 @@ pub fn udp_in(lang: Lang, n: &UdpNote) -> String {
     }
 }
 
+/// A frame that could not be decoded, in the process's language (the
+/// English is the error's own `Display`, as in the JSON).
+pub fn decode_error(e: &crate::wire::DecodeError) -> String {
+    decode_error_in(lang(), e)
+}
+
+/// [`decode_error`] in a given language.
+pub fn decode_error_in(lang: Lang, e: &crate::wire::DecodeError) -> String {
+    match lang {
+        Lang::En => e.to_string(),
+        Lang::PtBr => super::pt_br::decode_error(e),
+    }
+}
+
 // ---- What a socket call returned ------------------------------------
 
 /// A socket call as the kernel saw it, with what it returned, in the
@@ -876,5 +890,67 @@ mod tests {
             );
             assert_eq!(en == pt, same, "{r:?}: {en} / {pt}");
         }
+    }
+
+    #[test]
+    fn every_decode_error_is_said_in_both_languages() {
+        use crate::wire::{DecodeError, Malformation};
+        let mut errors: Vec<DecodeError> = [
+            "IPv4",
+            "TCP",
+            "IPv6 extension header",
+            "802.1Q VLAN tag",
+            "BSD loopback",
+        ]
+        .into_iter()
+        .map(|layer| DecodeError::Truncated {
+            layer,
+            need: 20,
+            have: 10,
+        })
+        .collect();
+        for what in [
+            Malformation::Version {
+                version: 6,
+                expected: Some(4),
+            },
+            Malformation::Version {
+                version: 5,
+                expected: None,
+            },
+            Malformation::HeaderLength { words: 3 },
+            Malformation::DataOffset { words: 2 },
+            Malformation::TotalLength {
+                total: 16,
+                header: 20,
+            },
+            Malformation::LongerThanIp {
+                need: 40,
+                stated: 28,
+            },
+            Malformation::UdpLength { len: 4, header: 8 },
+        ] {
+            errors.push(DecodeError::Malformed {
+                layer: "IPv4",
+                what,
+            });
+        }
+        for e in &errors {
+            let (en, pt) = (decode_error_in(Lang::En, e), decode_error_in(Lang::PtBr, e));
+            assert!(!en.is_empty() && !pt.is_empty(), "{e:?}");
+            assert_ne!(en, pt, "{e:?}");
+            assert!(
+                !pt.contains("truncated") && !pt.contains("malformed"),
+                "{pt}"
+            );
+        }
+        assert_eq!(
+            decode_error_in(Lang::PtBr, &errors[0]),
+            "quadro cortado (IPv4): precisa de 20 bytes, só tem 10"
+        );
+        assert_eq!(
+            decode_error_in(Lang::En, &errors[0]),
+            "truncated IPv4: need 20 bytes, have 10"
+        );
     }
 }

@@ -787,6 +787,57 @@ fn bytes_word64(n: u64) -> &'static str {
     }
 }
 
+// ---- Frames that could not be decoded (wire::DecodeError) -------------
+
+/// `quadro cortado (TCP): precisa de 20 bytes, só tem 10`.
+pub fn decode_error(e: &crate::wire::DecodeError) -> String {
+    use crate::wire::{DecodeError, Malformation};
+    match e {
+        DecodeError::Truncated { layer, need, have } => format!(
+            "quadro cortado ({}): precisa de {need} bytes, só tem {have}",
+            layer_name(layer)
+        ),
+        DecodeError::Malformed { layer, what } => {
+            let what = match *what {
+                Malformation::Version {
+                    version,
+                    expected: Some(_),
+                } => format!("versão {version}"),
+                Malformation::Version {
+                    version,
+                    expected: None,
+                } => format!("versão {version} (esperada 4 ou 6)"),
+                Malformation::HeaderLength { words } => {
+                    format!("comprimento do cabeçalho de {words} palavras (o mínimo é 5)")
+                }
+                Malformation::DataOffset { words } => {
+                    format!("data offset de {words} palavras (o mínimo é 5)")
+                }
+                Malformation::TotalLength { total, header } => format!(
+                    "comprimento total {total}, menor que o comprimento do cabeçalho, {header}"
+                ),
+                Malformation::LongerThanIp { need, stated } => {
+                    format!("precisa de {need} bytes, mas o comprimento IP só deixa {stated}")
+                }
+                Malformation::UdpLength { len, header } => {
+                    format!("comprimento {len}, menor que o cabeçalho de {header} bytes")
+                }
+            };
+            format!("quadro malformado ({}): {what}", layer_name(layer))
+        }
+    }
+}
+
+/// A header's name as the decoder gives it, in Portuguese where it has words.
+fn layer_name(layer: &str) -> &str {
+    match layer {
+        "IPv6 extension header" => "cabeçalho de extensão IPv6",
+        "802.1Q VLAN tag" => "tag de VLAN 802.1Q",
+        "BSD loopback" => "loopback BSD",
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -269,7 +269,11 @@ impl<W: Write> TextRender<W> {
             }
             Item::Bad { t, err } => {
                 let time = self.time(*t);
-                writeln!(self.out, "{time} {}", s.paint(&err.to_string(), Color::Red))
+                writeln!(
+                    self.out,
+                    "{time} {}",
+                    s.paint(&facts::decode_error(err), Color::Red)
+                )
             }
             Item::Call(c) => self.call(c),
             // The kernel's states are told where they differ from the

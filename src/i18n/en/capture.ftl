@@ -243,3 +243,22 @@ capture-err-link-socket = cannot make the link's events socket { $path }: { $err
     [yes] : something is there already; remove it or choose another path
    *[no] {""}
 }
+
+## h-i18n-rest: why the kernel's view is off (kernel::Unavailable).
+
+capture-kernel-unavailable = { $why }; the segments and the calls of socklab's own programs are still shown
+capture-kernel-unavailable-not-linux = the kernel's view of socket calls needs Linux
+capture-kernel-unavailable-not-root = the kernel's view of socket calls needs root (run capture with sudo)
+capture-kernel-unavailable-no-tracefs = no kernel tracing: { $why }
+capture-kernel-unavailable-no-instances = this kernel has no private tracing instances (Linux 3.19 or later needed)
+capture-kernel-unavailable-missing-events = this kernel lacks the tracing events { $events }
+capture-kernel-unavailable-failed = kernel tracing could not start: { $why }
+
+## h-i18n-rest: the events socket's private directory (events::check_private_dir).
+
+capture-events-dir-unusable = cannot use { $dir }: { $error }
+capture-events-dir-symlink = { $dir } is a symbolic link, not the private directory of the events socket: someone else may have made it; remove it, or set { $var } to a path of your own
+capture-events-dir-not-dir = { $dir } is not a directory; remove it, or set { $var } to a path of your own
+capture-events-dir-owner = { $dir } belongs to user { $owner }, not to user { $uid }: another user made it, perhaps to receive your events; have it removed (as root), or set { $var } to a path of your own
+capture-events-dir-mode = { $dir } has mode { $mode }, so other users can reach the events socket in it; run `chmod 700 { $dir }`, or set { $var } to a path of your own
+capture-events-dir-parent = { $parent } is writable by other users and not sticky, so the private directory in it is not safe; set { $var } to a path of your own

@@ -289,3 +289,22 @@ capture-err-link-socket = não foi possível criar o socket de eventos do enlace
     [yes] : já existe algo ali; remova ou escolha outro caminho
    *[no] {""}
 }
+
+## h-i18n-rest: por que a visão do kernel está desligada (kernel::Unavailable).
+
+capture-kernel-unavailable = { $why }; os segmentos e as chamadas dos programas do próprio socklab continuam aparecendo
+capture-kernel-unavailable-not-linux = a visão do kernel das chamadas de socket precisa do Linux
+capture-kernel-unavailable-not-root = a visão do kernel das chamadas de socket precisa de root (rode o capture com sudo)
+capture-kernel-unavailable-no-tracefs = sem tracing do kernel: { $why }
+capture-kernel-unavailable-no-instances = este kernel não tem instâncias privadas de tracing (é preciso o Linux 3.19 ou mais novo)
+capture-kernel-unavailable-missing-events = este kernel não tem os eventos de tracing { $events }
+capture-kernel-unavailable-failed = o tracing do kernel não pôde começar: { $why }
+
+## h-i18n-rest: o diretório privado do socket de eventos (events::check_private_dir).
+
+capture-events-dir-unusable = não foi possível usar { $dir }: { $error }
+capture-events-dir-symlink = { $dir } é um link simbólico, não o diretório privado do socket de eventos: outra pessoa pode tê-lo criado; remova-o, ou defina { $var } com um caminho seu
+capture-events-dir-not-dir = { $dir } não é um diretório; remova-o, ou defina { $var } com um caminho seu
+capture-events-dir-owner = { $dir } pertence ao usuário { $owner }, não ao usuário { $uid }: outro usuário o criou, talvez para receber os seus eventos; peça para removê-lo (como root), ou defina { $var } com um caminho seu
+capture-events-dir-mode = { $dir } tem modo { $mode }, então outros usuários alcançam o socket de eventos dentro dele; rode `chmod 700 { $dir }`, ou defina { $var } com um caminho seu
+capture-events-dir-parent = { $parent } pode ser escrito por outros usuários e não tem o sticky bit, então o diretório privado dentro dele não é seguro; defina { $var } com um caminho seu
