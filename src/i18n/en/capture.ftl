@@ -262,3 +262,4 @@ capture-events-dir-not-dir = { $dir } is not a directory; remove it, or set { $v
 capture-events-dir-owner = { $dir } belongs to user { $owner }, not to user { $uid }: another user made it, perhaps to receive your events; have it removed (as root), or set { $var } to a path of your own
 capture-events-dir-mode = { $dir } has mode { $mode }, so other users can reach the events socket in it; run `chmod 700 { $dir }`, or set { $var } to a path of your own
 capture-events-dir-parent = { $parent } is writable by other users and not sticky, so the private directory in it is not safe; set { $var } to a path of your own
+capture-kernel-not-removed = capture: warning: a tracing instance could not be removed; the next capture as root removes it

@@ -308,3 +308,4 @@ capture-events-dir-not-dir = { $dir } não é um diretório; remova-o, ou defina
 capture-events-dir-owner = { $dir } pertence ao usuário { $owner }, não ao usuário { $uid }: outro usuário o criou, talvez para receber os seus eventos; peça para removê-lo (como root), ou defina { $var } com um caminho seu
 capture-events-dir-mode = { $dir } tem modo { $mode }, então outros usuários alcançam o socket de eventos dentro dele; rode `chmod 700 { $dir }`, ou defina { $var } com um caminho seu
 capture-events-dir-parent = { $parent } pode ser escrito por outros usuários e não tem o sticky bit, então o diretório privado dentro dele não é seguro; defina { $var } com um caminho seu
+capture-kernel-not-removed = capture: aviso: uma instância de tracing não pôde ser removida; a próxima captura como root a remove
