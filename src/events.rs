@@ -178,7 +178,11 @@ pub fn make_private_dir(dir: &Path, uid: u32) -> io::Result<()> {
         Err(e) => {
             return Err(io::Error::new(
                 e.kind(),
-                format!("cannot create {}: {e}", dir.display()),
+                crate::t!(
+                    "capture-events-cannot-create",
+                    path = dir.display().to_string(),
+                    error = e.to_string()
+                ),
             ))
         }
     }
@@ -947,16 +951,21 @@ fn check_existing(path: &Path) -> io::Result<()> {
         Err(e) => {
             return Err(io::Error::new(
                 e.kind(),
-                format!("cannot use {}: {e}", path.display()),
+                crate::t!(
+                    "capture-events-cannot-use",
+                    path = path.display().to_string(),
+                    error = e.to_string()
+                ),
             ))
         }
     };
     if !meta.file_type().is_socket() {
         return Err(io::Error::new(
             io::ErrorKind::AlreadyExists,
-            format!(
-                "{} exists and is not a socket; remove it or set {ENV_VAR}",
-                path.display()
+            crate::t!(
+                "capture-events-not-socket",
+                path = path.display().to_string(),
+                var = ENV_VAR
             ),
         ));
     }
@@ -967,19 +976,22 @@ fn check_existing(path: &Path) -> io::Result<()> {
         .and_then(|s| s.connect(path))
         .is_ok();
     let message = match (live, mine) {
-        (true, true) => format!(
-            "another capture is already receiving events on {}; stop it or set {ENV_VAR} to another path",
-            path.display()
+        (true, true) => crate::t!(
+            "capture-events-in-use",
+            path = path.display().to_string(),
+            var = ENV_VAR
         ),
-        (true, false) => format!(
-            "{} is the events socket of another user (uid {}), whose capture is running: set {ENV_VAR} to a path of your own",
-            path.display(),
-            meta.uid()
+        (true, false) => crate::t!(
+            "capture-events-other-user-live",
+            path = path.display().to_string(),
+            uid = meta.uid().to_string(),
+            var = ENV_VAR
         ),
-        (false, false) => format!(
-            "{} is an events socket left by another user (uid {}): it is not yours to remove; set {ENV_VAR} to a path of your own",
-            path.display(),
-            meta.uid()
+        (false, false) => crate::t!(
+            "capture-events-other-user-stale",
+            path = path.display().to_string(),
+            uid = meta.uid().to_string(),
+            var = ENV_VAR
         ),
         (false, true) => {
             // Ours and stale: it can go. (unlink removes the name, never
@@ -1476,6 +1488,118 @@ pub(crate) mod tests {
             l.drain().len(),
             0,
             "a directory of another user: nothing sent"
+        );
+    }
+
+    /// The sentences of "h-i18n-rest 2" (the events socket already there,
+    /// the kernel tracer's own reasons, the web page's refusals, sudo's
+    /// ids): said in both languages, differently, with every value in.
+    #[test]
+    fn the_startup_refusals_are_said_in_both_languages() {
+        use crate::i18n::{tr_in, Arg, Lang};
+        let e = || Arg::from("Permission denied (os error 13)");
+        let p = || Arg::from("/tmp/socklab-1000/events.sock");
+        let cases: Vec<(&str, Vec<(&str, Arg<'_>)>)> = vec![
+            (
+                "capture-events-cannot-create",
+                vec![("path", p()), ("error", e())],
+            ),
+            (
+                "capture-events-cannot-use",
+                vec![("path", p()), ("error", e())],
+            ),
+            (
+                "capture-events-not-socket",
+                vec![("path", p()), ("var", ENV_VAR.into())],
+            ),
+            (
+                "capture-events-in-use",
+                vec![("path", p()), ("var", ENV_VAR.into())],
+            ),
+            (
+                "capture-events-other-user-live",
+                vec![
+                    ("path", p()),
+                    ("uid", "65534".into()),
+                    ("var", ENV_VAR.into()),
+                ],
+            ),
+            (
+                "capture-events-other-user-stale",
+                vec![
+                    ("path", p()),
+                    ("uid", "65534".into()),
+                    ("var", ENV_VAR.into()),
+                ],
+            ),
+            (
+                "capture-kernel-cannot-create-instance",
+                vec![("error", e())],
+            ),
+            (
+                "capture-kernel-cannot-set-up",
+                vec![("what", "trace_clock".into()), ("error", e())],
+            ),
+            ("capture-kernel-cannot-start-reader", vec![("error", e())]),
+            ("capture-kernel-cannot-follow", vec![("error", e())]),
+            ("capture-kernel-cannot-start", vec![("error", e())]),
+            (
+                "capture-kernel-header-page",
+                vec![("why", "no field `commit`".into())],
+            ),
+            ("capture-tracefs-not-built", vec![]),
+            (
+                "capture-tracefs-not-mounted",
+                vec![("path", "/sys/kernel/tracing".into())],
+            ),
+            (
+                "capture-tracefs-mount-failed",
+                vec![("path", "/sys/kernel/tracing".into()), ("error", e())],
+            ),
+            ("capture-web-too-many", vec![]),
+            ("capture-web-too-large", vec![]),
+            ("capture-web-method", vec![]),
+            ("capture-web-wrong-host", vec![]),
+            (
+                "capture-svg-cannot-write",
+                vec![("path", "out.svg".into()), ("error", e())],
+            ),
+            ("common-sudo-uid-bad", vec![("raw", "\"x\"".into())]),
+            ("common-sudo-gid-missing", vec![("uid", "1000".into())]),
+        ];
+        for (id, args) in &cases {
+            let en = tr_in(Lang::En, id, args);
+            let pt = tr_in(Lang::PtBr, id, args);
+            assert!(!en.is_empty() && !pt.is_empty(), "{id}");
+            assert_ne!(en, pt, "{id} is not translated");
+            assert!(
+                !en.contains(id) && !pt.contains(id),
+                "{id} is missing: {en} / {pt}"
+            );
+            for (name, value) in args {
+                let Arg::Str(v) = value else { continue };
+                assert!(
+                    en.contains(&**v) && pt.contains(&**v),
+                    "{id} drops ${name}: {en} / {pt}"
+                );
+            }
+        }
+        // The OS's words are kept as they are; English is unchanged.
+        assert_eq!(
+            tr_in(
+                Lang::En,
+                "capture-kernel-cannot-create-instance",
+                &[("error", e())]
+            ),
+            "cannot create a tracing instance: Permission denied (os error 13)"
+        );
+        assert_eq!(
+            tr_in(
+                Lang::PtBr,
+                "capture-kernel-cannot-create-instance",
+                &[("error", e())]
+            ),
+            "não foi possível criar uma instância de tracing: Permission denied (os error 13)"
         );
     }
 }

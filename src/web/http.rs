@@ -59,7 +59,7 @@ pub fn serve(listener: TcpListener, site: Arc<Site>, hub: Arc<Hub>) {
                 &mut stream,
                 503,
                 "text/plain",
-                b"too many connections\n",
+                format!("{}\n", crate::t!("capture-web-too-many")).as_bytes(),
                 false,
             );
             continue;
@@ -189,7 +189,7 @@ fn handle(mut stream: TcpStream, site: &Site, hub: &Hub) -> io::Result<()> {
                 &mut stream,
                 431,
                 "text/plain",
-                b"request too large\n",
+                format!("{}\n", crate::t!("capture-web-too-large")).as_bytes(),
                 false,
             )
         }
@@ -198,7 +198,7 @@ fn handle(mut stream: TcpStream, site: &Site, hub: &Hub) -> io::Result<()> {
                 &mut stream,
                 405,
                 "text/plain",
-                b"this page only reads: GET and HEAD\n",
+                format!("{}\n", crate::t!("capture-web-method")).as_bytes(),
                 false,
             )
         }
@@ -210,7 +210,7 @@ fn handle(mut stream: TcpStream, site: &Site, hub: &Hub) -> io::Result<()> {
             &mut stream,
             403,
             "text/plain",
-            b"wrong Host: open the address capture printed\n",
+            format!("{}\n", crate::t!("capture-web-wrong-host")).as_bytes(),
             req.head_only,
         );
     }

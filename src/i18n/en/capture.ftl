@@ -263,3 +263,26 @@ capture-events-dir-owner = { $dir } belongs to user { $owner }, not to user { $u
 capture-events-dir-mode = { $dir } has mode { $mode }, so other users can reach the events socket in it; run `chmod 700 { $dir }`, or set { $var } to a path of your own
 capture-events-dir-parent = { $parent } is writable by other users and not sticky, so the private directory in it is not safe; set { $var } to a path of your own
 capture-kernel-not-removed = capture: warning: a tracing instance could not be removed; the next capture as root removes it
+
+## h-i18n-rest 2: the events socket already there (events::check_existing), the kernel tracer's own part of why it could not start (kernel::tracer, kernel::tracefs), the web page's refusals (web::http), the SVG file.
+
+capture-events-cannot-create = cannot create { $path }: { $error }
+capture-events-cannot-use = cannot use { $path }: { $error }
+capture-events-not-socket = { $path } exists and is not a socket; remove it or set { $var }
+capture-events-in-use = another capture is already receiving events on { $path }; stop it or set { $var } to another path
+capture-events-other-user-live = { $path } is the events socket of another user (uid { $uid }), whose capture is running: set { $var } to a path of your own
+capture-events-other-user-stale = { $path } is an events socket left by another user (uid { $uid }): it is not yours to remove; set { $var } to a path of your own
+capture-kernel-cannot-create-instance = cannot create a tracing instance: { $error }
+capture-kernel-cannot-set-up = cannot set up the tracing instance ({ $what }): { $error }
+capture-kernel-cannot-start-reader = cannot start the reader thread: { $error }
+capture-kernel-cannot-follow = cannot follow our children: { $error }
+capture-kernel-cannot-start = cannot start tracing: { $error }
+capture-kernel-header-page = events/header_page not understood ({ $why }); the 64-bit layout is assumed
+capture-tracefs-not-built = this kernel has no tracefs (built without CONFIG_TRACING)
+capture-tracefs-not-mounted = tracefs is not mounted (mount it: sudo mount -t tracefs nodev { $path })
+capture-tracefs-mount-failed = tracefs is not mounted and mounting it on { $path } failed: { $error }
+capture-web-too-many = too many connections
+capture-web-too-large = request too large
+capture-web-method = this page only reads: GET and HEAD
+capture-web-wrong-host = wrong Host: open the address capture printed
+capture-svg-cannot-write = cannot write { $path }: { $error }

@@ -309,3 +309,26 @@ capture-events-dir-owner = { $dir } pertence ao usuário { $owner }, não ao usu
 capture-events-dir-mode = { $dir } tem modo { $mode }, então outros usuários alcançam o socket de eventos dentro dele; rode `chmod 700 { $dir }`, ou defina { $var } com um caminho seu
 capture-events-dir-parent = { $parent } pode ser escrito por outros usuários e não tem o sticky bit, então o diretório privado dentro dele não é seguro; defina { $var } com um caminho seu
 capture-kernel-not-removed = capture: aviso: uma instância de tracing não pôde ser removida; a próxima captura como root a remove
+
+## h-i18n-rest 2: the events socket already there (events::check_existing), the kernel tracer's own part of why it could not start (kernel::tracer, kernel::tracefs), the web page's refusals (web::http), the SVG file.
+
+capture-events-cannot-create = não foi possível criar { $path }: { $error }
+capture-events-cannot-use = não foi possível usar { $path }: { $error }
+capture-events-not-socket = { $path } existe e não é um socket; remova-o ou defina { $var }
+capture-events-in-use = outro capture já está recebendo eventos em { $path }; pare-o ou defina { $var } com outro caminho
+capture-events-other-user-live = { $path } é o socket de eventos de outro usuário (uid { $uid }), cujo capture está rodando: defina { $var } com um caminho seu
+capture-events-other-user-stale = { $path } é um socket de eventos deixado por outro usuário (uid { $uid }): não cabe a você removê-lo; defina { $var } com um caminho seu
+capture-kernel-cannot-create-instance = não foi possível criar uma instância de tracing: { $error }
+capture-kernel-cannot-set-up = não foi possível configurar a instância de tracing ({ $what }): { $error }
+capture-kernel-cannot-start-reader = não foi possível iniciar a thread de leitura: { $error }
+capture-kernel-cannot-follow = não foi possível acompanhar os nossos processos filhos: { $error }
+capture-kernel-cannot-start = não foi possível iniciar o tracing: { $error }
+capture-kernel-header-page = events/header_page não foi entendido ({ $why }); supõe-se o layout de 64 bits
+capture-tracefs-not-built = este kernel não tem tracefs (compilado sem CONFIG_TRACING)
+capture-tracefs-not-mounted = o tracefs não está montado (monte-o: sudo mount -t tracefs nodev { $path })
+capture-tracefs-mount-failed = o tracefs não está montado e montá-lo em { $path } falhou: { $error }
+capture-web-too-many = conexões demais
+capture-web-too-large = requisição grande demais
+capture-web-method = esta página só lê: GET e HEAD
+capture-web-wrong-host = Host errado: abra o endereço que o capture imprimiu
+capture-svg-cannot-write = não foi possível gravar { $path }: { $error }
