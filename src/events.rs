@@ -1560,6 +1560,8 @@ pub(crate) mod tests {
             ("capture-web-too-large", vec![]),
             ("capture-web-method", vec![]),
             ("capture-web-wrong-host", vec![]),
+            ("capture-web-bad-request", vec![]),
+            ("capture-web-not-found", vec![]),
             (
                 "capture-svg-cannot-write",
                 vec![("path", "out.svg".into()), ("error", e())],

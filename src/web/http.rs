@@ -182,7 +182,13 @@ fn handle(mut stream: TcpStream, site: &Site, hub: &Hub) -> io::Result<()> {
     let req = match read_request(&mut stream) {
         Ok(r) => r,
         Err(Refusal::Bad) => {
-            return respond(&mut stream, 400, "text/plain", b"bad request\n", false)
+            return respond(
+                &mut stream,
+                400,
+                "text/plain",
+                format!("{}\n", crate::t!("capture-web-bad-request")).as_bytes(),
+                false,
+            )
         }
         Err(Refusal::TooLarge) => {
             return respond(
@@ -224,7 +230,7 @@ fn handle(mut stream: TcpStream, site: &Site, hub: &Hub) -> io::Result<()> {
                 &mut stream,
                 404,
                 "text/plain",
-                b"not found\n",
+                format!("{}\n", crate::t!("capture-web-not-found")).as_bytes(),
                 req.head_only,
             ),
         },

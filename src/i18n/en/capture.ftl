@@ -285,4 +285,6 @@ capture-web-too-many = too many connections
 capture-web-too-large = request too large
 capture-web-method = this page only reads: GET and HEAD
 capture-web-wrong-host = wrong Host: open the address capture printed
+capture-web-bad-request = bad request
+capture-web-not-found = not found
 capture-svg-cannot-write = cannot write { $path }: { $error }

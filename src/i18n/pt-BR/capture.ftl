@@ -331,4 +331,6 @@ capture-web-too-many = conexões demais
 capture-web-too-large = requisição grande demais
 capture-web-method = esta página só lê: GET e HEAD
 capture-web-wrong-host = Host errado: abra o endereço que o capture imprimiu
+capture-web-bad-request = requisição inválida
+capture-web-not-found = não encontrado
 capture-svg-cannot-write = não foi possível gravar { $path }: { $error }
