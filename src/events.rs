@@ -116,36 +116,39 @@ pub fn socket_path() -> PathBuf {
 /// write, in a parent where no other user can rename it (sticky `/tmp`).
 /// The error is one line that says what to do.
 pub fn check_private_dir(dir: &Path, uid: u32) -> Result<(), String> {
+    use crate::i18n::tr;
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
-    let other_path = format!("or set {ENV_VAR} to a path of your own");
-    let meta =
-        std::fs::symlink_metadata(dir).map_err(|e| format!("cannot use {}: {e}", dir.display()))?;
+    let path = || dir.display().to_string();
+    let say = |id: &str, args: &[(&str, crate::i18n::Arg<'_>)]| {
+        let mut args = args.to_vec();
+        args.push(("dir", path().into()));
+        args.push(("var", ENV_VAR.into()));
+        tr(id, &args)
+    };
+    let meta = std::fs::symlink_metadata(dir).map_err(|e| {
+        say(
+            "capture-events-dir-unusable",
+            &[("error", e.to_string().into())],
+        )
+    })?;
     if meta.file_type().is_symlink() {
-        return Err(format!(
-            "{} is a symbolic link, not the private directory of the events socket: someone else may have made it; remove it, {other_path}",
-            dir.display()
-        ));
+        return Err(say("capture-events-dir-symlink", &[]));
     }
     if !meta.is_dir() {
-        return Err(format!(
-            "{} is not a directory; remove it, {other_path}",
-            dir.display()
-        ));
+        return Err(say("capture-events-dir-not-dir", &[]));
     }
     if meta.uid() != uid {
-        return Err(format!(
-            "{} belongs to user {}, not to user {uid}: another user made it, perhaps to receive your events; have it removed (as root), {other_path}",
-            dir.display(),
-            meta.uid()
+        let owner = u64::from(meta.uid()).to_string();
+        let uid = u64::from(uid).to_string();
+        return Err(say(
+            "capture-events-dir-owner",
+            &[("owner", owner.into()), ("uid", uid.into())],
         ));
     }
     let mode = meta.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {
-        return Err(format!(
-            "{} has mode {mode:03o}, so other users can reach the events socket in it; run `chmod 700 {}`, {other_path}",
-            dir.display(),
-            dir.display()
-        ));
+        let mode = format!("{mode:03o}");
+        return Err(say("capture-events-dir-mode", &[("mode", mode.into())]));
     }
     if let Some(parent) = dir.parent() {
         // A directory in a parent that others may write (and that is not
@@ -153,9 +156,10 @@ pub fn check_private_dir(dir: &Path, uid: u32) -> Result<(), String> {
         if let Ok(p) = std::fs::metadata(parent) {
             let m = p.permissions().mode();
             if m & 0o022 != 0 && m & 0o1000 == 0 {
-                return Err(format!(
-                    "{} is writable by other users and not sticky, so the private directory in it is not safe; {other_path}",
-                    parent.display()
+                let parent = parent.display().to_string();
+                return Err(say(
+                    "capture-events-dir-parent",
+                    &[("parent", parent.into())],
                 ));
             }
         }
@@ -174,7 +178,11 @@ pub fn make_private_dir(dir: &Path, uid: u32) -> io::Result<()> {
         Err(e) => {
             return Err(io::Error::new(
                 e.kind(),
-                format!("cannot create {}: {e}", dir.display()),
+                crate::t!(
+                    "capture-events-cannot-create",
+                    path = dir.display().to_string(),
+                    error = e.to_string()
+                ),
             ))
         }
     }
@@ -214,8 +222,12 @@ pub struct CallEvent {
     pub phase: Phase,
     pub local: Option<SocketAddr>,
     pub peer: Option<SocketAddr>,
-    /// What the call returned, in words (`ok`, `6 bytes`, `ECONNREFUSED`).
+    /// What the call returned, in English words (`ok`, `6 bytes`,
+    /// `ECONNREFUSED`): shown when [`CallEvent::returned`] is not there.
     pub result: String,
+    /// What the call returned, as typed facts that a capture says in its
+    /// own language (optional: older lab programs do not send it).
+    pub returned: Option<Returned>,
     /// Realtime clock, since the Unix epoch.
     pub t: Duration,
     /// The sender's user id, as the kernel reported it, when it is neither
@@ -261,6 +273,256 @@ impl CallEvent {
     }
 }
 
+/// What a call returned, as typed facts: the optional `returned` field of
+/// an event, beside the English `result` text (which older captures show).
+/// A capture says it in its own language. Every field came from another
+/// process, so [`Returned::from_json`] checks each one, and the data
+/// preview is escaped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Returned {
+    /// What the call returned.
+    pub what: Outcome,
+    /// The call was made this many times and narrated once
+    /// (`send(...) x 4096 calls`).
+    pub calls: Option<u64>,
+    /// The start of the data received, escaped (`hello\n`), shown in quotes
+    /// after the words.
+    pub data: Option<String>,
+}
+
+/// The outcomes a lab program's call can have, as [`Returned`] carries them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// `accept()`: a new socket for this client.
+    NewSocket { peer: SocketAddr },
+    /// tcp_server's `accept()`: a new socket for its `n`-th client.
+    NewClient { peer: SocketAddr, n: u64 },
+    /// `accept()` with `--max-clients` clients already: refused.
+    Refusing { peer: SocketAddr, max: u64 },
+    /// tcp_server's `accept()` after a client sent `off`.
+    AcceptOff,
+    /// `n` bytes sent or received.
+    Bytes { n: u64 },
+    /// `recvfrom()`: `n` bytes from `from`.
+    BytesFrom { n: u64, from: SocketAddr },
+    /// What a last call (or a lone one) ended with.
+    End(End),
+    /// `n` bytes moved, then a call failed.
+    BytesThenError { n: u64, error: CallError },
+    /// `n` bytes in all, and the last call ended with `last`.
+    BytesLastCall { n: u64, last: End },
+}
+
+/// How a call moved nothing: 0 bytes, or an error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum End {
+    /// `recv()` of 0 bytes on TCP: the peer's FIN.
+    PeerClosed,
+    /// `recv()` of 0 bytes after our own `shutdown(SHUT_RD)`.
+    ReadShut,
+    /// On a connected UDP socket: an ICMP port unreachable came back.
+    IcmpRefused,
+    /// The call failed.
+    Error(CallError),
+}
+
+/// A failed call: the error number (the sender's, on the same machine),
+/// and the socket's transport, which says more about some errors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CallError {
+    pub errno: i32,
+    pub on: Option<crate::net::Transport>,
+}
+
+/// The largest error number accepted (Linux's are below 4096).
+const MAX_ERRNO: i32 = 4095;
+
+impl CallError {
+    /// The error as the OS would report it.
+    pub fn io_error(&self) -> io::Error {
+        io::Error::from_raw_os_error(self.errno)
+    }
+}
+
+impl Outcome {
+    /// The `kind` of the JSON object, stable: `new-socket`, `bytes`...
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Outcome::NewSocket { .. } => "new-socket",
+            Outcome::NewClient { .. } => "new-client",
+            Outcome::Refusing { .. } => "refusing",
+            Outcome::AcceptOff => "accept-off",
+            Outcome::Bytes { .. } => "bytes",
+            Outcome::BytesFrom { .. } => "bytes-from",
+            Outcome::End(e) => e.kind(),
+            Outcome::BytesThenError { .. } => "bytes-then-error",
+            Outcome::BytesLastCall { .. } => "bytes-last-call",
+        }
+    }
+}
+
+impl End {
+    fn kind(&self) -> &'static str {
+        match self {
+            End::PeerClosed => "peer-closed",
+            End::ReadShut => "read-shut",
+            End::IcmpRefused => "icmp-refused",
+            End::Error(_) => "error",
+        }
+    }
+
+    fn put(&self, obj: &mut serde_json::Map<String, Value>) {
+        if let End::Error(e) = self {
+            e.put(obj);
+        }
+    }
+
+    fn from_json(kind: &str, obj: &serde_json::Map<String, Value>) -> Option<End> {
+        Some(match kind {
+            "peer-closed" => End::PeerClosed,
+            "read-shut" => End::ReadShut,
+            "icmp-refused" => End::IcmpRefused,
+            "error" => End::Error(CallError::from_json(obj)?),
+            _ => return None,
+        })
+    }
+}
+
+impl CallError {
+    fn put(&self, obj: &mut serde_json::Map<String, Value>) {
+        obj.insert("errno".into(), json!(self.errno));
+        if let Some(on) = self.on {
+            let on = match on {
+                crate::net::Transport::Tcp => "tcp",
+                crate::net::Transport::Udp => "udp",
+            };
+            obj.insert("transport".into(), json!(on));
+        }
+    }
+
+    fn from_json(obj: &serde_json::Map<String, Value>) -> Option<CallError> {
+        let errno = obj
+            .get("errno")?
+            .as_i64()
+            .and_then(|e| i32::try_from(e).ok())
+            .filter(|e| (1..=MAX_ERRNO).contains(e))?;
+        let on = match obj.get("transport") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(match v.as_str()? {
+                "tcp" => crate::net::Transport::Tcp,
+                "udp" => crate::net::Transport::Udp,
+                _ => return None,
+            }),
+        };
+        Some(CallError { errno, on })
+    }
+}
+
+impl Returned {
+    /// Just `what`, once, without data.
+    pub fn new(what: Outcome) -> Returned {
+        Returned {
+            what,
+            calls: None,
+            data: None,
+        }
+    }
+
+    /// The `returned` object of the datagram.
+    pub fn to_json(&self) -> Value {
+        let mut obj = serde_json::Map::new();
+        obj.insert("kind".into(), json!(self.what.kind()));
+        let addr = |a: &SocketAddr| json!(a.to_string());
+        match &self.what {
+            Outcome::NewSocket { peer } => {
+                obj.insert("peer".into(), addr(peer));
+            }
+            Outcome::NewClient { peer, n } => {
+                obj.insert("peer".into(), addr(peer));
+                obj.insert("n".into(), json!(n));
+            }
+            Outcome::Refusing { peer, max } => {
+                obj.insert("peer".into(), addr(peer));
+                obj.insert("max".into(), json!(max));
+            }
+            Outcome::AcceptOff => {}
+            Outcome::Bytes { n } => {
+                obj.insert("n".into(), json!(n));
+            }
+            Outcome::BytesFrom { n, from } => {
+                obj.insert("n".into(), json!(n));
+                obj.insert("from".into(), addr(from));
+            }
+            Outcome::End(e) => e.put(&mut obj),
+            Outcome::BytesThenError { n, error } => {
+                obj.insert("n".into(), json!(n));
+                error.put(&mut obj);
+            }
+            Outcome::BytesLastCall { n, last } => {
+                obj.insert("n".into(), json!(n));
+                obj.insert("last".into(), json!(last.kind()));
+                last.put(&mut obj);
+            }
+        }
+        if let Some(calls) = self.calls {
+            obj.insert("calls".into(), json!(calls));
+        }
+        if let Some(data) = &self.data {
+            obj.insert("data".into(), json!(data));
+        }
+        Value::Object(obj)
+    }
+
+    /// Read a `returned` object. `None` for anything this capture does not
+    /// know or that does not check out (an unknown `kind` from a newer lab
+    /// program, a field of the wrong type, an error number out of range):
+    /// the event is then shown with its `result` text, as before.
+    pub fn from_json(v: &Value) -> Option<Returned> {
+        let obj = v.as_object()?;
+        let kind = obj.get("kind")?.as_str()?;
+        let addr = |key: &str| -> Option<SocketAddr> { obj.get(key)?.as_str()?.parse().ok() };
+        let int = |key: &str| -> Option<u64> { obj.get(key)?.as_u64() };
+        let what = match kind {
+            "new-socket" => Outcome::NewSocket {
+                peer: addr("peer")?,
+            },
+            "new-client" => Outcome::NewClient {
+                peer: addr("peer")?,
+                n: int("n")?,
+            },
+            "refusing" => Outcome::Refusing {
+                peer: addr("peer")?,
+                max: int("max")?,
+            },
+            "accept-off" => Outcome::AcceptOff,
+            "bytes" => Outcome::Bytes { n: int("n")? },
+            "bytes-from" => Outcome::BytesFrom {
+                n: int("n")?,
+                from: addr("from")?,
+            },
+            "bytes-then-error" => Outcome::BytesThenError {
+                n: int("n")?,
+                error: CallError::from_json(obj)?,
+            },
+            "bytes-last-call" => Outcome::BytesLastCall {
+                n: int("n")?,
+                last: End::from_json(obj.get("last")?.as_str()?, obj)?,
+            },
+            other => Outcome::End(End::from_json(other, obj)?),
+        };
+        let calls = match obj.get("calls") {
+            None | Some(Value::Null) => None,
+            Some(c) => Some(c.as_u64()?),
+        };
+        let data = match obj.get("data") {
+            None | Some(Value::Null) => None,
+            // Escaped as `result` is: it is shown on a terminal.
+            Some(d) => Some(escape_controls(d.as_str()?, MAX_RESULT)),
+        };
+        Some(Returned { what, calls, data })
+    }
+}
+
 /// Why a received event datagram was ignored.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum EventError {
@@ -294,6 +556,9 @@ impl CallEvent {
             }
             if let Some(uid) = self.other_uid {
                 obj.insert("uid".into(), json!(uid));
+            }
+            if let Some(returned) = &self.returned {
+                obj.insert("returned".into(), returned.to_json());
             }
         }
         v.to_string().into_bytes()
@@ -393,6 +658,9 @@ impl CallEvent {
             // Control, format and bidirectional characters escaped
             // (terminal escapes, text reordered by U+202E...).
             result: escape_controls(result, MAX_RESULT),
+            // Optional, and never a reason to drop the event: one this
+            // capture cannot read is shown by its `result` text.
+            returned: obj.get("returned").and_then(Returned::from_json),
             t: Duration::from_micros(t_us),
             other_uid: None,
         })
@@ -486,6 +754,19 @@ impl Emitter {
         peer: Option<SocketAddr>,
         result: &str,
     ) {
+        self.emit_returned(call, phase, local, peer, result, None);
+    }
+
+    /// [`Emitter::emit`], with what the call returned as typed facts too.
+    pub fn emit_returned(
+        &self,
+        call: &str,
+        phase: Phase,
+        local: Option<SocketAddr>,
+        peer: Option<SocketAddr>,
+        result: &str,
+        returned: Option<Returned>,
+    ) {
         let Some(sock) = &self.sock else { return };
         if let Some((dir, uid)) = &self.private {
             // Checked at every send (one lstat): the directory may appear
@@ -504,6 +785,7 @@ impl Emitter {
             local,
             peer,
             result: result.to_string(),
+            returned,
             t: now(),
             other_uid: None,
         };
@@ -669,16 +951,21 @@ fn check_existing(path: &Path) -> io::Result<()> {
         Err(e) => {
             return Err(io::Error::new(
                 e.kind(),
-                format!("cannot use {}: {e}", path.display()),
+                crate::t!(
+                    "capture-events-cannot-use",
+                    path = path.display().to_string(),
+                    error = e.to_string()
+                ),
             ))
         }
     };
     if !meta.file_type().is_socket() {
         return Err(io::Error::new(
             io::ErrorKind::AlreadyExists,
-            format!(
-                "{} exists and is not a socket; remove it or set {ENV_VAR}",
-                path.display()
+            crate::t!(
+                "capture-events-not-socket",
+                path = path.display().to_string(),
+                var = ENV_VAR
             ),
         ));
     }
@@ -689,19 +976,22 @@ fn check_existing(path: &Path) -> io::Result<()> {
         .and_then(|s| s.connect(path))
         .is_ok();
     let message = match (live, mine) {
-        (true, true) => format!(
-            "another capture is already receiving events on {}; stop it or set {ENV_VAR} to another path",
-            path.display()
+        (true, true) => crate::t!(
+            "capture-events-in-use",
+            path = path.display().to_string(),
+            var = ENV_VAR
         ),
-        (true, false) => format!(
-            "{} is the events socket of another user (uid {}), whose capture is running: set {ENV_VAR} to a path of your own",
-            path.display(),
-            meta.uid()
+        (true, false) => crate::t!(
+            "capture-events-other-user-live",
+            path = path.display().to_string(),
+            uid = meta.uid().to_string(),
+            var = ENV_VAR
         ),
-        (false, false) => format!(
-            "{} is an events socket left by another user (uid {}): it is not yours to remove; set {ENV_VAR} to a path of your own",
-            path.display(),
-            meta.uid()
+        (false, false) => crate::t!(
+            "capture-events-other-user-stale",
+            path = path.display().to_string(),
+            uid = meta.uid().to_string(),
+            var = ENV_VAR
         ),
         (false, true) => {
             // Ours and stale: it can go. (unlink removes the name, never
@@ -735,7 +1025,7 @@ impl Drop for Listener {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -769,6 +1059,7 @@ mod tests {
             local: Some("127.0.0.1:53312".parse().unwrap()),
             peer: Some("[::1]:5000".parse().unwrap()),
             result: "ok".into(),
+            returned: None,
             t: Duration::from_micros(1_732_449_600_123_456),
             other_uid: None,
         }
@@ -862,6 +1153,112 @@ mod tests {
             CallEvent::parse_recorded(bad.as_bytes()),
             Err(EventError::Field("uid"))
         );
+    }
+
+    /// One of each outcome, with the fields a lab program sends.
+    pub(crate) fn every_outcome() -> Vec<Outcome> {
+        let peer: SocketAddr = "127.0.0.1:53312".parse().unwrap();
+        let refused = CallError {
+            errno: 111,
+            on: Some(crate::net::Transport::Tcp),
+        };
+        let reset = CallError {
+            errno: 104,
+            on: None,
+        };
+        vec![
+            Outcome::NewSocket { peer },
+            Outcome::NewClient { peer, n: 3 },
+            Outcome::Refusing { peer, max: 2 },
+            Outcome::AcceptOff,
+            Outcome::Bytes { n: 1 },
+            Outcome::Bytes { n: 6 },
+            Outcome::BytesFrom { n: 14, from: peer },
+            Outcome::End(End::PeerClosed),
+            Outcome::End(End::ReadShut),
+            Outcome::End(End::IcmpRefused),
+            Outcome::End(End::Error(refused)),
+            Outcome::BytesThenError {
+                n: 4096,
+                error: reset,
+            },
+            Outcome::BytesLastCall {
+                n: 67_108_864,
+                last: End::PeerClosed,
+            },
+            Outcome::BytesLastCall {
+                n: 0,
+                last: End::Error(reset),
+            },
+        ]
+    }
+
+    #[test]
+    fn a_typed_result_goes_through_the_datagram_whole() {
+        for what in every_outcome() {
+            for (calls, data) in [(None, None), (Some(4096), Some("hello\\n".to_string()))] {
+                let mut ev = sample();
+                ev.phase = Phase::Return;
+                ev.returned = Some(Returned {
+                    what: what.clone(),
+                    calls,
+                    data,
+                });
+                let back = CallEvent::parse(&ev.to_bytes()).unwrap();
+                assert_eq!(back, ev, "{what:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_event_without_a_typed_result_or_with_one_not_understood_keeps_its_text() {
+        // As an older lab program sends it.
+        let old = br#"{"v":1,"prog":"tcp_server","pid":7,"call":"accept","phase":"return",
+            "local":"127.0.0.1:5000","peer":"127.0.0.1:53312","result":"new socket for 127.0.0.1:53312","t_us":1}"#;
+        let ev = CallEvent::parse(old).unwrap();
+        assert_eq!(ev.returned, None);
+        assert_eq!(ev.result, "new socket for 127.0.0.1:53312");
+        // A newer kind, a wrong type, an errno out of range, a bad address:
+        // the event is kept, shown by its text.
+        for returned in [
+            r#"{"kind":"teleported"}"#,
+            r#"{"kind":"bytes","n":"six"}"#,
+            r#"{"kind":"bytes","n":-1}"#,
+            r#"{"kind":"error","errno":0}"#,
+            r#"{"kind":"error","errno":99999}"#,
+            r#"{"kind":"error","errno":111,"transport":"sctp"}"#,
+            r#"{"kind":"new-socket","peer":"not an address"}"#,
+            r#"{"kind":"bytes-last-call","n":1,"last":"bytes"}"#,
+            r#"{"kind":"bytes","n":1,"data":7}"#,
+            r#""bytes""#,
+        ] {
+            let text = String::from_utf8_lossy(old).replace(
+                r#""t_us":1}"#,
+                &format!(r#""t_us":1,"returned":{returned}}}"#),
+            );
+            let ev =
+                CallEvent::parse(text.as_bytes()).unwrap_or_else(|e| panic!("{returned}: {e}"));
+            assert_eq!(ev.returned, None, "{returned}");
+            assert_eq!(ev.result, "new socket for 127.0.0.1:53312");
+        }
+    }
+
+    #[test]
+    fn a_typed_results_data_is_escaped_and_bounded() {
+        let mut ev = sample();
+        ev.phase = Phase::Return;
+        ev.returned = Some(Returned {
+            what: Outcome::Bytes { n: 6 },
+            calls: None,
+            data: Some(format!("\u{1b}[2J\u{202e}{}", "x".repeat(500))),
+        });
+        let back = CallEvent::parse(&ev.to_bytes()).unwrap();
+        let data = back.returned.unwrap().data.unwrap();
+        assert!(
+            !data.contains('\u{1b}') && !data.contains('\u{202e}'),
+            "{data:?}"
+        );
+        assert!(data.chars().count() <= MAX_RESULT + 1, "{}", data.len());
     }
 
     #[test]
@@ -1091,6 +1488,120 @@ mod tests {
             l.drain().len(),
             0,
             "a directory of another user: nothing sent"
+        );
+    }
+
+    /// The sentences of "h-i18n-rest 2" (the events socket already there,
+    /// the kernel tracer's own reasons, the web page's refusals, sudo's
+    /// ids): said in both languages, differently, with every value in.
+    #[test]
+    fn the_startup_refusals_are_said_in_both_languages() {
+        use crate::i18n::{tr_in, Arg, Lang};
+        let e = || Arg::from("Permission denied (os error 13)");
+        let p = || Arg::from("/tmp/socklab-1000/events.sock");
+        let cases: Vec<(&str, Vec<(&str, Arg<'_>)>)> = vec![
+            (
+                "capture-events-cannot-create",
+                vec![("path", p()), ("error", e())],
+            ),
+            (
+                "capture-events-cannot-use",
+                vec![("path", p()), ("error", e())],
+            ),
+            (
+                "capture-events-not-socket",
+                vec![("path", p()), ("var", ENV_VAR.into())],
+            ),
+            (
+                "capture-events-in-use",
+                vec![("path", p()), ("var", ENV_VAR.into())],
+            ),
+            (
+                "capture-events-other-user-live",
+                vec![
+                    ("path", p()),
+                    ("uid", "65534".into()),
+                    ("var", ENV_VAR.into()),
+                ],
+            ),
+            (
+                "capture-events-other-user-stale",
+                vec![
+                    ("path", p()),
+                    ("uid", "65534".into()),
+                    ("var", ENV_VAR.into()),
+                ],
+            ),
+            (
+                "capture-kernel-cannot-create-instance",
+                vec![("error", e())],
+            ),
+            (
+                "capture-kernel-cannot-set-up",
+                vec![("what", "trace_clock".into()), ("error", e())],
+            ),
+            ("capture-kernel-cannot-start-reader", vec![("error", e())]),
+            ("capture-kernel-cannot-follow", vec![("error", e())]),
+            ("capture-kernel-cannot-start", vec![("error", e())]),
+            (
+                "capture-kernel-header-page",
+                vec![("why", "no field `commit`".into())],
+            ),
+            ("capture-tracefs-not-built", vec![]),
+            (
+                "capture-tracefs-not-mounted",
+                vec![("path", "/sys/kernel/tracing".into())],
+            ),
+            (
+                "capture-tracefs-mount-failed",
+                vec![("path", "/sys/kernel/tracing".into()), ("error", e())],
+            ),
+            ("capture-web-too-many", vec![]),
+            ("capture-web-too-large", vec![]),
+            ("capture-web-method", vec![]),
+            ("capture-web-wrong-host", vec![]),
+            ("capture-web-bad-request", vec![]),
+            ("capture-web-not-found", vec![]),
+            (
+                "capture-svg-cannot-write",
+                vec![("path", "out.svg".into()), ("error", e())],
+            ),
+            ("common-sudo-uid-bad", vec![("raw", "\"x\"".into())]),
+            ("common-sudo-gid-missing", vec![("uid", "1000".into())]),
+        ];
+        for (id, args) in &cases {
+            let en = tr_in(Lang::En, id, args);
+            let pt = tr_in(Lang::PtBr, id, args);
+            assert!(!en.is_empty() && !pt.is_empty(), "{id}");
+            assert_ne!(en, pt, "{id} is not translated");
+            assert!(
+                !en.contains(id) && !pt.contains(id),
+                "{id} is missing: {en} / {pt}"
+            );
+            for (name, value) in args {
+                let Arg::Str(v) = value else { continue };
+                assert!(
+                    en.contains(&**v) && pt.contains(&**v),
+                    "{id} drops ${name}: {en} / {pt}"
+                );
+            }
+        }
+        // The OS's words are kept as they are; English is unchanged.
+        assert_eq!(
+            tr_in(
+                Lang::En,
+                "capture-kernel-cannot-create-instance",
+                &[("error", e())]
+            ),
+            "cannot create a tracing instance: Permission denied (os error 13)"
+        );
+        assert_eq!(
+            tr_in(
+                Lang::PtBr,
+                "capture-kernel-cannot-create-instance",
+                &[("error", e())]
+            ),
+            "não foi possível criar uma instância de tracing: Permission denied (os error 13)"
         );
     }
 }

@@ -47,10 +47,10 @@ use std::time::{Duration, Instant};
 
 use socket2::{Domain, SockRef, Type};
 
+use crate::events::{self, Outcome};
 use crate::i18n;
 use crate::narrate::{Call, Ends, Narrator, Said, Words};
 use crate::net::{self, End, LineFramer, NetError, Next, Transport};
-use crate::said;
 
 // ---- the narrator ---------------------------------------------------------
 
@@ -445,11 +445,15 @@ impl<S: AsFd> Socket<S> {
     }
 
     /// What a recv() of 0 bytes means here.
-    fn zero_bytes(&self) -> Said {
+    fn zero_bytes(&self) -> Outcome {
+        Outcome::End(self.zero_end())
+    }
+
+    fn zero_end(&self) -> events::End {
         if self.read_shut.load(Ordering::SeqCst) {
-            said!("lab-recv-zero-shut-rd")
+            events::End::ReadShut
         } else {
-            said!("lab-recv-zero-fin")
+            events::End::PeerClosed
         }
     }
 }
@@ -562,7 +566,7 @@ impl Accepted {
 
     /// The usual line, `accept() -> new socket for 127.0.0.1:53312`.
     pub fn new_socket(self) -> TcpSocket {
-        let what = said!("lab-new-socket", peer = self.peer.to_string());
+        let what = Outcome::NewSocket { peer: self.peer };
         self.returned(what)
     }
 }
@@ -646,7 +650,7 @@ impl TcpSocket {
                 Ok(got) => {
                     let shown = show();
                     let n = if shown { n } else { n.silenced() };
-                    n.done_data(call, ends, byte_count(got), &buf[..got]);
+                    n.done_data(call, ends, byte_count(got as u64), &buf[..got]);
                     break (got, shown, stdout);
                 }
                 Err(error) => {
@@ -674,7 +678,7 @@ impl TcpSocket {
         let call = n.enter("send", n.quote(bytes), ends);
         match self.sock().send(bytes) {
             Ok(sent) => {
-                n.done(call, ends, byte_count(sent));
+                n.done(call, ends, byte_count(sent as u64));
                 Ok(sent)
             }
             Err(error) => {
@@ -713,16 +717,24 @@ impl TcpSocket {
                 }
                 Err(error) if error.kind() == ErrorKind::Interrupted => continue,
                 Err(error) => {
-                    let what = Said::new(|lang| {
-                        let why = net::describe_on_in(lang, Transport::Tcp, &error);
-                        let sent = (total - left).into();
-                        i18n::tr_in(
-                            lang,
-                            "lab-bytes-then-error",
-                            &[("n", sent), ("why", why.into())],
-                        )
-                    });
-                    n.done_repeated(call, calls + 1, ends, what);
+                    let sent = total - left;
+                    match Narrator::error_outcome(Some(Transport::Tcp), &error) {
+                        Some(events::End::Error(error)) => {
+                            let what = Outcome::BytesThenError { n: sent, error };
+                            n.done_repeated(call, calls + 1, ends, what);
+                        }
+                        _ => {
+                            let what = Said::new(|lang| {
+                                let why = net::describe_on_in(lang, Transport::Tcp, &error);
+                                i18n::tr_in(
+                                    lang,
+                                    "lab-bytes-then-error",
+                                    &[("n", sent.into()), ("why", why.into())],
+                                )
+                            });
+                            n.done_repeated(call, calls + 1, ends, what);
+                        }
+                    }
                     return Err(self.transfer("send", error));
                 }
             }
@@ -747,18 +759,31 @@ impl TcpSocket {
             }
         };
         let last = match &ended {
-            Ok(()) => self.zero_bytes(),
-            Err(error) => Narrator::error_words_on(Transport::Tcp, error),
+            Ok(()) => Some(self.zero_end()),
+            Err(error) => Narrator::error_outcome(Some(Transport::Tcp), error),
         };
-        let what = Said::new(|lang| {
-            let last = last.in_lang(lang).into();
-            i18n::tr_in(
-                lang,
-                "lab-bytes-last-call",
-                &[("n", bytes.into()), ("last", last)],
-            )
-        });
-        n.done_repeated(call, calls, ends, what);
+        match (last, &ended) {
+            (Some(last), _) => {
+                let what = Outcome::BytesLastCall { n: bytes, last };
+                n.done_repeated(call, calls, ends, what);
+            }
+            // An error of our own, which only words can tell.
+            (None, ended) => {
+                let last = match ended {
+                    Ok(()) => Said::new(|lang| self.zero_bytes().in_lang(lang)),
+                    Err(error) => Narrator::error_words_on(Transport::Tcp, error),
+                };
+                let what = Said::new(|lang| {
+                    let last = last.in_lang(lang).into();
+                    i18n::tr_in(
+                        lang,
+                        "lab-bytes-last-call",
+                        &[("n", bytes.into()), ("last", last)],
+                    )
+                });
+                n.done_repeated(call, calls, ends, what);
+            }
+        }
         Bulk {
             bytes,
             ended: ended.map_err(|error| self.transfer("recv", error)),
@@ -871,8 +896,8 @@ pub enum Datagram<'a> {
 }
 
 /// How ECONNREFUSED on a connected UDP socket is narrated.
-fn icmp_refused() -> Said {
-    said!("lab-icmp-refused")
+fn icmp_refused() -> Outcome {
+    Outcome::End(events::End::IcmpRefused)
 }
 
 impl UdpSocket {
@@ -902,7 +927,7 @@ impl UdpSocket {
         *self.sent_to.lock().unwrap_or_else(|e| e.into_inner()) = Some(to);
         match sent {
             Ok(sent) => {
-                n.done(call, ends, byte_count(sent));
+                n.done(call, ends, byte_count(sent as u64));
                 Ok(sent)
             }
             Err(error) => {
@@ -932,7 +957,10 @@ impl UdpSocket {
             match self.inner.recv_from(buf) {
                 Ok((len, from)) => {
                     let ends = self.ends_with(Some(from));
-                    let what = said!("lab-bytes-from", n = len, from = from.to_string());
+                    let what = Outcome::BytesFrom {
+                        n: len as u64,
+                        from,
+                    };
                     n.done_data(call, ends, what, &buf[..len]);
                     break (len, from);
                 }
@@ -959,7 +987,7 @@ impl UdpSocket {
         let call = n.enter("send", n.quote(bytes), ends);
         match self.inner.send(bytes) {
             Ok(sent) => {
-                n.done(call, ends, byte_count(sent));
+                n.done(call, ends, byte_count(sent as u64));
                 Ok(Sent::Bytes(sent))
             }
             Err(error) if error.kind() == ErrorKind::ConnectionRefused => {
@@ -993,7 +1021,7 @@ impl UdpSocket {
                 Ok(len) => {
                     let shown = show();
                     let n = if shown { n } else { n.silenced() };
-                    n.done_data(call, ends, byte_count(len), &buf[..len]);
+                    n.done_data(call, ends, byte_count(len as u64), &buf[..len]);
                     break (len, shown, stdout);
                 }
                 Err(error) if error.kind() == ErrorKind::ConnectionRefused => {
@@ -1122,7 +1150,10 @@ impl Places {
     /// client so in one line, then close().
     pub fn refuse(&self, accepted: Accepted) {
         let (max, peer) = (self.max, accepted.peer);
-        let conn = accepted.returned(said!("lab-refusing", peer = peer.to_string(), max = max));
+        let conn = accepted.returned(Outcome::Refusing {
+            peer,
+            max: max as u64,
+        });
         let busy =
             format!("error: server busy: {max} clients are connected already; try again later\n");
         let _ = conn.send_all(busy.as_bytes());
@@ -1176,11 +1207,8 @@ pub fn report_rate(moved: Moved, bytes: u64, start: Instant) {
 }
 
 /// `6 bytes`, in every language.
-fn byte_count<N>(n: N) -> Said
-where
-    i18n::Arg<'static>: From<N>,
-{
-    said!("lab-bytes", n = n)
+fn byte_count(n: u64) -> Outcome {
+    Outcome::Bytes { n }
 }
 
 #[cfg(test)]
@@ -1188,6 +1216,7 @@ mod tests {
     use super::*;
     use crate::events::{CallEvent, Emitter};
     use crate::i18n::Lang;
+    use crate::said;
     use std::os::unix::net::UnixDatagram;
     use std::sync::mpsc;
 

@@ -34,7 +34,9 @@
 //! even with `--quiet`, which only hides the printing. The line is printed
 //! in the process's language; the event's `result` is always English (the
 //! events protocol does not change with the language): what a call returned
-//! is given as [`Words`], which can be said in either ([`Said`], [`said!`](crate::said)). Narration goes to
+//! is given as [`Words`], which can be said in either ([`Said`], [`said!`](crate::said)),
+//! or as a typed [`Outcome`], which the event carries too (`returned`), so
+//! that `capture` says it in its own language. Narration goes to
 //! stdout, one whole line per write so that threads never interleave within a
 //! line; the program's own output ([`Narrator::output`]) goes there too and is
 //! printed even with `--quiet`.
@@ -48,7 +50,7 @@ use colored::Colorize;
 use socket2::Socket;
 
 pub use crate::escape::{escape, escape_max};
-use crate::events::{Emitter, Phase};
+use crate::events::{CallError, Emitter, End, Outcome, Phase, Returned};
 use crate::i18n::{self, Lang};
 use crate::net::{self, NetError, Transport};
 
@@ -113,6 +115,12 @@ impl Ends {
 pub trait Words {
     /// The words in `lang`.
     fn in_lang(&self, lang: Lang) -> String;
+
+    /// The same result as typed facts, for the event (so that a capture
+    /// says it in its own language); `None` for plain words.
+    fn returned(&self) -> Option<Returned> {
+        None
+    }
 }
 
 impl<T: Display + ?Sized> Words for T {
@@ -148,6 +156,17 @@ impl Said {
 impl Words for Said {
     fn in_lang(&self, lang: Lang) -> String {
         self.0[Said::index(lang)].clone()
+    }
+}
+
+/// A typed result is said by [`i18n::facts`] and sent as it is.
+impl Words for Outcome {
+    fn in_lang(&self, lang: Lang) -> String {
+        i18n::facts::outcome_in(lang, self)
+    }
+
+    fn returned(&self) -> Option<Returned> {
+        Some(Returned::new(self.clone()))
     }
 }
 
@@ -346,6 +365,7 @@ impl Narrator {
             &call,
             ends,
             if english.is_empty() { "ok" } else { &english },
+            result.returned(),
         );
         if !self.quiet {
             let result = result.in_lang(i18n::lang());
@@ -361,8 +381,13 @@ impl Narrator {
     /// The call returned data: `name(args) -> {what} "escaped data"`.
     pub fn done_data(&self, call: Call, ends: Ends, what: impl Words, data: &[u8]) {
         let english = what.in_lang(Lang::En);
-        let short = format!("{english} \"{}\"", escape_max(data, EVENT_PREVIEW_CHARS));
-        self.emit_return(&call, ends, &short);
+        let preview = escape_max(data, EVENT_PREVIEW_CHARS);
+        let short = format!("{english} \"{preview}\"");
+        let returned = what.returned().map(|r| Returned {
+            data: Some(preview),
+            ..r
+        });
+        self.emit_return(&call, ends, &short, returned);
         if !self.quiet {
             let what = what.in_lang(i18n::lang());
             let result = format!("{} {}", self.ok_text(&what), self.quote(data));
@@ -375,7 +400,11 @@ impl Narrator {
     /// `call` was entered before the first; this is the `Return` of the last.
     pub fn done_repeated(&self, call: Call, times: u64, ends: Ends, result: impl Words) {
         let english = result.in_lang(Lang::En);
-        self.emit_return(&call, ends, &format!("{times} calls: {english}"));
+        let returned = result.returned().map(|r| Returned {
+            calls: Some(times),
+            ..r
+        });
+        self.emit_return(&call, ends, &format!("{times} calls: {english}"), returned);
         if !self.quiet {
             let result = result.in_lang(i18n::lang());
             let sig = crate::t!("lab-repeated", sig = self.signature(&call), times = times);
@@ -385,17 +414,27 @@ impl Narrator {
 
     /// The call failed: `name(args) -> error: connection reset by peer (RST received)`.
     pub fn failed(&self, call: Call, error: &io::Error) {
-        self.failed_with(call, Narrator::error_words(error));
+        let typed = Narrator::error_outcome(None, error);
+        self.failed_with(call, Narrator::error_words(error), typed);
     }
 
     /// [`Narrator::failed`] on a socket of transport `on`, whose error may
     /// say what came back (`... (an RST came back)`).
     pub fn failed_on(&self, call: Call, on: Transport, error: &io::Error) {
-        self.failed_with(call, Narrator::error_words_on(on, error));
+        let typed = Narrator::error_outcome(Some(on), error);
+        self.failed_with(call, Narrator::error_words_on(on, error), typed);
     }
 
-    fn failed_with(&self, call: Call, text: Said) {
-        self.emit_return(&call, call.ends, &text.in_lang(Lang::En));
+    /// A failed call as typed facts: an error the OS reported (its number);
+    /// `None` for one of our own, which only its words can tell.
+    pub fn error_outcome(on: Option<Transport>, error: &io::Error) -> Option<End> {
+        let errno = error.raw_os_error()?;
+        Some(End::Error(CallError { errno, on }))
+    }
+
+    fn failed_with(&self, call: Call, text: Said, typed: Option<End>) {
+        let returned = typed.map(|end| Returned::new(Outcome::End(end)));
+        self.emit_return(&call, call.ends, &text.in_lang(Lang::En), returned);
         if !self.quiet {
             self.print_call(&self.signature(&call), &self.error_text(text.text()));
         }
@@ -516,7 +555,7 @@ impl Narrator {
         self.tag.as_deref().unwrap_or("")
     }
 
-    fn emit_return(&self, call: &Call, ends: Ends, result: &str) {
+    fn emit_return(&self, call: &Call, ends: Ends, result: &str, returned: Option<Returned>) {
         // An event carries no arguments, and `setsockopt() -> ok` would
         // not say which option: its arguments go with the result.
         let named;
@@ -526,9 +565,14 @@ impl Narrator {
         } else {
             result
         };
-        self.shared
-            .emitter
-            .emit(call.name, Phase::Return, ends.local, ends.peer, result);
+        self.shared.emitter.emit_returned(
+            call.name,
+            Phase::Return,
+            ends.local,
+            ends.peer,
+            result,
+            returned,
+        );
     }
 
     fn print_call(&self, signature: &str, result: &str) {

@@ -79,10 +79,7 @@ pub fn sudo_invoker() -> io::Result<Option<Invoker>> {
     let Some(uid) = raw_uid.to_str().and_then(|s| s.parse::<u32>().ok()) else {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
-            format!(
-                "SUDO_UID={:?} is not a user id, so the user to go back to is unknown; unset SUDO_UID to run as root, or start it with sudo again",
-                raw_uid
-            ),
+            crate::t!("common-sudo-uid-bad", raw = format!("{raw_uid:?}")),
         ));
     };
     if uid == 0 {
@@ -96,9 +93,7 @@ pub fn sudo_invoker() -> io::Result<Option<Invoker>> {
         None => passwd_gid(uid)?.ok_or_else(|| {
             io::Error::new(
                 io::ErrorKind::NotFound,
-                format!(
-                    "SUDO_GID is missing or not a group id and user {uid} (SUDO_UID) has no passwd entry to take the group from; set SUDO_GID, or unset SUDO_UID to run as root"
-                ),
+                crate::t!("common-sudo-gid-missing", uid = uid.to_string()),
             )
         })?,
     };

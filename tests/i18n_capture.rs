@@ -171,7 +171,7 @@ fn json_keys_and_values_do_not_change_with_the_language_only_the_sentences() {
     let mut notes = 0;
     for (e, p) in en.iter().zip(&pt) {
         let (mut e, mut p) = (e.clone(), p.clone());
-        for field in ["note", "relation"] {
+        for field in ["note", "relation", "result_words"] {
             let (a, b) = (e.get(field).cloned(), p.get(field).cloned());
             if let (Some(Value::String(a)), Some(Value::String(b))) = (&a, &b) {
                 // A relation such as `-> SYN` is the same in both.

@@ -18,10 +18,11 @@ use std::time::{Duration, Instant};
 use clap::{Parser, ValueEnum};
 
 use socklab::cli::{self, CommonArgs};
+use socklab::events::Outcome;
 use socklab::lab::{self, AddressUse, Moved, Places, Recv, TcpSocket, SOCK_STREAM};
 use socklab::narrate::escape;
 use socklab::net::{self, End, Line, LineFramer};
-use socklab::{said, t};
+use socklab::t;
 
 fn run(args: Args) -> anyhow::Result<()> {
     // getaddrinfo(): turn --host into addresses. A name may have several
@@ -62,7 +63,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             continue;
         };
         if stop.requested() {
-            accepted.returned(said!("lab-server-accept-off")).close();
+            accepted.returned(Outcome::AcceptOff).close();
             break;
         }
         let Some(place) = places.take() else {
@@ -71,11 +72,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         };
         clients += 1;
         let peer = accepted.peer;
-        let conn = accepted.returned(said!(
-            "lab-server-new-client",
-            peer = peer.to_string(),
-            n = clients
-        ));
+        let conn = accepted.returned(Outcome::NewClient { peer, n: clients });
         let tag = t!("lab-client-tag", n = clients);
 
         if args.once {

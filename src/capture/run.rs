@@ -1083,9 +1083,7 @@ impl Sink {
         self.timeline
             .set_kernel_losses(report.kernel_lost(), report.queue_dropped);
         if !report.removed {
-            eprintln!(
-                "capture: warning: a tracing instance could not be removed; the next capture as root removes it"
-            );
+            eprintln!("{}", t!("capture-kernel-not-removed"));
         }
         Some(report)
     }

@@ -5,6 +5,7 @@
 
 use std::fmt::Write as _;
 
+use crate::kernel::returned::KernelReturn;
 use crate::kernel::{self, SockState};
 use crate::timeline::{LinkEvent, LinkWhat, SocketCall, Spread};
 use crate::track::note::{AfterFinAck, Resent, ResetCause, SecondFin, SynAckWhy, SynAcked, Why};
@@ -525,33 +526,22 @@ pub fn kernel_call(c: &kernel::Call) -> String {
 /// for 127.0.0.1:53312`, `0 bytes: the peer closed its side (FIN
 /// received)`, `ECONNREFUSED`.
 pub fn kernel_result(c: &kernel::Call) -> String {
-    if let Some(e) = c.errno {
-        return match kernel::errno_name(e) {
+    kernel_return(&KernelReturn::of(c))
+}
+
+/// [`kernel_result`] from the typed result.
+pub fn kernel_return(r: &KernelReturn) -> String {
+    match *r {
+        KernelReturn::Errno(e) => match kernel::errno_name(e) {
             Some(name) => name.to_string(),
             None => format!("error {e}"),
-        };
-    }
-    match c.call {
-        SocketCall::Accept => match c.peer {
-            Some(p) => format!("new socket for {p}"),
-            None => "new socket".to_string(),
         },
-        SocketCall::Socket => "new socket".to_string(),
-        SocketCall::Recv | SocketCall::Recvfrom
-            if c.bytes == Some(0) && c.proto == Some(kernel::Proto::Tcp) =>
-        {
-            "0 bytes: the peer closed its side (FIN received)".to_string()
-        }
-        SocketCall::Recvfrom => match (c.bytes, c.peer) {
-            (Some(n), Some(p)) => format!("{n} {} from {p}", bytes_word64(n)),
-            (Some(n), None) => format!("{n} {}", bytes_word64(n)),
-            _ => "ok".to_string(),
-        },
-        SocketCall::Send | SocketCall::Recv | SocketCall::Sendto => match c.bytes {
-            Some(n) => format!("{n} {}", bytes_word64(n)),
-            None => "ok".to_string(),
-        },
-        _ => "ok".to_string(),
+        KernelReturn::NewSocket { peer: Some(p) } => format!("new socket for {p}"),
+        KernelReturn::NewSocket { peer: None } => "new socket".to_string(),
+        KernelReturn::PeerClosed => "0 bytes: the peer closed its side (FIN received)".to_string(),
+        KernelReturn::Bytes { n, from: Some(p) } => format!("{n} {} from {p}", bytes_word64(n)),
+        KernelReturn::Bytes { n, from: None } => format!("{n} {}", bytes_word64(n)),
+        KernelReturn::Ok => "ok".to_string(),
     }
 }
 

@@ -118,6 +118,139 @@ pub fn udp_in(lang: Lang, n: &UdpNote) -> String {
     }
 }
 
+/// A frame that could not be decoded, in the process's language (the
+/// English is the error's own `Display`, as in the JSON).
+pub fn decode_error(e: &crate::wire::DecodeError) -> String {
+    decode_error_in(lang(), e)
+}
+
+/// [`decode_error`] in a given language.
+pub fn decode_error_in(lang: Lang, e: &crate::wire::DecodeError) -> String {
+    match lang {
+        Lang::En => e.to_string(),
+        Lang::PtBr => super::pt_br::decode_error(e),
+    }
+}
+
+// ---- What a socket call returned ------------------------------------
+
+/// A socket call as the kernel saw it, with what it returned, in the
+/// process's language: `accept() -> novo socket para 127.0.0.1:53312`.
+pub fn kernel_call(c: &crate::kernel::Call) -> String {
+    kernel_call_in(lang(), c)
+}
+
+/// [`kernel_call`] in a given language.
+pub fn kernel_call_in(lang: Lang, c: &crate::kernel::Call) -> String {
+    match lang {
+        Lang::En => super::en::kernel_call(c),
+        Lang::PtBr => super::pt_br::kernel_call(c),
+    }
+}
+
+/// What a call returned by the kernel's record, in a given language.
+pub fn kernel_return_in(lang: Lang, r: &crate::kernel::returned::KernelReturn) -> String {
+    match lang {
+        Lang::En => super::en::kernel_return(r),
+        Lang::PtBr => super::pt_br::kernel_return(r),
+    }
+}
+
+/// What a lab program's call returned, in the process's language: from
+/// the event's typed result when it has one, else its (English) text, as
+/// an older lab program sent it.
+pub fn event_result(ev: &crate::events::CallEvent) -> std::borrow::Cow<'_, str> {
+    match &ev.returned {
+        Some(r) => returned_in(lang(), r).into(),
+        None => ev.result.as_str().into(),
+    }
+}
+
+/// What a call returned, in the process's language, from whichever
+/// source told it (empty on a call's entry).
+pub fn call_result(c: &crate::timeline::Call) -> std::borrow::Cow<'_, str> {
+    use crate::timeline::Source;
+    match (c.source, c.kernel.as_deref()) {
+        (Source::Kernel, Some(k)) if k.phase == crate::kernel::Phase::Return => {
+            kernel_return_in(lang(), &crate::kernel::returned::KernelReturn::of(k)).into()
+        }
+        (Source::Kernel, Some(_)) => "".into(),
+        _ => event_result(&c.ev),
+    }
+}
+
+/// A typed result in `lang`: `4096 chamadas: 6 bytes "hello\n"`.
+pub fn returned_in(lang: Lang, r: &crate::events::Returned) -> String {
+    let mut words = outcome_in(lang, &r.what);
+    if let Some(data) = &r.data {
+        words = format!("{words} \"{data}\"");
+    }
+    match r.calls {
+        Some(calls) => super::tr_in(
+            lang,
+            "lab-calls-result",
+            &[("times", calls.into()), ("what", words.into())],
+        ),
+        None => words,
+    }
+}
+
+/// What one call returned, in `lang`, in the words its narration line
+/// uses: `novo socket para 127.0.0.1:53312`, `6 bytes`.
+pub fn outcome_in(lang: Lang, o: &crate::events::Outcome) -> String {
+    use crate::events::Outcome;
+    let tr = |id: &str, args: &[(&str, super::Arg<'_>)]| super::tr_in(lang, id, args);
+    match o {
+        Outcome::NewSocket { peer } => tr("lab-new-socket", &[("peer", peer.to_string().into())]),
+        Outcome::NewClient { peer, n } => tr(
+            "lab-server-new-client",
+            &[("peer", peer.to_string().into()), ("n", (*n).into())],
+        ),
+        Outcome::Refusing { peer, max } => tr(
+            "lab-refusing",
+            &[("peer", peer.to_string().into()), ("max", (*max).into())],
+        ),
+        Outcome::AcceptOff => tr("lab-server-accept-off", &[]),
+        Outcome::Bytes { n } => tr("lab-bytes", &[("n", (*n).into())]),
+        Outcome::BytesFrom { n, from } => tr(
+            "lab-bytes-from",
+            &[("n", (*n).into()), ("from", from.to_string().into())],
+        ),
+        Outcome::End(end) => end_in(lang, end),
+        Outcome::BytesThenError { n, error } => tr(
+            "lab-bytes-then-error",
+            &[("n", (*n).into()), ("why", error_in(lang, error).into())],
+        ),
+        Outcome::BytesLastCall { n, last } => tr(
+            "lab-bytes-last-call",
+            &[("n", (*n).into()), ("last", end_in(lang, last).into())],
+        ),
+    }
+}
+
+/// `0 bytes: peer closed its side (FIN received)`, `error: ...`.
+pub fn end_in(lang: Lang, end: &crate::events::End) -> String {
+    use crate::events::End;
+    let id = match end {
+        End::PeerClosed => "lab-recv-zero-fin",
+        End::ReadShut => "lab-recv-zero-shut-rd",
+        End::IcmpRefused => "lab-icmp-refused",
+        End::Error(e) => {
+            return super::tr_in(lang, "lab-call-error", &[("why", error_in(lang, e).into())])
+        }
+    };
+    super::tr_in(lang, id, &[])
+}
+
+/// A failed call's error in the course's words (`connection refused: ...`).
+fn error_in(lang: Lang, e: &crate::events::CallError) -> String {
+    let error = e.io_error();
+    match e.on {
+        Some(on) => crate::net::describe_on_in(lang, on, &error),
+        None => crate::net::describe_in(lang, &error),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -661,6 +794,224 @@ mod tests {
             pt,
             "o cliente envia 6 bytes (seq 1..7). O ACK dele também completa o handshake \
              (passo 3/3): agora o accept() pode devolver a conexão."
+        );
+    }
+
+    // ---- h-i18n-rest: typed results ----
+
+    /// Said in both languages: non-empty, and differently, except where the
+    /// words are only a number and `bytes` (the same in Portuguese).
+    fn said_both(what: &str, en: &str, pt: &str) {
+        assert!(!en.is_empty() && !pt.is_empty(), "{what}");
+        let same_in_both = pt
+            .split_whitespace()
+            .all(|w| w == "bytes" || w.chars().all(|c| c.is_ascii_digit()));
+        if !same_in_both {
+            assert_ne!(en, pt, "{what}: not translated");
+        }
+    }
+
+    #[test]
+    fn every_typed_result_of_a_lab_program_is_said_in_both_languages() {
+        use crate::events::Returned;
+        for what in crate::events::tests::every_outcome() {
+            let r = Returned {
+                what: what.clone(),
+                calls: Some(2),
+                data: Some("hello\\n".into()),
+            };
+            let (en, pt) = (returned_in(Lang::En, &r), returned_in(Lang::PtBr, &r));
+            said_both(&format!("{what:?}"), &en, &pt);
+            assert!(
+                en.starts_with("2 calls: ") && en.ends_with(" \"hello\\n\""),
+                "{en}"
+            );
+            assert!(
+                pt.starts_with("2 chamadas: ") && pt.ends_with(" \"hello\\n\""),
+                "{pt}"
+            );
+            let once = Returned::new(what.clone());
+            let (en, pt) = (returned_in(Lang::En, &once), returned_in(Lang::PtBr, &once));
+            said_both(&format!("{what:?}"), &en, &pt);
+        }
+    }
+
+    #[test]
+    fn a_lab_programs_accept_and_recv_of_0_are_said_in_portuguese() {
+        use crate::events::{End, Outcome, Returned};
+        let peer = "127.0.0.1:53312".parse().unwrap();
+        let accept = Returned::new(Outcome::NewSocket { peer });
+        assert_eq!(
+            returned_in(Lang::En, &accept),
+            "new socket for 127.0.0.1:53312"
+        );
+        assert_eq!(
+            returned_in(Lang::PtBr, &accept),
+            "novo socket para 127.0.0.1:53312"
+        );
+        let fin = Returned::new(Outcome::End(End::PeerClosed));
+        assert_eq!(
+            returned_in(Lang::En, &fin),
+            "0 bytes: peer closed its side (FIN received)"
+        );
+        assert_eq!(
+            returned_in(Lang::PtBr, &fin),
+            "0 bytes: o outro lado fechou o seu sentido da conexão (FIN recebido)"
+        );
+        let one = Returned {
+            calls: Some(1),
+            ..Returned::new(Outcome::Bytes { n: 1 })
+        };
+        assert_eq!(returned_in(Lang::PtBr, &one), "1 chamada: 1 byte");
+        assert_eq!(
+            returned_in(Lang::En, &one),
+            "1 calls: 1 bytes",
+            "English as before"
+        );
+    }
+
+    /// A kernel record of `call` returning.
+    fn returned_call(call: crate::timeline::SocketCall) -> crate::kernel::Call {
+        crate::kernel::Call {
+            t: std::time::Duration::ZERO,
+            pid: 7,
+            tid: 7,
+            prog: "python3".into(),
+            call,
+            syscall: "",
+            phase: crate::kernel::Phase::Return,
+            fd: Some(3),
+            sock: None,
+            proto: Some(crate::kernel::Proto::Tcp),
+            result: None,
+            errno: None,
+            local: None,
+            peer: None,
+            bytes: None,
+        }
+    }
+
+    #[test]
+    fn the_kernels_results_are_said_in_both_languages() {
+        use crate::kernel::returned::KernelReturn;
+        use crate::timeline::SocketCall;
+        let peer = "127.0.0.1:53312".parse().unwrap();
+        let accept = crate::kernel::Call {
+            peer: Some(peer),
+            ..returned_call(SocketCall::Accept)
+        };
+        assert_eq!(
+            kernel_call_in(Lang::PtBr, &accept),
+            "accept() -> novo socket para 127.0.0.1:53312"
+        );
+        assert_eq!(
+            kernel_call_in(Lang::En, &accept),
+            "accept() -> new socket for 127.0.0.1:53312"
+        );
+        let fin = crate::kernel::Call {
+            bytes: Some(0),
+            ..returned_call(SocketCall::Recv)
+        };
+        assert_eq!(KernelReturn::of(&fin), KernelReturn::PeerClosed);
+        assert_eq!(
+            kernel_call_in(Lang::PtBr, &fin),
+            "recv() -> 0 bytes: o outro lado fechou o seu sentido da conexão (FIN recebido)"
+        );
+        let refused = crate::kernel::Call {
+            errno: Some(111),
+            ..returned_call(SocketCall::Connect)
+        };
+        assert_eq!(
+            kernel_call_in(Lang::PtBr, &refused),
+            "connect() -> ECONNREFUSED"
+        );
+        for r in [
+            KernelReturn::Errno(111),
+            KernelReturn::Errno(4000),
+            KernelReturn::NewSocket { peer: Some(peer) },
+            KernelReturn::NewSocket { peer: None },
+            KernelReturn::PeerClosed,
+            KernelReturn::Bytes { n: 1, from: None },
+            KernelReturn::Bytes {
+                n: 14,
+                from: Some(peer),
+            },
+            KernelReturn::Ok,
+        ] {
+            let (en, pt) = (
+                kernel_return_in(Lang::En, &r),
+                kernel_return_in(Lang::PtBr, &r),
+            );
+            assert!(!en.is_empty() && !pt.is_empty(), "{r:?}");
+            let same = matches!(
+                r,
+                KernelReturn::Errno(111)
+                    | KernelReturn::Ok
+                    | KernelReturn::Bytes { from: None, .. }
+            );
+            assert_eq!(en == pt, same, "{r:?}: {en} / {pt}");
+        }
+    }
+
+    #[test]
+    fn every_decode_error_is_said_in_both_languages() {
+        use crate::wire::{DecodeError, Malformation};
+        let mut errors: Vec<DecodeError> = [
+            "IPv4",
+            "TCP",
+            "IPv6 extension header",
+            "802.1Q VLAN tag",
+            "BSD loopback",
+        ]
+        .into_iter()
+        .map(|layer| DecodeError::Truncated {
+            layer,
+            need: 20,
+            have: 10,
+        })
+        .collect();
+        for what in [
+            Malformation::Version {
+                version: 6,
+                expected: Some(4),
+            },
+            Malformation::Version {
+                version: 5,
+                expected: None,
+            },
+            Malformation::HeaderLength { words: 3 },
+            Malformation::DataOffset { words: 2 },
+            Malformation::TotalLength {
+                total: 16,
+                header: 20,
+            },
+            Malformation::LongerThanIp {
+                need: 40,
+                stated: 28,
+            },
+            Malformation::UdpLength { len: 4, header: 8 },
+        ] {
+            errors.push(DecodeError::Malformed {
+                layer: "IPv4",
+                what,
+            });
+        }
+        for e in &errors {
+            let (en, pt) = (decode_error_in(Lang::En, e), decode_error_in(Lang::PtBr, e));
+            assert!(!en.is_empty() && !pt.is_empty(), "{e:?}");
+            assert_ne!(en, pt, "{e:?}");
+            assert!(
+                !pt.contains("truncated") && !pt.contains("malformed"),
+                "{pt}"
+            );
+        }
+        assert_eq!(
+            decode_error_in(Lang::PtBr, &errors[0]),
+            "quadro cortado (IPv4): precisa de 20 bytes, só tem 10"
+        );
+        assert_eq!(
+            decode_error_in(Lang::En, &errors[0]),
+            "truncated IPv4: need 20 bytes, have 10"
         );
     }
 }

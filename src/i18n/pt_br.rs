@@ -16,6 +16,7 @@
 use std::fmt::Write as _;
 
 use super::en::Options;
+use crate::kernel::returned::KernelReturn;
 use crate::kernel::SockState;
 use crate::timeline::{LinkEvent, LinkWhat, Spread};
 use crate::track::note::{AfterFinAck, Resent, ResetCause, SecondFin, SynAckWhy, SynAcked, Why};
@@ -771,6 +772,113 @@ fn bytes_word(n: u32) -> &'static str {
         "byte"
     } else {
         "bytes"
+    }
+}
+
+// ---- What a socket call returned (typed results) ---------------------
+
+/// A socket call as the kernel saw it: `connect() ...`, `send() 5 bytes
+/// ...`, `accept() -> novo socket para 127.0.0.1:53312`, `connect() ->
+/// ECONNREFUSED`.
+pub fn kernel_call(c: &crate::kernel::Call) -> String {
+    use crate::kernel::Phase;
+    use crate::timeline::SocketCall;
+    let name = c.call.name();
+    let args = match c.call {
+        SocketCall::Shutdown(Some(how)) => how.as_str(),
+        _ => "",
+    };
+    match c.phase {
+        Phase::Enter => match (c.call.moves_bytes(), c.bytes) {
+            (true, Some(n)) if matches!(c.call, SocketCall::Send | SocketCall::Sendto) => {
+                format!("{name}() {n} {} ...", bytes_word64(n))
+            }
+            _ => format!("{name}({args}) ..."),
+        },
+        Phase::Return => format!("{name}({args}) -> {}", kernel_result(c)),
+    }
+}
+
+/// What a call returned, as the kernel says: `ok`, `6 bytes`, `novo socket
+/// para 127.0.0.1:53312`, `0 bytes: o outro lado fechou...`, `ECONNREFUSED`.
+pub fn kernel_result(c: &crate::kernel::Call) -> String {
+    kernel_return(&KernelReturn::of(c))
+}
+
+/// [`kernel_result`] from the typed result.
+pub fn kernel_return(r: &KernelReturn) -> String {
+    match *r {
+        KernelReturn::Errno(e) => match crate::kernel::errno_name(e) {
+            Some(name) => name.to_string(),
+            None => format!("erro {e}"),
+        },
+        KernelReturn::NewSocket { peer: Some(p) } => format!("novo socket para {p}"),
+        KernelReturn::NewSocket { peer: None } => "novo socket".to_string(),
+        KernelReturn::PeerClosed => {
+            "0 bytes: o outro lado fechou o seu sentido da conexão (FIN recebido)".to_string()
+        }
+        KernelReturn::Bytes { n, from: Some(p) } => format!("{n} {} de {p}", bytes_word64(n)),
+        KernelReturn::Bytes { n, from: None } => format!("{n} {}", bytes_word64(n)),
+        KernelReturn::Ok => "ok".to_string(),
+    }
+}
+
+fn bytes_word64(n: u64) -> &'static str {
+    if n == 1 {
+        "byte"
+    } else {
+        "bytes"
+    }
+}
+
+// ---- Frames that could not be decoded (wire::DecodeError) -------------
+
+/// `quadro cortado (TCP): precisa de 20 bytes, só tem 10`.
+pub fn decode_error(e: &crate::wire::DecodeError) -> String {
+    use crate::wire::{DecodeError, Malformation};
+    match e {
+        DecodeError::Truncated { layer, need, have } => format!(
+            "quadro cortado ({}): precisa de {need} bytes, só tem {have}",
+            layer_name(layer)
+        ),
+        DecodeError::Malformed { layer, what } => {
+            let what = match *what {
+                Malformation::Version {
+                    version,
+                    expected: Some(_),
+                } => format!("versão {version}"),
+                Malformation::Version {
+                    version,
+                    expected: None,
+                } => format!("versão {version} (esperada 4 ou 6)"),
+                Malformation::HeaderLength { words } => {
+                    format!("comprimento do cabeçalho de {words} palavras (o mínimo é 5)")
+                }
+                Malformation::DataOffset { words } => {
+                    format!("data offset de {words} palavras (o mínimo é 5)")
+                }
+                Malformation::TotalLength { total, header } => format!(
+                    "comprimento total {total}, menor que o comprimento do cabeçalho, {header}"
+                ),
+                Malformation::LongerThanIp { need, stated } => {
+                    format!("precisa de {need} bytes, mas o comprimento IP só deixa {stated}")
+                }
+                Malformation::UdpLength { len, header } => {
+                    format!("comprimento {len}, menor que o cabeçalho de {header} bytes")
+                }
+            };
+            format!("quadro malformado ({}): {what}", layer_name(layer))
+        }
+    }
+}
+
+/// A header's name as the decoder gives it, in Portuguese where it has words.
+fn layer_name(layer: &str) -> &str {
+    match layer {
+        "IPv6 extension header" => "cabeçalho de extensão IPv6",
+        "802.1Q VLAN tag" => "tag de VLAN 802.1Q",
+        "BSD loopback" => "loopback BSD",
+        other => other,
     }
 }
 

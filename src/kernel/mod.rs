@@ -54,6 +54,7 @@ pub mod join;
 pub mod procfs;
 #[cfg(target_os = "linux")]
 mod reader;
+pub mod returned;
 pub mod ring;
 #[cfg(target_os = "linux")]
 pub mod tracefs;
@@ -133,27 +134,37 @@ pub enum Unavailable {
     Failed(String),
 }
 
-/// What is shown without the kernel's view.
-const STILL_WORKS: &str = "the segments and the calls of socklab's own programs are still shown";
+impl Unavailable {
+    /// Why, and what still works, in `lang` (`capture-kernel-unavailable-*`);
+    /// the detail of `NoTracefs` and `Failed` is the system's own words.
+    pub fn said_in(&self, lang: crate::i18n::Lang) -> String {
+        use crate::i18n::Arg;
+        let (id, args): (&str, Vec<(&str, Arg<'_>)>) = match self {
+            Unavailable::NotLinux => ("capture-kernel-unavailable-not-linux", vec![]),
+            Unavailable::NotRoot => ("capture-kernel-unavailable-not-root", vec![]),
+            Unavailable::NoTracefs(why) => (
+                "capture-kernel-unavailable-no-tracefs",
+                vec![("why", why.into())],
+            ),
+            Unavailable::NoInstances => ("capture-kernel-unavailable-no-instances", vec![]),
+            Unavailable::MissingEvents(ev) => (
+                "capture-kernel-unavailable-missing-events",
+                vec![("events", ev.join(", ").into())],
+            ),
+            Unavailable::Failed(why) => (
+                "capture-kernel-unavailable-failed",
+                vec![("why", why.into())],
+            ),
+        };
+        let why = crate::i18n::tr_in(lang, id, &args);
+        crate::i18n::tr_in(lang, "capture-kernel-unavailable", &[("why", why.into())])
+    }
+}
 
+/// In the process's language.
 impl fmt::Display for Unavailable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let why = match self {
-            Unavailable::NotLinux => "the kernel's view of socket calls needs Linux".to_string(),
-            Unavailable::NotRoot => {
-                "the kernel's view of socket calls needs root (run capture with sudo)".to_string()
-            }
-            Unavailable::NoTracefs(why) => format!("no kernel tracing: {why}"),
-            Unavailable::NoInstances => {
-                "this kernel has no private tracing instances (Linux 3.19 or later needed)"
-                    .to_string()
-            }
-            Unavailable::MissingEvents(ev) => {
-                format!("this kernel lacks the tracing events {}", ev.join(", "))
-            }
-            Unavailable::Failed(why) => format!("kernel tracing could not start: {why}"),
-        };
-        write!(f, "{why}; {STILL_WORKS}")
+        f.write_str(&self.said_in(crate::i18n::lang()))
     }
 }
 
@@ -263,9 +274,18 @@ mod tests {
             Unavailable::MissingEvents(vec!["sock/inet_sock_set_state".into()]),
             Unavailable::Failed("x".into()),
         ] {
-            let s = u.to_string();
+            let s = u.said_in(crate::i18n::Lang::En);
             assert!(!s.contains('\n'), "{s}");
-            assert!(s.ends_with(STILL_WORKS), "{s}");
+            assert!(
+                s.ends_with("the segments and the calls of socklab's own programs are still shown"),
+                "{s}"
+            );
+            let pt = u.said_in(crate::i18n::Lang::PtBr);
+            assert!(!pt.contains('\n') && pt != s, "{pt}");
+            assert!(
+                pt.ends_with("os segmentos e as chamadas dos programas do próprio socklab continuam aparecendo"),
+                "{pt}"
+            );
         }
         assert!(Unavailable::NotRoot.to_string().contains("sudo"));
     }

@@ -34,17 +34,17 @@ pub fn find_root(may_mount: bool) -> Result<PathBuf, String> {
     }
     let fs = std::fs::read_to_string("/proc/filesystems").unwrap_or_default();
     if !fs.split_whitespace().any(|w| w == "tracefs") {
-        return Err("this kernel has no tracefs (built without CONFIG_TRACING)".into());
+        return Err(crate::t!("capture-tracefs-not-built"));
     }
     if !may_mount {
-        return Err(format!(
-            "tracefs is not mounted (mount it: sudo mount -t tracefs nodev {TRACEFS})"
-        ));
+        return Err(crate::t!("capture-tracefs-not-mounted", path = TRACEFS));
     }
     match crate::sys::mount_tracefs(Path::new(TRACEFS)) {
         Ok(()) => Ok(PathBuf::from(TRACEFS)),
-        Err(e) => Err(format!(
-            "tracefs is not mounted and mounting it on {TRACEFS} failed: {e}"
+        Err(e) => Err(crate::t!(
+            "capture-tracefs-mount-failed",
+            path = TRACEFS,
+            error = e.to_string()
         )),
     }
 }

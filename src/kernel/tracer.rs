@@ -77,9 +77,7 @@ impl Tracer {
         {
             Ok(l) => l,
             Err(why) => {
-                notes.push(format!(
-                    "events/header_page not understood ({why}); the 64-bit layout is assumed"
-                ));
+                notes.push(crate::t!("capture-kernel-header-page", why = why));
                 PageLayout::DEFAULT
             }
         };
@@ -137,7 +135,10 @@ impl Tracer {
                         return Err(if e.kind() == std::io::ErrorKind::PermissionDenied {
                             Unavailable::NotRoot
                         } else {
-                            Unavailable::Failed(format!("cannot create a tracing instance: {e}"))
+                            Unavailable::Failed(crate::t!(
+                                "capture-kernel-cannot-create-instance",
+                                error = e.to_string()
+                            ))
                         });
                     }
                 }
@@ -146,7 +147,11 @@ impl Tracer {
         let undo = Undo(dirs.clone());
         let cleaner = Cleaner::spawn(&dirs).ok();
         let fail = |what: &str, e: std::io::Error| {
-            Unavailable::Failed(format!("cannot set up the tracing instance ({what}): {e}"))
+            Unavailable::Failed(crate::t!(
+                "capture-kernel-cannot-set-up",
+                what = what,
+                error = e.to_string()
+            ))
         };
 
         // The same clock in both, one we can put on the pcap's clock.
@@ -292,7 +297,12 @@ impl Tracer {
         let handle = std::thread::Builder::new()
             .name("socklab-kernel".into())
             .spawn(move || reader.run())
-            .map_err(|e| Unavailable::Failed(format!("cannot start the reader thread: {e}")))?;
+            .map_err(|e| {
+                Unavailable::Failed(crate::t!(
+                    "capture-kernel-cannot-start-reader",
+                    error = e.to_string()
+                ))
+            })?;
         let mut t = Tracer {
             facts,
             dirs: dirs.clone(),
@@ -321,14 +331,18 @@ impl Tracer {
         std::mem::forget(undo);
         if cfg.follow == Follow::OurChildren {
             if let Err(e) = t.follow(own_tid) {
-                return Err(Unavailable::Failed(format!(
-                    "cannot follow our children: {e}"
+                return Err(Unavailable::Failed(crate::t!(
+                    "capture-kernel-cannot-follow",
+                    error = e.to_string()
                 )));
             }
         }
         for f in &mut t.tracing_on {
             if let Err(e) = write_once(f, "1") {
-                return Err(Unavailable::Failed(format!("cannot start tracing: {e}")));
+                return Err(Unavailable::Failed(crate::t!(
+                    "capture-kernel-cannot-start",
+                    error = e.to_string()
+                )));
             }
         }
         Ok(t)

@@ -489,6 +489,13 @@ impl<W: Write> JsonRender<W> {
                     }
                     _ => push_str(b, &c.ev.result),
                 }
+                // The same in the chosen language (`result` stays English),
+                // and a lab program's typed result, for scripts.
+                b.push_str(",\"result_words\":");
+                push_str(b, &crate::i18n::facts::call_result(c));
+                if let Some(r) = &c.ev.returned {
+                    let _ = write!(b, ",\"returned\":{}", r.to_json());
+                }
                 b.push_str(",\"conn\":");
                 push_opt_u64(b, c.conn);
                 b.push_str(",\"flow\":");

@@ -840,7 +840,11 @@ impl Render for SvgCollector {
         std::fs::write(&self.path, doc).map_err(|e| {
             io::Error::new(
                 e.kind(),
-                format!("cannot write {}: {e}", self.path.display()),
+                crate::t!(
+                    "capture-svg-cannot-write",
+                    path = self.path.display().to_string(),
+                    error = e.to_string()
+                ),
             )
         })
     }

@@ -19,7 +19,7 @@ use super::{
 };
 use crate::escape::{escape_max, escape_max_into};
 use crate::events::Phase;
-use crate::i18n::{en, facts, Lang};
+use crate::i18n::{facts, Lang};
 use crate::t;
 use crate::textbuf::{push_secs_micros, push_u32, push_u64, AddrCache};
 use crate::timeline::Source;
@@ -247,17 +247,17 @@ impl<W: Write> TextRender<W> {
 /// `connect() ...`, `send() 5 bytes ...`, `accept() -> new socket for
 /// 127.0.0.1:53312`: a call and what it returned, as its source words it
 /// (a lab program's event its own way; the kernel's record through
-/// [`en::kernel_call`]).
+/// [`facts::kernel_call`]), in the process's language.
 pub fn call_words(c: &Call) -> String {
     if let (Source::Kernel, Some(k)) = (c.source, c.kernel.as_deref()) {
-        return en::kernel_call(k);
+        return facts::kernel_call(k);
     }
     let mut text = format!("{}()", c.ev.call);
     match c.ev.phase {
         Phase::Enter => text.push_str(" ..."),
         Phase::Return if !c.ev.result.is_empty() => {
             text.push_str(" -> ");
-            text.push_str(&c.ev.result);
+            text.push_str(&facts::event_result(&c.ev));
         }
         Phase::Return => {
             text.push(' ');
@@ -360,7 +360,11 @@ impl<W: Write> TextRender<W> {
             }
             Item::Bad { t, err } => {
                 let time = self.time(*t);
-                writeln!(self.out, "{time} {}", s.paint(&err.to_string(), Color::Red))
+                writeln!(
+                    self.out,
+                    "{time} {}",
+                    s.paint(&facts::decode_error(err), Color::Red)
+                )
             }
             Item::Call(c) => self.call(c),
             // The kernel's states are told where they differ from the

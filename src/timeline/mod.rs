@@ -446,6 +446,7 @@ impl Timeline {
             local: c.local,
             peer: c.peer,
             result: String::new(),
+            returned: None,
             t: c.t,
             other_uid: None,
             name: None,

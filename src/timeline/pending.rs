@@ -290,6 +290,7 @@ mod tests {
             local: None,
             peer: Some("127.0.0.1:5000".parse().unwrap()),
             result: String::new(),
+            returned: None,
             t: Duration::from_micros(t_us),
             other_uid: None,
         });

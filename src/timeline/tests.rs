@@ -51,6 +51,7 @@ fn event(
         local: local.map(addr),
         peer: peer.map(addr),
         result: String::new(),
+        returned: None,
         t,
         other_uid: None,
     }

@@ -59,7 +59,7 @@ pub fn serve(listener: TcpListener, site: Arc<Site>, hub: Arc<Hub>) {
                 &mut stream,
                 503,
                 "text/plain",
-                b"too many connections\n",
+                format!("{}\n", crate::t!("capture-web-too-many")).as_bytes(),
                 false,
             );
             continue;
@@ -182,14 +182,20 @@ fn handle(mut stream: TcpStream, site: &Site, hub: &Hub) -> io::Result<()> {
     let req = match read_request(&mut stream) {
         Ok(r) => r,
         Err(Refusal::Bad) => {
-            return respond(&mut stream, 400, "text/plain", b"bad request\n", false)
+            return respond(
+                &mut stream,
+                400,
+                "text/plain",
+                format!("{}\n", crate::t!("capture-web-bad-request")).as_bytes(),
+                false,
+            )
         }
         Err(Refusal::TooLarge) => {
             return respond(
                 &mut stream,
                 431,
                 "text/plain",
-                b"request too large\n",
+                format!("{}\n", crate::t!("capture-web-too-large")).as_bytes(),
                 false,
             )
         }
@@ -198,7 +204,7 @@ fn handle(mut stream: TcpStream, site: &Site, hub: &Hub) -> io::Result<()> {
                 &mut stream,
                 405,
                 "text/plain",
-                b"this page only reads: GET and HEAD\n",
+                format!("{}\n", crate::t!("capture-web-method")).as_bytes(),
                 false,
             )
         }
@@ -210,7 +216,7 @@ fn handle(mut stream: TcpStream, site: &Site, hub: &Hub) -> io::Result<()> {
             &mut stream,
             403,
             "text/plain",
-            b"wrong Host: open the address capture printed\n",
+            format!("{}\n", crate::t!("capture-web-wrong-host")).as_bytes(),
             req.head_only,
         );
     }
@@ -224,7 +230,7 @@ fn handle(mut stream: TcpStream, site: &Site, hub: &Hub) -> io::Result<()> {
                 &mut stream,
                 404,
                 "text/plain",
-                b"not found\n",
+                format!("{}\n", crate::t!("capture-web-not-found")).as_bytes(),
                 req.head_only,
             ),
         },

@@ -1,7 +1,7 @@
 //! IPv4 and IPv6: validate the header, skip options and extension headers,
 //! and hand the transport layer its bytes bounded by the IP length.
 
-use super::{be16, check_len, DecodeError};
+use super::{be16, check_len, DecodeError, Malformation};
 use pnet_packet::ipv4::Ipv4Packet;
 use pnet_packet::ipv6::Ipv6Packet;
 use std::net::IpAddr;
@@ -89,7 +89,10 @@ fn check_version(layer: &'static str, data: &[u8], expected: u8) -> Result<(), D
     if version != expected {
         return Err(DecodeError::Malformed {
             layer,
-            what: format!("version {version}"),
+            what: Malformation::Version {
+                version,
+                expected: Some(expected),
+            },
         });
     }
     Ok(())
@@ -103,7 +106,7 @@ pub(crate) fn parse_v4(data: &[u8]) -> Result<Parsed<'_>, DecodeError> {
     if ihl * field::IPV4_IHL_UNIT < field::IPV4_MIN_HEADER_LEN {
         return Err(DecodeError::Malformed {
             layer: LAYER,
-            what: format!("header length {ihl} words (minimum 5)"),
+            what: Malformation::HeaderLength { words: ihl },
         });
     }
     let header_len = ihl * field::IPV4_IHL_UNIT;
@@ -122,7 +125,10 @@ pub(crate) fn parse_v4(data: &[u8]) -> Result<Parsed<'_>, DecodeError> {
     if total_len < header_len {
         return Err(DecodeError::Malformed {
             layer: LAYER,
-            what: format!("total length {total_len} is less than header length {header_len}"),
+            what: Malformation::TotalLength {
+                total: total_len,
+                header: header_len,
+            },
         });
     }
     let src = header.get_source();
@@ -221,13 +227,10 @@ fn ext_check(end: usize, stated: usize, have: usize) -> Result<(), DecodeError> 
 #[cfg(test)]
 mod tests {
     use crate::wire::testdata::{IPV4_UDP, IPV6_EXT_TCP_SYN, IPV6_TCP_SYN};
-    use crate::wire::{build, decode, DecodeError, LinkType, Packet, TcpFlags};
+    use crate::wire::{build, decode, DecodeError, LinkType, Malformation, Packet, TcpFlags};
 
-    fn malformed(layer: &'static str, what: &str) -> Result<Packet, DecodeError> {
-        Err(DecodeError::Malformed {
-            layer,
-            what: what.to_string(),
-        })
+    fn malformed(layer: &'static str, what: Malformation) -> Result<Packet, DecodeError> {
+        Err(DecodeError::Malformed { layer, what })
     }
 
     fn truncated(layer: &'static str, need: usize, have: usize) -> Result<Packet, DecodeError> {
@@ -245,7 +248,7 @@ mod tests {
     fn ipv4_ihl_below_five_is_malformed() {
         assert_eq!(
             decode(LinkType::Ipv4, &with_first_byte(0x43)), // version 4, IHL 3
-            malformed("IPv4", "header length 3 words (minimum 5)")
+            malformed("IPv4", Malformation::HeaderLength { words: 3 })
         );
     }
 
@@ -253,7 +256,13 @@ mod tests {
     fn ipv4_wrong_version_is_malformed() {
         assert_eq!(
             decode(LinkType::Ipv4, &with_first_byte(0x65)),
-            malformed("IPv4", "version 6")
+            malformed(
+                "IPv4",
+                Malformation::Version {
+                    version: 6,
+                    expected: Some(4)
+                }
+            )
         );
     }
 
@@ -263,7 +272,13 @@ mod tests {
         packet[2..4].copy_from_slice(&[0x00, 0x10]); // total length 16 < 20
         assert_eq!(
             decode(LinkType::Ipv4, &packet),
-            malformed("IPv4", "total length 16 is less than header length 20")
+            malformed(
+                "IPv4",
+                Malformation::TotalLength {
+                    total: 16,
+                    header: 20
+                }
+            )
         );
     }
 
@@ -437,7 +452,10 @@ mod tests {
             decode(LinkType::Ipv6, &packet),
             malformed(
                 "IPv6 extension header",
-                "needs 72 bytes but the IP length leaves only 56"
+                Malformation::LongerThanIp {
+                    need: 72,
+                    stated: 56
+                }
             )
         );
     }

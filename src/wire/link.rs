@@ -194,7 +194,10 @@ fn raw(data: &[u8]) -> Result<Network<'_>, DecodeError> {
         Some(6) => Ok(Network::Ipv6(data)),
         Some(version) => Err(DecodeError::Malformed {
             layer: "IP",
-            what: format!("version {version} (expected 4 or 6)"),
+            what: super::Malformation::Version {
+                version,
+                expected: None,
+            },
         }),
     }
 }
@@ -450,7 +453,10 @@ mod tests {
             decode(LinkType::Raw, &[0x50, 0x00]),
             Err(DecodeError::Malformed {
                 layer: "IP",
-                what: "version 5 (expected 4 or 6)".to_string()
+                what: crate::wire::Malformation::Version {
+                    version: 5,
+                    expected: None
+                }
             })
         );
         assert_eq!(

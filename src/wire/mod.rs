@@ -198,7 +198,66 @@ pub enum DecodeError {
     },
     /// A header field holds an impossible value.
     #[error("malformed {layer}: {what}")]
-    Malformed { layer: &'static str, what: String },
+    Malformed {
+        layer: &'static str,
+        what: Malformation,
+    },
+}
+
+/// Which header field of a malformed frame holds an impossible value, and
+/// the value: typed, so that each language says it (`i18n::facts`); the
+/// English `Display` is the one of the JSON `error` field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Malformation {
+    /// The IP version nibble is not the one expected (`expected` `None`:
+    /// neither 4 nor 6 on a raw IP link).
+    Version { version: u8, expected: Option<u8> },
+    /// IPv4's header length (IHL) below 5 words.
+    HeaderLength { words: usize },
+    /// TCP's data offset below 5 words.
+    DataOffset { words: usize },
+    /// IPv4's total length below its own header's.
+    TotalLength { total: usize, header: usize },
+    /// A header longer than what the IP length leaves for it.
+    LongerThanIp { need: usize, stated: usize },
+    /// UDP's length below its 8-byte header.
+    UdpLength { len: usize, header: usize },
+}
+
+impl fmt::Display for Malformation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Malformation::Version {
+                version,
+                expected: Some(_),
+            } => write!(f, "version {version}"),
+            Malformation::Version {
+                version,
+                expected: None,
+            } => write!(f, "version {version} (expected 4 or 6)"),
+            Malformation::HeaderLength { words } => {
+                write!(f, "header length {words} words (minimum 5)")
+            }
+            Malformation::DataOffset { words } => {
+                write!(f, "data offset {words} words (minimum 5)")
+            }
+            Malformation::TotalLength { total, header } => {
+                write!(
+                    f,
+                    "total length {total} is less than header length {header}"
+                )
+            }
+            Malformation::LongerThanIp { need, stated } => {
+                write!(
+                    f,
+                    "needs {need} bytes but the IP length leaves only {stated}"
+                )
+            }
+            Malformation::UdpLength { len, header } => {
+                write!(f, "length {len} is less than the {header}-byte header")
+            }
+        }
+    }
 }
 
 impl fmt::Display for SeqNum {
@@ -284,7 +343,7 @@ fn check_len(
     if stated < need {
         return Err(DecodeError::Malformed {
             layer,
-            what: format!("needs {need} bytes but the IP length leaves only {stated}"),
+            what: Malformation::LongerThanIp { need, stated },
         });
     }
     if have < need {

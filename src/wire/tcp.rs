@@ -55,7 +55,7 @@ pub(crate) fn parse(ip: &IpPacket<'_>) -> Result<Segment, DecodeError> {
     if header_len < field::MIN_HEADER_LEN {
         return Err(DecodeError::Malformed {
             layer: LAYER,
-            what: format!("data offset {data_offset} words (minimum 5)"),
+            what: super::Malformation::DataOffset { words: data_offset },
         });
     }
     check_len(LAYER, header_len, ip.payload_len, data.len())?;
@@ -593,7 +593,7 @@ mod tests {
             decode(LinkType::Ipv4, &packet),
             Err(DecodeError::Malformed {
                 layer: "TCP",
-                what: "data offset 2 words (minimum 5)".to_string()
+                what: crate::wire::Malformation::DataOffset { words: 2 }
             })
         );
     }
@@ -606,7 +606,10 @@ mod tests {
             decode(LinkType::Ipv4, &packet),
             Err(DecodeError::Malformed {
                 layer: "TCP",
-                what: "needs 40 bytes but the IP length leaves only 28".to_string()
+                what: crate::wire::Malformation::LongerThanIp {
+                    need: 40,
+                    stated: 28
+                }
             })
         );
     }

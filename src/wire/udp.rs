@@ -25,7 +25,10 @@ pub(crate) fn parse(ip: &IpPacket<'_>) -> Result<Datagram, DecodeError> {
     if udp_len < HEADER_LEN {
         return Err(DecodeError::Malformed {
             layer: LAYER,
-            what: format!("length {udp_len} is less than the {HEADER_LEN}-byte header"),
+            what: super::Malformation::UdpLength {
+                len: udp_len,
+                header: HEADER_LEN,
+            },
         });
     }
     // The UDP length counts the header; the IP length bounds it.
@@ -92,7 +95,7 @@ mod tests {
             decode(LinkType::Ipv4, &packet),
             Err(DecodeError::Malformed {
                 layer: "UDP",
-                what: "length 4 is less than the 8-byte header".to_string()
+                what: crate::wire::Malformation::UdpLength { len: 4, header: 8 }
             })
         );
     }

@@ -243,3 +243,48 @@ capture-err-link-socket = cannot make the link's events socket { $path }: { $err
     [yes] : something is there already; remove it or choose another path
    *[no] {""}
 }
+
+## h-i18n-rest: why the kernel's view is off (kernel::Unavailable).
+
+capture-kernel-unavailable = { $why }; the segments and the calls of socklab's own programs are still shown
+capture-kernel-unavailable-not-linux = the kernel's view of socket calls needs Linux
+capture-kernel-unavailable-not-root = the kernel's view of socket calls needs root (run capture with sudo)
+capture-kernel-unavailable-no-tracefs = no kernel tracing: { $why }
+capture-kernel-unavailable-no-instances = this kernel has no private tracing instances (Linux 3.19 or later needed)
+capture-kernel-unavailable-missing-events = this kernel lacks the tracing events { $events }
+capture-kernel-unavailable-failed = kernel tracing could not start: { $why }
+
+## h-i18n-rest: the events socket's private directory (events::check_private_dir).
+
+capture-events-dir-unusable = cannot use { $dir }: { $error }
+capture-events-dir-symlink = { $dir } is a symbolic link, not the private directory of the events socket: someone else may have made it; remove it, or set { $var } to a path of your own
+capture-events-dir-not-dir = { $dir } is not a directory; remove it, or set { $var } to a path of your own
+capture-events-dir-owner = { $dir } belongs to user { $owner }, not to user { $uid }: another user made it, perhaps to receive your events; have it removed (as root), or set { $var } to a path of your own
+capture-events-dir-mode = { $dir } has mode { $mode }, so other users can reach the events socket in it; run `chmod 700 { $dir }`, or set { $var } to a path of your own
+capture-events-dir-parent = { $parent } is writable by other users and not sticky, so the private directory in it is not safe; set { $var } to a path of your own
+capture-kernel-not-removed = capture: warning: a tracing instance could not be removed; the next capture as root removes it
+
+## h-i18n-rest 2: the events socket already there (events::check_existing), the kernel tracer's own part of why it could not start (kernel::tracer, kernel::tracefs), the web page's refusals (web::http), the SVG file.
+
+capture-events-cannot-create = cannot create { $path }: { $error }
+capture-events-cannot-use = cannot use { $path }: { $error }
+capture-events-not-socket = { $path } exists and is not a socket; remove it or set { $var }
+capture-events-in-use = another capture is already receiving events on { $path }; stop it or set { $var } to another path
+capture-events-other-user-live = { $path } is the events socket of another user (uid { $uid }), whose capture is running: set { $var } to a path of your own
+capture-events-other-user-stale = { $path } is an events socket left by another user (uid { $uid }): it is not yours to remove; set { $var } to a path of your own
+capture-kernel-cannot-create-instance = cannot create a tracing instance: { $error }
+capture-kernel-cannot-set-up = cannot set up the tracing instance ({ $what }): { $error }
+capture-kernel-cannot-start-reader = cannot start the reader thread: { $error }
+capture-kernel-cannot-follow = cannot follow our children: { $error }
+capture-kernel-cannot-start = cannot start tracing: { $error }
+capture-kernel-header-page = events/header_page not understood ({ $why }); the 64-bit layout is assumed
+capture-tracefs-not-built = this kernel has no tracefs (built without CONFIG_TRACING)
+capture-tracefs-not-mounted = tracefs is not mounted (mount it: sudo mount -t tracefs nodev { $path })
+capture-tracefs-mount-failed = tracefs is not mounted and mounting it on { $path } failed: { $error }
+capture-web-too-many = too many connections
+capture-web-too-large = request too large
+capture-web-method = this page only reads: GET and HEAD
+capture-web-wrong-host = wrong Host: open the address capture printed
+capture-web-bad-request = bad request
+capture-web-not-found = not found
+capture-svg-cannot-write = cannot write { $path }: { $error }

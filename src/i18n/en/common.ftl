@@ -91,3 +91,8 @@ cli-size-too-large = `{ $text }` is too large
 cli-not-a-duration = `{ $text }` is not a duration: use seconds (1, 2.5, 3s) or milliseconds (500ms)
 cli-unusable-duration = `{ $text }` is not a usable duration
 cli-zero-timeout = `{ $text }` is no time at all: give a timeout above 0
+
+## h-i18n-rest 2: going back from sudo to the user who ran it (sys::sudo_invoker).
+
+common-sudo-uid-bad = SUDO_UID={ $raw } is not a user id, so the user to go back to is unknown; unset SUDO_UID to run as root, or start it with sudo again
+common-sudo-gid-missing = SUDO_GID is missing or not a group id and user { $uid } (SUDO_UID) has no passwd entry to take the group from; set SUDO_GID, or unset SUDO_UID to run as root

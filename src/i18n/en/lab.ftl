@@ -69,3 +69,7 @@ lab-udp-client-hint = type a line and press Enter to send it as one datagram; Ct
 lab-udp-reply = reply from { $from }: { $reply }
 lab-udp-no-reply = no reply within { $timeout }: UDP does not retransmit; the datagram or its reply was lost, or nothing answers on { $server }
 lab-udp-count = sent { $count } datagrams, { $replies } replies came back ({ $missing } missing)
+
+## h-i18n-rest: typed results (what capture shows of a lab program's call).
+
+lab-calls-result = { $times } calls: { $what }

@@ -289,3 +289,48 @@ capture-err-link-socket = não foi possível criar o socket de eventos do enlace
     [yes] : já existe algo ali; remova ou escolha outro caminho
    *[no] {""}
 }
+
+## h-i18n-rest: por que a visão do kernel está desligada (kernel::Unavailable).
+
+capture-kernel-unavailable = { $why }; os segmentos e as chamadas dos programas do próprio socklab continuam aparecendo
+capture-kernel-unavailable-not-linux = a visão do kernel das chamadas de socket precisa do Linux
+capture-kernel-unavailable-not-root = a visão do kernel das chamadas de socket precisa de root (rode o capture com sudo)
+capture-kernel-unavailable-no-tracefs = sem tracing do kernel: { $why }
+capture-kernel-unavailable-no-instances = este kernel não tem instâncias privadas de tracing (é preciso o Linux 3.19 ou mais novo)
+capture-kernel-unavailable-missing-events = este kernel não tem os eventos de tracing { $events }
+capture-kernel-unavailable-failed = o tracing do kernel não pôde começar: { $why }
+
+## h-i18n-rest: o diretório privado do socket de eventos (events::check_private_dir).
+
+capture-events-dir-unusable = não foi possível usar { $dir }: { $error }
+capture-events-dir-symlink = { $dir } é um link simbólico, não o diretório privado do socket de eventos: outra pessoa pode tê-lo criado; remova-o, ou defina { $var } com um caminho seu
+capture-events-dir-not-dir = { $dir } não é um diretório; remova-o, ou defina { $var } com um caminho seu
+capture-events-dir-owner = { $dir } pertence ao usuário { $owner }, não ao usuário { $uid }: outro usuário o criou, talvez para receber os seus eventos; peça para removê-lo (como root), ou defina { $var } com um caminho seu
+capture-events-dir-mode = { $dir } tem modo { $mode }, então outros usuários alcançam o socket de eventos dentro dele; rode `chmod 700 { $dir }`, ou defina { $var } com um caminho seu
+capture-events-dir-parent = { $parent } pode ser escrito por outros usuários e não tem o sticky bit, então o diretório privado dentro dele não é seguro; defina { $var } com um caminho seu
+capture-kernel-not-removed = capture: aviso: uma instância de tracing não pôde ser removida; a próxima captura como root a remove
+
+## h-i18n-rest 2: the events socket already there (events::check_existing), the kernel tracer's own part of why it could not start (kernel::tracer, kernel::tracefs), the web page's refusals (web::http), the SVG file.
+
+capture-events-cannot-create = não foi possível criar { $path }: { $error }
+capture-events-cannot-use = não foi possível usar { $path }: { $error }
+capture-events-not-socket = { $path } existe e não é um socket; remova-o ou defina { $var }
+capture-events-in-use = outro capture já está recebendo eventos em { $path }; pare-o ou defina { $var } com outro caminho
+capture-events-other-user-live = { $path } é o socket de eventos de outro usuário (uid { $uid }), cujo capture está rodando: defina { $var } com um caminho seu
+capture-events-other-user-stale = { $path } é um socket de eventos deixado por outro usuário (uid { $uid }): não cabe a você removê-lo; defina { $var } com um caminho seu
+capture-kernel-cannot-create-instance = não foi possível criar uma instância de tracing: { $error }
+capture-kernel-cannot-set-up = não foi possível configurar a instância de tracing ({ $what }): { $error }
+capture-kernel-cannot-start-reader = não foi possível iniciar a thread de leitura: { $error }
+capture-kernel-cannot-follow = não foi possível acompanhar os nossos processos filhos: { $error }
+capture-kernel-cannot-start = não foi possível iniciar o tracing: { $error }
+capture-kernel-header-page = events/header_page não foi entendido ({ $why }); supõe-se o layout de 64 bits
+capture-tracefs-not-built = este kernel não tem tracefs (compilado sem CONFIG_TRACING)
+capture-tracefs-not-mounted = o tracefs não está montado (monte-o: sudo mount -t tracefs nodev { $path })
+capture-tracefs-mount-failed = o tracefs não está montado e montá-lo em { $path } falhou: { $error }
+capture-web-too-many = conexões demais
+capture-web-too-large = requisição grande demais
+capture-web-method = esta página só lê: GET e HEAD
+capture-web-wrong-host = Host errado: abra o endereço que o capture imprimiu
+capture-web-bad-request = requisição inválida
+capture-web-not-found = não encontrado
+capture-svg-cannot-write = não foi possível gravar { $path }: { $error }

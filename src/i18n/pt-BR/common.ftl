@@ -92,3 +92,8 @@ cli-size-too-large = `{ $text }` é grande demais
 cli-not-a-duration = `{ $text }` não é uma duração: use segundos (1, 2,5, 3s) ou milissegundos (500ms)
 cli-unusable-duration = `{ $text }` não é uma duração utilizável
 cli-zero-timeout = `{ $text }` não é tempo nenhum: dê um timeout acima de 0
+
+## h-i18n-rest 2: going back from sudo to the user who ran it (sys::sudo_invoker).
+
+common-sudo-uid-bad = SUDO_UID={ $raw } não é um id de usuário, então não se sabe para qual usuário voltar; remova SUDO_UID para rodar como root, ou inicie o programa com sudo de novo
+common-sudo-gid-missing = SUDO_GID está ausente ou não é um id de grupo, e o usuário { $uid } (SUDO_UID) não tem entrada no passwd de onde tirar o grupo; defina SUDO_GID, ou remova SUDO_UID para rodar como root

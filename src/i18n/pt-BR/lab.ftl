@@ -113,3 +113,11 @@ lab-udp-count = { $count ->
     [one] falta { $missing }
    *[other] faltam { $missing }
 })
+
+## h-i18n-rest: resultados tipados (o que o capture mostra de uma chamada de um programa do laboratório).
+
+lab-calls-result = { $times ->
+    [0] 0 chamadas
+    [one] { $times } chamada
+   *[other] { $times } chamadas
+}: { $what }

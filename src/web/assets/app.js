@@ -356,7 +356,7 @@ function eventText(e) {
     }
     case "call": {
       let s = `${e.prog}[${e.pid}]: ${e.call}()`;
-      s += e.phase === "enter" ? " …" : (e.result ? ` -> ${e.result}` : "");
+      s += e.phase === "enter" ? " …" : (e.result ? ` -> ${e.result_words || e.result}` : "");
       if (e.relation) s += `  ${e.relation}`;
       return [t("kCall"), s];
     }
@@ -486,7 +486,7 @@ function drawLadder() {
     if (e.type === "call") {
       const g = rung(i);
       const left = callSide(e, f) === "a";
-      const full = `${e.call}()` + (e.phase === "enter" ? " …" : (e.result ? ` -> ${e.result}` : ""));
+      const full = `${e.call}()` + (e.phase === "enter" ? " …" : (e.result ? ` -> ${e.result_words || e.result}` : ""));
       g.append(svgEl("title", {}, eventText(e)[1]));
       g.append(svgEl("rect", { x: left ? 2 : RX + 2, y: y, width: left ? LX - 4 : W - RX - 4, height: CALL - 2, class: "hit", rx: 4 }));
       g.append(svgEl("text", { x: left ? LX - 8 : RX + 8, y: y + 18, "text-anchor": left ? "end" : "start", class: "call" },
