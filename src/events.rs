@@ -32,7 +32,9 @@ use std::io;
 use std::net::SocketAddr;
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 
@@ -56,6 +58,13 @@ const MAX_RESULT: usize = 200;
 pub const MAX_USER_NAME: usize = 32;
 /// The longest a lab program waits for room in a busy capture's queue.
 pub const SEND_WAIT: Duration = Duration::from_millis(5);
+/// After finding no capture (no private directory, no socket file, nobody
+/// bound to it), an emitter stays quiet this long before it looks again:
+/// a server accepting thousands of connections a second with no capture
+/// running would otherwise spend three system calls per narrated call on
+/// finding out, again and again. A capture started meanwhile misses at most
+/// this much of a program's calls, far less than a person can start one in.
+pub const ABSENT_PAUSE: Duration = Duration::from_millis(20);
 /// Format version carried in every datagram.
 const VERSION: u64 = 1;
 
@@ -688,6 +697,16 @@ pub struct Emitter {
     /// The name the user gave the process (`--name`), sent with each event.
     name: Option<String>,
     pid: u32,
+    /// No capture was found: send nothing before this moment (microseconds
+    /// on [`monotonic_us`]'s clock; 0 = look every time).
+    absent_until: AtomicU64,
+}
+
+/// Microseconds since this process first asked: a clock that only goes
+/// forward, for [`Emitter`]'s pause.
+fn monotonic_us() -> u64 {
+    static START: OnceLock<Instant> = OnceLock::new();
+    START.get_or_init(Instant::now).elapsed().as_micros() as u64 + 1
 }
 
 impl Emitter {
@@ -720,6 +739,7 @@ impl Emitter {
             prog: prog.to_string(),
             name: None,
             pid: std::process::id(),
+            absent_until: AtomicU64::new(0),
         }
     }
 
@@ -732,6 +752,7 @@ impl Emitter {
             prog: prog.to_string(),
             name: None,
             pid: std::process::id(),
+            absent_until: AtomicU64::new(0),
         }
     }
 
@@ -768,11 +789,15 @@ impl Emitter {
         returned: Option<Returned>,
     ) {
         let Some(sock) = &self.sock else { return };
+        if monotonic_us() < self.absent_until.load(Ordering::Relaxed) {
+            return;
+        }
         if let Some((dir, uid)) = &self.private {
             // Checked at every send (one lstat): the directory may appear
             // after the program started. Once it is ours, in sticky /tmp,
             // nobody else can swap it.
             if check_private_dir(dir, *uid).is_err() {
+                self.pause();
                 return;
             }
         }
@@ -789,7 +814,22 @@ impl Emitter {
             t: now(),
             other_uid: None,
         };
-        let _ = sock.send_to(&ev.to_bytes(), &self.path);
+        if let Err(e) = sock.send_to(&ev.to_bytes(), &self.path) {
+            // Nobody there: pause. A busy capture (a full queue, the
+            // SEND_WAIT timeout) is there: the next call tries again.
+            if matches!(
+                e.kind(),
+                io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused
+            ) {
+                self.pause();
+            }
+        }
+    }
+
+    /// Send nothing for [`ABSENT_PAUSE`].
+    fn pause(&self) {
+        let until = monotonic_us() + ABSENT_PAUSE.as_micros() as u64;
+        self.absent_until.store(until, Ordering::Relaxed);
     }
 }
 
@@ -1308,6 +1348,10 @@ pub(crate) mod tests {
         let em = Emitter::with_path("tcp_server", path.clone());
         em.emit("socket", Phase::Return, None, None, "ok"); // nobody listens: ignored
         let mut l = Listener::bind(&path).unwrap();
+        // Having found nobody, the emitter stays quiet for ABSENT_PAUSE:
+        // this call is not sent although a listener is there now.
+        em.emit("listen", Phase::Return, None, None, "ok");
+        std::thread::sleep(ABSENT_PAUSE + Duration::from_millis(5));
         em.emit(
             "bind",
             Phase::Return,
