@@ -2,7 +2,7 @@
 //! network (`twohost exec alice link_probe ...`), with or without root:
 //!
 //! ```text
-//! link_probe flood IFACE DST_MAC SRC_IP DST_IP SECONDS [SIZE]   UDP frames as fast as sendmmsg goes
+//! link_probe flood IFACE DST_MAC SRC_IP DST_IP SECONDS [SIZE [PORT]]   UDP frames (to PORT, default 9) as fast as sendmmsg goes
 //! link_probe echo ADDR:PORT                                      answer every datagram (until 5 s idle)
 //! link_probe rtt ADDR:PORT COUNT                                 COUNT round trips; their times in ms
 //! link_probe send ADDR:PORT COUNT PER_SECOND                     numbered datagrams
@@ -39,7 +39,14 @@ fn checksum(bytes: &[u8]) -> u16 {
 
 /// An Ethernet + IPv4 + UDP frame of `size` bytes (UDP checksum 0: none),
 /// to the discard port.
-fn frame(dst: [u8; 6], src: [u8; 6], from: Ipv4Addr, to: Ipv4Addr, size: usize) -> Vec<u8> {
+fn frame(
+    dst: [u8; 6],
+    src: [u8; 6],
+    from: Ipv4Addr,
+    to: Ipv4Addr,
+    size: usize,
+    port: u16,
+) -> Vec<u8> {
     let size = size.max(60);
     let ip_len = (size - 14) as u16;
     let mut f = Vec::with_capacity(size);
@@ -55,7 +62,7 @@ fn frame(dst: [u8; 6], src: [u8; 6], from: Ipv4Addr, to: Ipv4Addr, size: usize) 
     ip[10..12].copy_from_slice(&c.to_be_bytes());
     f.extend_from_slice(&ip);
     f.extend_from_slice(&9999u16.to_be_bytes());
-    f.extend_from_slice(&9u16.to_be_bytes());
+    f.extend_from_slice(&port.to_be_bytes());
     f.extend_from_slice(&(ip_len - 20).to_be_bytes());
     f.extend_from_slice(&[0, 0]);
     f.resize(size, 0);
@@ -64,7 +71,7 @@ fn frame(dst: [u8; 6], src: [u8; 6], from: Ipv4Addr, to: Ipv4Addr, size: usize) 
 
 fn flood(a: &[String]) -> Result<String, String> {
     let [iface, dst, from, to, secs, rest @ ..] = a else {
-        return Err("flood IFACE DST_MAC SRC_IP DST_IP SECONDS [SIZE]".into());
+        return Err("flood IFACE DST_MAC SRC_IP DST_IP SECONDS [SIZE [PORT]]".into());
     };
     let dst = mac(dst).ok_or("bad MAC")?;
     let src = std::fs::read_to_string(format!("/sys/class/net/{iface}/address"))
@@ -75,8 +82,9 @@ fn flood(a: &[String]) -> Result<String, String> {
     let to: Ipv4Addr = to.parse().map_err(|_| "bad DST_IP")?;
     let secs: f64 = secs.parse().map_err(|_| "bad SECONDS")?;
     let size: usize = rest.first().and_then(|s| s.parse().ok()).unwrap_or(64);
+    let port: u16 = rest.get(1).and_then(|s| s.parse().ok()).unwrap_or(9);
     let sock = PacketSocket::open(iface, 1 << 20).map_err(|e| e.to_string())?;
-    let f = frame(dst, src, from, to, size);
+    let f = frame(dst, src, from, to, size, port);
     let batch: Vec<&[u8]> = (0..64).map(|_| f.as_slice()).collect();
     let start = Instant::now();
     let mut sent = 0u64;
