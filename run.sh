@@ -13,7 +13,7 @@ cd "$(dirname "$0")"
 # that run a program as an ordinary user; python3 for the course's Python
 # programs (labs/python); chromium, chromium-driver and a font for the
 # browser view's tests (capture --web).
-PACKAGES=(build-essential pkg-config libpcap-dev tcpdump tshark iproute2 nftables iperf3 jq util-linux curl ca-certificates python3 chromium chromium-driver fonts-dejavu-core)
+PACKAGES=(build-essential pkg-config libpcap-dev tcpdump tshark iproute2 nftables iperf3 jq util-linux curl ca-certificates python3 chromium chromium-driver fonts-dejavu-core time)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

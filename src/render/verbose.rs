@@ -556,11 +556,12 @@ pub fn text(
         let more = h.payload_len.saturating_sub(shown.len());
         let _ = write!(
             out,
-            "{INDENT}{:LAYER_WIDTH$}{} bytes",
-            "data", h.payload_len
+            "{INDENT}{:LAYER_WIDTH$}{}",
+            "data",
+            t!("capture-v-data-bytes", bytes = h.payload_len)
         );
         if more > 0 {
-            let _ = write!(out, " (the first {} shown)", shown.len());
+            out.push_str(&t!("capture-v-data-shown", shown = shown.len()));
         }
         out.push('\n');
         hex_dump(&mut out, INDENT, shown, true);

@@ -288,3 +288,10 @@ capture-web-wrong-host = wrong Host: open the address capture printed
 capture-web-bad-request = bad request
 capture-web-not-found = not found
 capture-svg-cannot-write = cannot write { $path }: { $error }
+
+## The -v view: the size of a segment's data, and how much of it is shown.
+capture-v-data-bytes = { $bytes ->
+    [one] { $bytes } byte
+   *[other] { $bytes } bytes
+}
+capture-v-data-shown = {" "}(the first { $shown } shown)

@@ -334,3 +334,10 @@ capture-web-wrong-host = Host errado: abra o endereço que o capture imprimiu
 capture-web-bad-request = requisição inválida
 capture-web-not-found = não encontrado
 capture-svg-cannot-write = não foi possível gravar { $path }: { $error }
+
+## The -v view: the size of a segment's data, and how much of it is shown.
+capture-v-data-bytes = { $bytes ->
+    [one] { $bytes } byte
+   *[other] { $bytes } bytes
+}
+capture-v-data-shown = {" "}(mostrados os primeiros { $shown })
