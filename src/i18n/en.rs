@@ -194,12 +194,12 @@ pub fn note(n: &Note) -> String {
             "handshake 3/3: the client acknowledges the server's SYN (ack {rel_ack} = the \
              server's ISN {server_isn} + 1); accept() can now return the connection."
         ),
-        Note::Data { from, len, rel_seq } => format!(
-            "{} sends {len} {} ({}).",
-            side(*from),
-            bytes_word(*len),
-            seq_range(*rel_seq, *len)
-        ),
+        // Written once, by note_into (the hot path of a big file).
+        Note::Data { .. } | Note::Ack { .. } => {
+            let mut out = String::new();
+            note_into(&mut out, n);
+            out
+        }
         Note::HalfClose {
             closer,
             from,
@@ -229,25 +229,6 @@ pub fn note(n: &Note) -> String {
             "It also acknowledges the {}'s FIN (teardown 2, ack {rel_ack}).",
             side(*of)
         ),
-        Note::Ack {
-            from,
-            acked,
-            rel_ack,
-        } => match acked {
-            Some(0) => format!(
-                "{} acknowledges nothing new: next expected byte is still {rel_ack}.",
-                side(*from)
-            ),
-            Some(n) => format!(
-                "{} acknowledges {n} {}: next expected byte is {rel_ack}.",
-                side(*from),
-                bytes_word(*n)
-            ),
-            None => format!(
-                "{} acknowledges: next expected byte is {rel_ack}.",
-                side(*from)
-            ),
-        },
         Note::DupAck { from, n, rel_ack } => format!(
             "duplicate ACK #{n}: the {me} repeats its last acknowledgement (ack {rel_ack}) because \
              a segment is missing: later bytes arrived, byte {rel_ack} did not, so the {me} asks \

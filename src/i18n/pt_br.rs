@@ -186,12 +186,12 @@ pub fn note(n: &Note) -> String {
             "handshake 3/3: o cliente reconhece o SYN do servidor (ack {rel_ack} = o ISN do \
              servidor {server_isn} + 1); agora o accept() pode devolver a conexão."
         ),
-        Note::Data { from, len, rel_seq } => format!(
-            "{} envia {len} {} ({}).",
-            o(*from),
-            bytes_word(*len),
-            seq_range(*rel_seq, *len)
-        ),
+        // Written once, by note_into (the hot path of a big file).
+        Note::Data { .. } | Note::Ack { .. } => {
+            let mut out = String::new();
+            note_into(&mut out, n);
+            out
+        }
         Note::HalfClose {
             closer,
             from,
@@ -221,25 +221,6 @@ pub fn note(n: &Note) -> String {
             "Ele também reconhece o FIN {} (encerramento 2, ack {rel_ack}).",
             de(*of)
         ),
-        Note::Ack {
-            from,
-            acked,
-            rel_ack,
-        } => match acked {
-            Some(0) => format!(
-                "{} não reconhece nada novo: o próximo byte esperado continua sendo o {rel_ack}.",
-                o(*from)
-            ),
-            Some(n) => format!(
-                "{} reconhece {n} {}: o próximo byte esperado é o {rel_ack}.",
-                o(*from),
-                bytes_word(*n)
-            ),
-            None => format!(
-                "{} reconhece: o próximo byte esperado é o {rel_ack}.",
-                o(*from)
-            ),
-        },
         Note::DupAck { from, n, rel_ack } => format!(
             "ACK duplicado nº {n}: {me} repete o seu último reconhecimento (ack {rel_ack}) porque \
              falta um segmento: bytes posteriores chegaram, o byte {rel_ack} não, então {me} volta \
