@@ -733,6 +733,14 @@ pub mod linux {
         })
     }
 
+    /// Detach the mount at `target` and everything below it (lazily: what
+    /// still uses it keeps it until done), so that its directory can go.
+    pub fn unmount_detach(target: &Path) -> io::Result<()> {
+        let target = c_path(target)?;
+        // SAFETY: a valid NUL-terminated string for the duration of the call.
+        check(unsafe { libc::umount2(target.as_ptr(), libc::MNT_DETACH) })
+    }
+
     /// Bind-mount `source` (with everything mounted below it) on `target`.
     pub fn bind_mount(source: &Path, target: &Path) -> io::Result<()> {
         let (source, target) = (c_path(source)?, c_path(target)?);

@@ -417,8 +417,13 @@ fn private_run_with_netns() -> Result<(), UsernsError> {
         .collect();
     // Bind the old /run aside first: once the tmpfs covers /run, the
     // originals are reachable only through this.
-    let scratch = std::env::temp_dir().join(format!("socklab-run-{}", std::process::id()));
-    fs::create_dir(&scratch).map_err(io_err(t!("twohost-userns-step-scratch")))?;
+    // A fresh name nobody could have prepared (0700, made exclusively),
+    // kept by hand: it is removed below, once its mounts are gone.
+    let scratch = tempfile::Builder::new()
+        .prefix("socklab-run-")
+        .tempdir()
+        .map_err(io_err(t!("twohost-userns-step-scratch")))?
+        .keep();
     let result = (|| {
         sys::mount_tmpfs(&scratch).map_err(io_err(t!("twohost-userns-step-scratch-tmpfs")))?;
         let old = scratch.join("old");
@@ -452,8 +457,10 @@ fn private_run_with_netns() -> Result<(), UsernsError> {
         sys::move_mount(&new, run).map_err(io_err(t!("twohost-userns-step-move-run")))?;
         Ok(())
     })();
-    // The scratch mounts vanish with this mount namespace; the directory
-    // itself is ours to remove (it is empty outside).
+    // The scratch mounts would vanish with this mount namespace, but the
+    // directory stays busy while they are there: detach them (what they
+    // held is in the new /run now), then remove it.
+    let _ = sys::unmount_detach(&scratch);
     let _ = fs::remove_dir(&scratch);
     result
 }
