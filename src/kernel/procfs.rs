@@ -355,8 +355,8 @@ mod tests {
 
     #[test]
     fn a_fake_proc_tree_is_read() {
-        let dir = std::env::temp_dir().join(format!("socklab-procfs-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
         std::fs::create_dir_all(dir.join("42")).unwrap();
         std::fs::create_dir_all(dir.join("43")).unwrap();
         std::fs::write(dir.join("42/cmdline"), b"python3\0cliente.py\0").unwrap();
@@ -376,13 +376,12 @@ mod tests {
         std::fs::create_dir_all(dir.join("98")).unwrap();
         std::fs::write(dir.join("98/cmdline"), b"late\0").unwrap();
         assert_eq!(t.prog(98), "?", "a gone process is remembered as unknown");
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn a_thread_or_child_gone_before_its_calls_are_read_keeps_its_programs_name() {
-        let dir = std::env::temp_dir().join(format!("socklab-procfs-nt-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
         std::fs::create_dir_all(dir.join("50")).unwrap();
         std::fs::write(dir.join("50/status"), "Name:\tpython3\nTgid:\t50\n").unwrap();
         std::fs::write(dir.join("50/cmdline"), b"python3\0chat.py\0").unwrap();
@@ -405,6 +404,5 @@ mod tests {
         // A pid used again by a new process forgets the old one's name.
         t.new_task(51, 60, false);
         assert_eq!(t.prog(60), "python3 chat.py");
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
