@@ -1110,10 +1110,13 @@ pub(crate) mod tests {
 
     impl TestDir {
         fn new(tag: &str) -> TestDir {
-            let dir = std::env::temp_dir().join(format!("socklab-ev-{}-{tag}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&dir);
-            std::fs::create_dir_all(&dir).unwrap();
-            TestDir(dir)
+            // A fresh directory (removed by Drop), never a name another
+            // user could have prepared.
+            let dir = tempfile::Builder::new()
+                .prefix(&format!("socklab-ev-{tag}-"))
+                .tempdir()
+                .unwrap();
+            TestDir(dir.keep())
         }
     }
 

@@ -1420,8 +1420,8 @@ mod tests {
     /// (One test: the narrator is the process's.)
     #[test]
     fn calls_emit_their_events_and_return_outcomes() {
-        let dir = std::env::temp_dir().join(format!("socklab-lab-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
         let path = dir.join("ev.sock");
         let mut listener = Collector::start(&path);
         start(Narrator::with_emitter(

@@ -689,8 +689,8 @@ mod tests {
 
     #[test]
     fn every_call_emits_events_even_when_quiet() {
-        let dir = std::env::temp_dir().join(format!("socklab-narrate-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
         let path = dir.join("ev.sock");
         let mut listener = Listener::bind(&path).unwrap();
         let n = Narrator::with_emitter(
@@ -750,8 +750,8 @@ mod tests {
 
     #[test]
     fn a_setsockopt_event_names_its_option() {
-        let dir = std::env::temp_dir().join(format!("socklab-narrate-opt-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
         let path = dir.join("ev.sock");
         let mut listener = Listener::bind(&path).unwrap();
         let n = Narrator::with_emitter(

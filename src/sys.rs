@@ -592,7 +592,8 @@ mod tests {
         pass_credentials(b.as_raw_fd()).unwrap();
         // A file of its own, so that a descriptor on it can only be the
         // one passed (other tests run in this process too).
-        let marker = std::env::temp_dir().join(format!("socklab-fdpass-{}", std::process::id()));
+        let tmp = tempfile::tempdir().unwrap();
+        let marker = tmp.path().join("fdpass");
         let files: Vec<std::fs::File> = (0..4)
             .map(|_| std::fs::File::create(&marker).unwrap())
             .collect();

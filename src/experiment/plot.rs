@@ -351,7 +351,8 @@ mod tests {
             run(Proto::Udp, 10.0, 90, 10_000_000),
             run(Proto::Udp, 20.0, 0, 0),
         ];
-        let path = std::env::temp_dir().join(format!("socklab-plot-{}.svg", std::process::id()));
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("plot.svg");
         write_svg(&path, &runs, "test plot").unwrap();
         let svg = std::fs::read_to_string(&path).unwrap();
         let _ = std::fs::remove_file(&path);

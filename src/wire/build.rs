@@ -741,11 +741,8 @@ mod tests {
                 .enumerate()
                 .map(|(i, f)| (Duration::from_millis(i as u64), &f[..]))
                 .collect();
-            let path = std::env::temp_dir().join(format!(
-                "socklab-wire-{}-{}.pcap",
-                std::process::id(),
-                link.to_dlt()
-            ));
+            let tmp = tempfile::tempdir().unwrap();
+            let path = tmp.path().join(format!("wire-{}.pcap", link.to_dlt()));
             std::fs::write(&path, pcap_file(link, &records)).unwrap();
             let output = std::process::Command::new("tcpdump")
                 .args(["-nn", "-vv", "-r"])
