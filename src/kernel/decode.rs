@@ -101,6 +101,19 @@ impl Sys {
         matches!(self, Sys::Read | Sys::Write)
     }
 
+    /// Calls that move data through a socket: the socket layer's own
+    /// `sock_send_length` / `sock_recv_length` record their result (bytes
+    /// or `-errno`) and the socket, just before they return. Where the
+    /// kernel has those events, their `sys_exit_*` records tell nothing
+    /// more and are not enabled: two records fewer per send and receive,
+    /// and none at all for a followed program's `write()` to a terminal.
+    pub fn moves_data(self) -> bool {
+        matches!(
+            self,
+            Sys::SendTo | Sys::SendMsg | Sys::RecvFrom | Sys::RecvMsg | Sys::Read | Sys::Write
+        )
+    }
+
     /// The fields of `sys_enter_NAME` read besides `fd`.
     fn args(self) -> [Option<&'static str>; 2] {
         match self {

@@ -10,7 +10,9 @@
 //! - `listen(fd)`: likewise CLOSED -> LISTEN;
 //! - `close(fd)` / `shutdown(fd)`: the first state change in process context
 //!   (ESTABLISHED -> FIN-WAIT-1, LISTEN -> CLOSED...);
-//! - `send*`/`write`/`recv*`/`read`: `sock_send_length` / `sock_recv_length`;
+//! - `send*`/`write`/`recv*`/`read`: `sock_send_length` / `sock_recv_length`,
+//!   which also end the call (with its result) where the tracer left
+//!   those calls' exits off ([`Joiner::set_lengths_end_calls`]);
 //! - `accept(fd)`: the kernel's accept queue is first in, first out: the
 //!   connections that reached ESTABLISHED from SYN-RECEIVED on the
 //!   listener's port, in that order, are what `accept` hands out.
@@ -45,6 +47,11 @@ use super::facts::{
 pub const HOLD: Duration = Duration::from_millis(150);
 /// Most sockets remembered; the ones already closed go first.
 const MAX_SOCKS: usize = 65_536;
+/// Sockets whose life is over, still remembered (a late record about
+/// one, a call made just before it ended, still finds its addresses);
+/// older ones are forgotten, so that a connection storm does not keep
+/// growing the table.
+const MAX_FREED: usize = 4096;
 /// Most descriptors remembered, over all processes.
 const MAX_FDS: usize = 65_536;
 /// Most calls held on one descriptor.
@@ -53,6 +60,9 @@ const MAX_HELD_PER_FD: usize = 16;
 const MAX_ACCEPT_QUEUE: usize = 4096;
 /// Most threads with a call in progress.
 const MAX_TASKS: usize = 16_384;
+/// A call not known to be on an internet socket, this old, is forgotten
+/// when the table of calls in progress is full.
+const STALE_CALL: Duration = Duration::from_secs(10);
 
 const AF_INET: u16 = 2;
 const AF_INET6: u16 = 10;
@@ -233,6 +243,10 @@ pub struct Joiner<P: Procs> {
     wanted: Set<u32>,
     out: Vec<KernelFact>,
     stats: JoinStats,
+    /// Sockets freed, oldest first (at most [`MAX_FREED`] kept).
+    freed: VecDeque<SockId>,
+    /// The send and receive lengths end their calls (no exit records).
+    lengths_end_calls: bool,
 }
 
 impl<P: Procs> Joiner<P> {
@@ -254,7 +268,17 @@ impl<P: Procs> Joiner<P> {
             wanted: Set::default(),
             out: Vec::new(),
             stats: JoinStats::default(),
+            lengths_end_calls: false,
+            freed: VecDeque::new(),
         }
+    }
+
+    /// The tracer left the exits of the calls that move data off
+    /// (`Sys::moves_data`): their `sock_*_length` record is their return.
+    /// A call whose length never comes was not on an internet socket (a
+    /// Unix socket's, a pipe's): the thread's next call replaces it.
+    pub fn set_lengths_end_calls(&mut self, on: bool) {
+        self.lengths_end_calls = on;
     }
 
     /// The facts produced so far.
@@ -417,9 +441,22 @@ impl<P: Procs> Joiner<P> {
             }
             _ => known.is_some(),
         };
+        if let Some(old) = self.tasks.get(&tid) {
+            if self.lengths_end_calls && !old.confirmed && old.sys.moves_data() {
+                // It ended without a length: not an internet socket.
+                self.stats.not_sockets += 1;
+                self.noise(tid);
+            }
+        }
         if self.tasks.len() >= MAX_TASKS && !self.tasks.contains_key(&tid) {
-            self.stats.overflow += 1;
-            return;
+            // Threads that ended inside a call, or whose last call was on
+            // something else than an internet socket, go first.
+            self.tasks
+                .retain(|_, p| p.confirmed || t.saturating_sub(p.t) < STALE_CALL);
+            if self.tasks.len() >= MAX_TASKS {
+                self.stats.overflow += 1;
+                return;
+            }
         }
         let bytes = match sys {
             Sys::SendTo | Sys::RecvFrom | Sys::Read | Sys::Write => Some(args[0]),
@@ -764,6 +801,11 @@ impl<P: Procs> Joiner<P> {
                 if self.socks.get(&id).is_some_and(|i| i.local.is_none()) {
                     self.try_proc(key, false);
                 }
+                if self.lengths_end_calls {
+                    if let Some(sys) = self.tasks.get(&tid).map(|p| p.sys) {
+                        self.exit(t, tid, sys, i64::from(ret));
+                    }
+                }
             }
             None => {
                 // A send or receive of a call not followed (`write()` outside
@@ -969,10 +1011,19 @@ impl<P: Procs> Joiner<P> {
                 Some(Proto::Udp) => true,
                 _ => matches!(i.state, None | Some(TCP_CLOSE)),
             };
-            if i.fds == 0 && over {
+            if i.fds == 0 && over && !i.freed {
                 i.freed = true;
                 if let Some(p) = i.ptr.take() {
                     self.by_ptr.remove(&p);
+                }
+                self.freed.push_back(id);
+                while self.freed.len() > MAX_FREED {
+                    if let Some(old) = self.freed.pop_front() {
+                        // Unless it came back to life (a descriptor again).
+                        if self.socks.get(&old).is_some_and(|i| i.freed) {
+                            self.socks.remove(&old);
+                        }
+                    }
                 }
             }
         }

@@ -68,6 +68,8 @@ pub use facts::{
     SocketCall, StateChange,
 };
 pub use join::{JoinStats, HOLD};
+/// How often the reader drains the kernel's buffers and hands facts over.
+pub use reader::TICK;
 
 /// Default bound of the fact queue.
 pub const DEFAULT_QUEUE: usize = 65_536;

@@ -133,6 +133,10 @@ pub struct Reader {
     pub dropped: Arc<AtomicU64>,
     /// Each event's `enable` file, to turn one off.
     pub enables: HashMap<Wanted, File>,
+    /// The `enable` files of the exits of the calls that move data, not
+    /// enabled while the send and receive lengths tell their results
+    /// (`Sys::moves_data`): turned on if a length event is turned off.
+    pub standby: Vec<File>,
     pub stop: Receiver<()>,
     /// Losses not told yet, per CPU: (pages, events counted).
     pub lost: HashMap<usize, (u64, u64)>,
@@ -337,6 +341,13 @@ impl Reader {
         }
         end.disabled.push((event.clone(), why.clone()));
         self.joiner.notice(KernelFact::Disabled { event, why });
+        if matches!(dec.wanted, Wanted::SendLength | Wanted::RecvLength) {
+            // The calls' own exits tell their results from now on.
+            for mut f in self.standby.drain(..) {
+                let _ = write_once(&mut f, "1");
+            }
+            self.joiner.set_lengths_end_calls(false);
+        }
     }
 
     fn send(&mut self) {

@@ -196,10 +196,18 @@ impl Tracer {
             None
         };
 
-        // Filters, then enable.
+        // Filters, then enable: the send and receive lengths first, for
+        // while both are on, the exits of the calls that move data are
+        // kept on standby (filtered, not enabled: see `Sys::moves_data`),
+        // and enabled only if a length event is turned off later.
+        wanted_ok.sort_by_key(|w| !is_length(*w));
         let mut enables: HashMap<Wanted, File> = HashMap::new();
+        let mut standby: Vec<File> = Vec::new();
         let mut quiet: HashMap<Wanted, (File, String)> = HashMap::new();
         for &w in &wanted_ok {
+            let lengths_on = [Wanted::SendLength, Wanted::RecvLength]
+                .iter()
+                .all(|l| enables.contains_key(l));
             let dir = match w.role() {
                 Role::Calls => calls,
                 Role::Tcp => tcp,
@@ -217,6 +225,13 @@ impl Tracer {
             if !following && busy(w) {
                 if let Ok(f) = OpenOptions::new().write(true).open(ev.join("filter")) {
                     quiet.insert(w, (f, filter.clone().unwrap_or_default()));
+                }
+            }
+            if lengths_on && matches!(w, Wanted::Exit(s) if s.moves_data()) {
+                // (One that cannot be kept aside is enabled now.)
+                if let Ok(f) = OpenOptions::new().write(true).open(ev.join("enable")) {
+                    standby.push(f);
+                    continue;
                 }
             }
             match write_value(&ev.join("enable"), "1") {
@@ -237,6 +252,7 @@ impl Tracer {
                 }
             }
         }
+        let lengths_end_calls = !standby.is_empty();
         let traced_calls = decoders
             .values()
             .any(|d| matches!(d.wanted, Wanted::Enter(_)));
@@ -285,7 +301,12 @@ impl Tracer {
             decoders,
             layout,
             clock: TraceClock::new(clock),
-            joiner: Joiner::new(ProcTable::new(), pid, cfg.ports.clone()),
+            joiner: {
+                let mut j = Joiner::new(ProcTable::new(), pid, cfg.ports.clone());
+                j.set_lengths_end_calls(lengths_end_calls);
+                j
+            },
+            standby,
             tx,
             dropped: dropped.clone(),
             enables,
@@ -489,6 +510,11 @@ fn filter_for(w: Wanted, ports: &[u16], own_tid: u32) -> Option<String> {
         }
         Wanted::SendReset | Wanted::Exec | Wanted::NewTask => None,
     }
+}
+
+/// `sock_send_length` or `sock_recv_length`.
+fn is_length(w: Wanted) -> bool {
+    matches!(w, Wanted::SendLength | Wanted::RecvLength)
 }
 
 /// The events every busy program makes all day (sends, receives, closes):
