@@ -914,6 +914,12 @@ impl Timeline {
                 Side::Server => s,
             });
             let why = differs(at, wire, wire_before, side != sender, t);
+            // A FIN queued behind data is told beside that data, a segment
+            // this side sends: not beside the peer's ACK that happens to
+            // reach it first.
+            if matches!(why, KernelDiff::FinQueued { .. }) && side != sender {
+                continue;
+            }
             // "Never got it" is false when this side's next segment
             // acknowledges it: the kernel's record of the change was only
             // dated late (a loaded machine, two clocks).
