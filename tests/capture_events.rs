@@ -148,7 +148,10 @@ fn calls_from_an_ordinary_user_reach_a_capture_run_as_root() {
     // programs as themselves. Here the student is `nobody`.
     let port = free_port();
     let p = port.to_string();
-    let cap = LiveCapture::start("other-user", &["--port", &p]);
+    // The events socket where the student may reach it, as a lecture's
+    // shared SOCKLAB_EVENTS would be.
+    let dir = enterable_dir();
+    let cap = LiveCapture::start_with(dir.path().join("events.sock"), &["--port", &p], |_| {});
     let out = Command::new("setpriv")
         .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
         .arg(lab("udp_client"))

@@ -351,7 +351,8 @@ fn an_event_in_another_process_name_is_rejected_and_other_users_are_named() {
         return;
     }
     let port = free_port().to_string();
-    let cap = LiveCapture::start("spoof", &["--port", &port]);
+    // Where nobody may send to it, as a shared SOCKLAB_EVENTS would be.
+    let cap = LiveCapture::start_with(scratch("spoof.sock"), &["--port", &port], |_| {});
     // nobody claims to be the server with pid 1 closing a connection.
     nobody_sends(&cap.events, &event_json(1, "tcp_server", "close", "ok"));
     // nobody's own program, honestly.
@@ -580,8 +581,9 @@ fn under_sudo_without_a_usable_group_capture_still_becomes_the_user() {
         let _clean = Cleanup(vec![dir.clone()]);
         nobodys_dir(&dir);
         let pcap = dir.join("out.pcap");
+        // The events socket too is made by the user, once root is dropped.
         let cap = LiveCapture::start_with(
-            events_socket(tag),
+            dir.join("events.sock"),
             &[
                 "-w",
                 pcap.to_str().unwrap(),
