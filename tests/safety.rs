@@ -22,9 +22,14 @@ use serde_json::Value;
 /// who "ran sudo").
 const NOBODY: u32 = 65534;
 
-/// A path for this test run: `/tmp/socklab-safety-<pid>-<tag>`.
+/// A path for this test run: `tag` in a fresh directory made once per
+/// process ([`enterable_dir`]: a random name, not one the attacker could
+/// prepare first) that the attacker may enter but not list or change: the
+/// attacks happen in directories of nobody's made inside it
+/// ([`nobodys_dir`]), and a capture dropped to nobody must reach them.
 fn scratch(tag: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("socklab-safety-{}-{tag}", std::process::id()))
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(enterable_dir).path().join(tag)
 }
 
 /// Removes a file or directory tree when dropped, also when a test fails.
@@ -157,6 +162,8 @@ fn the_recorded_demo_never_writes_through_a_path_another_user_prepared() {
         .spawn()
         .unwrap();
     let pid = demo.id();
+    // Deliberately the predictable name in /tmp that this pid gives: the
+    // path an attacker would prepare, which is the attack under test.
     let prepared = std::env::temp_dir().join(format!("socklab-demo-{pid}"));
     let _clean_prepared = Cleanup(vec![prepared.clone()]);
     let t = target.display();
