@@ -186,7 +186,7 @@ fn linger_zero_close_is_a_reset_sent_by_the_client() {
     let (port, h) = server("127.0.0.1", |mut s| {
         let _ = drain(&mut s);
     });
-    let pcap = std::env::temp_dir().join(format!("socklab-live-{}-reset.pcap", std::process::id()));
+    let pcap = temp_path("reset.pcap");
     let cap = LiveCapture::start(
         "reset",
         &["--port", &port.to_string(), "-w", pcap.to_str().unwrap()],
@@ -520,10 +520,8 @@ fn a_fifo_whose_reader_stalls_does_not_keep_ctrl_c_from_ending_the_capture() {
     if !can_capture("a_fifo_whose_reader_stalls_does_not_keep_ctrl_c_from_ending_the_capture") {
         return;
     }
-    let dir = std::env::temp_dir().join(format!("socklab-live-{}-fifo", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir(&dir).unwrap();
-    let fifo = dir.join("out");
+    let dir = fresh_dir();
+    let fifo = dir.path().join("out");
     assert!(std::process::Command::new("mkfifo")
         .arg(&fifo)
         .status()
@@ -552,7 +550,6 @@ fn a_fifo_whose_reader_stalls_does_not_keep_ctrl_c_from_ending_the_capture() {
         "capture must end on Ctrl-C while the FIFO is full; {err}"
     );
     drop(reader);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
