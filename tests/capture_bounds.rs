@@ -7,35 +7,13 @@ mod harness;
 
 use std::io::Write;
 use std::net::SocketAddrV4;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use harness::*;
 use serde_json::Value;
 use socklab::wire::{build, LinkType, TcpFlags};
-
-/// A private temporary directory for one test, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("socklab-bounds-{}-{tag}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// A pcap of `n` short TCP connections one after the other: handshake,
 /// five bytes each way, FIN/ACK teardown (eight segments each).
@@ -79,8 +57,8 @@ const BOUNDED_KB: u64 = 48 * 1024;
 #[test]
 fn ladder_and_svg_of_many_connections_stay_small_and_say_what_was_left_out() {
     const CONNS: u32 = 30_000;
-    let dir = TempDir::new("many");
-    let pcap = dir.path("many.pcap");
+    let dir = fresh_dir();
+    let pcap = dir.path().join("many.pcap");
     std::fs::write(&pcap, many_connections(CONNS)).unwrap();
     let pcap = pcap.to_str().unwrap();
     let left_out = format!(
@@ -109,7 +87,7 @@ fn ladder_and_svg_of_many_connections_stay_small_and_say_what_was_left_out() {
     );
     assert!(peak < BOUNDED_KB, "peak {peak} KiB");
 
-    let svg = dir.path("many.svg");
+    let svg = dir.path().join("many.svg");
     let (code, _, err, peak) = run_capture_peak(&["-r", pcap, "--svg", svg.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     let text = std::fs::read_to_string(&svg).unwrap();
@@ -171,9 +149,9 @@ fn event_line(t_us: u64) -> String {
 
 #[test]
 fn a_huge_reversed_sidecar_is_sorted_capped_and_counted() {
-    let dir = TempDir::new("sidecar");
+    let dir = fresh_dir();
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
-    let pcap = dir.path("demo.pcap");
+    let pcap = dir.path().join("demo.pcap");
     std::fs::copy(data.join("demo.pcap"), &pcap).unwrap();
     let demo_events = std::fs::read_to_string(data.join("demo.pcap.events")).unwrap();
     let demo_lines = demo_events.lines().count() as u64;
@@ -229,8 +207,8 @@ fn a_huge_reversed_sidecar_is_sorted_capped_and_counted() {
 
 #[test]
 fn reading_a_fifo_whose_writer_stalls_still_ends_on_ctrl_c() {
-    let dir = TempDir::new("fifo-read");
-    let fifo = dir.path("stalled.pcap");
+    let dir = fresh_dir();
+    let fifo = dir.path().join("stalled.pcap");
     let made = Command::new("mkfifo").arg(&fifo).status();
     if !made.is_ok_and(|s| s.success()) {
         eprintln!("skipping: mkfifo (coreutils) is not available");

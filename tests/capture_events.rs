@@ -118,9 +118,8 @@ fn garbage_event_datagrams_are_ignored_and_counted() {
 
 #[test]
 fn without_a_capture_lab_programs_run_and_say_nothing_about_events() {
-    let dir = std::env::temp_dir().join(format!("socklab-noev-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let events = dir.join("nobody-listens.sock");
+    let dir = fresh_dir();
+    let events = dir.path().join("nobody-listens.sock");
     let out = TestCommand::new("udp_client")
         .args([
             "--port",
@@ -136,7 +135,6 @@ fn without_a_capture_lab_programs_run_and_say_nothing_about_events() {
     assert!(text.contains("sendto("), "{text}");
     assert!(!text.to_lowercase().contains("event"), "{text}");
     assert!(!events.exists());
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -148,7 +146,10 @@ fn calls_from_an_ordinary_user_reach_a_capture_run_as_root() {
     // programs as themselves. Here the student is `nobody`.
     let port = free_port();
     let p = port.to_string();
-    let cap = LiveCapture::start("other-user", &["--port", &p]);
+    // The events socket where the student may reach it, as a lecture's
+    // shared SOCKLAB_EVENTS would be.
+    let dir = enterable_dir();
+    let cap = LiveCapture::start_with(dir.path().join("events.sock"), &["--port", &p], |_| {});
     let out = Command::new("setpriv")
         .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
         .arg(lab("udp_client"))

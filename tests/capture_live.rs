@@ -186,7 +186,7 @@ fn linger_zero_close_is_a_reset_sent_by_the_client() {
     let (port, h) = server("127.0.0.1", |mut s| {
         let _ = drain(&mut s);
     });
-    let pcap = std::env::temp_dir().join(format!("socklab-live-{}-reset.pcap", std::process::id()));
+    let pcap = temp_path("reset.pcap");
     let cap = LiveCapture::start(
         "reset",
         &["--port", &port.to_string(), "-w", pcap.to_str().unwrap()],
@@ -345,14 +345,22 @@ fn started_by_sudo_it_drops_to_the_invoking_user_once_the_capture_is_open() {
     if !can_capture("started_by_sudo_it_drops_to_the_invoking_user_once_the_capture_is_open") {
         return;
     }
+    // The events socket is made once root is dropped: in a directory of
+    // the user's own.
+    let dir = dir_owned_by(65534);
+    let events = dir.path().join("events.sock");
     let out = capture(&["-c", "0", "--json", "--port", &free_port().to_string()])
         .env("SUDO_UID", "65534")
         .env("SUDO_GID", "65534")
-        .events(events_socket("sudo"))
+        .events(&events)
         .run();
     let err = &out.stderr;
     assert_eq!(out.code, Some(0), "{err}");
     assert!(err.contains("now running as user 65534"), "{err}");
+    assert!(
+        !err.contains("socket calls will not be shown"),
+        "the user made the events socket: {err}"
+    );
 }
 
 #[test]
@@ -512,10 +520,8 @@ fn a_fifo_whose_reader_stalls_does_not_keep_ctrl_c_from_ending_the_capture() {
     if !can_capture("a_fifo_whose_reader_stalls_does_not_keep_ctrl_c_from_ending_the_capture") {
         return;
     }
-    let dir = std::env::temp_dir().join(format!("socklab-live-{}-fifo", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir(&dir).unwrap();
-    let fifo = dir.join("out");
+    let dir = fresh_dir();
+    let fifo = dir.path().join("out");
     assert!(std::process::Command::new("mkfifo")
         .arg(&fifo)
         .status()
@@ -544,7 +550,6 @@ fn a_fifo_whose_reader_stalls_does_not_keep_ctrl_c_from_ending_the_capture() {
         "capture must end on Ctrl-C while the FIFO is full; {err}"
     );
     drop(reader);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -9,10 +9,11 @@
 //! written to a private temporary directory as `servidor.py` and
 //! `cliente.py`.
 
+mod harness;
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener};
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -367,27 +368,20 @@ c.close()
 print("done", flush=True)
 "#;
 
-/// A private directory with the two scripts (created exclusively, 0700).
-struct Scripts(PathBuf);
+/// A fresh private directory ([`harness::fresh_dir`]: a random name, not
+/// one another user could prepare) with the two scripts, removed on drop.
+struct Scripts(tempfile::TempDir);
 
 impl Scripts {
     fn new() -> Scripts {
-        let dir = std::env::temp_dir().join(format!(
-            "socklab-kt-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::SeqCst)
-        ));
-        std::fs::create_dir(&dir).unwrap();
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
-        std::fs::write(dir.join("servidor.py"), SERVIDOR).unwrap();
-        std::fs::write(dir.join("cliente.py"), CLIENTE).unwrap();
+        let dir = harness::fresh_dir();
+        std::fs::write(dir.path().join("servidor.py"), SERVIDOR).unwrap();
+        std::fs::write(dir.path().join("cliente.py"), CLIENTE).unwrap();
         Scripts(dir)
     }
-}
 
-impl Drop for Scripts {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.path().join(name)
     }
 }
 
@@ -494,11 +488,11 @@ fn teardown_case(case: &str) {
     let scripts = Scripts::new();
     let ps = port.to_string();
     let mut server = (case != "refused").then(|| {
-        let s = Proc::python(&scripts.0.join("servidor.py"), &[case, &ps]);
+        let s = Proc::python(&scripts.path("servidor.py"), &[case, &ps]);
         s.wait_for("listening on");
         s
     });
-    let mut client = Proc::python(&scripts.0.join("cliente.py"), &[case, &ps]);
+    let mut client = Proc::python(&scripts.path("cliente.py"), &[case, &ps]);
     let out = client.finish();
     if let Some(s) = server.as_mut() {
         s.finish();
@@ -1187,11 +1181,11 @@ fn capture_teardown_case(case: &str) {
     let text = TextView::open(port);
     let scripts = Scripts::new();
     let mut server = (case != "refused").then(|| {
-        let s = Proc::python(&scripts.0.join("servidor.py"), &[case, &ps]);
+        let s = Proc::python(&scripts.path("servidor.py"), &[case, &ps]);
         s.wait_for("listening on");
         s
     });
-    let mut client = Proc::python(&scripts.0.join("cliente.py"), &[case, &ps]);
+    let mut client = Proc::python(&scripts.path("cliente.py"), &[case, &ps]);
     client.finish();
     if let Some(s) = server.as_mut() {
         s.finish();
@@ -1538,13 +1532,10 @@ fn a_threads_calls_carry_its_programs_name_after_the_thread_has_exited() {
     let port = free_port();
     let ps = port.to_string();
     let mut sink = print_sink(port);
-    let dir = std::env::temp_dir().join(format!(
-        "socklab-kthread-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir(&dir).unwrap();
-    let script = dir.join("conversa.py");
+    // (capture runs it as the user who ran sudo, if anyone did: the
+    // directory is theirs then, see harness::fresh_dir)
+    let dir = harness::fresh_dir();
+    let script = dir.path().join("conversa.py");
     std::fs::write(
         &script,
         format!(
@@ -1563,12 +1554,11 @@ fn a_threads_calls_carry_its_programs_name_after_the_thread_has_exited() {
     .unwrap();
     let path = script.display().to_string();
     let Some(cap) = capture(&["--port", &ps, "--", "python3", &path], None) else {
-        std::fs::remove_dir_all(&dir).unwrap();
         return;
     };
     let (items, rest) = capture_end(cap, None);
     sink.finish();
-    std::fs::remove_dir_all(&dir).unwrap();
+    drop(dir);
     let ids: Vec<u64> = rest
         .iter()
         .find_map(|l| Some(l.split_once("ids ")?.1))

@@ -541,13 +541,9 @@ fn usage_errors_exit_2_and_help_has_examples() {
 
 /// Run `tcp_server --once` and `tcp_client -m hi` with events sent to a
 /// socket of ours; returns the server's address and every event received.
-fn record_events(attempt: u32) -> (SocketAddr, Vec<CallEvent>) {
-    let dir = std::env::temp_dir().join(format!(
-        "socklab-labs-events-{}-{attempt}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("events.sock");
+fn record_events() -> (SocketAddr, Vec<CallEvent>) {
+    let dir = fresh_dir();
+    let path = dir.path().join("events.sock");
     // A receiver blocked in recv() in its own thread, like capture's.
     let receiver = UnixDatagram::bind(&path).unwrap();
     receiver
@@ -580,7 +576,6 @@ fn record_events(attempt: u32) -> (SocketAddr, Vec<CallEvent>) {
     thread::sleep(Duration::from_millis(300));
     done.store(true, Ordering::SeqCst);
     let events = collecting.join().unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
     (addr, events)
 }
 
@@ -653,7 +648,7 @@ fn every_call_emits_enter_and_return_events() {
     // that is never emitted fails every attempt.
     let mut failures = Vec::new();
     for attempt in 1..=5 {
-        let (addr, events) = record_events(attempt);
+        let (addr, events) = record_events();
         match check_events(addr, &events) {
             Ok(()) => return,
             Err(why) => failures.push(format!(

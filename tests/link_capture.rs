@@ -5,8 +5,10 @@
 //! frame the link dropped.
 //!
 //! Needs root (the network's namespaces); skips, saying why, otherwise.
-//! The network has its own prefix and the events socket its own name
-//! (both with this process's pid), so concurrent runs never meet.
+//! The network has its own prefix (with this process's pid) and the
+//! events socket its own fresh directory, so concurrent runs never meet.
+
+mod harness;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -165,8 +167,8 @@ fn a_capture_on_alice_explains_retransmissions_by_the_links_drops_and_never_call
         prefix: format!("lc{pid}"),
         subnet: (230 + pid % 20).to_string(),
     };
-    let events = std::env::temp_dir().join(format!("socklab-linkev-{pid}.sock"));
-    let _ = std::fs::remove_file(&events);
+    let dir = harness::fresh_dir();
+    let events = dir.path().join("link.sock");
     let ev = events.display().to_string();
     net.run(&["up", "--loss", "20", "--seed", "11", "--events", &ev]);
     let status: Value = serde_json::from_str(&net.run(&["status", "--json"])).unwrap();

@@ -7,12 +7,31 @@
 mod harness;
 
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::process::Command;
+use std::sync::OnceLock;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use harness::*;
 use serde_json::Value;
+
+/// The events socket of private network `net`, for capture as `nobody`
+/// (when `as_user`) or as root. capture binds it from inside its user
+/// namespace, where only its own uid is mapped (root in there is nobody
+/// outside, or root when root runs it): so its directory must belong to
+/// that very user. One fresh directory per user (a random name, not one
+/// another user could prepare), kept for the life of this process.
+fn events_path(as_user: bool, net: &str) -> PathBuf {
+    static NOBODYS: OnceLock<tempfile::TempDir> = OnceLock::new();
+    static ROOTS: OnceLock<tempfile::TempDir> = OnceLock::new();
+    let dir = if as_user {
+        NOBODYS.get_or_init(|| dir_owned_by(65534))
+    } else {
+        ROOTS.get_or_init(|| dir_owned_by(0))
+    };
+    dir.path().join(format!("{net}.sock"))
+}
 
 /// `capture ARGS` as `nobody` (when `as_user`) with its own private
 /// network name and events socket.
@@ -34,10 +53,7 @@ fn capture(as_user: bool, net: &str, args: &[&str]) -> Command {
     c.args(args)
         .current_dir("/")
         .env("SOCKLAB_PRIVATE_NET", net)
-        .env(
-            "SOCKLAB_EVENTS",
-            std::env::temp_dir().join(format!("socklab-private-{net}.sock")),
-        )
+        .env("SOCKLAB_EVENTS", events_path(as_user, net))
         .env("NO_COLOR", "1")
         .env("LC_ALL", "C");
     c
@@ -206,6 +222,10 @@ fn as_nobody_capture_private_sees_a_refused_connection_live() {
         err.contains("private network: a network of your own"),
         "{err}"
     );
+    assert!(
+        !err.contains("socket calls will not be shown"),
+        "capture made its events socket: {err}"
+    );
     let lines: Vec<String> = out.lines().map(String::from).collect();
     let conn = json_lines(&lines)
         .into_iter()
@@ -265,6 +285,11 @@ fn three_terminals(as_user: bool, tag: &str) {
         .args(["-INT", &cap.pid().to_string()])
         .status();
     assert!(cap.wait_exit().success(), "{}", cap.dump());
+    assert!(
+        !cap.stderr().contains("socket calls will not be shown"),
+        "capture made its events socket: {}",
+        cap.dump()
+    );
     let conn = json_lines(&cap.stdout_lines())
         .into_iter()
         .find(|o| o["type"] == "connection")

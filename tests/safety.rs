@@ -22,9 +22,14 @@ use serde_json::Value;
 /// who "ran sudo").
 const NOBODY: u32 = 65534;
 
-/// A path for this test run: `/tmp/socklab-safety-<pid>-<tag>`.
+/// A path for this test run: `tag` in a fresh directory made once per
+/// process ([`enterable_dir`]: a random name, not one the attacker could
+/// prepare first) that the attacker may enter but not list or change: the
+/// attacks happen in directories of nobody's made inside it
+/// ([`nobodys_dir`]), and a capture dropped to nobody must reach them.
 fn scratch(tag: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("socklab-safety-{}-{tag}", std::process::id()))
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(enterable_dir).path().join(tag)
 }
 
 /// Removes a file or directory tree when dropped, also when a test fails.
@@ -157,6 +162,8 @@ fn the_recorded_demo_never_writes_through_a_path_another_user_prepared() {
         .spawn()
         .unwrap();
     let pid = demo.id();
+    // Deliberately the predictable name in /tmp that this pid gives: the
+    // path an attacker would prepare, which is the attack under test.
     let prepared = std::env::temp_dir().join(format!("socklab-demo-{pid}"));
     let _clean_prepared = Cleanup(vec![prepared.clone()]);
     let t = target.display();
@@ -351,7 +358,8 @@ fn an_event_in_another_process_name_is_rejected_and_other_users_are_named() {
         return;
     }
     let port = free_port().to_string();
-    let cap = LiveCapture::start("spoof", &["--port", &port]);
+    // Where nobody may send to it, as a shared SOCKLAB_EVENTS would be.
+    let cap = LiveCapture::start_with(scratch("spoof.sock"), &["--port", &port], |_| {});
     // nobody claims to be the server with pid 1 closing a connection.
     nobody_sends(&cap.events, &event_json(1, "tcp_server", "close", "ok"));
     // nobody's own program, honestly.
@@ -580,8 +588,9 @@ fn under_sudo_without_a_usable_group_capture_still_becomes_the_user() {
         let _clean = Cleanup(vec![dir.clone()]);
         nobodys_dir(&dir);
         let pcap = dir.join("out.pcap");
+        // The events socket too is made by the user, once root is dropped.
         let cap = LiveCapture::start_with(
-            events_socket(tag),
+            dir.join("events.sock"),
             &[
                 "-w",
                 pcap.to_str().unwrap(),

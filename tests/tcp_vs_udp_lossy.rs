@@ -257,7 +257,8 @@ fn a_sweep_gives_one_object_per_protocol_per_rate_and_a_plot() {
     if !can_use_netns("a_sweep_gives_one_object_per_protocol_per_rate_and_a_plot") {
         return;
     }
-    let svg = std::env::temp_dir().join(format!("tcp_vs_udp_sweep_{}.svg", std::process::id()));
+    let dir = harness::fresh_dir();
+    let svg = dir.path().join("sweep.svg");
     let svg_arg = svg.to_string_lossy().into_owned();
     let runs = json_run(
         &[
@@ -295,7 +296,6 @@ fn a_sweep_gives_one_object_per_protocol_per_rate_and_a_plot() {
     assert_eq!(u(&runs[1], "delivered"), 500, "{}", runs[1]);
     assert_eq!(u(&runs[2], "delivered"), 500);
     let text = std::fs::read_to_string(&svg).expect("the SVG was written");
-    let _ = std::fs::remove_file(&svg);
     assert!(text.starts_with("<svg") && text.contains("TCP") && text.contains("UDP"));
 }
 

@@ -849,10 +849,7 @@ fn capture_on_alices_veth_sees_the_chat_and_its_calls() {
     }
     let net = Net::up('p', 203, 0.0);
     let (alice, bob) = (&net.hosts.alice, &net.hosts.bob);
-    let events = std::env::temp_dir().join(format!(
-        "socklab-twohost-capture-{}.sock",
-        std::process::id()
-    ));
+    let events = events_socket("twohost-capture");
     let mut capture = alice.command(env!("CARGO_BIN_EXE_capture"));
     capture
         .args(["-i", &alice.veth, "--json", "tcp", "port", "5005"])

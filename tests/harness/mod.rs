@@ -16,6 +16,11 @@
 //! - every wait has a limit ([`WAIT`], or [`TestCommand::limit`]) after which
 //!   the test fails showing both streams; no test asserts on timing.
 //!
+//! Scratch files and sockets ([`temp_path`], [`events_socket`],
+//! [`fresh_dir`]) are in fresh private directories with random names,
+//! never at a /tmp name that another user could prepare for a test run as
+//! root.
+//!
 //! Every child is killed by its pid when its [`Running`] is dropped, also
 //! when a test fails half way. [`capture`] adds what the capture tests need
 //! (a live `capture --json`, reading its JSON), [`net`] what the chat and
@@ -45,7 +50,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -68,13 +73,91 @@ pub fn bin(name: &str) -> &'static str {
     }
 }
 
-/// A path for an events socket unique to this test process and `tag`
-/// (tests run in parallel, other helpers' tests too).
+/// A fresh directory for one test, removed when dropped: a random name
+/// (`/tmp/socklab-test-XXXXXX`), made by us with mode 0700, so that no
+/// other local user can have prepared it (a symbolic link, a directory of
+/// theirs) before a test run as root, nor look into it. Under `sudo cargo
+/// test` it is given to the user who ran sudo (still mode 0700): capture
+/// gives root back to that user before it makes its events socket, writes
+/// a file or starts a program, and must still reach what the test gives
+/// it. A program run as any other user (`setpriv --reuid=65534`) cannot
+/// enter it: see [`enterable_dir`] and [`dir_owned_by`].
+pub fn fresh_dir() -> tempfile::TempDir {
+    let dir = new_dir("socklab-test-");
+    if let Ok(Some(who)) = socklab::sys::sudo_invoker() {
+        set_owner(&dir, who.uid, who.gid);
+    }
+    dir
+}
+
+/// A fresh directory as [`fresh_dir`] that other users may enter but not
+/// list or change (mode 0711): for a path given to a program run as
+/// another user (`setpriv --reuid=65534`), such as the events socket of a
+/// capture that user's program sends to.
+pub fn enterable_dir() -> tempfile::TempDir {
+    let dir = fresh_dir();
+    set_mode(&dir, 0o711);
+    dir
+}
+
+/// A fresh directory (random name, mode 0700) that belongs to user and
+/// group `uid`: for a program run as that user that must make files in
+/// it (capture dropping root to `SUDO_UID`, `capture --private` in a user
+/// namespace where only its own uid is mapped). Removed when dropped.
+pub fn dir_owned_by(uid: u32) -> tempfile::TempDir {
+    let dir = new_dir("socklab-user-");
+    set_owner(&dir, uid, uid);
+    dir
+}
+
+/// This test process's scratch directory, made once by [`fresh_dir`] and
+/// kept for the life of the process (statics are never dropped: it stays
+/// behind in /tmp, with whatever a test left in it, when the process
+/// ends). [`events_socket`] and [`temp_path`] are in it.
+pub fn scratch_dir() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(fresh_dir).path()
+}
+
+/// A new directory with a random name starting with `prefix` in the
+/// temporary directory, made with mode 0700. (tempfile's own default for
+/// a directory is 0777 less the umask: 0755, which others may list.)
+fn new_dir(prefix: &str) -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    tempfile::Builder::new()
+        .prefix(prefix)
+        .permissions(std::fs::Permissions::from_mode(0o700))
+        .tempdir()
+        .unwrap_or_else(|e| panic!("cannot make a temporary directory: {e}"))
+}
+
+/// Give `dir`, which we have just made, to `uid`:`gid` (through its
+/// descriptor, not its name).
+fn set_owner(dir: &tempfile::TempDir, uid: u32, gid: u32) {
+    std::fs::File::open(dir.path())
+        .and_then(|d| std::os::unix::fs::fchown(&d, Some(uid), Some(gid)))
+        .unwrap_or_else(|e| panic!("cannot give {} to {uid}: {e}", dir.path().display()));
+}
+
+/// Set the mode of `dir`, which we have just made (through its descriptor).
+fn set_mode(dir: &tempfile::TempDir, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::File::open(dir.path())
+        .and_then(|d| d.set_permissions(std::fs::Permissions::from_mode(mode)))
+        .unwrap_or_else(|e| panic!("cannot set the mode of {}: {e}", dir.path().display()));
+}
+
+/// A path for an events socket unique to `tag` in [`scratch_dir`] (tests
+/// run in parallel, other helpers' tests too): short, as a socket's path
+/// must be (108 bytes at most).
 pub fn events_socket(tag: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("socklab-test-{}-{tag}.sock", std::process::id()))
+    scratch_dir().join(format!("{tag}.sock"))
 }
 
 /// The events socket path nobody listens on: the default of every command.
+/// A program run as another user (`setpriv`) cannot even reach it: its
+/// events fail with "permission denied" instead of "no such file", which
+/// a lab program ignores just the same.
 pub fn no_events_path() -> PathBuf {
     events_socket("no-events")
 }
@@ -110,9 +193,9 @@ pub fn data(name: &str) -> String {
         .to_string()
 }
 
-/// A path in the temporary directory unique to this test process and `name`.
+/// A path unique to `name` in this test process's [`scratch_dir`].
 pub fn temp_path(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("socklab-test-{}-{name}", std::process::id()))
+    scratch_dir().join(name)
 }
 
 /// Compare `actual` with `tests/golden/NAME`; `UPDATE_GOLDEN=1 cargo test`
