@@ -195,6 +195,12 @@ impl Wanted {
         }
     }
 
+    /// `sock_send_length` or `sock_recv_length`: the socket layer's end
+    /// of a send or receive.
+    pub fn is_length(self) -> bool {
+        matches!(self, Wanted::SendLength | Wanted::RecvLength)
+    }
+
     /// Without this event the kernel's view is not worth having.
     pub fn essential(self) -> bool {
         self == Wanted::SetState

@@ -245,6 +245,8 @@ pub struct Joiner<P: Procs> {
     stats: JoinStats,
     /// Sockets freed, oldest first (at most [`MAX_FREED`] kept).
     freed: VecDeque<SockId>,
+    /// When the full table of calls in progress was last swept.
+    last_sweep: Option<Duration>,
     /// The send and receive lengths end their calls (no exit records).
     lengths_end_calls: bool,
 }
@@ -270,6 +272,7 @@ impl<P: Procs> Joiner<P> {
             stats: JoinStats::default(),
             lengths_end_calls: false,
             freed: VecDeque::new(),
+            last_sweep: None,
         }
     }
 
@@ -450,9 +453,17 @@ impl<P: Procs> Joiner<P> {
         }
         if self.tasks.len() >= MAX_TASKS && !self.tasks.contains_key(&tid) {
             // Threads that ended inside a call, or whose last call was on
-            // something else than an internet socket, go first.
-            self.tasks
-                .retain(|_, p| p.confirmed || t.saturating_sub(p.t) < STALE_CALL);
+            // something else than an internet socket, go first: looked
+            // for at most once a second, not at every record while the
+            // table stays full of calls on internet sockets.
+            let swept_lately = self
+                .last_sweep
+                .is_some_and(|s| t < s + Duration::from_secs(1));
+            if !swept_lately {
+                self.last_sweep = Some(t);
+                self.tasks
+                    .retain(|_, p| p.confirmed || t.saturating_sub(p.t) < STALE_CALL);
+            }
             if self.tasks.len() >= MAX_TASKS {
                 self.stats.overflow += 1;
                 return;

@@ -341,7 +341,7 @@ impl Reader {
         }
         end.disabled.push((event.clone(), why.clone()));
         self.joiner.notice(KernelFact::Disabled { event, why });
-        if matches!(dec.wanted, Wanted::SendLength | Wanted::RecvLength) {
+        if dec.wanted.is_length() {
             // The calls' own exits tell their results from now on.
             for mut f in self.standby.drain(..) {
                 let _ = write_once(&mut f, "1");

@@ -200,14 +200,12 @@ impl Tracer {
         // while both are on, the exits of the calls that move data are
         // kept on standby (filtered, not enabled: see `Sys::moves_data`),
         // and enabled only if a length event is turned off later.
-        wanted_ok.sort_by_key(|w| !is_length(*w));
+        wanted_ok.sort_by_key(|w| !w.is_length());
         let mut enables: HashMap<Wanted, File> = HashMap::new();
         let mut standby: Vec<File> = Vec::new();
         let mut quiet: HashMap<Wanted, (File, String)> = HashMap::new();
         for &w in &wanted_ok {
-            let lengths_on = [Wanted::SendLength, Wanted::RecvLength]
-                .iter()
-                .all(|l| enables.contains_key(l));
+            let lengths_on = enables.keys().filter(|l| l.is_length()).count() == 2;
             let dir = match w.role() {
                 Role::Calls => calls,
                 Role::Tcp => tcp,
@@ -512,11 +510,6 @@ fn filter_for(w: Wanted, ports: &[u16], own_tid: u32) -> Option<String> {
     }
 }
 
-/// `sock_send_length` or `sock_recv_length`.
-fn is_length(w: Wanted) -> bool {
-    matches!(w, Wanted::SendLength | Wanted::RecvLength)
-}
-
 /// The events every busy program makes all day (sends, receives, closes):
 /// when following every process, a thread flooding them on other ports is
 /// left out of their filters.
@@ -533,8 +526,7 @@ fn busy(w: Wanted) -> bool {
                 | Sys::Read
                 | Sys::Write
         ),
-        Wanted::SendLength | Wanted::RecvLength => true,
-        _ => false,
+        w => w.is_length(),
     }
 }
 

@@ -854,3 +854,18 @@ fn floods_on_other_ports_are_noticed_and_shown_calls_are_wanted() {
     assert!(wanted.contains(&SERVER) && wanted.contains(&CLIENT));
     assert!(!wanted.contains(&FLOOD));
 }
+
+#[test]
+fn threads_left_inside_calls_on_other_sockets_do_not_crowd_out_new_calls() {
+    let mut s = Script::lengths_end_calls(vec![]);
+    // As many threads as the table holds, each last seen in a receive on
+    // a Unix socket (no length ever comes), then gone.
+    for n in 0..MAX_TASKS as u32 {
+        s.enter(20_000 + n, Sys::RecvFrom, 5, [64, 0]);
+    }
+    s.t += 11_000_000;
+    s.connected_client();
+    let f = s.facts();
+    find(&f, CLIENT, "connect", Phase::Return);
+    assert_eq!(s.j.stats().overflow, 0);
+}
