@@ -652,11 +652,14 @@ impl Timeline {
                 if call.conn.is_none() && call.relation != Some(Relation::ClosesListener) {
                     self.attribute_udp(call);
                 }
+                if call.source == Source::Kernel && !self.kernel_call_shown(call) {
+                    // Not remembered as shown: a lab program's event of it
+                    // that comes late is still shown (the program narrates
+                    // its calls, the kernel's record of them is left out).
+                    return false;
+                }
                 if self.kernel.is_some() {
                     self.pending.released(call);
-                }
-                if call.source == Source::Kernel && !self.kernel_call_shown(call) {
-                    return false;
                 }
             }
             Item::Kernel(k) => return self.attribute_state(k),

@@ -641,3 +641,45 @@ fn with_the_kernels_view_items_wait_for_its_reader_until_it_has_nobody_to_follow
         Some(Item::Segment { .. })
     ));
 }
+
+#[test]
+fn a_lab_programs_event_that_comes_after_the_kernels_record_was_left_out_is_still_shown() {
+    // The server has narrated its calls already: its pid is a narrator,
+    // so the kernel's record of its accept() is not shown by itself.
+    let mut tl = Timeline::new(LinkType::Ethernet, Duration::ZERO).with_kernel(vec![5000], true);
+    let mut listen = event("listen", Phase::Return, Some(SERVER), None, ms(1));
+    listen.prog = "tcp_server".into();
+    tl.event(listen, None);
+    tl.kernel(KernelFact::Call(kern::Call {
+        t: ms(12),
+        pid: 7,
+        tid: 7,
+        prog: "tcp_server".into(),
+        call: SocketCall::Accept,
+        syscall: "accept4",
+        phase: kern::Phase::Return,
+        fd: Some(4),
+        sock: Some(kern::SockId(2)),
+        proto: None,
+        result: Some(5),
+        errno: None,
+        local: Some(addr(SERVER)),
+        peer: Some(addr(CLIENT)),
+        bytes: None,
+    }));
+    // Both released before the program's own event of accept() arrives.
+    let mut shown = Vec::new();
+    while let Some(item) = tl.pop(Some(ms(20))) {
+        shown.push(item);
+    }
+    let mut accept = event("accept", Phase::Return, Some(SERVER), Some(CLIENT), ms(12));
+    accept.prog = "tcp_server".into();
+    tl.event(accept, None);
+    shown.extend(drain(&mut tl));
+    let accepts: Vec<_> = calls(&shown)
+        .into_iter()
+        .filter(|c| c.call == SocketCall::Accept)
+        .collect();
+    assert_eq!(accepts.len(), 1, "accept() shown once: {shown:#?}");
+    assert_eq!(accepts[0].source, Source::Events);
+}
