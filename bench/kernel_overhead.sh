@@ -17,6 +17,13 @@
 #   1 s retransmission and measure that instead.)
 #
 # Usage: sudo bench/kernel_overhead.sh [SIZE] [CONNS] [ROUNDS]   (1G 1000 3)
+#        sudo PIN_CPU=0 bench/kernel_overhead.sh ...
+#
+# PIN_CPU=N runs the accept loop's client and server on CPU N only
+# (taskset), the tracer wherever the scheduler puts it: the loop then
+# measures what the traced programs pay in the kernel, apart from how a
+# virtual machine wakes an idle CPU (on this project's 2-CPU VMs that
+# alone swings the unpinned loop by ±50 % between runs).
 #
 # Rounds interleave the five modes; the table (Markdown rows, as
 # docs/performance.md shows it) gives each mode's median and the median of
@@ -32,6 +39,11 @@ SIZE=${1:-1G}
 CONNS=${2:-1000}
 ROUNDS=${3:-3}
 cd "$(dirname "$0")/.."
+PIN=()
+if [ -n "${PIN_CPU:-}" ]; then
+    command -v taskset >/dev/null || { echo "bench: PIN_CPU needs taskset (util-linux)" >&2; exit 1; }
+    PIN=(taskset -c "$PIN_CPU")
+fi
 
 [ "$(id -u)" = 0 ] || { echo "bench: tracing needs root: sudo $0" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "bench: python3 is not installed" >&2; exit 1; }
@@ -185,7 +197,7 @@ cpu_ms() {
 accepts() {
     local mode=$1 port server wall ccpu s0 k0=0 k1=0
     port=$(free_port)
-    local srv=(python3 labs/python/servidor_tcp.py --port "$port")
+    local srv=("${PIN[@]}" python3 labs/python/servidor_tcp.py --port "$port")
     case $mode in
         off|ports|capture|nokernel)
             if [ "$mode" != off ]; then start_tracer "$mode" "$port" "$tmp/kt-$mode-acc.json"; fi
@@ -201,7 +213,7 @@ accepts() {
     wait_listening "$port"
     s0=$(cpu_ms "$server")
     if [ "$mode" != off ]; then k0=$(cpu_ms "$tracer"); fi
-    read -r wall ccpu < <(python3 "$tmp/connect_loop.py" "$port" "$CONNS")
+    read -r wall ccpu < <("${PIN[@]}" python3 "$tmp/connect_loop.py" "$port" "$CONNS")
     sleep 0.3 # the tracer catches up with the last records
     if [ "$mode" != off ]; then k1=$(cpu_ms "$tracer"); fi
     result=$wall
@@ -270,7 +282,8 @@ echo "|---|---:|---:|---:|---:|---:|"
 row="| \`tcp_client --bytes $SIZE\` | $(col "${tp[off]}") Gbit/s"
 for mode in "${modes[@]:1}"; do row+=" | $(col "${tp[$mode]}") Gbit/s, $(spread "${d_tp[$mode]}")"; done
 echo "$row |"
-row="| $CONNS connections (accept loop) | $(col "${acc[off]}") s"
+pinned=${PIN_CPU:+, client and server on CPU $PIN_CPU}
+row="| $CONNS connections (accept loop$pinned) | $(col "${acc[off]}") s"
 for mode in "${modes[@]:1}"; do row+=" | $(col "${acc[$mode]}") s, $(spread "${d_acc[$mode]}")"; done
 echo "$row |"
 row="| CPU of client + server | $(col "${pcpu[off]}") ms"
