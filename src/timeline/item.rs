@@ -299,7 +299,7 @@ pub enum Relation {
 }
 
 /// Where a call was seen.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Source {
     /// A lab program's own event (with its narration).
     Events,

@@ -62,7 +62,7 @@ pub use item::{
 use kernel::KernelStore;
 use link::LinkStore;
 pub use link::{LinkEvent, LinkTcp, LinkWhat};
-use pending::Pending;
+use pending::{pair, Pending};
 
 /// Rows kept for the end-of-capture table; further connections are counted.
 pub const MAX_TABLE_ROWS: usize = 1000;
@@ -618,7 +618,7 @@ impl Timeline {
                     // Insert, not or_insert: a new connection may reuse the
                     // address pair of one in TIME-WAIT, with a new number.
                     self.conns
-                        .insert(key(ann.client, ann.server), (conn, ann.client));
+                        .insert(pair(ann.client, ann.server), (conn, ann.client));
                     self.last_step.insert(conn, ann.step);
                     let before = self.shown.get(&conn).copied();
                     if !self.links.is_empty() {
@@ -673,7 +673,7 @@ impl Timeline {
                     wire::Quoted::Udp => self.udp.flow(src, dst).map(|(f, _)| Conversation::Udp(f)),
                     wire::Quoted::Tcp => self
                         .conns
-                        .get(&key(src, dst))
+                        .get(&pair(src, dst))
                         .map(|&(c, _)| Conversation::Tcp(c)),
                 };
             }
@@ -759,13 +759,11 @@ impl Timeline {
     /// The connection `a` ↔ `b` belongs to: one already drawn, or one of
     /// the segments waiting.
     fn connection_of(&self, a: SocketAddr, b: SocketAddr) -> Option<(u64, SocketAddr)> {
-        if let Some(&c) = self.conns.get(&key(a, b)) {
+        if let Some(&c) = self.conns.get(&pair(a, b)) {
             return Some(c);
         }
-        self.pending.wire().find_map(|it| match it {
-            Item::Segment { seg, ann, .. } if key(seg.src, seg.dst) == key(a, b) => {
-                ann.conn.map(|c| (c, ann.client))
-            }
+        self.pending.wire_of(a, b).find_map(|it| match it {
+            Item::Segment { ann, .. } => ann.conn.map(|c| (c, ann.client)),
             _ => None,
         })
     }
@@ -846,19 +844,23 @@ impl Timeline {
             return;
         };
         // The state "after" this segment: before the connection's next one.
-        let tuple = key(seg.src, seg.dst);
         // The next segment of this connection: its time, its sender, and
         // whether it acknowledges this one (then its sender got it,
         // whatever the kernel's records seem to say).
         let this_end = seg.seq_end();
-        let next_full = self.pending.wire().find_map(|it| match it {
-            Item::Segment { t, seg: s, .. } if key(s.src, s.dst) == tuple => Some((
-                *t,
-                s.src,
-                s.flags.has(TcpFlags::ACK) && s.ack.is_at_or_after(this_end) && seg.seq_len() > 0,
-            )),
-            _ => None,
-        });
+        let next_full = self
+            .pending
+            .wire_of(seg.src, seg.dst)
+            .find_map(|it| match it {
+                Item::Segment { t, seg: s, .. } => Some((
+                    *t,
+                    s.src,
+                    s.flags.has(TcpFlags::ACK)
+                        && s.ack.is_at_or_after(this_end)
+                        && seg.seq_len() > 0,
+                )),
+                _ => None,
+            });
         let next = next_full.map(|(n, src, _)| (n, src));
         let acked_by = next_full.and_then(|(_, src, acks)| acks.then_some(src));
         let until = next.map_or(t + AFTER_LAST, |(n, _)| n.min(t + AFTER_LAST));
@@ -961,7 +963,7 @@ impl Timeline {
         if let Some(k) = self.kernel.as_mut() {
             k.said.retain(|(c, _, _)| *c != s.conn);
         }
-        self.ended.push_back(key(s.client, s.server));
+        self.ended.push_back(pair(s.client, s.server));
         while self.ended.len() > RECENT_CONNECTIONS {
             if let Some(k) = self.ended.pop_front() {
                 // Forget it only if no newer connection reused the pair.
@@ -1000,7 +1002,7 @@ impl Timeline {
         let (Some(local), Some(peer)) = (local, peer) else {
             return;
         };
-        if let Some(&(conn, client)) = self.conns.get(&key(local, peer)) {
+        if let Some(&(conn, client)) = self.conns.get(&pair(local, peer)) {
             assign(call, conn, client, local, peer);
         }
         if call.sends() {
@@ -1008,7 +1010,7 @@ impl Timeline {
             // kernel's send, the first that carries its bytes: a pure ACK
             // may go out in between).
             let skip_acks = call.source == Source::Kernel && call.call.moves_bytes();
-            let next = self.pending.wire().find_map(|it| match it {
+            let next = self.pending.wire_of(local, peer).find_map(|it| match it {
                 Item::Segment { seg, ann, .. }
                     if seg.src == local
                         && seg.dst == peer
@@ -1056,7 +1058,7 @@ impl Timeline {
         }
         let want = k.bytes.filter(|b| *b > 0)?;
         let (mut got, mut segments) = (0u64, 0u32);
-        for it in self.pending.wire() {
+        for it in self.pending.wire_of(local, peer) {
             if let Item::Segment { seg, ann, .. } = it {
                 if seg.src == local && seg.dst == peer && seg.payload_len > 0 {
                     if ann.labels.contains(&Label::Retransmission) {
@@ -1212,13 +1214,13 @@ impl UdpFlows {
         if self.ends.contains_key(&flow) {
             return;
         }
-        self.by_pair.insert(key(src, dst), flow);
+        self.by_pair.insert(pair(src, dst), flow);
         self.ends.insert(flow, (src, dst));
         self.order.push_back(flow);
         while self.order.len() > RECENT_FLOWS {
             if let Some(old) = self.order.pop_front() {
                 if let Some((a, b)) = self.ends.remove(&old) {
-                    self.by_pair.remove(&key(a, b));
+                    self.by_pair.remove(&pair(a, b));
                 }
             }
         }
@@ -1226,7 +1228,7 @@ impl UdpFlows {
 
     /// The flow between `a` and `b`, and its (first sender, receiver).
     fn flow(&self, a: SocketAddr, b: SocketAddr) -> Option<(u64, (SocketAddr, SocketAddr))> {
-        let flow = *self.by_pair.get(&key(a, b))?;
+        let flow = *self.by_pair.get(&pair(a, b))?;
         Some((flow, *self.ends.get(&flow)?))
     }
 
@@ -1330,15 +1332,6 @@ fn not_resent(ann: &mut Annotation, fixes: &mut HashMap<u64, (u64, u64)>) {
             ann.extra.push(Note::KernelCopy { from });
             fixes.entry(conn).or_default().0 += 1;
         }
-    }
-}
-
-/// The unordered address pair of a connection.
-fn key(a: SocketAddr, b: SocketAddr) -> (SocketAddr, SocketAddr) {
-    if a <= b {
-        (a, b)
-    } else {
-        (b, a)
     }
 }
 

@@ -26,6 +26,26 @@ pub(super) type Key = (Duration, u64);
 
 /// Returns with a local address, by (pid, call, peer).
 type ReturnKey = (u32, SocketCall, Option<SocketAddr>);
+/// The unordered address pair of a connection or a UDP flow.
+pub(super) type Pair = (SocketAddr, SocketAddr);
+
+/// The unordered pair of `a` and `b`.
+pub(super) fn pair(a: SocketAddr, b: SocketAddr) -> Pair {
+    if a <= b {
+        (a, b)
+    } else {
+        (b, a)
+    }
+}
+
+/// The pair a waiting segment or datagram travels between.
+fn pair_of(item: &Item) -> Option<Pair> {
+    match item {
+        Item::Segment { seg, .. } => Some(pair(seg.src, seg.dst)),
+        Item::Datagram { d, .. } => Some(pair(d.src, d.dst)),
+        _ => None,
+    }
+}
 
 /// Most waiting packets a call looks through for the segment it caused.
 /// The segment normally follows within microseconds; the bound keeps a
@@ -52,12 +72,21 @@ struct Released {
 #[derive(Debug, Default)]
 pub(super) struct Pending {
     wire: VecDeque<(Key, Item)>,
+    /// The waiting segments and datagrams of each address pair, in time
+    /// order: what follows a segment on its own connection is found
+    /// without walking the packets of every other (a connection storm
+    /// keeps thousands waiting).
+    by_pair: HashMap<Pair, VecDeque<Key>>,
     /// Calls, kernel state changes, link events.
     side: BTreeMap<Key, Item>,
     /// A `connect()` entry does not know its local address yet: its own
     /// return, still waiting, says it.
     returns: HashMap<ReturnKey, BTreeSet<Key>>,
     recent: VecDeque<Released>,
+    /// How many of `recent` each (source, process) has: most calls have
+    /// no twin to look for (a program that reports no events), and the
+    /// 512 are not walked for them.
+    recent_of: HashMap<(Source, u32), u32>,
     seq: u64,
     /// Calls from the events (a lab program's own) among `side`: while
     /// there are none, a kernel call has no twin to look for, and the
@@ -99,11 +128,33 @@ impl Pending {
     /// nearly always arrive in order).
     pub(super) fn push_wire(&mut self, item: Item) {
         let key = self.key(item.t());
+        if let Some(p) = pair_of(&item) {
+            let keys = self.by_pair.entry(p).or_default();
+            let mut i = keys.len();
+            while i > 0 && keys[i - 1].0 > key.0 {
+                i -= 1;
+            }
+            keys.insert(i, key);
+        }
         let mut i = self.wire.len();
         while i > 0 && self.wire[i - 1].0 .0 > key.0 {
             i -= 1;
         }
         self.wire.insert(i, (key, item));
+    }
+
+    /// The waiting segments and datagrams between `a` and `b` (either
+    /// way), in time order, at most [`MAX_SCAN`].
+    pub(super) fn wire_of(&self, a: SocketAddr, b: SocketAddr) -> impl Iterator<Item = &Item> {
+        self.by_pair
+            .get(&pair(a, b))
+            .into_iter()
+            .flatten()
+            .take(MAX_SCAN)
+            .filter_map(|k| {
+                let i = self.wire.binary_search_by_key(k, |(k, _)| *k).ok()?;
+                Some(&self.wire[i].1)
+            })
     }
 
     /// Queue a call, a kernel state change or a link event.
@@ -179,6 +230,13 @@ impl Pending {
 
     /// A call of the other source, released already, is `call`'s twin.
     pub(super) fn released_twin(&self, call: &Call) -> bool {
+        let other = match call.source {
+            Source::Events => Source::Kernel,
+            Source::Kernel => Source::Events,
+        };
+        if !self.recent_of.contains_key(&(other, call.ev.pid)) {
+            return false;
+        }
         self.recent.iter().any(|r| {
             twins(r.source, (r.pid, &r.call, r.phase, r.local, r.peer), call)
                 && distance(r.t, call.ev.t) <= TWIN_WINDOW
@@ -188,8 +246,20 @@ impl Pending {
     /// Remember a released call for its late twin.
     pub(super) fn released(&mut self, call: &Call) {
         if self.recent.len() >= RECENT {
-            self.recent.pop_front();
+            if let Some(old) = self.recent.pop_front() {
+                let k = (old.source, old.pid);
+                if let Some(n) = self.recent_of.get_mut(&k) {
+                    *n -= 1;
+                    if *n == 0 {
+                        self.recent_of.remove(&k);
+                    }
+                }
+            }
         }
+        *self
+            .recent_of
+            .entry((call.source, call.ev.pid))
+            .or_default() += 1;
         self.recent.push_back(Released {
             t: call.ev.t,
             source: call.source,
@@ -224,7 +294,20 @@ impl Pending {
             (_, None) => false,
         };
         if !take_side {
-            return self.wire.pop_front().map(|(_, item)| item);
+            let (key, item) = self.wire.pop_front()?;
+            if let Some(p) = pair_of(&item) {
+                if let Some(keys) = self.by_pair.get_mut(&p) {
+                    // The earliest waiting item of its pair, as the
+                    // earliest of all.
+                    if let Some(i) = keys.iter().position(|k| *k == key) {
+                        keys.remove(i);
+                    }
+                    if keys.is_empty() {
+                        self.by_pair.remove(&p);
+                    }
+                }
+            }
+            return Some(item);
         }
         let (key, item) = self.side.pop_first()?;
         if let Item::Call(call) = &item {

@@ -683,3 +683,44 @@ fn a_lab_programs_event_that_comes_after_the_kernels_record_was_left_out_is_stil
     assert_eq!(accepts.len(), 1, "accept() shown once: {shown:#?}");
     assert_eq!(accepts[0].source, Source::Events);
 }
+
+#[test]
+fn a_send_finds_its_segment_behind_thousands_of_another_connections() {
+    let mut tl = handshake_with_calls();
+    tl.event(
+        event("send", Phase::Enter, Some(CLIENT), Some(SERVER), ms(13)),
+        None,
+    );
+    // More packets of another conversation than a scan of every waiting
+    // packet would look through, all before the send's own segment.
+    let (a, b) = ("127.0.0.1:41000", "127.0.0.1:6000");
+    let mut t = ms(13);
+    for i in 0..pending::MAX_SCAN as u32 + 2_000 {
+        t += Duration::from_nanos(100);
+        tl.packet(t, &seg(a, b, 1_000 + i, 5, TcpFlags::ACK, b"z"));
+    }
+    tl.packet(
+        ms(20),
+        &seg(
+            CLIENT,
+            SERVER,
+            101,
+            901,
+            TcpFlags::PSH | TcpFlags::ACK,
+            b"hello",
+        ),
+    );
+    let items = drain(&mut tl);
+    let send = calls(&items)
+        .into_iter()
+        .find(|c| c.call == SocketCall::Send)
+        .expect("the send() is shown");
+    assert_eq!(send.conn, Some(1));
+    assert_eq!(
+        send.relation,
+        Some(Relation::Caused(Sent::Segment {
+            flags: TcpFlags(TcpFlags::PSH | TcpFlags::ACK),
+            len: 5
+        }))
+    );
+}
