@@ -486,24 +486,6 @@ pub fn set_fd_limit(soft: u64) -> io::Result<()> {
 mod tests {
     use super::*;
 
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn a_threads_nice_value_is_its_own() {
-        let before = thread_nice().unwrap();
-        let inside = std::thread::spawn(move || {
-            set_thread_nice(before + 3).unwrap();
-            thread_nice().unwrap()
-        })
-        .join()
-        .unwrap();
-        assert_eq!(inside, before + 3);
-        assert_eq!(
-            thread_nice().unwrap(),
-            before,
-            "the other threads keep theirs"
-        );
-    }
-
     #[test]
     fn poll_times_out_on_a_quiet_socket_and_sees_data() {
         use std::os::fd::AsRawFd;
@@ -1285,33 +1267,6 @@ pub fn clock_ns(clock: Clock) -> u64 {
     (ts.tv_sec as u64)
         .saturating_mul(1_000_000_000)
         .saturating_add(ts.tv_nsec as u64)
-}
-
-/// Lower the calling thread's priority to `nice` (on Linux the nice value
-/// of `PRIO_PROCESS` 0 is the calling thread's own, not the process's).
-#[cfg(target_os = "linux")]
-pub fn set_thread_nice(nice: i32) -> io::Result<()> {
-    // SAFETY: setpriority takes plain integers and changes only this
-    // thread's scheduling.
-    if unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, nice) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
-}
-
-/// The calling thread's nice value.
-#[cfg(target_os = "linux")]
-pub fn thread_nice() -> io::Result<i32> {
-    // getpriority returns the nice value, which may be -1: errno tells.
-    // SAFETY: errno is this thread's; getpriority takes plain integers.
-    unsafe {
-        *libc::__errno_location() = 0;
-        let n = libc::getpriority(libc::PRIO_PROCESS, 0);
-        if n == -1 && *libc::__errno_location() != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(n)
-    }
 }
 
 /// Mount tracefs on `target` (`mount -t tracefs nodev TARGET`).

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use socklab::kernel::{
     Call, Config, Follow, How, KernelFact, Phase, SockId, SockState, SocketCall, StateChange,
-    Tracer, READER_NICE,
+    Tracer,
 };
 
 /// A guard against hanging, never a timed assertion.
@@ -860,53 +860,6 @@ fn drop_removes_the_instances_and_leaves_global_tracing_alone() {
     drop(t);
     assert!(names.iter().all(|n| !instance_exists(n)));
     assert_eq!(global_state(), before);
-}
-
-/// The nice value of this process's thread named `name` (field 19 of
-/// /proc/self/task/TID/stat), if there is one.
-fn nice_of_thread(name: &str) -> Option<i32> {
-    std::fs::read_dir("/proc/self/task").ok()?.find_map(|e| {
-        let dir = e.ok()?.path();
-        let comm = std::fs::read_to_string(dir.join("comm")).ok()?;
-        if comm.trim_end() != name {
-            return None;
-        }
-        let stat = std::fs::read_to_string(dir.join("stat")).ok()?;
-        // After the name in parentheses: state is field 3, nice field 19.
-        let rest = &stat[stat.rfind(')')? + 2..];
-        rest.split_whitespace().nth(16)?.parse().ok()
-    })
-}
-
-/// This thread's nice value.
-fn own_nice() -> i32 {
-    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
-    let rest = &stat[stat.rfind(')').unwrap() + 2..];
-    rest.split_whitespace().nth(16).unwrap().parse().unwrap()
-}
-
-#[test]
-fn the_reader_gives_way_to_the_programs_it_watches() {
-    let _t = turn();
-    if !can_trace() {
-        return;
-    }
-    let before = own_nice();
-    let t = Tracer::open(&Config::default()).unwrap();
-    // The thread lowers its own priority as it starts.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let mut nice = None;
-    while Instant::now() < deadline {
-        nice = nice_of_thread("socklab-kernel");
-        if nice == Some(READER_NICE) {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let others = own_nice();
-    drop(t);
-    assert_eq!(nice, Some(READER_NICE), "the reader's nice value");
-    assert_eq!(others, before, "the capture's other threads keep theirs");
 }
 
 #[test]

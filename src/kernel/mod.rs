@@ -69,7 +69,7 @@ pub use facts::{
 };
 pub use join::{JoinStats, HOLD};
 /// How often the reader drains the kernel's buffers and hands facts over.
-pub use reader::{READER_NICE, TICK};
+pub use reader::TICK;
 
 /// Default bound of the fact queue.
 pub const DEFAULT_QUEUE: usize = 65_536;

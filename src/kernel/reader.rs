@@ -43,13 +43,6 @@ const MAX_EXCLUDED: usize = 64;
 /// Pages read from one pipe per round before moving on to the next.
 const MAX_PAGES_PER_ROUND: usize = 4096;
 
-/// The reader's niceness: it gives way to the programs it watches when
-/// they want the CPUs (a connection ping-pong on two CPUs wants both), and
-/// still gets about a tenth of a CPU when they are all busy, several times
-/// what a storm of connections needs to be read (bench/kernel_overhead.sh).
-/// A dropped capture cannot raise it back: it stays low to the end.
-pub const READER_NICE: i32 = 10;
-
 /// One CPU's pipe of one instance.
 pub struct CpuPipe {
     pub file: File,
@@ -164,11 +157,6 @@ struct Waiting {
 impl Reader {
     /// Run until told to stop, then drain what is left.
     pub fn run(mut self) -> ReaderEnd {
-        // Never raised (a capture started with `nice -n 15` stays there);
-        // if the kernel refuses, the reader runs at the normal priority.
-        if crate::sys::thread_nice().is_ok_and(|n| n < READER_NICE) {
-            let _ = crate::sys::set_thread_nice(READER_NICE);
-        }
         let mut end = ReaderEnd::default();
         let mut waiting: Vec<Waiting> = Vec::new();
         let mut seq = 0u64;
