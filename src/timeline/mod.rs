@@ -116,8 +116,9 @@ pub struct Timeline {
     /// attributing calls.
     conns: HashMap<(SocketAddr, SocketAddr), (u64, SocketAddr)>,
     ended: VecDeque<(SocketAddr, SocketAddr)>,
-    /// What the latest released segment of each connection did.
-    last_step: HashMap<u64, crate::track::Step>,
+    /// The latest released segments of each connection that could have
+    /// made a waiting call return.
+    wakers: HashMap<u64, Wakers>,
     /// The listening sockets of the lab programs, by (pid, address): a
     /// `close()` of one is not a connection's.
     listening: HashSet<(u32, SocketAddr)>,
@@ -178,7 +179,7 @@ impl Timeline {
             more_connections: 0,
             conns: HashMap::new(),
             ended: VecDeque::new(),
-            last_step: HashMap::new(),
+            wakers: HashMap::new(),
             listening: HashSet::new(),
             udp: UdpFlows::default(),
             newest: Duration::ZERO,
@@ -619,7 +620,10 @@ impl Timeline {
                     // address pair of one in TIME-WAIT, with a new number.
                     self.conns
                         .insert(pair(ann.client, ann.server), (conn, ann.client));
-                    self.last_step.insert(conn, ann.step);
+                    self.wakers
+                        .entry(conn)
+                        .or_default()
+                        .saw(seg, ann.step, seg.dst == ann.client);
                     let before = self.shown.get(&conn).copied();
                     if !self.links.is_empty() {
                         self.join_link(*t, seg, ann, before);
@@ -958,7 +962,7 @@ impl Timeline {
     }
 
     fn remember_ended(&mut self, s: &ConnSummary) {
-        self.last_step.remove(&s.conn);
+        self.wakers.remove(&s.conn);
         self.shown.remove(&s.conn);
         if let Some(k) = self.kernel.as_mut() {
             k.said.retain(|(c, _, _)| *c != s.conn);
@@ -1041,8 +1045,12 @@ impl Timeline {
                 }
             }
         } else if call.waited() {
-            if let Some(step) = call.conn.and_then(|c| self.last_step.get(&c)) {
-                call.relation = Some(Relation::ReturnedAfter(*step));
+            let woke = call
+                .conn
+                .and_then(|c| self.wakers.get(&c))
+                .and_then(|w| w.of(&call.call, call.side?));
+            if let Some(step) = woke {
+                call.relation = Some(Relation::ReturnedAfter(step));
             }
         }
     }
@@ -1331,6 +1339,53 @@ fn not_resent(ann: &mut Annotation, fixes: &mut HashMap<u64, (u64, u64)>) {
         _ => {
             ann.extra.push(Note::KernelCopy { from });
             fixes.entry(conn).or_default().0 += 1;
+        }
+    }
+}
+
+/// The latest released segments of a connection that could have made a
+/// waiting call return: `accept()` and `connect()` return when the
+/// handshake completes (or a reset refuses it); `recv()` when data, a FIN
+/// or a reset arrives at its own socket. A pure ACK, or a segment the
+/// call's own socket sent, never woke it, even when it went out in between
+/// (the ACK of the very data the `recv()` returns): naming it would say
+/// something false.
+#[derive(Clone, Copy, Debug, Default)]
+struct Wakers {
+    handshake: Option<Step>,
+    to_client: Option<Step>,
+    to_server: Option<Step>,
+}
+
+impl Wakers {
+    fn saw(&mut self, seg: &Segment, step: Step, to_client: bool) {
+        if matches!(
+            step,
+            Step::Handshake1 | Step::Handshake2 | Step::Handshake3 | Step::Reset
+        ) {
+            self.handshake = Some(step);
+        }
+        let wakes_recv = match step {
+            Step::Data | Step::Teardown1 | Step::Teardown3 | Step::Reset => true,
+            Step::Retransmission => seg.payload_len > 0 || seg.flags.has(TcpFlags::FIN),
+            _ => false,
+        };
+        if wakes_recv {
+            *(if to_client {
+                &mut self.to_client
+            } else {
+                &mut self.to_server
+            }) = Some(step);
+        }
+    }
+
+    fn of(&self, call: &SocketCall, side: Side) -> Option<Step> {
+        match call {
+            SocketCall::Accept | SocketCall::Connect => self.handshake,
+            _ => match side {
+                Side::Client => self.to_client,
+                Side::Server => self.to_server,
+            },
         }
     }
 }

@@ -724,3 +724,49 @@ fn a_send_finds_its_segment_behind_thousands_of_another_connections() {
         }))
     );
 }
+
+#[test]
+fn a_late_accept_and_a_recv_name_what_woke_them_not_the_ack_sent_in_between() {
+    // The server is scheduled late: its accept() returns after the
+    // client's data and the server's own ACK of it; its recv() after both.
+    let mut tl = Timeline::new(LinkType::Ethernet, Duration::ZERO);
+    for (call, t) in [("accept", 15), ("recv", 16)] {
+        let mut ev = event(call, Phase::Return, Some(SERVER), Some(CLIENT), ms(t));
+        ev.prog = "tcp_server".into();
+        ev.pid = 8;
+        tl.event(ev, None);
+    }
+    tl.packet(ms(10), &seg(CLIENT, SERVER, 100, 0, TcpFlags::SYN, b""));
+    tl.packet(
+        ms(11),
+        &seg(SERVER, CLIENT, 900, 101, TcpFlags::SYN | TcpFlags::ACK, b""),
+    );
+    tl.packet(ms(12), &seg(CLIENT, SERVER, 101, 901, TcpFlags::ACK, b""));
+    tl.packet(
+        ms(13),
+        &seg(
+            CLIENT,
+            SERVER,
+            101,
+            901,
+            TcpFlags::PSH | TcpFlags::ACK,
+            b"hello\n",
+        ),
+    );
+    tl.packet(ms(14), &seg(SERVER, CLIENT, 901, 107, TcpFlags::ACK, b""));
+    let items = drain(&mut tl);
+    let c = calls(&items);
+    assert_eq!(c.len(), 2);
+    assert_eq!(c[0].call, SocketCall::Accept);
+    assert_eq!(
+        c[0].relation,
+        Some(Relation::ReturnedAfter(Step::Handshake3)),
+        "accept() returned because the handshake completed"
+    );
+    assert_eq!(c[1].call, SocketCall::Recv);
+    assert_eq!(
+        c[1].relation,
+        Some(Relation::ReturnedAfter(Step::Data)),
+        "recv() returned because data arrived, not because its socket ACKed it"
+    );
+}
