@@ -75,6 +75,31 @@ fn calls(items: &[Item]) -> Vec<&Call> {
 
 /// A handshake at 10, 11, 12 ms with connect() entering at 9 ms and
 /// returning at 11.5 ms, accept() returning at 12.5 ms.
+/// The three segments of a handshake at 10, 11 and 12 ms (ISNs 100, 900).
+fn handshake(tl: &mut Timeline) {
+    tl.packet(ms(10), &seg(CLIENT, SERVER, 100, 0, TcpFlags::SYN, b""));
+    tl.packet(
+        ms(11),
+        &seg(SERVER, CLIENT, 900, 101, TcpFlags::SYN | TcpFlags::ACK, b""),
+    );
+    tl.packet(ms(12), &seg(CLIENT, SERVER, 101, 901, TcpFlags::ACK, b""));
+}
+
+/// The client's first data after [`handshake`] (seq 101, ack 901).
+fn client_data(tl: &mut Timeline, t: Duration, payload: &[u8]) {
+    tl.packet(
+        t,
+        &seg(
+            CLIENT,
+            SERVER,
+            101,
+            901,
+            TcpFlags::PSH | TcpFlags::ACK,
+            payload,
+        ),
+    );
+}
+
 fn handshake_with_calls() -> Timeline {
     let mut tl = Timeline::new(LinkType::Ethernet, Duration::ZERO);
     // Events arrive first (another door); the packets after them.
@@ -102,12 +127,7 @@ fn handshake_with_calls() -> Timeline {
     accept.prog = "tcp_server".into();
     accept.pid = 8;
     tl.event(accept, None);
-    tl.packet(ms(10), &seg(CLIENT, SERVER, 100, 0, TcpFlags::SYN, b""));
-    tl.packet(
-        ms(11),
-        &seg(SERVER, CLIENT, 900, 101, TcpFlags::SYN | TcpFlags::ACK, b""),
-    );
-    tl.packet(ms(12), &seg(CLIENT, SERVER, 101, 901, TcpFlags::ACK, b""));
+    handshake(&mut tl);
     tl
 }
 
@@ -699,17 +719,7 @@ fn a_send_finds_its_segment_behind_thousands_of_another_connections() {
         t += Duration::from_nanos(100);
         tl.packet(t, &seg(a, b, 1_000 + i, 5, TcpFlags::ACK, b"z"));
     }
-    tl.packet(
-        ms(20),
-        &seg(
-            CLIENT,
-            SERVER,
-            101,
-            901,
-            TcpFlags::PSH | TcpFlags::ACK,
-            b"hello",
-        ),
-    );
+    client_data(&mut tl, ms(20), b"hello");
     let items = drain(&mut tl);
     let send = calls(&items)
         .into_iter()
@@ -736,23 +746,8 @@ fn a_late_accept_and_a_recv_name_what_woke_them_not_the_ack_sent_in_between() {
         ev.pid = 8;
         tl.event(ev, None);
     }
-    tl.packet(ms(10), &seg(CLIENT, SERVER, 100, 0, TcpFlags::SYN, b""));
-    tl.packet(
-        ms(11),
-        &seg(SERVER, CLIENT, 900, 101, TcpFlags::SYN | TcpFlags::ACK, b""),
-    );
-    tl.packet(ms(12), &seg(CLIENT, SERVER, 101, 901, TcpFlags::ACK, b""));
-    tl.packet(
-        ms(13),
-        &seg(
-            CLIENT,
-            SERVER,
-            101,
-            901,
-            TcpFlags::PSH | TcpFlags::ACK,
-            b"hello\n",
-        ),
-    );
+    handshake(&mut tl);
+    client_data(&mut tl, ms(13), b"hello\n");
     tl.packet(ms(14), &seg(SERVER, CLIENT, 901, 107, TcpFlags::ACK, b""));
     let items = drain(&mut tl);
     let c = calls(&items);
