@@ -385,6 +385,23 @@ impl Call {
     pub fn waited(&self) -> bool {
         self.ev.phase == Phase::Return && self.call.waits()
     }
+
+    /// Whether the return of a receiving call brought data (`Some(false)`:
+    /// 0 bytes or an error; `None`: not known, or not such a call).
+    pub fn got_data(&self) -> Option<bool> {
+        use crate::events::Outcome;
+        if let (Source::Kernel, Some(k)) = (self.source, self.kernel.as_deref()) {
+            return Some(k.errno.is_none() && k.result.is_some_and(|n| n > 0));
+        }
+        match &self.ev.returned.as_ref()?.what {
+            Outcome::Bytes { n }
+            | Outcome::BytesFrom { n, .. }
+            | Outcome::BytesThenError { n, .. }
+            | Outcome::BytesLastCall { n, .. } => Some(*n > 0),
+            Outcome::End(_) => Some(false),
+            _ => None,
+        }
+    }
 }
 
 /// Kernel counters of a live capture (libpcap's `pcap_stats`).

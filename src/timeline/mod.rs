@@ -1048,7 +1048,7 @@ impl Timeline {
             let woke = call
                 .conn
                 .and_then(|c| self.wakers.get(&c))
-                .and_then(|w| w.of(&call.call, call.side?));
+                .and_then(|w| w.of(call, call.side?));
             if let Some(step) = woke {
                 call.relation = Some(Relation::ReturnedAfter(step));
             }
@@ -1349,12 +1349,25 @@ fn not_resent(ann: &mut Annotation, fixes: &mut HashMap<u64, (u64, u64)>) {
 /// or a reset arrives at its own socket. A pure ACK, or a segment the
 /// call's own socket sent, never woke it, even when it went out in between
 /// (the ACK of the very data the `recv()` returns): naming it would say
-/// something false.
+/// something false. A `recv()` that returned bytes was woken by data, even
+/// when the FIN came too before it ran; one that returned 0 or an error, by
+/// the FIN or the reset.
 #[derive(Clone, Copy, Debug, Default)]
 struct Wakers {
     handshake: Option<Step>,
-    to_client: Option<Step>,
-    to_server: Option<Step>,
+    to_client: Arrivals,
+    to_server: Arrivals,
+}
+
+/// What arrived at one side's socket, latest first.
+#[derive(Clone, Copy, Debug, Default)]
+struct Arrivals {
+    /// The latest of either kind.
+    latest: Option<Step>,
+    /// The latest that carried data.
+    data: Option<Step>,
+    /// The latest FIN or reset.
+    end: Option<Step>,
 }
 
 impl Wakers {
@@ -1365,27 +1378,42 @@ impl Wakers {
         ) {
             self.handshake = Some(step);
         }
-        let wakes_recv = match step {
-            Step::Data | Step::Teardown1 | Step::Teardown3 | Step::Reset => true,
-            Step::Retransmission => seg.payload_len > 0 || seg.flags.has(TcpFlags::FIN),
-            _ => false,
+        let ends = seg.flags.has(TcpFlags::FIN) || seg.flags.has(TcpFlags::RST);
+        let (data, end) = match step {
+            Step::Data => (true, false),
+            Step::Teardown1 | Step::Teardown3 | Step::Reset => (seg.payload_len > 0, true),
+            Step::Retransmission => (seg.payload_len > 0, ends),
+            _ => (false, false),
         };
-        if wakes_recv {
-            *(if to_client {
-                &mut self.to_client
-            } else {
-                &mut self.to_server
-            }) = Some(step);
+        if !(data || end) {
+            return;
+        }
+        let a = if to_client {
+            &mut self.to_client
+        } else {
+            &mut self.to_server
+        };
+        a.latest = Some(step);
+        if data {
+            a.data = Some(step);
+        }
+        if end {
+            a.end = Some(step);
         }
     }
 
-    fn of(&self, call: &SocketCall, side: Side) -> Option<Step> {
-        match call {
-            SocketCall::Accept | SocketCall::Connect => self.handshake,
-            _ => match side {
-                Side::Client => self.to_client,
-                Side::Server => self.to_server,
-            },
+    fn of(&self, call: &Call, side: Side) -> Option<Step> {
+        if matches!(call.call, SocketCall::Accept | SocketCall::Connect) {
+            return self.handshake;
+        }
+        let a = match side {
+            Side::Client => &self.to_client,
+            Side::Server => &self.to_server,
+        };
+        match call.got_data() {
+            Some(true) => a.data.or(a.end),
+            Some(false) => a.end.or(a.data),
+            None => a.latest,
         }
     }
 }

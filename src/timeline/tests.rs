@@ -765,3 +765,45 @@ fn a_late_accept_and_a_recv_name_what_woke_them_not_the_ack_sent_in_between() {
         "recv() returned because data arrived, not because its socket ACKed it"
     );
 }
+
+#[test]
+fn a_recv_that_returned_bytes_was_woken_by_the_data_even_when_the_fin_came_too() {
+    // The client sends its line and closes at once; the server's recv()
+    // runs only after both arrived: it returns the line (woken by the
+    // data), and the next recv() returns 0 (woken by the FIN).
+    use crate::events::{End, Outcome, Returned};
+    let mut tl = Timeline::new(LinkType::Ethernet, Duration::ZERO);
+    for (t, what) in [
+        (15, Outcome::Bytes { n: 11 }),
+        (16, Outcome::End(End::PeerClosed)),
+    ] {
+        let mut ev = event("recv", Phase::Return, Some(SERVER), Some(CLIENT), ms(t));
+        ev.prog = "chat".into();
+        ev.pid = 8;
+        ev.returned = Some(Returned {
+            what,
+            calls: None,
+            data: None,
+        });
+        tl.event(ev, None);
+    }
+    handshake(&mut tl);
+    client_data(&mut tl, ms(13), b"bia: hello\n");
+    tl.packet(
+        ms(14),
+        &seg(CLIENT, SERVER, 112, 901, TcpFlags::FIN | TcpFlags::ACK, b""),
+    );
+    let items = drain(&mut tl);
+    let c = calls(&items);
+    assert_eq!(c.len(), 2);
+    assert_eq!(
+        c[0].relation,
+        Some(Relation::ReturnedAfter(Step::Data)),
+        "the recv() that returned 11 bytes"
+    );
+    assert_eq!(
+        c[1].relation,
+        Some(Relation::ReturnedAfter(Step::Teardown1)),
+        "the recv() that returned 0"
+    );
+}
