@@ -1103,6 +1103,23 @@ fn capture_puts_a_python_programs_calls_beside_the_segments_they_caused() {
         "returned after handshake step 3/3 (ACK)"
     );
     assert_eq!(items[accept]["peer"], items[syn]["src"]);
+    // Each recv() names what woke it: the data it returned, or the FIN of
+    // its 0 bytes; never the ACK its own socket sent of that data.
+    let recvs = |prog: &str| -> Vec<&Value> {
+        items
+            .iter()
+            .filter(|v| is_call(v, prog, "recv", "return"))
+            .collect()
+    };
+    let (srv_recvs, cli_recvs) = (recvs(srv), recvs(cli));
+    assert_eq!(srv_recvs.len(), 2, "{srv_recvs:#?}");
+    assert_eq!(srv_recvs[0]["relation"], "returned after data arrived");
+    assert_eq!(
+        srv_recvs[1]["relation"],
+        "returned after teardown step 1 (FIN)"
+    );
+    assert_eq!(cli_recvs.len(), 1, "{cli_recvs:#?}");
+    assert_eq!(cli_recvs[0]["relation"], "returned after data arrived");
     // close() entered before the client's FIN.
     let close = position(&items, "the client's close", |v| {
         is_call(v, cli, "close", "enter")
