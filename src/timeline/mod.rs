@@ -1359,7 +1359,7 @@ struct Wakers {
     to_server: Arrivals,
 }
 
-/// What arrived at one side's socket, latest first.
+/// What arrived at one side's socket: the latest of each kind.
 #[derive(Clone, Copy, Debug, Default)]
 struct Arrivals {
     /// The latest of either kind.
