@@ -117,7 +117,9 @@ setup() {
         rejected) echo 'fd == 12345' >"$close_ev/filter"; echo 1 >"$close_ev/enable" ;;
         unfiltered) echo 1 >"$close_ev/enable" ;;
         pidfilter)
-            # The pid of a process that makes no calls: this shell's parent.
+            # Follow a process that makes no socket() call (this script's parent,
+            # waiting for it): the ping-pong is not followed, and pays only
+            # for the filter's work at each switch.
             echo "$PPID" >"$inst/set_event_pid"
             echo 1 >"$inst/options/event-fork"
             echo 1 >"$socket_ev/enable"
