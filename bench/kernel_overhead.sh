@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # What the kernel's view (src/kernel) costs the programs it watches, in the
-# same run: each test with tracing off, with the tracer following every
-# process on the test's port (what a plain `capture` does), and with it
+# same run: each test with tracing off, with the kernel's records alone
+# (the events and filters of `ktrace --port`, in private instances that
+# nothing reads: the floor under every mode that reads them), with the
+# tracer following every process on the test's port (what a plain
+# `capture` does), and with it
 # following one program (`capture -- PROGRAM`), and under the real
 # `capture --port N` (its output to /dev/null) with the kernel's view and
 # with `--no-kernel`, so that what the kernel's view adds to a capture is
@@ -30,7 +33,7 @@
 # virtual machine wakes an idle CPU (on this project's 2-CPU VMs that
 # alone swings the unpinned loop by ±50 % between runs).
 #
-# Rounds interleave the five modes; the table (Markdown rows, as
+# Rounds interleave the six modes; the table (Markdown rows, as
 # docs/performance.md shows it) gives each mode's median and the median of
 # its per-round ratio to tracing off in the same round (goal: under 10 %
 # slower), and for the accepts the CPU time the client and server used and
@@ -55,88 +58,27 @@ command -v python3 >/dev/null || { echo "bench: python3 is not installed" >&2; e
 cargo build --release --quiet --bin tcp_server --bin tcp_client --bin capture --example ktrace
 BIN=target/release
 KTRACE=$BIN/examples/ktrace
-
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do
-        kill "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-free_port() {
-    local port
-    while :; do
-        port=$((20000 + RANDOM % 40000))
-        if ! ss -Htan "sport = :$port" | grep -q .; then
-            echo "$port"
-            return
-        fi
-    done
-}
-
-wait_listening() {
-    for _ in $(seq 200); do
-        ss -Htln "sport = :$1" | grep -q . && return 0
-        sleep 0.05
-    done
-    echo "bench: nothing listens on port $1" >&2
-    return 1
-}
-
-# Start ktrace in the background (its pid in $tracer), wait for "ready".
-start_ktrace() {
-    local out=$1
-    shift
-    "$KTRACE" --count-only "$@" >"$out" 2>"$out.err" &
-    tracer=$!
-    pids+=("$tracer")
-    for _ in $(seq 200); do
-        grep -q '"type":"ready"' "$out" && return 0
-        if grep -q '"type":"unavailable"' "$out"; then
-            echo "bench: the tracer is unavailable: $(cat "$out.err")" >&2
-            exit 1
-        fi
-        sleep 0.05
-    done
-    echo "bench: ktrace did not start" >&2
-    cat "$out.err" >&2
-    exit 1
-}
-
-# Start `capture --port PORT [ARGS]` (its pid in $tracer), output to
-# /dev/null; wait until it listens.
-start_capture() {
-    local port=$1
-    shift
-    "$BIN/capture" --port "$port" "$@" >/dev/null 2>"$tmp/capture.err" &
-    tracer=$!
-    pids+=("$tracer")
-    for _ in $(seq 200); do
-        grep -q 'listening on' "$tmp/capture.err" && return 0
-        sleep 0.05
-    done
-    echo "bench: capture did not start" >&2
-    cat "$tmp/capture.err" >&2
-    exit 1
-}
+# shellcheck source=bench/kernel_lib.sh
+. bench/kernel_lib.sh
 
 # Start the tracer of MODE for PORT: ktrace (ports) or capture.
 start_tracer() {
     local mode=$1 port=$2 out=$3
     case $mode in
+        records) start_records "$port"; tracer= ;;
         ports) start_ktrace "$out" --port "$port" ;;
         capture) start_capture "$port" ;;
         nokernel) start_capture "$port" --no-kernel ;;
     esac
 }
 
-stop_ktrace() {
-    kill -INT "$tracer" 2>/dev/null || true
-    wait "$tracer" 2>/dev/null || true
+# Stop what start_tracer started for MODE.
+stop_tracer() {
+    case $1 in
+        records) stop_records ;;
+        off | follow) ;;
+        *) stop_ktrace ;;
+    esac
 }
 
 # The facts counted and the events the kernel lost, from ktrace's report.
@@ -153,7 +95,7 @@ throughput() {
     port=$(free_port)
     local sargs=(--mode sink --port "$port" --once --quiet)
     case $mode in
-        off|ports|capture|nokernel)
+        off|records|ports|capture|nokernel)
             if [ "$mode" != off ]; then start_tracer "$mode" "$port" "$tmp/kt-$mode-tp.json"; fi
             "$BIN/tcp_server" "${sargs[@]}" >"$tmp/server.txt" 2>&1 &
             server=$!
@@ -167,7 +109,7 @@ throughput() {
     wait_listening "$port"
     "$BIN/tcp_client" --port "$port" --bytes "$SIZE" --quiet >"$tmp/client.txt"
     wait "$server" 2>/dev/null || true
-    case $mode in off|follow) ;; *) stop_ktrace ;; esac
+    stop_tracer "$mode"
     grep -q '^reply: sink received' "$tmp/client.txt" ||
         { echo "bench: the sink did not confirm the bytes" >&2; cat "$tmp/client.txt" >&2; return 1; }
     result=$(sed -n 's/^sent .*: \([0-9.]*\) Gbit\/s$/\1/p' "$tmp/client.txt")
@@ -204,7 +146,7 @@ accepts() {
     port=$(free_port)
     local srv=("${PIN[@]}" python3 labs/python/servidor_tcp.py --port "$port")
     case $mode in
-        off|ports|capture|nokernel)
+        off|records|ports|capture|nokernel)
             if [ "$mode" != off ]; then start_tracer "$mode" "$port" "$tmp/kt-$mode-acc.json"; fi
             "${srv[@]}" >"$tmp/server-out.txt" 2>&1 &
             server=$!
@@ -217,10 +159,10 @@ accepts() {
     esac
     wait_listening "$port"
     s0=$(cpu_ms "$server")
-    if [ "$mode" != off ]; then k0=$(cpu_ms "$tracer"); fi
+    if [ -n "${tracer:-}" ] && [ "$mode" != off ]; then k0=$(cpu_ms "$tracer"); fi
     read -r wall ccpu < <("${PIN[@]}" python3 "$tmp/connect_loop.py" "$port" "$CONNS")
     sleep 0.3 # the tracer catches up with the last records
-    if [ "$mode" != off ]; then k1=$(cpu_ms "$tracer"); fi
+    if [ -n "${tracer:-}" ] && [ "$mode" != off ]; then k1=$(cpu_ms "$tracer"); fi
     result=$wall
     progs_cpu=$(awk -v c="$ccpu" -v s0="$s0" -v s1="$(cpu_ms "$server")" \
         'BEGIN { printf "%.1f", c * 1000 + s1 - s0 }')
@@ -231,7 +173,7 @@ accepts() {
         wait "$tracer" 2>/dev/null || true
     else
         wait "$server" 2>/dev/null || true
-        if [ "$mode" != off ]; then stop_ktrace; fi
+        stop_tracer "$mode"
     fi
 }
 
@@ -241,7 +183,8 @@ slower() { awk -v base="$1" -v x="$2" -v more_is_better="$3" 'BEGIN {
     d = more_is_better ? (base - x) / base : (x - base) / base
     printf "%.1f", 100 * d }'; }
 
-modes=(off ports follow capture nokernel)
+modes=(off records ports follow capture nokernel)
+snapshot_events
 declare -A tp acc pcpu kcpu facts_tp facts_acc d_tp d_acc d_cpu
 for round in $(seq "$ROUNDS"); do
     line="round $round:"
@@ -286,8 +229,8 @@ col() { printf '%s\n' $1 | median; }
 
 echo "Kernel tracing cost, $(nproc) CPUs, $(uname -sr), $ROUNDS interleaved rounds (medians; slower than tracing off: median of the per-round differences, and their spread), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| test | tracing off | ktrace --port | ktrace -- PROGRAM | capture --port | capture --port --no-kernel |"
-echo "|---|---:|---:|---:|---:|---:|"
+echo "| test | tracing off | the kernel's records only | ktrace --port | ktrace -- PROGRAM | capture --port | capture --port --no-kernel |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
 if [ "$SIZE" != 0 ]; then
     row="| \`tcp_client --bytes $SIZE\` | $(col "${tp[off]}") Gbit/s"
     for mode in "${modes[@]:1}"; do row+=" | $(col "${tp[$mode]}") Gbit/s, $(spread "${d_tp[$mode]}")"; done
@@ -301,7 +244,9 @@ row="| CPU of client + server | $(col "${pcpu[off]}") ms"
 for mode in "${modes[@]:1}"; do row+=" | $(col "${pcpu[$mode]}") ms, $(spread "${d_cpu[$mode]}")"; done
 echo "$row |"
 row="| CPU of the tracer (of capture) | –"
-for mode in "${modes[@]:1}"; do row+=" | $(col "${kcpu[$mode]}") ms"; done
+for mode in "${modes[@]:1}"; do
+    if [ "$mode" = records ]; then row+=" | –"; else row+=" | $(col "${kcpu[$mode]}") ms"; fi
+done
 echo "$row |"
 echo
 if [ "$SIZE" != 0 ]; then

@@ -16,6 +16,15 @@
 # - rejected: sys_enter_close with a filter that rejects the record;
 # - unfiltered: sys_enter_close with no filter.
 #
+# Beside them, in the same rounds, the tools a user would otherwise pick to
+# see a program's system calls, each told to watch the same close() calls:
+# `strace -e trace=close` (ptrace: the program stops at each call), a
+# `bpftrace` program on the same tracepoint printing the pid, thread and
+# descriptor (a BPF program and its perf buffer instead of a tracefs
+# instance), and one that only counts the calls in a map, printing
+# nothing: the least any BPF program on that tracepoint costs. Each is left out, saying so, when it is not installed; both
+# read on CPU 1 while the loop runs on CPU 0, as socklab's reader does.
+#
 # A second program bounces one byte between two processes on one CPU
 # (two pipes: each round trip is two context switches, as a client and
 # server on one CPU make), with tracing off and with the pid filter of
@@ -39,7 +48,12 @@ T=/sys/kernel/tracing
 
 tmp=$(mktemp -d)
 inst=
+bt=
 cleanup() {
+    if [ -n "$bt" ]; then
+        kill -INT "$bt" 2>/dev/null || true
+        wait "$bt" 2>/dev/null || true
+    fi
     if [ -n "$inst" ] && [ -d "$inst" ]; then
         for e in "$inst"/events/syscalls/*/enable; do echo 0 >"$e" 2>/dev/null || true; done
         echo >"$inst/set_event_pid" 2>/dev/null || true
@@ -127,6 +141,43 @@ setup() {
     esac
 }
 
+# The other tools, where installed.
+others=()
+if command -v strace >/dev/null; then others+=(strace); else echo "bench: strace is not installed: its column is left out (apt-get install strace)" >&2; fi
+if command -v bpftrace >/dev/null; then others+=(bpftrace bpfcount); else echo "bench: bpftrace is not installed: its column is left out (apt-get install bpftrace)" >&2; fi
+
+# One round of close(-1) under TOOL: ns per call in $v. strace makes each
+# call a few microseconds, so it runs a tenth of the calls.
+under() {
+    case $1 in
+        strace)
+            v=$(taskset -c 1 strace -qq -e trace=close -o /dev/null taskset -c 0 "$tmp/closer" $((CALLS / 10)))
+            ;;
+        bpftrace | bpfcount)
+            local prog='tracepoint:syscalls:sys_enter_close { printf("%d %d %d\n", pid, tid, args->fd); }'
+            [ "$1" = bpfcount ] && prog='tracepoint:syscalls:sys_enter_close { @calls = count(); }'
+            : >"$tmp/bt.out"
+            taskset -c 1 bpftrace -e "$prog" >"$tmp/bt.out" 2>"$tmp/bt.err" &
+            bt=$!
+            for _ in $(seq 600); do
+                grep -q '^Attaching' "$tmp/bt.out" && break
+                kill -0 "$bt" 2>/dev/null || { echo "bench: bpftrace failed: $(head -c 300 "$tmp/bt.err")" >&2; exit 1; }
+                sleep 0.05
+            done
+            grep -q '^Attaching' "$tmp/bt.out" || { echo "bench: bpftrace did not attach" >&2; exit 1; }
+            v=$(taskset -c 0 "$tmp/closer" "$CALLS")
+            kill -INT "$bt" 2>/dev/null || true
+            wait "$bt" 2>/dev/null || true
+            bt=
+            # What it printed and what its buffer lost, for the line below.
+            bt_lines=$(grep -c '^[0-9]' "$tmp/bt.out" || true)
+            bt_lost=$(sed -n 's/.*Lost \([0-9]*\) events.*/\1/p' "$tmp/bt.out" "$tmp/bt.err" | awk '{ s += $1 } END { print s + 0 }')
+            bt_count=$(sed -n 's/^@calls: \([0-9]*\)/\1/p' "$tmp/bt.out")
+            : >"$tmp/bt.out"
+            ;;
+    esac
+}
+
 median() { sort -g | awk '{ r[NR] = $1 } END { print r[int((NR + 1) / 2)] }'; }
 declare -A ns
 close_modes=(off slowpath record rejected unfiltered)
@@ -138,6 +189,13 @@ for round in $(seq "$ROUNDS"); do
         v=$(taskset -c 0 "$tmp/closer" "$CALLS")
         ns[close_$mode]+="$v "
         line+=" close $mode $v ns;"
+    done
+    for tool in "${others[@]}"; do
+        under "$tool"
+        ns[close_$tool]+="$v "
+        line+=" close under $tool $v ns;"
+        if [ "$tool" = bpftrace ]; then line+=" (bpftrace printed $bt_lines lines, lost $bt_lost);"; fi
+        if [ "$tool" = bpfcount ]; then line+=" (bpftrace counted ${bt_count:-nothing});"; fi
     done
     for mode in "${pp_modes[@]}"; do
         setup "$mode"
@@ -158,6 +216,22 @@ echo "| \`close(-1)\`, ns per call | tracing off | slow path only | one record (
 echo "|---|---:|---:|---:|---:|---:|"
 echo "| ns per call | $off | $(m close_slowpath) | $(m close_record) | $(m close_rejected) | $(m close_unfiltered) |"
 echo "| more than off | – | $(more close_off close_slowpath) | $(more close_off close_record) | $(more close_off close_rejected) | $(more close_off close_unfiltered) |"
+if [ ${#others[@]} -gt 0 ]; then
+    echo
+    row1="| \`close(-1)\`, ns per call | tracing off | socklab's record (as above)"
+    row2="|---|---:|---:"
+    row3="| ns per call (more than off) | $off | $(m close_record) ($(more close_off close_record))"
+    for tool in "${others[@]}"; do
+        case $tool in
+            strace) row1+=" | \`strace -e trace=close\`" ;;
+            bpftrace) row1+=" | \`bpftrace\`, a printf per call" ;;
+            bpfcount) row1+=" | \`bpftrace\`, a count only" ;;
+        esac
+        row2+="|---:"
+        row3+=" | $(m close_$tool) ($(more close_off close_$tool))"
+    done
+    printf '%s |\n%s|\n%s |\n' "$row1" "$row2" "$row3"
+fi
 echo
 echo "| pipe ping-pong on one CPU (2 switches, 4 calls per round trip) | tracing off | slow path only | pid filter (\`-- PROGRAM\`) of another process |"
 echo "|---|---:|---:|---:|"
