@@ -23,25 +23,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-    local port
-    while :; do
-        port=$((20000 + RANDOM % 40000))
-        if ! ss -Htan "sport = :$port" | grep -q .; then
-            echo "$port"
-            return
-        fi
-    done
-}
-
-wait_listening() {
-    for _ in $(seq 200); do
-        ss -Htln "sport = :$1" | grep -q . && return 0
-        sleep 0.05
-    done
-    echo "bench: nothing listens on port $1" >&2
-    return 1
-}
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 # Start ktrace in the background (its pid in $tracer), wait for "ready".
 start_ktrace() {

@@ -29,27 +29,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A TCP port of 127.0.0.1 that nothing listens on.
-free_port() {
-    local port
-    while :; do
-        port=$((20000 + RANDOM % 40000))
-        if ! ss -Htln "sport = :$port" | grep -q .; then
-            echo "$port"
-            return
-        fi
-    done
-}
-
-# Wait until something listens on 127.0.0.1:$1.
-wait_listening() {
-    for _ in $(seq 100); do
-        ss -Htln "sport = :$1" | grep -q . && return 0
-        sleep 0.05
-    done
-    echo "bench: nothing listens on port $1" >&2
-    return 1
-}
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 # iperf3 server for one test (-1), then the client; prints receiver Gbit/s.
 run_iperf3() {
