@@ -85,6 +85,9 @@ pub const KERNEL_HOLD: Duration = Duration::from_millis(400);
 /// The state "after" the last segment of a connection seen so far is
 /// looked for at most this long after it.
 const AFTER_LAST: Duration = Duration::from_secs(1);
+/// A segment's own effect on a socket of this machine (the receiver's
+/// kernel taking it in) comes within this long of its capture.
+const OWN_EFFECT: Duration = Duration::from_millis(1);
 /// Most segments a send's bytes are followed through.
 const MAX_SPREAD: u32 = 64;
 /// Most processes remembered as having made a call (the kernel's view).
@@ -126,6 +129,12 @@ pub struct Timeline {
     /// `sendto()`, `recvfrom()`, `close()` and ICMP errors.
     udp: UdpFlows,
     newest: Duration,
+    /// While an item is released: every packet dated up to this has been
+    /// taken in (`None`: all of them, the input has ended). The kernel's
+    /// records come on their own path and can be ahead of the packets: a
+    /// state change after this time may be the work of a segment not seen
+    /// yet.
+    packets_in: Option<Duration>,
     /// Decode every header field too, keeping this many bytes of each
     /// packet for hex dumps (`-v`, `-x`, the web view); `None`: don't.
     pub headers: Option<usize>,
@@ -183,6 +192,7 @@ impl Timeline {
             listening: HashSet::new(),
             udp: UdpFlows::default(),
             newest: Duration::ZERO,
+            packets_in: None,
             headers: None,
             kernel: None,
             links: LinkStore::default(),
@@ -552,6 +562,9 @@ impl Timeline {
     /// The next item older than `now - hold`, attributed and ready to draw;
     /// with `now = None`, the next item whatever its time.
     pub fn pop(&mut self, now: Option<Duration>) -> Option<Item> {
+        // Packets come in order: those up to the newest taken in are all
+        // here, and so are those older than the packets' own delay.
+        self.packets_in = now.map(|n| self.newest.max(n.saturating_sub(self.hold.side_at(n))));
         loop {
             if let Some(now) = now {
                 let (front, side) = self.pending.front()?;
@@ -867,7 +880,15 @@ impl Timeline {
             });
         let next = next_full.map(|(n, src, _)| (n, src));
         let acked_by = next_full.and_then(|(_, src, acks)| acks.then_some(src));
-        let until = next.map_or(t + AFTER_LAST, |(n, _)| n.min(t + AFTER_LAST));
+        // With no next segment seen, the state after this one is looked
+        // for no later than the packets taken in: a later change may be
+        // the work of a segment still on its way (packets in blocks, the
+        // kernel's records ahead of them), and that connection's last
+        // state would be shown beside its handshake.
+        let seen_until = self
+            .packets_in
+            .map_or(t + AFTER_LAST, |p| p.max(t + OWN_EFFECT));
+        let until = next.map_or(seen_until, |(n, _)| n).min(t + AFTER_LAST);
         let Some(k) = self.kernel.as_mut() else {
             return;
         };

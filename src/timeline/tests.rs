@@ -807,3 +807,111 @@ fn a_recv_that_returned_bytes_was_woken_by_the_data_even_when_the_fin_came_too()
         "the recv() that returned 0"
     );
 }
+
+/// A kernel state change of the client's (sock 1) or the server's
+/// (sock 2) socket at `us` microseconds.
+fn kstate(sock: u32, us: u64, old: SockState, new: SockState, by_call: bool) -> KernelFact {
+    let (local, peer) = if sock == 1 {
+        (CLIENT, SERVER)
+    } else {
+        (SERVER, CLIENT)
+    };
+    KernelFact::State(kern::StateChange {
+        t: Duration::from_micros(us),
+        sock: kern::SockId(sock),
+        old,
+        new,
+        local: Some(addr(local)),
+        peer: Some(addr(peer)),
+        pid: by_call.then_some(if sock == 1 { 7 } else { 8 }),
+        prog: None,
+    })
+}
+
+/// The notes about the kernel's states on each released segment.
+fn kernel_notes(items: &[Item]) -> Vec<(Step, Vec<Note>)> {
+    items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Segment { ann, .. } => Some((
+                ann.step,
+                ann.extra
+                    .iter()
+                    .filter(|n| matches!(n, Note::Kernel { .. }))
+                    .cloned()
+                    .collect(),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_handshake_released_before_the_next_packets_arrive_is_not_given_the_connections_last_state() {
+    use SockState::*;
+    // The kernel's records of the whole connection, handshake and
+    // teardown, arrive before the packets after the handshake do (packets
+    // in blocks, the records on their own path).
+    let mut tl = Timeline::new(LinkType::Ethernet, KERNEL_HOLD).with_kernel(Vec::new(), true);
+    for f in [
+        kstate(1, 9_990, Closed, SynSent, true),
+        kstate(2, 10_010, Listen, SynReceived, false),
+        kstate(1, 11_010, SynSent, Established, false),
+        kstate(2, 12_010, SynReceived, Established, false),
+        kstate(1, 18_000, Established, FinWait1, true),
+        kstate(2, 18_060, Established, CloseWait, false),
+        kstate(2, 18_200, CloseWait, LastAck, true),
+        kstate(1, 18_260, FinWait1, FinWait2, false),
+        kstate(1, 18_270, FinWait2, Closed, false),
+        kstate(2, 18_330, LastAck, Closed, false),
+    ] {
+        tl.kernel(f);
+    }
+    handshake(&mut tl);
+    // Released once the hold has passed, with only the handshake in.
+    let now = ms(12) + KERNEL_HOLD + Duration::from_micros(500);
+    let mut items: Vec<Item> = std::iter::from_fn(|| tl.pop(Some(now))).collect();
+    let early = kernel_notes(&items);
+    assert_eq!(early.len(), 3, "the three handshake segments: {early:?}");
+    assert!(
+        early.iter().all(|(_, notes)| notes.is_empty()),
+        "the kernel agrees with the handshake; CLOSED came later: {early:?}"
+    );
+    // The rest of the connection comes in: the teardown still gets the
+    // kernel's word on the TIME-WAIT mini-socket.
+    tl.packet(
+        ms(18) + Duration::from_micros(50),
+        &seg(CLIENT, SERVER, 101, 901, TcpFlags::FIN | TcpFlags::ACK, b""),
+    );
+    tl.packet(
+        ms(18) + Duration::from_micros(250),
+        &seg(SERVER, CLIENT, 901, 102, TcpFlags::FIN | TcpFlags::ACK, b""),
+    );
+    tl.packet(
+        ms(18) + Duration::from_micros(320),
+        &seg(CLIENT, SERVER, 102, 902, TcpFlags::ACK, b""),
+    );
+    items.extend(drain(&mut tl));
+    let all = kernel_notes(&items);
+    let said: Vec<&Note> = all.iter().flat_map(|(_, n)| n).collect();
+    assert!(
+        said.iter().any(|n| matches!(
+            n,
+            Note::Kernel {
+                why: KernelDiff::TimeWaitMiniSocket,
+                ..
+            }
+        )),
+        "the mini-socket is still told: {all:?}"
+    );
+    assert!(
+        !said.iter().any(|n| matches!(
+            n,
+            Note::Kernel {
+                why: KernelDiff::Other,
+                ..
+            }
+        )),
+        "no unexplained difference: {all:?}"
+    );
+}
