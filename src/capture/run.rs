@@ -408,7 +408,9 @@ pub fn run(opts: &Options, mut children: Option<Children>) -> Result<Outcome> {
         }
     }
     timeline.headers = opts.keep_headers();
-    if opts.link_events.is_some() {
+    // Which side of a link each segment was sent from, and which sockets
+    // the kernel's view sees on this host rather than across a link.
+    if opts.link_events.is_some() || tracer.is_some() {
         timeline.set_local_addresses(interface_addresses(&opts.interface));
     }
     if let Some(t) = &tracer {

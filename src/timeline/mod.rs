@@ -889,6 +889,14 @@ impl Timeline {
             .packets_in
             .map_or(t + AFTER_LAST, |p| p.max(t + OWN_EFFECT));
         let until = next.map_or(seen_until, |(n, _)| n).min(t + AFTER_LAST);
+        // A side whose socket is on another host than the capture's (the
+        // other host of a lab network, behind the link's delay) sends its
+        // segments before this wire sees them and takes them in after:
+        // its kernel is out of step with this wire by the link's delay.
+        let local_ips = &self.local_ips;
+        let away = |a: SocketAddr| {
+            !local_ips.is_empty() && !a.ip().is_loopback() && !local_ips.contains(&a.ip())
+        };
         let Some(k) = self.kernel.as_mut() else {
             return;
         };
@@ -944,6 +952,14 @@ impl Timeline {
                 Side::Server => s,
             });
             let why = differs(at, wire, wire_before, side != sender, t);
+            if away(me) && why != KernelDiff::TimeWaitMiniSocket {
+                // Its state is shown as the kernel had it; only what its
+                // kernel did for certain is told as a lesson (the
+                // mini-socket), not what it seems to have done too early
+                // (a FIN "queued" that was on the link) or not yet (a
+                // segment "never got" that was still on its way).
+                continue;
+            }
             // A FIN queued behind data is told beside that data, a segment
             // this side sends: not beside the peer's ACK that happens to
             // reach it first.

@@ -915,3 +915,122 @@ fn a_handshake_released_before_the_next_packets_arrive_is_not_given_the_connecti
         "no unexplained difference: {all:?}"
     );
 }
+
+/// A refused connection between the two hosts of a lab network, seen
+/// from a capture whose host has `here`: bob's SYN, alice's RST. The
+/// client's kernel leaves SYN-SENT at `closed_at` (when the RST reached
+/// it), or never. Returns the kernel's notes on the RST.
+fn refused_across_a_link(here: &str, closed_at: Option<Duration>) -> Vec<Note> {
+    use SockState::*;
+    let (bob, alice) = ("10.203.0.2:36514", "10.203.0.1:5077");
+    let mut tl = Timeline::new(LinkType::Ethernet, KERNEL_HOLD).with_kernel(Vec::new(), true);
+    tl.set_local_addresses(vec![here.parse().unwrap()]);
+    let change = |t: Duration, old, new, by_call: bool| {
+        KernelFact::State(kern::StateChange {
+            t,
+            sock: kern::SockId(1),
+            old,
+            new,
+            local: Some(addr(bob)),
+            peer: Some(addr(alice)),
+            pid: by_call.then_some(7),
+            prog: None,
+        })
+    };
+    tl.kernel(change(ms(70), Closed, SynSent, true));
+    if let Some(t) = closed_at {
+        tl.kernel(change(t, SynSent, Closed, false));
+    }
+    tl.packet(ms(100), &seg(bob, alice, 100, 0, TcpFlags::SYN, b""));
+    tl.packet(
+        ms(100) + Duration::from_micros(40),
+        &seg(alice, bob, 0, 101, TcpFlags::RST | TcpFlags::ACK, b""),
+    );
+    // Released live, as soon as the hold allows: nothing else came in.
+    let now = ms(100) + KERNEL_HOLD + Duration::from_millis(1);
+    let items: Vec<Item> = std::iter::from_fn(|| tl.pop(Some(now))).collect();
+    let notes = kernel_notes(&items);
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    notes[1].1.clone()
+}
+
+#[test]
+fn a_reset_sent_across_a_delayed_link_is_not_said_to_be_lost_before_it_could_arrive() {
+    // Captured on alice; bob's kernel took the RST in 30 ms later.
+    let notes = refused_across_a_link("10.203.0.1", Some(ms(130)));
+    assert!(
+        notes.is_empty(),
+        "bob got the RST after the link's delay: {notes:?}"
+    );
+    // Captured on bob, whose kernel never took it in: that is a lesson.
+    let notes = refused_across_a_link("10.203.0.2", None);
+    assert!(
+        matches!(
+            notes.as_slice(),
+            [Note::Kernel {
+                side: Side::Client,
+                why: KernelDiff::NotReceived,
+                ..
+            }]
+        ),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn a_fin_on_its_way_across_a_delayed_link_is_not_said_to_be_queued() {
+    use SockState::*;
+    // bob (client) connects to alice; bob's close() came 10 ms before its
+    // ACK reached alice's interface: that ACK was on the link, not a FIN
+    // waiting behind data. Seen from bob, the same records are the lesson.
+    let (bob, alice) = ("10.203.0.2:36514", "10.203.0.1:5077");
+    let lessons = |here: &str| -> Vec<Note> {
+        let mut tl = Timeline::new(LinkType::Ethernet, KERNEL_HOLD).with_kernel(Vec::new(), true);
+        tl.set_local_addresses(vec![here.parse().unwrap()]);
+        let change = |us: u64, old, new, by_call: bool| {
+            KernelFact::State(kern::StateChange {
+                t: Duration::from_micros(us),
+                sock: kern::SockId(1),
+                old,
+                new,
+                local: Some(addr(bob)),
+                peer: Some(addr(alice)),
+                pid: by_call.then_some(7),
+                prog: None,
+            })
+        };
+        tl.kernel(change(9_000, Closed, SynSent, true));
+        tl.kernel(change(11_000, SynSent, Established, false));
+        tl.kernel(change(20_000, Established, FinWait1, true));
+        tl.packet(ms(10), &seg(bob, alice, 100, 0, TcpFlags::SYN, b""));
+        tl.packet(
+            ms(11),
+            &seg(alice, bob, 900, 101, TcpFlags::SYN | TcpFlags::ACK, b""),
+        );
+        tl.packet(ms(12), &seg(bob, alice, 101, 901, TcpFlags::ACK, b""));
+        tl.packet(
+            ms(30),
+            &seg(bob, alice, 101, 901, TcpFlags::ACK | TcpFlags::PSH, b"hi"),
+        );
+        let items = drain(&mut tl);
+        kernel_notes(&items)
+            .into_iter()
+            .flat_map(|(_, n)| n)
+            .collect()
+    };
+    let queued = |notes: &[Note]| {
+        notes.iter().any(|n| {
+            matches!(
+                n,
+                Note::Kernel {
+                    why: KernelDiff::FinQueued { .. },
+                    ..
+                }
+            )
+        })
+    };
+    let on_alice = lessons("10.203.0.1");
+    assert!(!queued(&on_alice), "{on_alice:?}");
+    let on_bob = lessons("10.203.0.2");
+    assert!(queued(&on_bob), "{on_bob:?}");
+}
