@@ -916,35 +916,46 @@ fn a_handshake_released_before_the_next_packets_arrive_is_not_given_the_connecti
     );
 }
 
+/// bob and alice, the two hosts of a lab network (bob the client).
+const BOB: &str = "10.203.0.2:36514";
+const ALICE: &str = "10.203.0.1:5077";
+
+/// A state change of bob's socket at `t`.
+fn bob_state(t: Duration, old: SockState, new: SockState, by_call: bool) -> KernelFact {
+    KernelFact::State(kern::StateChange {
+        t,
+        sock: kern::SockId(1),
+        old,
+        new,
+        local: Some(addr(BOB)),
+        peer: Some(addr(ALICE)),
+        pid: by_call.then_some(7),
+        prog: None,
+    })
+}
+
+/// A timeline with the kernel's view, on a host whose address is `here`.
+fn on_host(here: &str) -> Timeline {
+    let mut tl = Timeline::new(LinkType::Ethernet, KERNEL_HOLD).with_kernel(Vec::new(), true);
+    tl.set_local_addresses(vec![here.parse().unwrap()]);
+    tl
+}
+
 /// A refused connection between the two hosts of a lab network, seen
 /// from a capture whose host has `here`: bob's SYN, alice's RST. The
 /// client's kernel leaves SYN-SENT at `closed_at` (when the RST reached
 /// it), or never. Returns the kernel's notes on the RST.
 fn refused_across_a_link(here: &str, closed_at: Option<Duration>) -> Vec<Note> {
     use SockState::*;
-    let (bob, alice) = ("10.203.0.2:36514", "10.203.0.1:5077");
-    let mut tl = Timeline::new(LinkType::Ethernet, KERNEL_HOLD).with_kernel(Vec::new(), true);
-    tl.set_local_addresses(vec![here.parse().unwrap()]);
-    let change = |t: Duration, old, new, by_call: bool| {
-        KernelFact::State(kern::StateChange {
-            t,
-            sock: kern::SockId(1),
-            old,
-            new,
-            local: Some(addr(bob)),
-            peer: Some(addr(alice)),
-            pid: by_call.then_some(7),
-            prog: None,
-        })
-    };
-    tl.kernel(change(ms(70), Closed, SynSent, true));
+    let mut tl = on_host(here);
+    tl.kernel(bob_state(ms(70), Closed, SynSent, true));
     if let Some(t) = closed_at {
-        tl.kernel(change(t, SynSent, Closed, false));
+        tl.kernel(bob_state(t, SynSent, Closed, false));
     }
-    tl.packet(ms(100), &seg(bob, alice, 100, 0, TcpFlags::SYN, b""));
+    tl.packet(ms(100), &seg(BOB, ALICE, 100, 0, TcpFlags::SYN, b""));
     tl.packet(
         ms(100) + Duration::from_micros(40),
-        &seg(alice, bob, 0, 101, TcpFlags::RST | TcpFlags::ACK, b""),
+        &seg(ALICE, BOB, 0, 101, TcpFlags::RST | TcpFlags::ACK, b""),
     );
     // Released live, as soon as the hold allows: nothing else came in.
     let now = ms(100) + KERNEL_HOLD + Duration::from_millis(1);
@@ -983,34 +994,20 @@ fn a_fin_on_its_way_across_a_delayed_link_is_not_said_to_be_queued() {
     // bob (client) connects to alice; bob's close() came 10 ms before its
     // ACK reached alice's interface: that ACK was on the link, not a FIN
     // waiting behind data. Seen from bob, the same records are the lesson.
-    let (bob, alice) = ("10.203.0.2:36514", "10.203.0.1:5077");
     let lessons = |here: &str| -> Vec<Note> {
-        let mut tl = Timeline::new(LinkType::Ethernet, KERNEL_HOLD).with_kernel(Vec::new(), true);
-        tl.set_local_addresses(vec![here.parse().unwrap()]);
-        let change = |us: u64, old, new, by_call: bool| {
-            KernelFact::State(kern::StateChange {
-                t: Duration::from_micros(us),
-                sock: kern::SockId(1),
-                old,
-                new,
-                local: Some(addr(bob)),
-                peer: Some(addr(alice)),
-                pid: by_call.then_some(7),
-                prog: None,
-            })
-        };
-        tl.kernel(change(9_000, Closed, SynSent, true));
-        tl.kernel(change(11_000, SynSent, Established, false));
-        tl.kernel(change(20_000, Established, FinWait1, true));
-        tl.packet(ms(10), &seg(bob, alice, 100, 0, TcpFlags::SYN, b""));
+        let mut tl = on_host(here);
+        tl.kernel(bob_state(ms(9), Closed, SynSent, true));
+        tl.kernel(bob_state(ms(11), SynSent, Established, false));
+        tl.kernel(bob_state(ms(20), Established, FinWait1, true));
+        tl.packet(ms(10), &seg(BOB, ALICE, 100, 0, TcpFlags::SYN, b""));
         tl.packet(
             ms(11),
-            &seg(alice, bob, 900, 101, TcpFlags::SYN | TcpFlags::ACK, b""),
+            &seg(ALICE, BOB, 900, 101, TcpFlags::SYN | TcpFlags::ACK, b""),
         );
-        tl.packet(ms(12), &seg(bob, alice, 101, 901, TcpFlags::ACK, b""));
+        tl.packet(ms(12), &seg(BOB, ALICE, 101, 901, TcpFlags::ACK, b""));
         tl.packet(
             ms(30),
-            &seg(bob, alice, 101, 901, TcpFlags::ACK | TcpFlags::PSH, b"hi"),
+            &seg(BOB, ALICE, 101, 901, TcpFlags::ACK | TcpFlags::PSH, b"hi"),
         );
         let items = drain(&mut tl);
         kernel_notes(&items)
