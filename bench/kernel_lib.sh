@@ -3,6 +3,7 @@
 # everything started (by pid) or created (instances), free ports, and
 # starting and stopping the tracers: `examples/ktrace`, `capture`, and the
 # kernel's records alone. Sourced after BIN and KTRACE are set; needs root.
+# KEEP_TMP=1 keeps the temporary directory (its path on stderr).
 
 TRACEFS=/sys/kernel/tracing
 [ -d "$TRACEFS/instances" ] || TRACEFS=/sys/kernel/debug/tracing
@@ -25,6 +26,13 @@ trap 'exit 130' INT TERM
 
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
+
+# The instances of the ktrace whose output is in FILE (its ready line).
+instances_of_ktrace() {
+    python3 -c 'import json,sys
+r=[json.loads(l) for l in open(sys.argv[1]) if "\"ready\"" in l][0]
+print(" ".join(r["instances"]))' "$1"
+}
 
 # Start ktrace in the background (its pid in $tracer), wait for "ready".
 start_ktrace() {
@@ -78,9 +86,7 @@ snapshot_events() {
     local port names d i=0 e ev f
     port=$(free_port)
     start_ktrace "$tmp/kt-snap.json" --port "$port"
-    names=$(python3 -c 'import json,sys
-r=[json.loads(l) for l in open(sys.argv[1]) if "\"ready\"" in l][0]
-print(" ".join(r["instances"]))' "$tmp/kt-snap.json")
+    names=$(instances_of_ktrace "$tmp/kt-snap.json")
     for name in $names; do
         d=$TRACEFS/instances/$name
         {

@@ -123,13 +123,6 @@ q = statistics.quantiles(slow, n=4)
 print(f"{off:.0f} {statistics.median(slow):+.1f} {q[0]:+.1f} {q[2]:+.1f} {100 * (off / on - 1):+.1f} {len(slow)}")
 EOF
 
-# Instances of a ktrace or capture whose ready line / stderr is in FILE.
-instances_of_ktrace() {
-    python3 -c 'import json,sys
-r=[json.loads(l) for l in open(sys.argv[1]) if "\"ready\"" in l][0]
-print(" ".join(r["instances"]))' "$1"
-}
-
 # The newest socklab instances made by PID (capture's own, named
 # socklab-PID-...).
 instances_of_pid() {
