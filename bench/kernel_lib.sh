@@ -107,17 +107,52 @@ snapshot_events() {
         { echo "bench: could not read ktrace's events from its instances" >&2; exit 1; }
 }
 
+# The snapshot changed one way, to see whether the same records could be
+# had for less (prints the directory of its snap-N files):
+# - one: every event in one instance instead of one per kind;
+# - exits: the syscalls' exits of send and receive (sys_exit_sendto,
+#   recvfrom, sendmsg, recvmsg) instead of sock_send_length and
+#   sock_recv_length;
+# - local: the instances' clock `local` (the cheapest) instead of ktrace's.
+variant_snaps() {
+    local v=$1 out=$tmp/variant-$1 snap
+    mkdir -p "$out"
+    case $v in
+        one)
+            { grep -h -v '^event' "$tmp/snap-0"; grep -h '^event' "$tmp"/snap-*; } >"$out/snap-0"
+            ;;
+        exits)
+            for snap in "$tmp"/snap-*; do
+                grep -v '^event sock/sock_\(send\|recv\)_length' "$snap" >"$out/${snap##*/}" || true
+                if grep -q '^event sock/sock_\(send\|recv\)_length' "$snap"; then
+                    printf 'event syscalls/sys_exit_%s \n' sendto recvfrom sendmsg recvmsg >>"$out/${snap##*/}"
+                fi
+            done
+            ;;
+        local)
+            for snap in "$tmp"/snap-*; do sed 's/^clock .*/clock local/' "$snap" >"$out/${snap##*/}"; done
+            ;;
+        *) echo "bench: unknown variant $v" >&2; exit 2 ;;
+    esac
+    echo "$out"
+}
+
+# start_records PORT [REGEX] [DIR]: the events of the snapshot in DIR
+# (default: ktrace's own, in $tmp), only those whose name (group/event)
+# matches the extended REGEX when it is given. RECORDS_KB, when set, is
+# the buffer size per CPU in KiB instead of ktrace's.
 start_records() {
-    local port=$1 snap d kind a rest
-    for snap in "$tmp"/snap-*; do
+    local port=$1 only=${2:-} dir=${3:-$tmp} snap d kind a rest
+    for snap in "$dir"/snap-*; do
         d=$TRACEFS/instances/socklab-bench-$$-${snap##*-}
         mkdir "$d"
         rec_insts+=("$d")
         while read -r kind a rest; do
             case $kind in
                 clock) echo "$a" >"$d/trace_clock" ;;
-                kb) echo "$a" >"$d/buffer_size_kb" ;;
+                kb) echo "${RECORDS_KB:-$a}" >"$d/buffer_size_kb" ;;
                 event)
+                    if [ -n "$only" ] && ! grep -Eq "$only" <<<"$a"; then continue; fi
                     if [ -n "$rest" ]; then echo "${rest//PORT/$port}" >"$d/events/$a/filter"; fi
                     echo 1 >"$d/events/$a/enable"
                     ;;
